@@ -1,0 +1,47 @@
+// h2pb — look at the gRPC wire layer by layer.
+#include <cstring>
+#include <iostream>
+#include <string_view>
+
+#include "commands.hpp"
+
+namespace {
+
+struct subcommand {
+    std::string_view name;
+    std::string_view summary;
+    int (*run)(int argc, char** argv);  // argv[0] is the subcommand name
+};
+
+constexpr subcommand subcommands[] = {
+    {"decode", "explain protobuf bytes field by field (--grpc for a 5-byte-prefixed message)",
+     h2pb::cli::run_decode},
+    {"hpack", "decode or encode HPACK header blocks, showing every representation",
+     h2pb::cli::run_hpack},
+    {"frames", "decode a captured HTTP/2 byte stream into annotated frames", h2pb::cli::run_frames},
+    {"serve", "an HTTP/2 server (h2c and TLS) with a file root and an echo endpoint",
+     h2pb::cli::run_serve},
+    {"get", "an HTTP/2 client: fetch a URL and print status, headers, body, trailers",
+     h2pb::cli::run_get},
+};
+
+void usage(std::ostream& out) {
+    out << "usage: h2pb COMMAND [ARGS...]\n\ncommands:\n";
+    for (const auto& c : subcommands) out << "  " << c.name << std::string(10 - c.name.size(), ' ') << c.summary << '\n';
+    out << "\n'h2pb COMMAND --help' describes a command.\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+        usage(argc < 2 ? std::cerr : std::cout);
+        return argc < 2 ? 2 : 0;
+    }
+    for (const auto& c : subcommands) {
+        if (c.name == argv[1]) return c.run(argc - 1, argv + 1);
+    }
+    std::cerr << "h2pb: unknown command '" << argv[1] << "'\n";
+    usage(std::cerr);
+    return 2;
+}
