@@ -1,0 +1,124 @@
+// h2pb::proto — the encoding primitives generated writers call.
+//
+// Encoding is two passes over the message:
+//   1. size:  _h2pb_size(cache) adds up every field's bytes. A sub-message
+//      (and a packed varint field) is prefixed by its length, so its size is
+//      computed once here and remembered in the size_cache, in visiting order.
+//   2. write: the caller prepares exactly that many bytes in the output
+//      buffer once; _h2pb_write(p, cache) stores fields with raw pointer
+//      writes (no capacity check per field) and takes the remembered lengths
+//      back from the cache in the same order.
+// Fields are written in field-number order, unknown fields last, map entries
+// sorted by key: the same bytes as libprotobuf's deterministic serialization.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <h2pb/proto_codec/scalar.hpp>
+#include <h2pb/proto_codec/unknown_fields.hpp>
+#include <h2pb/proto_codec/wire_format.hpp>
+#include <h2pb/wire/bytes.hpp>
+#include <h2pb/wire/varint.hpp>
+
+namespace h2pb::proto {
+
+using wire::byte;
+
+/// Lengths computed in the size pass, consumed in the same order by the
+/// write pass.
+class size_cache {
+public:
+    /// Reserves the next slot; returns its index.
+    std::size_t push() {
+        values_.push_back(0);
+        return values_.size() - 1;
+    }
+    void set(std::size_t slot, std::size_t v) noexcept { values_[slot] = v; }
+    /// The next remembered length (write pass).
+    std::size_t next() noexcept { return values_[read_++]; }
+    void clear() noexcept {
+        values_.clear();
+        read_ = 0;
+    }
+
+private:
+    std::vector<std::size_t> values_;
+    std::size_t read_ = 0;
+};
+
+/// Bytes of a tag (a compile-time constant for generated code).
+constexpr std::size_t tag_size(std::uint32_t tag) noexcept { return wire::varint_size(tag); }
+
+/// Writes a constant tag.
+template <std::uint32_t Tag>
+inline byte* write_tag(byte* p) noexcept {
+    if constexpr (Tag < (1U << 7)) {
+        p[0] = static_cast<byte>(Tag);
+        return p + 1;
+    } else if constexpr (Tag < (1U << 14)) {
+        p[0] = static_cast<byte>(Tag | 0x80);
+        p[1] = static_cast<byte>(Tag >> 7);
+        return p + 2;
+    } else {
+        return wire::write_varint(p, Tag);
+    }
+}
+
+inline byte* write_varint(byte* p, std::uint64_t v) noexcept {
+    if (v < 0x80) [[likely]] {
+        *p = static_cast<byte>(v);
+        return p + 1;
+    }
+    return wire::write_varint(p, v);
+}
+
+/// Bytes of a length-delimited value of n bytes (length prefix + n).
+constexpr std::size_t len_size(std::size_t n) noexcept { return wire::varint_size(n) + n; }
+
+/// Writes a length prefix and the bytes.
+inline byte* write_bytes(byte* p, const void* data, std::size_t n) noexcept {
+    p = write_varint(p, n);
+    if (n != 0) std::memcpy(p, data, n);
+    return p + n;
+}
+inline byte* write_bytes(byte* p, const std::string& s) noexcept { return write_bytes(p, s.data(), s.size()); }
+
+inline byte* write_unknown(byte* p, const unknown_fields& u) noexcept {
+    if (u.empty()) return p;
+    std::memcpy(p, u.view().data(), u.size());
+    return p + u.size();
+}
+
+/// Sum of the encoded sizes of a repeated scalar's elements (no tags).
+template <kind K, class Vec>
+inline std::size_t packed_payload_size(const Vec& v) noexcept {
+    using tr = scalar_traits<K>;
+    if constexpr (tr::fixed_size != 0) {
+        return v.size() * tr::fixed_size;
+    } else {
+        std::size_t n = 0;
+        for (auto x : v) n += scalar_size<K>(x);
+        return n;
+    }
+}
+
+/// Writes the elements of a repeated scalar back to back (packed payload).
+template <kind K, class Vec>
+inline byte* write_packed_payload(byte* p, const Vec& v) noexcept {
+    using tr = scalar_traits<K>;
+    if constexpr (tr::fixed_size != 0 && std::is_same_v<typename tr::type, typename Vec::value_type> &&
+                  std::endian::native == std::endian::little) {
+        const std::size_t n = v.size() * tr::fixed_size;
+        if (n != 0) std::memcpy(p, v.data(), n);
+        return p + n;
+    } else {
+        for (auto x : v) p = write_scalar<K>(p, x);
+        return p;
+    }
+}
+
+}  // namespace h2pb::proto
