@@ -154,14 +154,17 @@ inline const byte* read_string(const byte* p, const byte* end, std::string& out,
     return body + n;
 }
 
-/// Reads a length-delimited sub-message and merges it into m.
-template <class M>
-inline const byte* read_message(const byte* p, const byte* end, M& m, decode_context& ctx) {
+/// Reads a length-delimited sub-message and merges it into target(), which
+/// returns the message to merge into. target() is called only after the
+/// length prefix has been checked against the input, so a bogus length never
+/// makes the decoder allocate a sub-message (box::ensure, vector::emplace_back).
+template <class Target>
+inline const byte* read_message(const byte* p, const byte* end, decode_context& ctx, Target target) {
     std::size_t n = 0;
     const byte* body = read_length(p, end, &n, ctx);
     if (body == nullptr) return nullptr;
     if (!ctx.enter(p)) return nullptr;
-    const byte* next = m._h2pb_parse(body, body + n, ctx, 0);
+    const byte* next = target()._h2pb_parse(body, body + n, ctx, 0);
     ctx.leave();
     return next;
 }

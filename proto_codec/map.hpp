@@ -80,7 +80,7 @@ public:
     V& operator[](const K& key) {
         auto it = lower(key);
         if (it != end() && it->first == key) return it->second;
-        return insert_at(it, key).second;
+        return insert_at(static_cast<std::size_t>(it - begin()), key).second;
     }
     void insert_or_assign(const K& key, V value) { (*this)[key] = std::move(value); }
 
@@ -151,12 +151,11 @@ private:
     };
     iterator lower(const K& key) { return std::lower_bound(begin(), end(), key, key_less{}); }
 
-    value_type& insert_at(iterator pos, const K& key) {
-        const auto index = pos - begin();
-        value_type& e = append_for_decode();
-        e.first = key;
-        std::rotate(begin() + index, end() - 1, end());
-        return slots_[static_cast<std::size_t>(index)];
+    /// Inserts key (absent) at position index, shifting the entries after it.
+    value_type& insert_at(std::size_t index, const K& key) {
+        append_for_decode().first = key;  // may reallocate: positions, not iterators, from here on
+        for (std::size_t i = size_ - 1; i > index; --i) std::swap(slots_[i], slots_[i - 1]);
+        return slots_[index];
     }
 
     std::vector<value_type> slots_;  // [0, size_) live and sorted; the rest spare

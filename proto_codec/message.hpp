@@ -9,6 +9,9 @@
 //                           libprotobuf's ParseFromString)
 //   M::merge(bytes)         merges bytes into what is there (MergeFromString)
 //
+// When decode or merge fails the message is left empty (cleared): never
+// half-decoded, never with a map whose order invariant is broken.
+//
 // A generated message M provides, for these templates:
 //   const byte* _h2pb_parse(const byte* p, const byte* end, decode_context&, std::uint32_t end_group);
 //   std::size_t _h2pb_size(size_cache&) const;
@@ -69,8 +72,14 @@ error merge(M& m, wire::bytes_view in, decode_limits limits = {}) {
     ctx.begin = in.data();
     ctx.depth_left = limits.max_depth;
     const byte* end = in.data() + in.size();
-    if (m._h2pb_parse(in.data(), end, ctx, 0) == nullptr) return ctx.error();
-    if (!m._h2pb_is_initialized()) return {errc::missing_required_field, in.size()};
+    if (m._h2pb_parse(in.data(), end, ctx, 0) == nullptr) {
+        m.clear();  // never leave a half-decoded message behind
+        return ctx.error();
+    }
+    if (!m._h2pb_is_initialized()) {
+        m.clear();
+        return {errc::missing_required_field, in.size()};
+    }
     return {};
 }
 

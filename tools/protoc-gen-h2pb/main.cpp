@@ -547,7 +547,8 @@ private:
         if (is_group(f)) {
             o.line("p = ::h2pb::proto::read_group(p, end, " + target + ", " + std::to_string(f->number()) + ", ctx);");
         } else if (is_message(f)) {
-            o.line("p = ::h2pb::proto::read_message(p, end, " + target + ", ctx);");
+            // The target is created only once the length prefix has been checked.
+            o.line("p = ::h2pb::proto::read_message(p, end, ctx, [&]() -> auto& { return " + target + "; });");
         } else if (is_stringish(f)) {
             o.line("p = ::h2pb::proto::read_string(p, end, " + target + ", " +
                    (utf8_checked(f) ? "true" : "false") + ", ctx);");
@@ -613,8 +614,9 @@ private:
                 const std::string on = safe_name(od->name());
                 const std::string idx = std::to_string(f->index_in_oneof() + 1);
                 if (is_message(f)) {
-                    o.line("if (" + on + ".index() != " + idx + ") " + on + ".emplace<" + idx + ">();");
-                    emit_read_value(f, "*std::get<" + idx + ">(" + on + ")", o);
+                    emit_read_value(f, "(" + on + ".index() != " + idx + " ? *" + on + ".emplace<" + idx + ">() : *std::get<" +
+                                           idx + ">(" + on + "))",
+                                    o);
                 } else if (is_stringish(f)) {
                     o.line("if (" + on + ".index() != " + idx + ") " + on + ".emplace<" + idx + ">();");
                     emit_read_value(f, "std::get<" + idx + ">(" + on + ")", o);
@@ -1013,16 +1015,14 @@ private:
         for (const FieldDescriptor* f : fields_by_number(d)) {
             const std::string n = safe_name(f->name());
             if (f->is_required()) o.line("if (!" + n + ".has_value()) return false;");
-            if (!is_message(f) || !needs_init_check(f->message_type(), memo)) {
-                if (f->is_map()) {
-                    const FieldDescriptor* v = f->message_type()->FindFieldByNumber(2);
-                    if (is_message(v) && needs_init_check(v->message_type(), memo)) {
-                        o.line("for (const auto& e : " + n + ") if (!e.second._h2pb_is_initialized()) return false;");
-                    }
+            if (f->is_map()) {
+                const FieldDescriptor* v = f->message_type()->FindFieldByNumber(2);
+                if (is_message(v) && needs_init_check(v->message_type(), memo)) {
+                    o.line("for (const auto& e : " + n + ") if (!e.second._h2pb_is_initialized()) return false;");
                 }
                 continue;
             }
-            if (f->is_map()) continue;
+            if (!is_message(f) || !needs_init_check(f->message_type(), memo)) continue;
             if (f->is_repeated()) {
                 o.line("for (const auto& v : " + n + ") if (!v._h2pb_is_initialized()) return false;");
             } else if (in_oneof(f)) {
