@@ -24,6 +24,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <h2pb/proto_codec/errc.hpp>
@@ -179,10 +180,17 @@ inline const byte* read_group(const byte* p, const byte* end, M& m, std::uint32_
     return next;
 }
 
-/// Counts the varints in a packed payload (bytes below 0x80 end a varint):
-/// lets the decoder reserve exactly, bounded by the input's own size.
+/// Counts the varints in a packed payload (each ends with one byte below
+/// 0x80). Counted 64 bytes at a time into a byte-wide counter, which
+/// compilers turn into SIMD compares and adds.
 inline std::size_t count_varints(const byte* p, const byte* end) noexcept {
     std::size_t n = 0;
+    while (end - p >= 64) {
+        std::uint8_t c = 0;
+        for (int i = 0; i < 64; ++i) c = static_cast<std::uint8_t>(c + (p[i] < 0x80 ? 1 : 0));
+        n += c;
+        p += 64;
+    }
     for (; p != end; ++p) n += static_cast<std::size_t>(*p < 0x80);
     return n;
 }
@@ -208,19 +216,40 @@ inline const byte* read_packed(const byte* p, const byte* end, Vec& out, decode_
             }
         }
         return stop;
-    } else {
-        // A payload that ends inside a varint is malformed; count_varints
-        // would then over-count by nothing (the partial varint has no end byte).
+    } else if constexpr (std::is_same_v<T, bool>) {
         out.reserve(out.size() + count_varints(body, stop));
         while (body < stop) {
             std::uint64_t v = 0;
-            if (*body < 0x80) {
+            body = read_varint(body, stop, &v, ctx);
+            if (body == nullptr) return nullptr;
+            out.push_back(v != 0);
+        }
+        return stop;
+    } else {
+        // Every varint ends with exactly one byte below 0x80, so counting
+        // those bytes sizes the vector exactly (never more than the payload
+        // holds); the loop then stores through a pointer, without a capacity
+        // check per element. A malformed payload fails before the count is
+        // exceeded: it can only hold fewer complete varints, never more.
+        const std::size_t old = out.size();
+        out.resize(old + count_varints(body, stop));
+        T* w = out.data() + old;
+        while (body < stop) {
+            std::uint64_t v = 0;
+            if (*body < 0x80) {  // one byte: small values, the common case
                 v = *body++;
+            } else if (stop - body >= 3 && body[1] < 0x80) {  // two bytes
+                v = (std::uint64_t{body[0]} & 0x7f) | (std::uint64_t{body[1]} << 7);
+                body += 2;
+            } else if (stop - body >= 3 && body[2] < 0x80) {  // three bytes
+                v = (std::uint64_t{body[0]} & 0x7f) | ((std::uint64_t{body[1]} & 0x7f) << 7) |
+                    (std::uint64_t{body[2]} << 14);
+                body += 3;
             } else {
                 body = read_varint(body, stop, &v, ctx);
                 if (body == nullptr) return nullptr;
             }
-            out.push_back(static_cast<T>(tr::from_varint(v)));
+            *w++ = static_cast<T>(tr::from_varint(v));
         }
         return stop;
     }

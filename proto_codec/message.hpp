@@ -20,6 +20,7 @@
 //   void clear();
 #pragma once
 
+#include <cassert>
 #include <cstddef>
 #include <string>
 
@@ -52,8 +53,9 @@ void encode(const M& m, wire::buffer& out) {
     size_cache& cache = detail::thread_size_cache();
     cache.clear();
     const std::size_t n = m._h2pb_size(cache);
-    byte* p = out.prepare(n);
-    m._h2pb_write(p, cache);
+    byte* p = out.prepare(n + write_slop);
+    [[maybe_unused]] byte* end = m._h2pb_write(p, cache);
+    assert(end == p + n);  // the size pass and the write pass agree
     out.commit(n);
 }
 

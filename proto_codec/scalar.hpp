@@ -110,6 +110,12 @@ inline wire::byte* store_fixed64(wire::byte* p, std::uint64_t v) noexcept {
     return p + 8;
 }
 
+/// Bytes of the varint encoding of v (1..10): bit_width(v|1) * 9 / 64 + 1,
+/// the same count as wire::varint_size, computed without a division.
+constexpr std::size_t varint_size(std::uint64_t v) noexcept {
+    return (static_cast<std::size_t>(std::bit_width(v | 1)) * 9 + 64) >> 6;
+}
+
 /// Wire type of a scalar kind.
 template <kind K>
 inline constexpr wire_type wire_type_of = scalar_traits<K>::wire;
@@ -122,7 +128,7 @@ constexpr std::size_t scalar_size(T v) noexcept {
         (void)v;
         return tr::fixed_size;
     } else {
-        return wire::varint_size(tr::to_varint(static_cast<typename tr::type>(v)));
+        return varint_size(tr::to_varint(static_cast<typename tr::type>(v)));
     }
 }
 

@@ -115,3 +115,30 @@ TEST_CASE("maps compare by their live entries") {
     map_field<std::string, int> c = a;
     CHECK(c == a);
 }
+
+TEST_CASE("duplicates among many entries: survivors keep their values and order") {
+    map_field<std::string, int> m;
+    const char* ks[] = {"d", "a", "c", "a", "b", "d", "e", "a"};
+    for (int i = 0; i < 8; ++i) {
+        auto& e = m.append_for_decode();
+        e.first = std::string(ks[i]);
+        e.second = i;
+    }
+    m.normalize();
+    std::string got;
+    for (const auto& [k, v] : m) got += k + std::to_string(v) + " ";
+    CHECK(got == "a7 b4 c2 d5 e6 ");
+    m["aa"] = 9;
+    CHECK(m.erase("c"));
+    got.clear();
+    for (const auto& [k, v] : m) got += k + std::to_string(v) + " ";
+    CHECK(got == "a7 aa9 b4 d5 e6 ");
+    CHECK(m.find("e")->second == 6);
+}
+
+TEST_CASE("a moved-from map is empty") {
+    map_field<int, int> a{{1, 2}};
+    map_field<int, int> b = std::move(a);
+    CHECK(b.size() == 1);
+    CHECK(a.empty());  // NOLINT(bugprone-use-after-move)
+}

@@ -84,7 +84,19 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
     return s;
 }
 
-std::string namespace_of(const FileDescriptor* f) { return replace_all(f->package(), ".", "::"); }
+/// Extra outer namespace for every generated type (plugin parameter
+/// `namespace=NAME`), so that h2pb's structs and libprotobuf's classes for the
+/// same .proto can live in one program (the benchmarks and interop tests).
+std::string& namespace_prefix() {
+    static std::string prefix;
+    return prefix;
+}
+
+std::string namespace_of(const FileDescriptor* f) {
+    std::string ns = replace_all(f->package(), ".", "::");
+    if (namespace_prefix().empty()) return ns;
+    return ns.empty() ? namespace_prefix() : namespace_prefix() + "::" + ns;
+}
 
 /// The flattened C++ name of a message or enum: Outer_Inner (as protoc's C++).
 template <class D>
@@ -309,8 +321,22 @@ class generator final : public pb::compiler::CodeGenerator {
 public:
     std::uint64_t GetSupportedFeatures() const override { return FEATURE_PROTO3_OPTIONAL; }
 
-    bool Generate(const FileDescriptor* file, const std::string& /*parameter*/,
-                  pb::compiler::GeneratorContext* context, std::string* /*error*/) const override {
+    bool Generate(const FileDescriptor* file, const std::string& parameter,
+                  pb::compiler::GeneratorContext* context, std::string* error) const override {
+        // Parameters: comma-separated key=value (--h2pb_out=namespace=x:OUT_DIR).
+        std::istringstream params(parameter);
+        for (std::string kv; std::getline(params, kv, ',');) {
+            if (kv.empty()) continue;
+            const auto eq = kv.find('=');
+            const std::string key = kv.substr(0, eq);
+            const std::string value = eq == std::string::npos ? "" : kv.substr(eq + 1);
+            if (key == "namespace") {
+                namespace_prefix() = replace_all(value, ".", "::");
+            } else {
+                *error = "protoc-gen-h2pb: unknown parameter '" + key + "' (known: namespace=NAME)";
+                return false;
+            }
+        }
         out_text o;
         emit_file(file, o);
         std::unique_ptr<pb::io::ZeroCopyOutputStream> stream(context->Open(header_name(file->name())));
