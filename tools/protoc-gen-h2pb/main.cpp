@@ -517,7 +517,7 @@ private:
         // defaults getters for explicit-presence scalars
         for (const FieldDescriptor* f : fields_by_number(d)) {
             if (!optional_value(f)) continue;
-            const std::string n = safe_name(f->name());
+            const std::string n = "this->" + safe_name(f->name());
             if (is_stringish(f)) {
                 o.line("const std::string& " + f->name() + "_or_default() const {");
                 o.line("    static const std::string d(" + default_value(f) + ", " +
@@ -618,7 +618,7 @@ private:
         o.line("switch (tag) {");
         o.in();
         for (const FieldDescriptor* f : fields_by_number(d)) {
-            const std::string n = safe_name(f->name());
+            const std::string n = "this->" + safe_name(f->name());
             const int num = f->number();
             const std::uint32_t tag = tag_of(num, wire_type_of(f));
             o.line("case " + hex_tag(tag) + ": {  // " + f->name());
@@ -637,7 +637,7 @@ private:
                 }
             } else if (in_oneof(f)) {
                 const OneofDescriptor* od = f->real_containing_oneof();
-                const std::string on = safe_name(od->name());
+                const std::string on = "this->" + safe_name(od->name());
                 const std::string idx = std::to_string(f->index_in_oneof() + 1);
                 if (is_message(f)) {
                     emit_read_value(f, "(" + on + ".index() != " + idx + " ? *" + on + ".emplace<" + idx + ">() : *std::get<" +
@@ -710,7 +710,7 @@ private:
     void emit_map_entry_parse(const FieldDescriptor* f, out_text& o) const {
         const FieldDescriptor* k = f->message_type()->FindFieldByNumber(1);
         const FieldDescriptor* v = f->message_type()->FindFieldByNumber(2);
-        const std::string n = safe_name(f->name());
+        const std::string n = "this->" + safe_name(f->name());
         o.line("std::size_t len = 0;");
         o.line("const ::h2pb::wire::byte* const len_at = p;");
         o.line("p = ::h2pb::proto::read_length(p, end, &len, ctx);");
@@ -813,7 +813,7 @@ private:
         o.in();
         o.line("std::size_t n = unknown_fields_.size();");
         for (const FieldDescriptor* f : fields_by_number(d)) {
-            const std::string n = safe_name(f->name());
+            const std::string n = "this->" + safe_name(f->name());
             const std::uint32_t tag = tag_of(f->number(), wire_type_of(f));
             const std::string ts = std::to_string(varint_len(tag));
             if (f->is_map()) {
@@ -858,7 +858,7 @@ private:
             } else if (in_oneof(f)) {
                 const OneofDescriptor* od = f->real_containing_oneof();
                 const std::string idx = std::to_string(f->index_in_oneof() + 1);
-                o.line("if (const auto* v = std::get_if<" + idx + ">(&" + safe_name(od->name()) + ")) {");
+                o.line("if (const auto* v = std::get_if<" + idx + ">(&" + "this->" + safe_name(od->name()) + ")) {");
                 o.in();
                 size_one(f, is_message(f) ? "(**v)" : "(*v)", o);
                 o.out();
@@ -894,7 +894,7 @@ private:
                "::_h2pb_write(::h2pb::wire::byte* p, [[maybe_unused]] ::h2pb::proto::size_cache& cache) const {");
         o.in();
         for (const FieldDescriptor* f : fields_by_number(d)) {
-            const std::string n = safe_name(f->name());
+            const std::string n = "this->" + safe_name(f->name());
             const std::uint32_t tag = tag_of(f->number(), wire_type_of(f));
             if (f->is_map()) {
                 const FieldDescriptor* k = f->message_type()->FindFieldByNumber(1);
@@ -943,7 +943,7 @@ private:
             } else if (in_oneof(f)) {
                 const OneofDescriptor* od = f->real_containing_oneof();
                 const std::string idx = std::to_string(f->index_in_oneof() + 1);
-                o.line("if (const auto* v = std::get_if<" + idx + ">(&" + safe_name(od->name()) + ")) {");
+                o.line("if (const auto* v = std::get_if<" + idx + ">(&" + "this->" + safe_name(od->name()) + ")) {");
                 o.in();
                 write_one(f, is_message(f) ? "(**v)" : "(*v)", o);
                 o.out();
@@ -975,7 +975,7 @@ private:
         o.in();
         for (const FieldDescriptor* f : fields_by_number(d)) {
             if (in_oneof(f)) continue;
-            const std::string n = safe_name(f->name());
+            const std::string n = "this->" + safe_name(f->name());
             if (f->is_repeated() || is_message(f) || is_stringish(f) || optional_value(f)) {
                 o.line(is_message(f) && !f->is_repeated() ? n + ".reset();" : optional_value(f) ? n + ".reset();" : n + ".clear();");
             } else if (f->type() == FieldDescriptor::TYPE_ENUM) {
@@ -985,7 +985,7 @@ private:
             }
         }
         for (int i = 0; i < d->real_oneof_decl_count(); ++i) {
-            o.line(safe_name(d->oneof_decl(i)->name()) + ".emplace<0>();");
+            o.line("this->" + safe_name(d->oneof_decl(i)->name()) + ".emplace<0>();");
         }
         o.line("unknown_fields_.clear();");
         o.out();
@@ -999,32 +999,34 @@ private:
         o.in();
         for (const FieldDescriptor* f : fields_by_number(d)) {
             if (in_oneof(f)) continue;
-            const std::string n = safe_name(f->name());
+            const std::string raw = safe_name(f->name());
+            const std::string n = "this->" + raw;
             if (f->is_map()) {
-                o.line("for (const auto& [key, value] : other." + n + ") " + n + "[key] = value;");
+                o.line("for (const auto& [key, value] : other." + raw + ") " + n + "[key] = value;");
             } else if (f->is_repeated()) {
-                o.line(n + ".insert(" + n + ".end(), other." + n + ".begin(), other." + n + ".end());");
+                o.line(n + ".insert(" + n + ".end(), other." + raw + ".begin(), other." + raw + ".end());");
             } else if (is_message(f)) {
-                o.line("if (other." + n + ") " + n + ".ensure().merge(*other." + n + ");");
+                o.line("if (other." + raw + ") " + n + ".ensure().merge(*other." + raw + ");");
             } else if (optional_value(f)) {
-                o.line("if (other." + n + ") " + n + " = other." + n + ";");
+                o.line("if (other." + raw + ") " + n + " = other." + raw + ";");
             } else {
-                o.line("if (" + is_nonzero(f, "other." + n) + ") " + n + " = other." + n + ";");
+                o.line("if (" + is_nonzero(f, "other." + raw) + ") " + n + " = other." + raw + ";");
             }
         }
         for (int i = 0; i < d->real_oneof_decl_count(); ++i) {
             const OneofDescriptor* od = d->oneof_decl(i);
-            const std::string on = safe_name(od->name());
+            const std::string raw_on = safe_name(od->name());
+            const std::string on = "this->" + raw_on;
             for (int j = 0; j < od->field_count(); ++j) {
                 const FieldDescriptor* f = od->field(j);
                 const std::string idx = std::to_string(j + 1);
                 if (is_message(f)) {
-                    o.line("if (const auto* v = std::get_if<" + idx + ">(&other." + on + ")) {");
+                    o.line("if (const auto* v = std::get_if<" + idx + ">(&other." + raw_on + ")) {");
                     o.line("    if (" + on + ".index() != " + idx + ") " + on + ".emplace<" + idx + ">();");
                     o.line("    std::get<" + idx + ">(" + on + ")->merge(**v);");
                     o.line("}");
                 } else {
-                    o.line("if (const auto* v = std::get_if<" + idx + ">(&other." + on + ")) " + on + ".emplace<" + idx +
+                    o.line("if (const auto* v = std::get_if<" + idx + ">(&other." + raw_on + ")) " + on + ".emplace<" + idx +
                            ">(*v);");
                 }
             }
@@ -1039,7 +1041,7 @@ private:
         o.line("inline bool " + local_name(d) + "::_h2pb_is_initialized() const {");
         o.in();
         for (const FieldDescriptor* f : fields_by_number(d)) {
-            const std::string n = safe_name(f->name());
+            const std::string n = "this->" + safe_name(f->name());
             if (f->is_required()) o.line("if (!" + n + ".has_value()) return false;");
             if (f->is_map()) {
                 const FieldDescriptor* v = f->message_type()->FindFieldByNumber(2);
@@ -1053,7 +1055,7 @@ private:
                 o.line("for (const auto& v : " + n + ") if (!v._h2pb_is_initialized()) return false;");
             } else if (in_oneof(f)) {
                 const std::string idx = std::to_string(f->index_in_oneof() + 1);
-                o.line("if (const auto* v = std::get_if<" + idx + ">(&" + safe_name(f->real_containing_oneof()->name()) +
+                o.line("if (const auto* v = std::get_if<" + idx + ">(&" + "this->" + safe_name(f->real_containing_oneof()->name()) +
                        "); v != nullptr && !(*v)->_h2pb_is_initialized()) return false;");
             } else {
                 o.line("if (" + n + " && !" + n + "->_h2pb_is_initialized()) return false;");
