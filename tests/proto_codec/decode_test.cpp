@@ -352,3 +352,34 @@ TEST_CASE("a failed decode leaves an empty message") {
     CHECK(decode_hex(m, "08 07 12 05 41").code == errc::length_exceeds_input);
     CHECK(m == Fruit{});
 }
+
+TEST_CASE("decoding into a reused message allocates nothing the second time") {
+    // scalars, a packed field, a sub-message, a short string and a map entry
+    auto in = hex("08 96 01 10 05 3d 01 00 00 00 61 00 00 00 00 00 00 f0 3f 72 05 41 70 70 6c 65 "
+                  "fa 01 04 01 02 03 04 8a 01 04 08 07 12 00 9a 03 06 0a 01 6b 12 01 76");
+    AllTypes m;
+    REQUIRE_FALSE(m.decode(in));
+    const long before = g_allocations.load();
+    for (int i = 0; i < 10; ++i) REQUIRE_FALSE(m.decode(in));
+    CHECK(g_allocations.load() - before == 0);
+    CHECK(m.r_int32 == std::vector<std::int32_t>{1, 2, 3, 4});
+    CHECK(m.m_string_string.find("k")->second == "v");
+}
+
+TEST_CASE("encoding into a reused buffer allocates nothing the second time") {
+    AllTypes m;
+    m.f_int32 = 1;
+    m.r_int32 = {1, 2, 3};
+    m.f_nested.emplace().child.emplace().a = 2;
+    m.m_uint32_nested[3].a = 4;
+    h2pb::wire::buffer out;
+    m.encode(out);
+    const long before = g_allocations.load();
+    const auto* storage = out.data();  // wire::buffer grows with realloc: check it did not move
+    for (int i = 0; i < 10; ++i) {
+        out.clear();
+        m.encode(out);
+    }
+    CHECK(g_allocations.load() - before == 0);
+    CHECK(out.data() == storage);
+}
