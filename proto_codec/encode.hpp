@@ -21,6 +21,7 @@
 #include <h2pb/proto_codec/scalar.hpp>
 #include <h2pb/proto_codec/unknown_fields.hpp>
 #include <h2pb/proto_codec/wire_format.hpp>
+#include <h2pb/wire/buffer.hpp>
 #include <h2pb/wire/bytes.hpp>
 #include <h2pb/wire/varint.hpp>
 
@@ -33,8 +34,12 @@ using wire::byte;
 /// today; it keeps room for branch-free writers that store whole words.)
 inline constexpr std::size_t write_slop = 16;
 
-/// Lengths computed in the size pass, consumed in the same order by the
-/// write pass.
+/// What the size pass leaves for the write pass: lengths (of sub-messages,
+/// of packed payloads) in visiting order, and packed varint payloads already
+/// encoded into a scratch buffer. A packed varint field must be measured
+/// element by element before its length prefix can be written; encoding it
+/// right away while measuring, then copying the bytes in the write pass,
+/// does that work once instead of twice.
 class size_cache {
 public:
     /// Reserves the next slot; returns its index.
@@ -43,16 +48,19 @@ public:
         return values_.size() - 1;
     }
     void set(std::size_t slot, std::size_t v) noexcept { values_[slot] = v; }
-    /// The next remembered length (write pass).
+    /// The next remembered value (write pass).
     std::size_t next() noexcept { return values_[read_++]; }
     void clear() noexcept {
         values_.clear();
         read_ = 0;
+        scratch_.clear();
     }
+    wire::buffer& scratch() noexcept { return scratch_; }
 
 private:
     std::vector<std::size_t> values_;
     std::size_t read_ = 0;
+    wire::buffer scratch_;
 };
 
 /// Bytes of a tag (a compile-time constant for generated code).
@@ -148,6 +156,47 @@ inline byte* write_packed_payload(byte* p, const Vec& v) noexcept {
         for (auto x : v) p = write_scalar<K>(p, x);
         return p;
     }
+}
+
+/// Packed varint payloads up to this many elements are encoded once, in the
+/// size pass, into the size cache's scratch buffer (at most 10 bytes each:
+/// 40 KiB of scratch); longer ones are measured, then encoded in place.
+inline constexpr std::size_t packed_stash_limit = 4096;
+
+/// Size pass of a packed varint field (v not empty): returns the payload
+/// size and leaves two cache slots (size, scratch offset or npos).
+template <kind K, class Vec>
+inline std::size_t measure_packed(const Vec& v, size_cache& cache) {
+    const std::size_t size_slot = cache.push();
+    const std::size_t offset_slot = cache.push();
+    std::size_t s;
+    if (v.size() <= packed_stash_limit) {
+        wire::buffer& scratch = cache.scratch();
+        const std::size_t offset = scratch.size();
+        byte* begin = scratch.prepare(v.size() * wire::max_varint_size);
+        s = static_cast<std::size_t>(write_packed_payload<K>(begin, v) - begin);
+        scratch.commit(s);
+        cache.set(offset_slot, offset);
+    } else {
+        s = packed_payload_size<K>(v);
+        cache.set(offset_slot, static_cast<std::size_t>(-1));
+    }
+    cache.set(size_slot, s);
+    return s;
+}
+
+/// Write pass of a packed varint field: length prefix, then the payload
+/// (copied from the scratch buffer when the size pass encoded it there).
+template <kind K, class Vec>
+inline byte* write_packed(byte* p, const Vec& v, size_cache& cache) noexcept {
+    const std::size_t s = cache.next();
+    const std::size_t offset = cache.next();
+    p = write_varint(p, s);
+    if (offset != static_cast<std::size_t>(-1)) {
+        std::memcpy(p, cache.scratch().data() + offset, s);
+        return p + s;
+    }
+    return write_packed_payload<K>(p, v);
 }
 
 }  // namespace h2pb::proto

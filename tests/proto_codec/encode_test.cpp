@@ -105,7 +105,7 @@ TEST_CASE("an empty packed field writes nothing, an empty sub-message writes its
 TEST_CASE("sub-messages are length-prefixed, nested ones too") {
     AllTypes m;
     m.f_nested.emplace().a = 1;
-    m.f_nested->child.emplace().b = "x";
+    m.f_nested->child.emplace().b = std::string(1, 'x');  // (g++ 12 -O3 -Wrestrict false positive on = "x", PR105651)
     // 8a 01 | len 07 | 08 01 | 1a 03 | 12 01 78
     CHECK(enc(m) == "8a 01 07 08 01 1a 03 12 01 78");
 }
@@ -158,4 +158,29 @@ TEST_CASE("encode appends to what the buffer holds") {
     b.append(std::string_view("xy"));
     f.encode(b);
     CHECK(hex_of(b) == "78 79 08 01");
+}
+
+TEST_CASE("a long packed field (past the scratch limit) encodes the same way") {
+    AllTypes m;
+    std::vector<h2pb::wire::byte> expected_payload;
+    for (std::size_t i = 0; i < packed_stash_limit + 10; ++i) {
+        const auto v = static_cast<std::int32_t>(i % 200);  // 1 or 2 bytes each
+        m.r_int32.push_back(v);
+        if (v < 0x80) {
+            expected_payload.push_back(static_cast<h2pb::wire::byte>(v));
+        } else {
+            expected_payload.push_back(static_cast<h2pb::wire::byte>((v & 0x7f) | 0x80));
+            expected_payload.push_back(static_cast<h2pb::wire::byte>(v >> 7));
+        }
+    }
+    h2pb::wire::buffer expected;
+    expected.append(std::string_view("\xfa\x01"));  // tag: field 31, LEN
+    expected.put_varint(expected_payload.size());
+    expected.append(h2pb::wire::bytes_view(expected_payload));
+    CHECK(enc(m) == hex_of(expected));
+    AllTypes back;
+    h2pb::wire::buffer out;
+    m.encode(out);
+    REQUIRE_FALSE(back.decode(out));
+    CHECK(back.r_int32 == m.r_int32);
 }

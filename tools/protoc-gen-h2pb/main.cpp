@@ -840,8 +840,7 @@ private:
                         o.line("n += " + std::to_string(varint_len(tag_of(f->number(), 2))) + " + ::h2pb::proto::len_size(" + n +
                                ".size() * " + std::to_string(fixed_width(f)) + ");");
                     } else {
-                        o.line("const std::size_t s = ::h2pb::proto::packed_payload_size<" + K(f) + ">(" + n + ");");
-                        o.line("cache.set(cache.push(), s);");
+                        o.line("const std::size_t s = ::h2pb::proto::measure_packed<" + K(f) + ">(" + n + ", cache);");
                         o.line("n += " + std::to_string(varint_len(tag_of(f->number(), 2))) + " + ::h2pb::proto::len_size(s);");
                     }
                     o.out();
@@ -927,10 +926,10 @@ private:
                     o.line(write_tag(tag_of(f->number(), 2)));
                     if (fixed_width(f) != 0) {
                         o.line("p = ::h2pb::proto::write_varint(p, " + n + ".size() * " + std::to_string(fixed_width(f)) + ");");
+                        o.line("p = ::h2pb::proto::write_packed_payload<" + K(f) + ">(p, " + n + ");");
                     } else {
-                        o.line("p = ::h2pb::proto::write_varint(p, cache.next());");
+                        o.line("p = ::h2pb::proto::write_packed<" + K(f) + ">(p, " + n + ", cache);");
                     }
-                    o.line("p = ::h2pb::proto::write_packed_payload<" + K(f) + ">(p, " + n + ");");
                     o.out();
                     o.line("}");
                 } else {
