@@ -35,12 +35,14 @@ void clear_value(T& v) {
 
 template <class T>
 class box {
-public:
+  public:
     box() noexcept = default;
-    box(const T& v) : ptr_(new T(v)), present_(true) {}          // NOLINT(google-explicit-constructor)
-    box(T&& v) : ptr_(new T(std::move(v))), present_(true) {}     // NOLINT(google-explicit-constructor)
+    box(const T& v) : ptr_(new T(v)), present_(true) {}  // NOLINT(google-explicit-constructor)
+    box(T&& v)
+        : ptr_(new T(std::move(v))), present_(true) {}  // NOLINT(google-explicit-constructor)
     box(const box& o) : ptr_(o.present_ ? new T(*o.ptr_) : nullptr), present_(o.present_) {}
-    box(box&& o) noexcept : ptr_(std::exchange(o.ptr_, nullptr)), present_(std::exchange(o.present_, false)) {}
+    box(box&& o) noexcept
+        : ptr_(std::exchange(o.ptr_, nullptr)), present_(std::exchange(o.present_, false)) {}
     box& operator=(const box& o) {
         if (this != &o) {
             if (o.present_) {
@@ -107,7 +109,7 @@ public:
         return !a.present_ || *a.ptr_ == *b.ptr_;
     }
 
-private:
+  private:
     T& ensure_storage() {
         if (ptr_ == nullptr) ptr_ = new T();
         return *ptr_;
@@ -126,10 +128,10 @@ namespace h2pb::proto {
 /// oneof may hold the message it belongs to). Copies copy the value.
 template <class T>
 class heap {
-public:
+  public:
     heap() : ptr_(new T()) {}
-    heap(const T& v) : ptr_(new T(v)) {}                  // NOLINT(google-explicit-constructor)
-    heap(T&& v) : ptr_(new T(std::move(v))) {}            // NOLINT(google-explicit-constructor)
+    heap(const T& v) : ptr_(new T(v)) {}        // NOLINT(google-explicit-constructor)
+    heap(T&& v) : ptr_(new T(std::move(v))) {}  // NOLINT(google-explicit-constructor)
     heap(const heap& o) : ptr_(new T(*o.ptr_)) {}
     // A moved-from heap keeps a (default) value, so it is never null.
     heap(heap&& o) : ptr_(new T()) { std::swap(ptr_, o.ptr_); }
@@ -150,7 +152,7 @@ public:
 
     friend bool operator==(const heap& a, const heap& b) { return *a.ptr_ == *b.ptr_; }
 
-private:
+  private:
     T* ptr_;
 };
 

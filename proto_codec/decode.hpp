@@ -53,9 +53,7 @@ struct decode_context {
         at = where;
         return nullptr;
     }
-    proto::error error() const noexcept {
-        return {code, static_cast<std::size_t>(at - begin)};
-    }
+    proto::error error() const noexcept { return {code, static_cast<std::size_t>(at - begin)}; }
     /// Enters a sub-message or group at p: false (and an error) at the depth limit.
     bool enter(const byte* p) noexcept {
         if (depth_left == 0) {
@@ -70,12 +68,13 @@ struct decode_context {
 
 namespace detail {
 [[gnu::cold, gnu::noinline]] inline const byte* varint_failure(const byte* p, const byte* end,
-                                                                decode_context& ctx) noexcept {
+                                                               decode_context& ctx) noexcept {
     const errc e = from_wire(wire::varint_error(p, end));
     return ctx.fail(e, e == errc::truncated ? p : p + wire::max_varint_size - 1);
 }
 
-[[gnu::noinline]] inline const byte* read_tag_slow(const byte* p, const byte* end, std::uint32_t* tag,
+[[gnu::noinline]] inline const byte* read_tag_slow(const byte* p, const byte* end,
+                                                   std::uint32_t* tag,
                                                    decode_context& ctx) noexcept {
     std::uint64_t v = 0;
     const byte* next = wire::parse_varint(p, end, &v);
@@ -88,7 +87,8 @@ namespace detail {
 
 /// Reads a tag (p < end). Validation of field number and wire type is left
 /// to parse_unknown: a tag that matches a known field is valid by construction.
-inline const byte* read_tag(const byte* p, const byte* end, std::uint32_t* tag, decode_context& ctx) noexcept {
+inline const byte* read_tag(const byte* p, const byte* end, std::uint32_t* tag,
+                            decode_context& ctx) noexcept {
     if (*p < 0x80) [[likely]] {
         *tag = *p;
         return p + 1;
@@ -100,23 +100,28 @@ inline const byte* read_tag(const byte* p, const byte* end, std::uint32_t* tag, 
     return detail::read_tag_slow(p, end, tag, ctx);
 }
 
-inline const byte* read_varint(const byte* p, const byte* end, std::uint64_t* v, decode_context& ctx) noexcept {
+inline const byte* read_varint(const byte* p, const byte* end, std::uint64_t* v,
+                               decode_context& ctx) noexcept {
     const byte* next = wire::parse_varint(p, end, v);
-    if (next == nullptr) [[unlikely]] return detail::varint_failure(p, end, ctx);
+    if (next == nullptr) [[unlikely]]
+        return detail::varint_failure(p, end, ctx);
     return next;
 }
 
 /// Reads one scalar of kind K into *out (T is the field's C++ type: the
 /// kind's type or an enum).
 template <kind K, class T>
-inline const byte* read_scalar(const byte* p, const byte* end, T* out, decode_context& ctx) noexcept {
+inline const byte* read_scalar(const byte* p, const byte* end, T* out,
+                               decode_context& ctx) noexcept {
     using tr = scalar_traits<K>;
     if constexpr (tr::fixed_size == 4) {
-        if (end - p < 4) [[unlikely]] return ctx.fail(errc::truncated, p);
+        if (end - p < 4) [[unlikely]]
+            return ctx.fail(errc::truncated, p);
         *out = static_cast<T>(tr::from_bits(load_fixed32(p)));
         return p + 4;
     } else if constexpr (tr::fixed_size == 8) {
-        if (end - p < 8) [[unlikely]] return ctx.fail(errc::truncated, p);
+        if (end - p < 8) [[unlikely]]
+            return ctx.fail(errc::truncated, p);
         *out = static_cast<T>(tr::from_bits(load_fixed64(p)));
         return p + 8;
     } else {
@@ -128,7 +133,8 @@ inline const byte* read_scalar(const byte* p, const byte* end, T* out, decode_co
 }
 
 /// Reads a length prefix and checks it against the bytes left before end.
-inline const byte* read_length(const byte* p, const byte* end, std::size_t* n, decode_context& ctx) noexcept {
+inline const byte* read_length(const byte* p, const byte* end, std::size_t* n,
+                               decode_context& ctx) noexcept {
     std::uint64_t v = 0;
     const byte* body;
     if (p < end && *p < 0x80) [[likely]] {
@@ -138,7 +144,8 @@ inline const byte* read_length(const byte* p, const byte* end, std::size_t* n, d
         body = read_varint(p, end, &v, ctx);
         if (body == nullptr) return nullptr;
     }
-    if (v > static_cast<std::uint64_t>(end - body)) [[unlikely]] return ctx.fail(errc::length_exceeds_input, p);
+    if (v > static_cast<std::uint64_t>(end - body)) [[unlikely]]
+        return ctx.fail(errc::length_exceeds_input, p);
     *n = static_cast<std::size_t>(v);
     return body;
 }
@@ -150,7 +157,8 @@ inline const byte* read_string(const byte* p, const byte* end, std::string& out,
     std::size_t n = 0;
     const byte* body = read_length(p, end, &n, ctx);
     if (body == nullptr) return nullptr;
-    if (utf8 && !is_valid_utf8(body, n)) [[unlikely]] return ctx.fail(errc::invalid_utf8, body);
+    if (utf8 && !is_valid_utf8(body, n)) [[unlikely]]
+        return ctx.fail(errc::invalid_utf8, body);
     out.assign(reinterpret_cast<const char*>(body), n);
     return body + n;
 }
@@ -160,7 +168,8 @@ inline const byte* read_string(const byte* p, const byte* end, std::string& out,
 /// length prefix has been checked against the input, so a bogus length never
 /// makes the decoder allocate a sub-message (box::ensure, vector::emplace_back).
 template <class Target>
-inline const byte* read_message(const byte* p, const byte* end, decode_context& ctx, Target target) {
+inline const byte* read_message(const byte* p, const byte* end, decode_context& ctx,
+                                Target target) {
     std::size_t n = 0;
     const byte* body = read_length(p, end, &n, ctx);
     if (body == nullptr) return nullptr;
@@ -173,7 +182,8 @@ inline const byte* read_message(const byte* p, const byte* end, decode_context& 
 /// Reads a group (proto2) whose SGROUP tag for field `number` has just been
 /// read and merges it into m; returns the position after the EGROUP tag.
 template <class M>
-inline const byte* read_group(const byte* p, const byte* end, M& m, std::uint32_t number, decode_context& ctx) {
+inline const byte* read_group(const byte* p, const byte* end, M& m, std::uint32_t number,
+                              decode_context& ctx) {
     if (!ctx.enter(p)) return nullptr;
     const byte* next = m._h2pb_parse(p, end, ctx, number);
     ctx.leave();
@@ -258,8 +268,9 @@ inline const byte* read_packed(const byte* p, const byte* end, Vec& out, decode_
 /// A packed closed enum (proto2): values the enum does not define go to the
 /// unknown fields as separate VARINT fields, as libprotobuf does.
 template <class T, class Vec, class IsKnown>
-inline const byte* read_packed_closed_enum(const byte* p, const byte* end, Vec& out, std::uint32_t number,
-                                           IsKnown is_known, unknown_fields* unknown, decode_context& ctx) {
+inline const byte* read_packed_closed_enum(const byte* p, const byte* end, Vec& out,
+                                           std::uint32_t number, IsKnown is_known,
+                                           unknown_fields* unknown, decode_context& ctx) {
     std::size_t n = 0;
     const byte* body = read_length(p, end, &n, ctx);
     if (body == nullptr) return nullptr;
@@ -287,20 +298,23 @@ inline const byte* read_packed_closed_enum(const byte* p, const byte* end, Vec& 
 ///   tag_at: where the tag starts; p: just after it; end_group: the number
 ///   of the group being parsed (0 for a length-delimited message).
 /// An EGROUP tag that closes the current group is handled by the caller.
-[[gnu::noinline]] inline const byte* parse_unknown(const byte* tag_at, const byte* p, const byte* end,
-                                                   std::uint32_t tag, std::uint32_t end_group,
-                                                   decode_context& ctx, unknown_fields* unknown) {
+[[gnu::noinline]] inline const byte* parse_unknown(const byte* tag_at, const byte* p,
+                                                   const byte* end, std::uint32_t tag,
+                                                   std::uint32_t end_group, decode_context& ctx,
+                                                   unknown_fields* unknown) {
     const std::uint32_t number = tag_field_number(tag);
     const std::uint8_t wt = tag_wire_type(tag);
     if (number == 0) return ctx.fail(errc::field_number_zero, tag_at);
     if (number > max_field_number) return ctx.fail(errc::field_number_too_large, tag_at);
     if (wt > 5) return ctx.fail(errc::invalid_wire_type, tag_at);
     if (wt == static_cast<std::uint8_t>(wire_type::egroup)) {
-        return ctx.fail(end_group == 0 ? errc::unexpected_end_group : errc::end_group_mismatch, tag_at);
+        return ctx.fail(end_group == 0 ? errc::unexpected_end_group : errc::end_group_mismatch,
+                        tag_at);
     }
     errc err = errc::ok;
     const byte* err_at = p;
-    const byte* next = skip_value(p, end, number, static_cast<wire_type>(wt), ctx.depth_left, &err, &err_at);
+    const byte* next =
+        skip_value(p, end, number, static_cast<wire_type>(wt), ctx.depth_left, &err, &err_at);
     if (next == nullptr) return ctx.fail(err, err_at);
     if (unknown != nullptr) unknown->append(tag_at, static_cast<std::size_t>(next - tag_at));
     return next;
@@ -308,8 +322,10 @@ inline const byte* read_packed_closed_enum(const byte* p, const byte* end, Vec& 
 
 /// Called when a parse loop reaches the end of its bytes: fine for a
 /// length-delimited message, an error inside a group.
-inline const byte* end_of_input(const byte* p, std::uint32_t end_group, decode_context& ctx) noexcept {
-    if (end_group != 0) [[unlikely]] return ctx.fail(errc::unterminated_group, p);
+inline const byte* end_of_input(const byte* p, std::uint32_t end_group,
+                                decode_context& ctx) noexcept {
+    if (end_group != 0) [[unlikely]]
+        return ctx.fail(errc::unterminated_group, p);
     return p;
 }
 

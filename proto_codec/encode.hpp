@@ -41,7 +41,7 @@ inline constexpr std::size_t write_slop = 16;
 /// right away while measuring, then copying the bytes in the write pass,
 /// does that work once instead of twice.
 class size_cache {
-public:
+  public:
     /// Reserves the next slot; returns its index.
     std::size_t push() {
         values_.push_back(0);
@@ -57,14 +57,16 @@ public:
     }
     wire::buffer& scratch() noexcept { return scratch_; }
 
-private:
+  private:
     std::vector<std::size_t> values_;
     std::size_t read_ = 0;
     wire::buffer scratch_;
 };
 
 /// Bytes of a tag (a compile-time constant for generated code).
-constexpr std::size_t tag_size(std::uint32_t tag) noexcept { return varint_size(tag); }
+constexpr std::size_t tag_size(std::uint32_t tag) noexcept {
+    return varint_size(tag);
+}
 
 /// Writes a constant tag.
 template <std::uint32_t Tag>
@@ -90,7 +92,9 @@ inline byte* write_varint(byte* p, std::uint64_t v) noexcept {
 }
 
 /// Bytes of a length-delimited value of n bytes (length prefix + n).
-constexpr std::size_t len_size(std::size_t n) noexcept { return varint_size(n) + n; }
+constexpr std::size_t len_size(std::size_t n) noexcept {
+    return varint_size(n) + n;
+}
 
 /// Writes a length prefix and the bytes.
 inline byte* write_bytes(byte* p, const void* data, std::size_t n) noexcept {
@@ -98,7 +102,9 @@ inline byte* write_bytes(byte* p, const void* data, std::size_t n) noexcept {
     if (n != 0) std::memcpy(p, data, n);
     return p + n;
 }
-inline byte* write_bytes(byte* p, const std::string& s) noexcept { return write_bytes(p, s.data(), s.size()); }
+inline byte* write_bytes(byte* p, const std::string& s) noexcept {
+    return write_bytes(p, s.data(), s.size());
+}
 
 inline byte* write_unknown(byte* p, const unknown_fields& u) noexcept {
     if (u.empty()) return p;
@@ -112,7 +118,8 @@ inline std::size_t packed_payload_size(const Vec& v) noexcept {
     using tr = scalar_traits<K>;
     if constexpr (tr::fixed_size != 0) {
         return v.size() * tr::fixed_size;
-    } else if constexpr (K == kind::int32 || K == kind::enum_ || K == kind::uint32 || K == kind::sint32) {
+    } else if constexpr (K == kind::int32 || K == kind::enum_ || K == kind::uint32 ||
+                         K == kind::sint32) {
         // Comparisons instead of bit_width, summed in 32 bits per chunk:
         // this form vectorizes (SSE2). A negative int32/enum is sign-extended
         // to 64 bits on the wire: 10 bytes.
@@ -125,9 +132,11 @@ inline std::size_t packed_payload_size(const Vec& v) noexcept {
             for (std::size_t i = 0; i < chunk; ++i) {
                 if constexpr (K == kind::int32 || K == kind::enum_) {
                     const auto x = static_cast<std::int32_t>(d[i]);
-                    c += 1U + (x > 0x7f) + (x > 0x3fff) + (x > 0x1fffff) + (x > 0xfffffff) + (x < 0 ? 9U : 0U);
+                    c += 1U + (x > 0x7f) + (x > 0x3fff) + (x > 0x1fffff) + (x > 0xfffffff) +
+                         (x < 0 ? 9U : 0U);
                 } else {
-                    const auto x = static_cast<std::uint32_t>(tr::to_varint(static_cast<typename tr::type>(d[i])));
+                    const auto x = static_cast<std::uint32_t>(
+                        tr::to_varint(static_cast<typename tr::type>(d[i])));
                     c += 1U + (x > 0x7fU) + (x > 0x3fffU) + (x > 0x1fffffU) + (x > 0xfffffffU);
                 }
             }
@@ -147,7 +156,8 @@ inline std::size_t packed_payload_size(const Vec& v) noexcept {
 template <kind K, class Vec>
 inline byte* write_packed_payload(byte* p, const Vec& v) noexcept {
     using tr = scalar_traits<K>;
-    if constexpr (tr::fixed_size != 0 && std::is_same_v<typename tr::type, typename Vec::value_type> &&
+    if constexpr (tr::fixed_size != 0 &&
+                  std::is_same_v<typename tr::type, typename Vec::value_type> &&
                   std::endian::native == std::endian::little) {
         const std::size_t n = v.size() * tr::fixed_size;
         if (n != 0) std::memcpy(p, v.data(), n);

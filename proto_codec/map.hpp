@@ -40,7 +40,7 @@ namespace h2pb::proto {
 
 template <class K, class V>
 class map_field {
-public:
+  public:
     using key_type = K;
     using mapped_type = V;
     using value_type = std::pair<K, V>;
@@ -48,7 +48,7 @@ public:
     /// Walks the entries in key order.
     template <bool Const>
     class basic_iterator {
-    public:
+      public:
         using iterator_category = std::bidirectional_iterator_tag;
         using value_type = std::pair<K, V>;
         using difference_type = std::ptrdiff_t;
@@ -59,8 +59,7 @@ public:
         basic_iterator() = default;
         basic_iterator(slots_ptr slots, const std::uint32_t* at) : slots_(slots), at_(at) {}
         operator basic_iterator<true>() const  // NOLINT(google-explicit-constructor)
-            requires(!Const)
-        {
+            requires(!Const) {
             return {slots_, at_};
         }
 
@@ -84,10 +83,12 @@ public:
             --at_;
             return t;
         }
-        friend bool operator==(const basic_iterator& a, const basic_iterator& b) { return a.at_ == b.at_; }
+        friend bool operator==(const basic_iterator& a, const basic_iterator& b) {
+            return a.at_ == b.at_;
+        }
         const std::uint32_t* position() const { return at_; }
 
-    private:
+      private:
         slots_ptr slots_ = nullptr;
         const std::uint32_t* at_ = nullptr;
     };
@@ -100,7 +101,9 @@ public:
     }
     map_field(const map_field& o) { *this = o; }
     map_field(map_field&& o) noexcept
-        : slots_(std::move(o.slots_)), order_(std::move(o.order_)), size_(std::exchange(o.size_, 0)) {}
+        : slots_(std::move(o.slots_)),
+          order_(std::move(o.order_)),
+          size_(std::exchange(o.size_, 0)) {}
     map_field& operator=(const map_field& o) {
         if (this != &o) {
             clear();
@@ -132,12 +135,15 @@ public:
 
     iterator find(const K& key) noexcept {
         const std::uint32_t* at = lower(key);
-        return (at != order_.data() + size_ && slots_[*at].first == key) ? iterator{slots_.data(), at} : end();
+        return (at != order_.data() + size_ && slots_[*at].first == key)
+                   ? iterator{slots_.data(), at}
+                   : end();
     }
     const_iterator find(const K& key) const noexcept {
         const std::uint32_t* at = lower(key);
-        return (at != order_.data() + size_ && slots_[*at].first == key) ? const_iterator{slots_.data(), at}
-                                                                          : end();
+        return (at != order_.data() + size_ && slots_[*at].first == key)
+                   ? const_iterator{slots_.data(), at}
+                   : end();
     }
     bool contains(const K& key) const noexcept { return find(key) != end(); }
 
@@ -147,7 +153,8 @@ public:
         if (at != order_.data() + size_ && slots_[*at].first == key) return slots_[*at].second;
         const auto pos = static_cast<std::size_t>(at - order_.data());
         const auto index = static_cast<std::uint32_t>(size_);
-        value_type& e = append_for_decode();  // may reallocate: positions, not pointers, from here on
+        value_type& e =
+            append_for_decode();  // may reallocate: positions, not pointers, from here on
         e.first = key;
         order_.insert(order_.begin() + static_cast<std::ptrdiff_t>(pos), index);
         order_.resize(size_);
@@ -198,7 +205,9 @@ public:
             }
         }
         if (sorted) return;
-        auto less = [this](std::uint32_t a, std::uint32_t b) { return slots_[a].first < slots_[b].first; };
+        auto less = [this](std::uint32_t a, std::uint32_t b) {
+            return slots_[a].first < slots_[b].first;
+        };
         if (size_ <= 32) {  // insertion sort of indices: stable, no allocation
             for (std::size_t i = 1; i < size_; ++i) {
                 const std::uint32_t x = order_[i];
@@ -238,12 +247,13 @@ public:
         return a.size_ == b.size_ && std::equal(a.begin(), a.end(), b.begin());
     }
 
-private:
+  private:
     static constexpr std::uint32_t dead_bit = 0x80000000U;
 
     const std::uint32_t* lower(const K& key) const {
-        return std::lower_bound(order_.data(), order_.data() + size_, key,
-                                [this](std::uint32_t i, const K& k) { return slots_[i].first < k; });
+        return std::lower_bound(
+            order_.data(), order_.data() + size_, key,
+            [this](std::uint32_t i, const K& k) { return slots_[i].first < k; });
     }
 
     /// Frees slot `index` (already absent from order_): the last live slot

@@ -13,11 +13,9 @@
 // half-decoded, never with a map whose order invariant is broken.
 //
 // A generated message M provides, for these templates:
-//   const byte* _h2pb_parse(const byte* p, const byte* end, decode_context&, std::uint32_t end_group);
-//   std::size_t _h2pb_size(size_cache&) const;
-//   byte* _h2pb_write(byte* p, size_cache&) const;
-//   bool _h2pb_is_initialized() const;
-//   void clear();
+//   const byte* _h2pb_parse(const byte* p, const byte* end, decode_context&, std::uint32_t
+//   end_group); std::size_t _h2pb_size(size_cache&) const; byte* _h2pb_write(byte* p, size_cache&)
+//   const; bool _h2pb_is_initialized() const; void clear();
 #pragma once
 
 #include <cassert>
@@ -69,7 +67,8 @@ std::string encode_to_string(const M& m) {
 
 template <class M>
 error merge(M& m, wire::bytes_view in, decode_limits limits = {}) {
-    if (in.size() > limits.max_message_size) return {errc::message_too_large, limits.max_message_size};
+    if (in.size() > limits.max_message_size)
+        return {errc::message_too_large, limits.max_message_size};
     decode_context ctx;
     ctx.begin = in.data();
     ctx.depth_left = limits.max_depth;

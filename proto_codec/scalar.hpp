@@ -29,35 +29,48 @@
 namespace h2pb::proto {
 
 enum class kind : std::uint8_t {
-    int32, int64, uint32, uint64, sint32, sint64, bool_, enum_,
-    fixed32, fixed64, sfixed32, sfixed64, float_, double_,
+    int32,
+    int64,
+    uint32,
+    uint64,
+    sint32,
+    sint64,
+    bool_,
+    enum_,
+    fixed32,
+    fixed64,
+    sfixed32,
+    sfixed64,
+    float_,
+    double_,
 };
 
 template <kind K>
 struct scalar_traits;
 
-#define H2PB_VARINT_TRAITS(K, T, FROM, TO)                                                   \
-    template <>                                                                               \
-    struct scalar_traits<kind::K> {                                                           \
-        using type = T;                                                                       \
-        static constexpr wire_type wire = wire_type::varint;                                  \
-        static constexpr std::size_t fixed_size = 0;                                          \
-        static constexpr type from_varint(std::uint64_t v) noexcept { return FROM; }          \
-        static constexpr std::uint64_t to_varint(type v) noexcept { return TO; }              \
+#define H2PB_VARINT_TRAITS(K, T, FROM, TO)                                           \
+    template <>                                                                      \
+    struct scalar_traits<kind::K> {                                                  \
+        using type = T;                                                              \
+        static constexpr wire_type wire = wire_type::varint;                         \
+        static constexpr std::size_t fixed_size = 0;                                 \
+        static constexpr type from_varint(std::uint64_t v) noexcept { return FROM; } \
+        static constexpr std::uint64_t to_varint(type v) noexcept { return TO; }     \
     };
 H2PB_VARINT_TRAITS(int32, std::int32_t, static_cast<std::int32_t>(v),
                    static_cast<std::uint64_t>(static_cast<std::int64_t>(v)))
 H2PB_VARINT_TRAITS(int64, std::int64_t, static_cast<std::int64_t>(v), static_cast<std::uint64_t>(v))
 H2PB_VARINT_TRAITS(uint32, std::uint32_t, static_cast<std::uint32_t>(v), v)
 H2PB_VARINT_TRAITS(uint64, std::uint64_t, v, v)
-H2PB_VARINT_TRAITS(sint32, std::int32_t, zigzag_decode32(static_cast<std::uint32_t>(v)), zigzag_encode32(v))
+H2PB_VARINT_TRAITS(sint32, std::int32_t, zigzag_decode32(static_cast<std::uint32_t>(v)),
+                   zigzag_encode32(v))
 H2PB_VARINT_TRAITS(sint64, std::int64_t, zigzag_decode64(v), zigzag_encode64(v))
 H2PB_VARINT_TRAITS(bool_, bool, v != 0, v ? 1U : 0U)
 H2PB_VARINT_TRAITS(enum_, std::int32_t, static_cast<std::int32_t>(v),
                    static_cast<std::uint64_t>(static_cast<std::int64_t>(v)))
 #undef H2PB_VARINT_TRAITS
 
-#define H2PB_FIXED_TRAITS(K, T, BITS, WIRE)                                                \
+#define H2PB_FIXED_TRAITS(K, T, BITS, WIRE)                                                 \
     template <>                                                                             \
     struct scalar_traits<kind::K> {                                                         \
         using type = T;                                                                     \

@@ -17,18 +17,20 @@
 namespace h2pb::proto {
 
 class unknown_fields {
-public:
+  public:
     bool empty() const noexcept { return bytes_.empty(); }
     std::size_t size() const noexcept { return bytes_.size(); }
     /// The raw fields (tags and values), concatenated.
     wire::bytes_view view() const noexcept { return wire::as_bytes(bytes_); }
     void clear() noexcept { bytes_.clear(); }
-    void append(const wire::byte* p, std::size_t n) { bytes_.append(reinterpret_cast<const char*>(p), n); }
+    void append(const wire::byte* p, std::size_t n) {
+        bytes_.append(reinterpret_cast<const char*>(p), n);
+    }
     void append(wire::bytes_view b) { append(b.data(), b.size()); }
 
     friend bool operator==(const unknown_fields&, const unknown_fields&) = default;
 
-private:
+  private:
     std::string bytes_;
 };
 

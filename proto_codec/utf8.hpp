@@ -30,7 +30,9 @@
 namespace h2pb::proto {
 
 namespace detail {
-constexpr bool is_continuation(wire::byte b) noexcept { return (b & 0xC0) == 0x80; }
+constexpr bool is_continuation(wire::byte b) noexcept {
+    return (b & 0xC0) == 0x80;
+}
 }  // namespace detail
 
 /// True when [p, p+n) is valid UTF-8 (the table above).
@@ -58,7 +60,8 @@ inline bool is_valid_utf8(const wire::byte* p, std::size_t n) noexcept {
             continue;
         }
         if (c < 0xF0) {
-            if (left < 3 || !detail::is_continuation(p[1]) || !detail::is_continuation(p[2])) return false;
+            if (left < 3 || !detail::is_continuation(p[1]) || !detail::is_continuation(p[2]))
+                return false;
             if (c == 0xE0 && p[1] < 0xA0) return false;   // overlong
             if (c == 0xED && p[1] >= 0xA0) return false;  // surrogate
             p += 3;
@@ -78,6 +81,8 @@ inline bool is_valid_utf8(const wire::byte* p, std::size_t n) noexcept {
     return true;
 }
 
-inline bool is_valid_utf8(wire::bytes_view b) noexcept { return is_valid_utf8(b.data(), b.size()); }
+inline bool is_valid_utf8(wire::bytes_view b) noexcept {
+    return is_valid_utf8(b.data(), b.size());
+}
 
 }  // namespace h2pb::proto

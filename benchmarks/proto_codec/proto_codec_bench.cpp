@@ -38,10 +38,18 @@ static std::atomic<std::uint64_t> g_allocs{0};
 }
 // (g++ pairs the inlined replacement new/delete with malloc/free and warns;
 // they do match: every replaced new is std::malloc.)
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete[](void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete(void* p) noexcept {
+    std::free(p);
+}
+[[gnu::noinline]] void operator delete[](void* p) noexcept {
+    std::free(p);
+}
+[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept {
+    std::free(p);
+}
+[[gnu::noinline]] void operator delete[](void* p, std::size_t) noexcept {
+    std::free(p);
+}
 
 namespace {
 
@@ -49,14 +57,15 @@ namespace ref_testing = ::grpc::testing;
 namespace h2_testing = ::h2pbgen::grpc::testing;
 
 class alloc_counter {
-public:
+  public:
     explicit alloc_counter(benchmark::State& s) : state_(s), start_(g_allocs.load()) {}
     ~alloc_counter() {
         const double n = static_cast<double>(g_allocs.load() - start_);
-        state_.counters["allocs_per_op"] = benchmark::Counter(n, benchmark::Counter::kAvgIterations);
+        state_.counters["allocs_per_op"] =
+            benchmark::Counter(n, benchmark::Counter::kAvgIterations);
     }
 
-private:
+  private:
     benchmark::State& state_;
     std::uint64_t start_;
 };
@@ -109,9 +118,10 @@ struct event_case {
         h2.event_id = ref.event_id();
         h2.event_type = ref.event_type();
         h2.timestamp = ref.timestamp();
-        const char* keys[] = {"user_id", "session", "page", "referrer", "device", "country", "button", "ab_bucket"};
-        const char* values[] = {"12345", "s-88c1d0", "/checkout", "https://example.com/", "mobile", "DE",
-                                "buy-now", "B"};
+        const char* keys[] = {"user_id", "session", "page",   "referrer",
+                              "device",  "country", "button", "ab_bucket"};
+        const char* values[] = {"12345",  "s-88c1d0", "/checkout", "https://example.com/",
+                                "mobile", "DE",       "buy-now",   "B"};
         for (int i = 0; i < 8; ++i) {
             (*ref.mutable_properties())[keys[i]] = values[i];
             h2.properties[keys[i]] = std::string(values[i]);
@@ -248,23 +258,54 @@ void serialize_ref(benchmark::State& state, Case& c) {
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * c.bytes.size()));
 }
 
-
-void parse_simple_request_1k_h2pb(benchmark::State& s) { parse_h2pb(s, simple_1k()); }
-void parse_simple_request_1k_ref(benchmark::State& s) { parse_ref(s, simple_1k()); }
-void serialize_simple_request_1k_h2pb(benchmark::State& s) { serialize_h2pb(s, simple_1k()); }
-void serialize_simple_request_1k_ref(benchmark::State& s) { serialize_ref(s, simple_1k()); }
-void parse_simple_request_64k_h2pb(benchmark::State& s) { parse_h2pb(s, simple_64k()); }
-void parse_simple_request_64k_ref(benchmark::State& s) { parse_ref(s, simple_64k()); }
-void serialize_simple_request_64k_h2pb(benchmark::State& s) { serialize_h2pb(s, simple_64k()); }
-void serialize_simple_request_64k_ref(benchmark::State& s) { serialize_ref(s, simple_64k()); }
-void parse_event_h2pb(benchmark::State& s) { parse_h2pb(s, event()); }
-void parse_event_ref(benchmark::State& s) { parse_ref(s, event()); }
-void serialize_event_h2pb(benchmark::State& s) { serialize_h2pb(s, event()); }
-void serialize_event_ref(benchmark::State& s) { serialize_ref(s, event()); }
-void parse_scalars_h2pb(benchmark::State& s) { parse_h2pb(s, scalars()); }
-void parse_scalars_ref(benchmark::State& s) { parse_ref(s, scalars()); }
-void serialize_scalars_h2pb(benchmark::State& s) { serialize_h2pb(s, scalars()); }
-void serialize_scalars_ref(benchmark::State& s) { serialize_ref(s, scalars()); }
+void parse_simple_request_1k_h2pb(benchmark::State& s) {
+    parse_h2pb(s, simple_1k());
+}
+void parse_simple_request_1k_ref(benchmark::State& s) {
+    parse_ref(s, simple_1k());
+}
+void serialize_simple_request_1k_h2pb(benchmark::State& s) {
+    serialize_h2pb(s, simple_1k());
+}
+void serialize_simple_request_1k_ref(benchmark::State& s) {
+    serialize_ref(s, simple_1k());
+}
+void parse_simple_request_64k_h2pb(benchmark::State& s) {
+    parse_h2pb(s, simple_64k());
+}
+void parse_simple_request_64k_ref(benchmark::State& s) {
+    parse_ref(s, simple_64k());
+}
+void serialize_simple_request_64k_h2pb(benchmark::State& s) {
+    serialize_h2pb(s, simple_64k());
+}
+void serialize_simple_request_64k_ref(benchmark::State& s) {
+    serialize_ref(s, simple_64k());
+}
+void parse_event_h2pb(benchmark::State& s) {
+    parse_h2pb(s, event());
+}
+void parse_event_ref(benchmark::State& s) {
+    parse_ref(s, event());
+}
+void serialize_event_h2pb(benchmark::State& s) {
+    serialize_h2pb(s, event());
+}
+void serialize_event_ref(benchmark::State& s) {
+    serialize_ref(s, event());
+}
+void parse_scalars_h2pb(benchmark::State& s) {
+    parse_h2pb(s, scalars());
+}
+void parse_scalars_ref(benchmark::State& s) {
+    parse_ref(s, scalars());
+}
+void serialize_scalars_h2pb(benchmark::State& s) {
+    serialize_h2pb(s, scalars());
+}
+void serialize_scalars_ref(benchmark::State& s) {
+    serialize_ref(s, scalars());
+}
 
 }  // namespace
 

@@ -38,7 +38,8 @@ TEST_CASE("a box starts absent and emplace makes it present") {
 TEST_CASE("ensure keeps an existing value, emplace starts fresh") {
     box<node> b;
     b.ensure().value = 1;
-    b.ensure().text = std::string(1, 'x');  // (not = "x": g++ 12 -O3 -Wrestrict false positive, PR105329)
+    b.ensure().text =
+        std::string(1, 'x');  // (not = "x": g++ 12 -O3 -Wrestrict false positive, PR105329)
     CHECK(b->value == 1);
     CHECK(b->text == "x");
     b.emplace();

@@ -8,10 +8,10 @@
 #include <new>
 #include <string>
 
+#include <test_support.hpp>
 #include "all_types2.h2pb.hpp"
 #include "all_types3.h2pb.hpp"
 #include "fruit.h2pb.hpp"
-#include <test_support.hpp>
 
 // ---- allocation counting: replaces the global operator new of this test
 // (every form, so that ASan's own operators never pair with these).
@@ -28,20 +28,36 @@ void* operator new[](std::size_t n) {
     if (void* p = counted_alloc(n)) return p;
     throw std::bad_alloc();
 }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n); }
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+    return counted_alloc(n);
+}
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
+    return counted_alloc(n);
+}
+void operator delete(void* p) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p, const std::nothrow_t&) noexcept {
+    std::free(p);
+}
 
 using namespace h2pb::proto;
+using h2pb::test::Fruit;
 using h2pb::test::hex;
 using h2pb::test3::AllTypes;
 using h2pb::test3::Color;
-using h2pb::test::Fruit;
 
 template <class M>
 static error decode_hex(M& m, const char* text, decode_limits limits = {}) {
@@ -58,8 +74,9 @@ static error decode_hex(const char* text, decode_limits limits = {}) {
 
 TEST_CASE("VARINT fields: int32, negative int32, sint, uint64, bool, enum") {
     AllTypes m;
-    REQUIRE_FALSE(decode_hex(m, "08 96 01  10 ff ff ff ff ff ff ff ff ff 01  28 03  30 7f  "
-                                "20 ff ff ff ff ff ff ff ff ff 01  68 02  80 01 02"));
+    REQUIRE_FALSE(decode_hex(m,
+                             "08 96 01  10 ff ff ff ff ff ff ff ff ff 01  28 03  30 7f  "
+                             "20 ff ff ff ff ff ff ff ff ff 01  68 02  80 01 02"));
     CHECK(m.f_int32 == 150);
     CHECK(m.f_int64 == -1);
     CHECK(m.f_sint32 == -2);
@@ -86,8 +103,9 @@ TEST_CASE("I32 fields: fixed32, sfixed32, float") {
 
 TEST_CASE("I64 fields: fixed64, sfixed64, double") {
     AllTypes m;
-    REQUIRE_FALSE(decode_hex(m, "41 08 07 06 05 04 03 02 01  51 fe ff ff ff ff ff ff ff  "
-                                "61 00 00 00 00 00 00 f0 3f"));
+    REQUIRE_FALSE(decode_hex(m,
+                             "41 08 07 06 05 04 03 02 01  51 fe ff ff ff ff ff ff ff  "
+                             "61 00 00 00 00 00 00 f0 3f"));
     CHECK(m.f_fixed64 == 0x0102030405060708ULL);
     CHECK(m.f_sfixed64 == -2);
     CHECK(m.f_double == 1.0);
@@ -106,8 +124,10 @@ TEST_CASE("LEN fields: string, bytes, sub-message") {
 TEST_CASE("packed repeated fields: varint, fixed, and the empty payload") {
     AllTypes m;
     // r_int32 (31) packed [1, 150, -1]; r_fixed32 (37) packed [1, 2]; r_double (42) packed, empty
-    REQUIRE_FALSE(decode_hex(m, "fa 01 0d 01 96 01 ff ff ff ff ff ff ff ff ff 01  aa 02 08 01 00 00 00 02 00 00 00  "
-                                "d2 02 00"));
+    REQUIRE_FALSE(decode_hex(
+        m,
+        "fa 01 0d 01 96 01 ff ff ff ff ff ff ff ff ff 01  aa 02 08 01 00 00 00 02 00 00 00  "
+        "d2 02 00"));
     CHECK(m.r_int32 == std::vector<std::int32_t>{1, 150, -1});
     CHECK(m.r_fixed32 == std::vector<std::uint32_t>{1, 2});
     CHECK(m.r_double.empty());
@@ -131,7 +151,8 @@ TEST_CASE("a [packed=false] field accepts a packed payload") {
 TEST_CASE("SGROUP/EGROUP: a proto2 group field and a repeated group") {
     h2pb::test2::AllTypes2 m;
     // OptionalGroup (40) { a (41) = 1 }; RepeatedGroup (43) { c (44) = 2 } x2
-    REQUIRE_FALSE(decode_hex(m, "c3 02 c8 02 01 c4 02  db 02 e0 02 02 dc 02  db 02 e0 02 03 dc 02"));
+    REQUIRE_FALSE(
+        decode_hex(m, "c3 02 c8 02 01 c4 02  db 02 e0 02 02 dc 02  db 02 e0 02 03 dc 02"));
     REQUIRE(m.optionalgroup.has_value());
     CHECK(m.optionalgroup->a == 1);
     REQUIRE(m.repeatedgroup.size() == 2);
@@ -170,11 +191,13 @@ TEST_CASE("bad input: truncated fixed32 and fixed64 values") {
 }
 
 TEST_CASE("bad input: 11-byte varint") {
-    CHECK(decode_hex<Fruit>("08 ff ff ff ff ff ff ff ff ff ff 01") == error{errc::varint_too_long, 10});
+    CHECK(decode_hex<Fruit>("08 ff ff ff ff ff ff ff ff ff ff 01") ==
+          error{errc::varint_too_long, 10});
 }
 
 TEST_CASE("bad input: varint whose 10th byte overflows 64 bits") {
-    CHECK(decode_hex<Fruit>("08 ff ff ff ff ff ff ff ff ff 02") == error{errc::varint_overflow, 10});
+    CHECK(decode_hex<Fruit>("08 ff ff ff ff ff ff ff ff ff 02") ==
+          error{errc::varint_overflow, 10});
 }
 
 TEST_CASE("bad input: field number 0") {
@@ -187,20 +210,26 @@ TEST_CASE("bad input: field number above 2^29-1") {
     CHECK(decode_hex<Fruit>("80 80 80 80 80 01 00") == error{errc::field_number_too_large, 0});
 }
 
-TEST_CASE("bad input: wire type 6") { CHECK(decode_hex<Fruit>("0e 00") == error{errc::invalid_wire_type, 0}); }
+TEST_CASE("bad input: wire type 6") {
+    CHECK(decode_hex<Fruit>("0e 00") == error{errc::invalid_wire_type, 0});
+}
 
-TEST_CASE("bad input: wire type 7") { CHECK(decode_hex<Fruit>("08 01 0f") == error{errc::invalid_wire_type, 2}); }
+TEST_CASE("bad input: wire type 7") {
+    CHECK(decode_hex<Fruit>("08 01 0f") == error{errc::invalid_wire_type, 2});
+}
 
 TEST_CASE("bad input: length prefix past the end") {
     CHECK(decode_hex<Fruit>("12 05 41 41") == error{errc::length_exceeds_input, 1});
-    CHECK(decode_hex<Fruit>("2a 02 00") == error{errc::length_exceeds_input, 1});  // unknown LEN field
+    CHECK(decode_hex<Fruit>("2a 02 00") ==
+          error{errc::length_exceeds_input, 1});  // unknown LEN field
 }
 
 TEST_CASE("bad input: a sub-message length past its parent's end") {
     // f_nested (17) claims 5 bytes, 2 remain
     CHECK(decode_hex<AllTypes>("8a 01 05 08 01") == error{errc::length_exceeds_input, 2});
     // a nested string longer than the sub-message that holds it
-    CHECK(decode_hex<AllTypes>("8a 01 03 12 05 41 41 41 41 41") == error{errc::length_exceeds_input, 4});
+    CHECK(decode_hex<AllTypes>("8a 01 03 12 05 41 41 41 41 41") ==
+          error{errc::length_exceeds_input, 4});
 }
 
 TEST_CASE("bad input: errors inside a sub-message report absolute offsets") {
@@ -218,15 +247,16 @@ TEST_CASE("bad input: a 10-byte input claiming a 2 GB string fails without alloc
     CHECK(after - before == 0);
 }
 
-TEST_CASE("bad input: a 2 GB claim in bytes, packed, sub-message and unknown fields allocates nothing") {
-    for (const char* text : {"7a ff ff ff ff 07 00 00 00 00",      // bytes
-                             "fa 01 ff ff ff ff 07 00 00 00",      // packed int32
-                             "aa 02 ff ff ff ff 07 00 00 00",      // packed fixed32
-                             "8a 01 ff ff ff ff 07 00 00 00",      // sub-message
-                             "fa 03 ff ff ff ff 07 00 00 00",      // oneof sub-message
-                             "fa 02 ff ff ff ff 07 00 00 00",      // repeated sub-message (47: fa 02)
-                             "9a 03 ff ff ff ff 07 00 00 00",      // map entry
-                             "a2 06 ff ff ff ff 07 00 00 00"}) {   // unknown field 100
+TEST_CASE(
+    "bad input: a 2 GB claim in bytes, packed, sub-message and unknown fields allocates nothing") {
+    for (const char* text : {"7a ff ff ff ff 07 00 00 00 00",  // bytes
+                             "fa 01 ff ff ff ff 07 00 00 00",  // packed int32
+                             "aa 02 ff ff ff ff 07 00 00 00",  // packed fixed32
+                             "8a 01 ff ff ff ff 07 00 00 00",  // sub-message
+                             "fa 03 ff ff ff ff 07 00 00 00",  // oneof sub-message
+                             "fa 02 ff ff ff ff 07 00 00 00",  // repeated sub-message (47: fa 02)
+                             "9a 03 ff ff ff ff 07 00 00 00",  // map entry
+                             "a2 06 ff ff ff ff 07 00 00 00"}) {  // unknown field 100
         auto in = hex(text);
         AllTypes m;
         const long before = g_allocations.load();
@@ -240,17 +270,20 @@ TEST_CASE("bad input: a 2 GB claim in bytes, packed, sub-message and unknown fie
 
 TEST_CASE("bad input: EGROUP without a group") {
     CHECK(decode_hex<Fruit>("0c") == error{errc::unexpected_end_group, 0});
-    CHECK(decode_hex<h2pb::test2::AllTypes2>("08 01 c4 02") == error{errc::unexpected_end_group, 2});
+    CHECK(decode_hex<h2pb::test2::AllTypes2>("08 01 c4 02") ==
+          error{errc::unexpected_end_group, 2});
 }
 
 TEST_CASE("bad input: EGROUP whose number differs from its SGROUP") {
-    CHECK(decode_hex<Fruit>("0b 14") == error{errc::end_group_mismatch, 1});                       // unknown group
-    CHECK(decode_hex<h2pb::test2::AllTypes2>("c3 02 cc 02") == error{errc::end_group_mismatch, 2});  // known group
+    CHECK(decode_hex<Fruit>("0b 14") == error{errc::end_group_mismatch, 1});  // unknown group
+    CHECK(decode_hex<h2pb::test2::AllTypes2>("c3 02 cc 02") ==
+          error{errc::end_group_mismatch, 2});  // known group
 }
 
 TEST_CASE("bad input: unterminated group") {
     CHECK(decode_hex<Fruit>("0b 08 01") == error{errc::unterminated_group, 3});
-    CHECK(decode_hex<h2pb::test2::AllTypes2>("c3 02 c8 02 01") == error{errc::unterminated_group, 5});
+    CHECK(decode_hex<h2pb::test2::AllTypes2>("c3 02 c8 02 01") ==
+          error{errc::unterminated_group, 5});
 }
 
 static h2pb::wire::buffer nested_chain(int depth) {
@@ -321,16 +354,18 @@ TEST_CASE("depth: nested unknown groups count too") {
 TEST_CASE("size limit: input larger than max_message_size is refused") {
     decode_limits limits;
     limits.max_message_size = 9;
-    CHECK(decode_hex<Fruit>("08 96 01 12 05 41 70 70 6c 65", limits).code == errc::message_too_large);
+    CHECK(decode_hex<Fruit>("08 96 01 12 05 41 70 70 6c 65", limits).code ==
+          errc::message_too_large);
     limits.max_message_size = 10;
     CHECK_FALSE(decode_hex<Fruit>("08 96 01 12 05 41 70 70 6c 65", limits));
 }
 
 TEST_CASE("bad input: invalid UTF-8 in a proto3 string") {
     CHECK(decode_hex<Fruit>("12 02 c3 28") == error{errc::invalid_utf8, 2});
-    CHECK(decode_hex<AllTypes>("e2 02 02 c0 80") == error{errc::invalid_utf8, 3});             // repeated string
-    CHECK(decode_hex<AllTypes>("f2 03 02 ed a0") == error{errc::invalid_utf8, 3});             // oneof string
-    CHECK(decode_hex<AllTypes>("9a 03 04 0a 02 ff 41") == error{errc::invalid_utf8, 5});       // map key
+    CHECK(decode_hex<AllTypes>("e2 02 02 c0 80") ==
+          error{errc::invalid_utf8, 3});  // repeated string
+    CHECK(decode_hex<AllTypes>("f2 03 02 ed a0") == error{errc::invalid_utf8, 3});  // oneof string
+    CHECK(decode_hex<AllTypes>("9a 03 04 0a 02 ff 41") == error{errc::invalid_utf8, 5});  // map key
 }
 
 TEST_CASE("invalid UTF-8 is accepted in proto3 bytes and in proto2 strings") {
@@ -344,7 +379,8 @@ TEST_CASE("invalid UTF-8 is accepted in proto3 bytes and in proto2 strings") {
 
 TEST_CASE("bad input: packed fixed-width payload with a bad length") {
     CHECK(decode_hex<AllTypes>("aa 02 03 01 00 00") == error{errc::bad_packed_length, 0 + 2});
-    CHECK(decode_hex<AllTypes>("b2 02 07 00 00 00 00 00 00 00") == error{errc::bad_packed_length, 2});
+    CHECK(decode_hex<AllTypes>("b2 02 07 00 00 00 00 00 00 00") ==
+          error{errc::bad_packed_length, 2});
 }
 
 TEST_CASE("bad input: packed varints that end inside a varint") {
@@ -357,7 +393,8 @@ TEST_CASE("bad input: missing proto2 required field") {
     CHECK_FALSE(decode_hex<h2pb::test2::AllTypes2>("8a 01 02 08 01"));
     // inside a repeated field and a map value too
     CHECK(decode_hex<h2pb::test2::AllTypes2>("a2 02 00").code == errc::missing_required_field);
-    CHECK(decode_hex<h2pb::test2::AllTypes2>("b2 02 04 08 01 12 00").code == errc::missing_required_field);
+    CHECK(decode_hex<h2pb::test2::AllTypes2>("b2 02 04 08 01 12 00").code ==
+          errc::missing_required_field);
 }
 
 TEST_CASE("a failed decode leaves an empty message") {
@@ -369,8 +406,9 @@ TEST_CASE("a failed decode leaves an empty message") {
 
 TEST_CASE("decoding into a reused message allocates nothing the second time") {
     // scalars, a packed field, a sub-message, a short string and a map entry
-    auto in = hex("08 96 01 10 05 3d 01 00 00 00 61 00 00 00 00 00 00 f0 3f 72 05 41 70 70 6c 65 "
-                  "fa 01 04 01 02 03 04 8a 01 04 08 07 12 00 9a 03 06 0a 01 6b 12 01 76");
+    auto in =
+        hex("08 96 01 10 05 3d 01 00 00 00 61 00 00 00 00 00 00 f0 3f 72 05 41 70 70 6c 65 "
+            "fa 01 04 01 02 03 04 8a 01 04 08 07 12 00 9a 03 06 0a 01 6b 12 01 76");
     AllTypes m;
     REQUIRE_FALSE(m.decode(in));
     const long before = g_allocations.load();

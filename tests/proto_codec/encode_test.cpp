@@ -7,11 +7,11 @@
 #include <cmath>
 #include <limits>
 
+#include <h2pb/proto_codec/encode.hpp>
+#include <test_support.hpp>
 #include "all_types2.h2pb.hpp"
 #include "all_types3.h2pb.hpp"
 #include "fruit.h2pb.hpp"
-#include <h2pb/proto_codec/encode.hpp>
-#include <test_support.hpp>
 
 using namespace h2pb::proto;
 using h2pb::test::hex_of;
@@ -75,16 +75,18 @@ TEST_CASE("a negative int32 and a negative enum take ten bytes") {
 
 TEST_CASE("fields are written in field-number order") {
     AllTypes m;
-    m.f_bool = true;     // 13 -> 68 01
-    m.f_int32 = 1;       // 1  -> 08 01
-    m.f_sint32 = -1;     // 5  -> 28 01
+    m.f_bool = true;  // 13 -> 68 01
+    m.f_int32 = 1;    // 1  -> 08 01
+    m.f_sint32 = -1;  // 5  -> 28 01
     CHECK(enc(m) == "08 01 28 01 68 01");
 }
 
 TEST_CASE("proto3 repeated scalars are packed; [packed=false] ones are not") {
     AllTypes m;
-    m.r_int32 = {3, 270, 86942};  // the encoding guide's packed example: 22 06 03 8e 02 9e a7 05 (as field 31)
-    m.u_int32 = {1, 2};           // 48, unpacked: 80 03 01 80 03 02
+    m.r_int32 = {
+        3, 270,
+        86942};  // the encoding guide's packed example: 22 06 03 8e 02 9e a7 05 (as field 31)
+    m.u_int32 = {1, 2};  // 48, unpacked: 80 03 01 80 03 02
     CHECK(enc(m) == "fa 01 06 03 8e 02 9e a7 05 80 03 01 80 03 02");
 }
 
@@ -105,7 +107,8 @@ TEST_CASE("an empty packed field writes nothing, an empty sub-message writes its
 TEST_CASE("sub-messages are length-prefixed, nested ones too") {
     AllTypes m;
     m.f_nested.emplace().a = 1;
-    m.f_nested->child.emplace().b = std::string(1, 'x');  // (g++ 12 -O3 -Wrestrict false positive on = "x", PR105651)
+    m.f_nested->child.emplace().b =
+        std::string(1, 'x');  // (g++ 12 -O3 -Wrestrict false positive on = "x", PR105651)
     // 8a 01 | len 07 | 08 01 | 1a 03 | 12 01 78
     CHECK(enc(m) == "8a 01 07 08 01 1a 03 12 01 78");
 }

@@ -46,7 +46,8 @@ TEST_CASE("erase removes a key and keeps order") {
 
 TEST_CASE("normalize sorts decoded entries, the last of equal keys wins") {
     map_field<std::string, std::string> m;
-    auto add = [&](std::string k, std::string v) {  // (by value: g++ 12 -O3 -Wrestrict false positive, PR105329)
+    auto add = [&](std::string k,
+                   std::string v) {  // (by value: g++ 12 -O3 -Wrestrict false positive, PR105329)
         auto& e = m.append_for_decode();
         e.first = std::move(k);
         e.second = std::move(v);

@@ -3,18 +3,18 @@
 // libprotobuf's behaviour.
 #include <catch2/catch.hpp>
 
+#include <test_support.hpp>
 #include "all_types2.h2pb.hpp"
 #include "all_types3.h2pb.hpp"
 #include "analytics.h2pb.hpp"
 #include "fruit.h2pb.hpp"
-#include <test_support.hpp>
 
 using namespace h2pb::proto;
 using h2pb::test::hex;
 using h2pb::test::hex_of;
+using h2pb::test2::AllTypes2;
 using h2pb::test3::AllTypes;
 using h2pb::test3::Color;
-using h2pb::test2::AllTypes2;
 
 template <class M>
 static M decoded(const char* text) {
@@ -74,7 +74,9 @@ TEST_CASE("a known field number with the wrong wire type is kept as an unknown f
 }
 
 TEST_CASE("unknown fields of every wire type survive a round trip byte for byte") {
-    const char* text = "a0 06 96 01 a9 06 01 02 03 04 05 06 07 08 a2 06 02 68 69 ab 06 08 01 ac 06 ad 06 01 02 03 04";
+    const char* text =
+        "a0 06 96 01 a9 06 01 02 03 04 05 06 07 08 a2 06 02 68 69 ab 06 08 01 ac 06 ad 06 01 02 03 "
+        "04";
     auto m = decoded<h2pb::test::Fruit>(text);
     CHECK(enc(m) == hex_of(hex(text)));
 }
@@ -159,7 +161,9 @@ TEST_CASE("merge(bytes) merges into what is there") {
     CHECK(f.name == "A");
 }
 
-TEST_CASE("merge(message) follows MergeFrom: scalars overwrite when set, repeated append, messages merge") {
+TEST_CASE(
+    "merge(message) follows MergeFrom: scalars overwrite when set, repeated append, messages "
+    "merge") {
     AllTypes a;
     a.f_int32 = 1;
     a.f_string = "keep";
@@ -185,7 +189,8 @@ TEST_CASE("merge(message) follows MergeFrom: scalars overwrite when set, repeate
 
 TEST_CASE("decode replaces, and a reused message decodes the same as a fresh one") {
     AllTypes m;
-    auto first = hex("08 01 72 03 61 62 63 fa 01 02 01 02 8a 01 02 08 01 9a 03 06 0a 01 6b 12 01 76");
+    auto first =
+        hex("08 01 72 03 61 62 63 fa 01 02 01 02 8a 01 02 08 01 9a 03 06 0a 01 6b 12 01 76");
     auto second = hex("10 05 9a 03 06 0a 01 6a 12 01 77");
     REQUIRE_FALSE(m.decode(first));
     REQUIRE_FALSE(m.decode(second));
@@ -208,7 +213,8 @@ TEST_CASE("copies are deep and equal") {
 
 TEST_CASE("the analytics Event: properties decode into a sorted map") {
     // properties {"b": "2"}, {"a": "1"} in that order
-    auto e = decoded<analytics::v1::Event>("0a 03 61 62 63 22 06 0a 01 62 12 01 32 22 06 0a 01 61 12 01 31");
+    auto e = decoded<analytics::v1::Event>(
+        "0a 03 61 62 63 22 06 0a 01 62 12 01 32 22 06 0a 01 61 12 01 31");
     CHECK(e.event_id == "abc");
     REQUIRE(e.properties.size() == 2);
     CHECK(e.properties.begin()->first == "a");

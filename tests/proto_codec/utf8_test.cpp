@@ -8,7 +8,9 @@
 
 using h2pb::proto::is_valid_utf8;
 
-static bool valid(const std::string& s) { return is_valid_utf8(h2pb::wire::as_bytes(s)); }
+static bool valid(const std::string& s) {
+    return is_valid_utf8(h2pb::wire::as_bytes(s));
+}
 
 TEST_CASE("ASCII and empty strings are valid") {
     CHECK(valid(""));
@@ -18,14 +20,14 @@ TEST_CASE("ASCII and empty strings are valid") {
 }
 
 TEST_CASE("two-, three- and four-byte sequences at the edges of their ranges") {
-    CHECK(valid("\xC2\x80"));              // U+0080
-    CHECK(valid("\xDF\xBF"));              // U+07FF
-    CHECK(valid("\xE0\xA0\x80"));          // U+0800
-    CHECK(valid("\xED\x9F\xBF"));          // U+D7FF
-    CHECK(valid("\xEE\x80\x80"));          // U+E000
-    CHECK(valid("\xEF\xBF\xBF"));          // U+FFFF
-    CHECK(valid("\xF0\x90\x80\x80"));      // U+10000
-    CHECK(valid("\xF4\x8F\xBF\xBF"));      // U+10FFFF
+    CHECK(valid("\xC2\x80"));          // U+0080
+    CHECK(valid("\xDF\xBF"));          // U+07FF
+    CHECK(valid("\xE0\xA0\x80"));      // U+0800
+    CHECK(valid("\xED\x9F\xBF"));      // U+D7FF
+    CHECK(valid("\xEE\x80\x80"));      // U+E000
+    CHECK(valid("\xEF\xBF\xBF"));      // U+FFFF
+    CHECK(valid("\xF0\x90\x80\x80"));  // U+10000
+    CHECK(valid("\xF4\x8F\xBF\xBF"));  // U+10FFFF
     CHECK(valid("h\xC3\xA9llo w\xC3\xB6rld \xE2\x82\xAC \xF0\x9F\x98\x80"));
 }
 

@@ -31,7 +31,9 @@ TEST_CASE("wire type names") {
     CHECK(name(wire_type::i32) == "I32");
 }
 
-TEST_CASE("the largest field number is 2^29-1") { CHECK(max_field_number == 536870911U); }
+TEST_CASE("the largest field number is 2^29-1") {
+    CHECK(max_field_number == 536870911U);
+}
 
 TEST_CASE("ZigZag table of the encoding guide (sint32)") {
     CHECK(zigzag_encode32(0) == 0U);
@@ -40,8 +42,9 @@ TEST_CASE("ZigZag table of the encoding guide (sint32)") {
     CHECK(zigzag_encode32(-2) == 3U);
     CHECK(zigzag_encode32(0x7fffffff) == 0xfffffffeU);
     CHECK(zigzag_encode32(std::numeric_limits<std::int32_t>::min()) == 0xffffffffU);
-    for (std::int32_t v : {0, 1, -1, 63, -64, 12345, -12345, std::numeric_limits<std::int32_t>::max(),
-                           std::numeric_limits<std::int32_t>::min()}) {
+    for (std::int32_t v :
+         {0, 1, -1, 63, -64, 12345, -12345, std::numeric_limits<std::int32_t>::max(),
+          std::numeric_limits<std::int32_t>::min()}) {
         CHECK(zigzag_decode32(zigzag_encode32(v)) == v);
     }
 }
@@ -50,8 +53,9 @@ TEST_CASE("ZigZag (sint64) round-trips the extremes") {
     CHECK(zigzag_encode64(-1) == 1U);
     CHECK(zigzag_encode64(std::numeric_limits<std::int64_t>::max()) == 0xfffffffffffffffeULL);
     CHECK(zigzag_encode64(std::numeric_limits<std::int64_t>::min()) == 0xffffffffffffffffULL);
-    for (std::int64_t v : {std::int64_t{0}, std::int64_t{-1}, std::int64_t{1} << 40, -(std::int64_t{1} << 40),
-                           std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::int64_t>::min()}) {
+    for (std::int64_t v :
+         {std::int64_t{0}, std::int64_t{-1}, std::int64_t{1} << 40, -(std::int64_t{1} << 40),
+          std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::int64_t>::min()}) {
         CHECK(zigzag_decode64(zigzag_encode64(v)) == v);
     }
 }

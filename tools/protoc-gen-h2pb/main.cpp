@@ -50,18 +50,114 @@ using pb::OneofDescriptor;
 
 const std::set<std::string>& cpp_keywords() {
     static const std::set<std::string> k = {
-        "alignas", "alignof", "and", "and_eq", "asm", "auto", "bitand", "bitor", "bool", "break", "case",
-        "catch", "char", "char8_t", "char16_t", "char32_t", "class", "compl", "concept", "const", "consteval",
-        "constexpr", "constinit", "const_cast", "continue", "co_await", "co_return", "co_yield", "decltype",
-        "default", "delete", "do", "double", "dynamic_cast", "else", "enum", "explicit", "export", "extern",
-        "false", "float", "for", "friend", "goto", "if", "inline", "int", "long", "mutable", "namespace", "new",
-        "noexcept", "not", "not_eq", "nullptr", "operator", "or", "or_eq", "private", "protected", "public",
-        "register", "reinterpret_cast", "requires", "return", "short", "signed", "sizeof", "static",
-        "static_assert", "static_cast", "struct", "switch", "template", "this", "thread_local", "throw", "true",
-        "try", "typedef", "typeid", "typename", "union", "unsigned", "using", "virtual", "void", "volatile",
-        "wchar_t", "while", "xor", "xor_eq", "NULL", "errno", "assert", "EOF", "major", "minor", "unix", "linux",
+        "alignas",
+        "alignof",
+        "and",
+        "and_eq",
+        "asm",
+        "auto",
+        "bitand",
+        "bitor",
+        "bool",
+        "break",
+        "case",
+        "catch",
+        "char",
+        "char8_t",
+        "char16_t",
+        "char32_t",
+        "class",
+        "compl",
+        "concept",
+        "const",
+        "consteval",
+        "constexpr",
+        "constinit",
+        "const_cast",
+        "continue",
+        "co_await",
+        "co_return",
+        "co_yield",
+        "decltype",
+        "default",
+        "delete",
+        "do",
+        "double",
+        "dynamic_cast",
+        "else",
+        "enum",
+        "explicit",
+        "export",
+        "extern",
+        "false",
+        "float",
+        "for",
+        "friend",
+        "goto",
+        "if",
+        "inline",
+        "int",
+        "long",
+        "mutable",
+        "namespace",
+        "new",
+        "noexcept",
+        "not",
+        "not_eq",
+        "nullptr",
+        "operator",
+        "or",
+        "or_eq",
+        "private",
+        "protected",
+        "public",
+        "register",
+        "reinterpret_cast",
+        "requires",
+        "return",
+        "short",
+        "signed",
+        "sizeof",
+        "static",
+        "static_assert",
+        "static_cast",
+        "struct",
+        "switch",
+        "template",
+        "this",
+        "thread_local",
+        "throw",
+        "true",
+        "try",
+        "typedef",
+        "typeid",
+        "typename",
+        "union",
+        "unsigned",
+        "using",
+        "virtual",
+        "void",
+        "volatile",
+        "wchar_t",
+        "while",
+        "xor",
+        "xor_eq",
+        "NULL",
+        "errno",
+        "assert",
+        "EOF",
+        "major",
+        "minor",
+        "unix",
+        "linux",
         // members every generated struct has
-        "encode", "decode", "merge", "clear", "encoded_size", "is_initialized", "unknown_fields_",
+        "encode",
+        "decode",
+        "merge",
+        "clear",
+        "encoded_size",
+        "is_initialized",
+        "unknown_fields_",
     };
     return k;
 }
@@ -73,7 +169,9 @@ std::vector<std::string> split_lines(const std::string& s) {
     return out;
 }
 
-std::string safe_name(const std::string& n) { return cpp_keywords().count(n) != 0 ? n + "_" : n; }
+std::string safe_name(const std::string& n) {
+    return cpp_keywords().count(n) != 0 ? n + "_" : n;
+}
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
     std::size_t pos = 0;
@@ -113,13 +211,16 @@ std::string qualified(const D* d) {
 
 std::string header_name(const std::string& proto) {
     std::string base = proto;
-    if (base.size() > 6 && base.compare(base.size() - 6, 6, ".proto") == 0) base.resize(base.size() - 6);
+    if (base.size() > 6 && base.compare(base.size() - 6, 6, ".proto") == 0)
+        base.resize(base.size() - 6);
     return base + ".h2pb.hpp";
 }
 
 // ---------------------------------------------------------------- field kinds
 
-bool is_proto3(const FileDescriptor* f) { return f->syntax() == FileDescriptor::SYNTAX_PROTO3; }
+bool is_proto3(const FileDescriptor* f) {
+    return f->syntax() == FileDescriptor::SYNTAX_PROTO3;
+}
 
 /// libprotobuf 3.21: an enum field of a proto2 file is closed (unknown values
 /// go to unknown fields); of a proto3 file open.
@@ -130,11 +231,15 @@ bool closed_enum(const FieldDescriptor* f) {
 bool is_message(const FieldDescriptor* f) {
     return f->type() == FieldDescriptor::TYPE_MESSAGE || f->type() == FieldDescriptor::TYPE_GROUP;
 }
-bool is_group(const FieldDescriptor* f) { return f->type() == FieldDescriptor::TYPE_GROUP; }
+bool is_group(const FieldDescriptor* f) {
+    return f->type() == FieldDescriptor::TYPE_GROUP;
+}
 bool is_stringish(const FieldDescriptor* f) {
     return f->type() == FieldDescriptor::TYPE_STRING || f->type() == FieldDescriptor::TYPE_BYTES;
 }
-bool is_scalar(const FieldDescriptor* f) { return !is_message(f) && !is_stringish(f); }
+bool is_scalar(const FieldDescriptor* f) {
+    return !is_message(f) && !is_stringish(f);
+}
 bool utf8_checked(const FieldDescriptor* f) {
     return f->type() == FieldDescriptor::TYPE_STRING && is_proto3(f->file());
 }
@@ -142,35 +247,55 @@ bool utf8_checked(const FieldDescriptor* f) {
 /// proto::kind for a scalar field type.
 std::string kind_of(const FieldDescriptor* f) {
     switch (f->type()) {
-        case FieldDescriptor::TYPE_INT32: return "int32";
-        case FieldDescriptor::TYPE_INT64: return "int64";
-        case FieldDescriptor::TYPE_UINT32: return "uint32";
-        case FieldDescriptor::TYPE_UINT64: return "uint64";
-        case FieldDescriptor::TYPE_SINT32: return "sint32";
-        case FieldDescriptor::TYPE_SINT64: return "sint64";
-        case FieldDescriptor::TYPE_BOOL: return "bool_";
-        case FieldDescriptor::TYPE_ENUM: return "enum_";
-        case FieldDescriptor::TYPE_FIXED32: return "fixed32";
-        case FieldDescriptor::TYPE_FIXED64: return "fixed64";
-        case FieldDescriptor::TYPE_SFIXED32: return "sfixed32";
-        case FieldDescriptor::TYPE_SFIXED64: return "sfixed64";
-        case FieldDescriptor::TYPE_FLOAT: return "float_";
-        case FieldDescriptor::TYPE_DOUBLE: return "double_";
-        default: return "";
+        case FieldDescriptor::TYPE_INT32:
+            return "int32";
+        case FieldDescriptor::TYPE_INT64:
+            return "int64";
+        case FieldDescriptor::TYPE_UINT32:
+            return "uint32";
+        case FieldDescriptor::TYPE_UINT64:
+            return "uint64";
+        case FieldDescriptor::TYPE_SINT32:
+            return "sint32";
+        case FieldDescriptor::TYPE_SINT64:
+            return "sint64";
+        case FieldDescriptor::TYPE_BOOL:
+            return "bool_";
+        case FieldDescriptor::TYPE_ENUM:
+            return "enum_";
+        case FieldDescriptor::TYPE_FIXED32:
+            return "fixed32";
+        case FieldDescriptor::TYPE_FIXED64:
+            return "fixed64";
+        case FieldDescriptor::TYPE_SFIXED32:
+            return "sfixed32";
+        case FieldDescriptor::TYPE_SFIXED64:
+            return "sfixed64";
+        case FieldDescriptor::TYPE_FLOAT:
+            return "float_";
+        case FieldDescriptor::TYPE_DOUBLE:
+            return "double_";
+        default:
+            return "";
     }
 }
-std::string K(const FieldDescriptor* f) { return "::h2pb::proto::kind::" + kind_of(f); }
+std::string K(const FieldDescriptor* f) {
+    return "::h2pb::proto::kind::" + kind_of(f);
+}
 
 /// Bytes a fixed-width scalar takes (0 for varints).
 int fixed_width(const FieldDescriptor* f) {
     switch (f->type()) {
         case FieldDescriptor::TYPE_FIXED32:
         case FieldDescriptor::TYPE_SFIXED32:
-        case FieldDescriptor::TYPE_FLOAT: return 4;
+        case FieldDescriptor::TYPE_FLOAT:
+            return 4;
         case FieldDescriptor::TYPE_FIXED64:
         case FieldDescriptor::TYPE_SFIXED64:
-        case FieldDescriptor::TYPE_DOUBLE: return 8;
-        default: return 0;
+        case FieldDescriptor::TYPE_DOUBLE:
+            return 8;
+        default:
+            return 0;
     }
 }
 
@@ -178,8 +303,10 @@ int wire_type_of(const FieldDescriptor* f) {
     switch (f->type()) {
         case FieldDescriptor::TYPE_STRING:
         case FieldDescriptor::TYPE_BYTES:
-        case FieldDescriptor::TYPE_MESSAGE: return 2;
-        case FieldDescriptor::TYPE_GROUP: return 3;
+        case FieldDescriptor::TYPE_MESSAGE:
+            return 2;
+        case FieldDescriptor::TYPE_GROUP:
+            return 3;
         default: {
             const int w = fixed_width(f);
             return w == 4 ? 5 : w == 8 ? 1 : 0;
@@ -204,27 +331,39 @@ std::string element_type(const FieldDescriptor* f) {
     switch (f->type()) {
         case FieldDescriptor::TYPE_INT32:
         case FieldDescriptor::TYPE_SINT32:
-        case FieldDescriptor::TYPE_SFIXED32: return "std::int32_t";
+        case FieldDescriptor::TYPE_SFIXED32:
+            return "std::int32_t";
         case FieldDescriptor::TYPE_INT64:
         case FieldDescriptor::TYPE_SINT64:
-        case FieldDescriptor::TYPE_SFIXED64: return "std::int64_t";
+        case FieldDescriptor::TYPE_SFIXED64:
+            return "std::int64_t";
         case FieldDescriptor::TYPE_UINT32:
-        case FieldDescriptor::TYPE_FIXED32: return "std::uint32_t";
+        case FieldDescriptor::TYPE_FIXED32:
+            return "std::uint32_t";
         case FieldDescriptor::TYPE_UINT64:
-        case FieldDescriptor::TYPE_FIXED64: return "std::uint64_t";
-        case FieldDescriptor::TYPE_BOOL: return "bool";
-        case FieldDescriptor::TYPE_FLOAT: return "float";
-        case FieldDescriptor::TYPE_DOUBLE: return "double";
+        case FieldDescriptor::TYPE_FIXED64:
+            return "std::uint64_t";
+        case FieldDescriptor::TYPE_BOOL:
+            return "bool";
+        case FieldDescriptor::TYPE_FLOAT:
+            return "float";
+        case FieldDescriptor::TYPE_DOUBLE:
+            return "double";
         case FieldDescriptor::TYPE_STRING:
-        case FieldDescriptor::TYPE_BYTES: return "std::string";
-        case FieldDescriptor::TYPE_ENUM: return qualified(f->enum_type());
+        case FieldDescriptor::TYPE_BYTES:
+            return "std::string";
+        case FieldDescriptor::TYPE_ENUM:
+            return qualified(f->enum_type());
         case FieldDescriptor::TYPE_MESSAGE:
-        case FieldDescriptor::TYPE_GROUP: return qualified(f->message_type());
+        case FieldDescriptor::TYPE_GROUP:
+            return qualified(f->message_type());
     }
     return "void";
 }
 
-bool in_oneof(const FieldDescriptor* f) { return f->real_containing_oneof() != nullptr; }
+bool in_oneof(const FieldDescriptor* f) {
+    return f->real_containing_oneof() != nullptr;
+}
 /// Singular scalar/string/enum with explicit presence (std::optional).
 bool optional_value(const FieldDescriptor* f) {
     return !f->is_repeated() && !is_message(f) && !in_oneof(f) && f->has_presence();
@@ -256,7 +395,8 @@ std::string int_literal(std::int64_t v, bool is64) {
 std::string float_literal(double v, bool is_float) {
     const std::string t = is_float ? "float" : "double";
     if (std::isnan(v)) return "std::numeric_limits<" + t + ">::quiet_NaN()";
-    if (std::isinf(v)) return std::string(v < 0 ? "-" : "") + "std::numeric_limits<" + t + ">::infinity()";
+    if (std::isinf(v))
+        return std::string(v < 0 ? "-" : "") + "std::numeric_limits<" + t + ">::infinity()";
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.17g", v);
     std::string s = buf;
@@ -278,29 +418,40 @@ std::string string_literal(const std::string& s) {
     return out + "\"";
 }
 
-std::string enum_value_name(const pb::EnumValueDescriptor* v) { return safe_name(v->name()); }
+std::string enum_value_name(const pb::EnumValueDescriptor* v) {
+    return safe_name(v->name());
+}
 
 /// The field's default value as a C++ expression of its element type.
 std::string default_value(const FieldDescriptor* f) {
     switch (f->cpp_type()) {
-        case FieldDescriptor::CPPTYPE_INT32: return int_literal(f->default_value_int32(), false);
-        case FieldDescriptor::CPPTYPE_INT64: return int_literal(f->default_value_int64(), true);
-        case FieldDescriptor::CPPTYPE_UINT32: return std::to_string(f->default_value_uint32()) + "U";
-        case FieldDescriptor::CPPTYPE_UINT64: return "std::uint64_t{" + std::to_string(f->default_value_uint64()) + "ULL}";
-        case FieldDescriptor::CPPTYPE_FLOAT: return float_literal(f->default_value_float(), true);
-        case FieldDescriptor::CPPTYPE_DOUBLE: return float_literal(f->default_value_double(), false);
-        case FieldDescriptor::CPPTYPE_BOOL: return f->default_value_bool() ? "true" : "false";
+        case FieldDescriptor::CPPTYPE_INT32:
+            return int_literal(f->default_value_int32(), false);
+        case FieldDescriptor::CPPTYPE_INT64:
+            return int_literal(f->default_value_int64(), true);
+        case FieldDescriptor::CPPTYPE_UINT32:
+            return std::to_string(f->default_value_uint32()) + "U";
+        case FieldDescriptor::CPPTYPE_UINT64:
+            return "std::uint64_t{" + std::to_string(f->default_value_uint64()) + "ULL}";
+        case FieldDescriptor::CPPTYPE_FLOAT:
+            return float_literal(f->default_value_float(), true);
+        case FieldDescriptor::CPPTYPE_DOUBLE:
+            return float_literal(f->default_value_double(), false);
+        case FieldDescriptor::CPPTYPE_BOOL:
+            return f->default_value_bool() ? "true" : "false";
         case FieldDescriptor::CPPTYPE_ENUM:
             return qualified(f->enum_type()) + "::" + enum_value_name(f->default_value_enum());
-        case FieldDescriptor::CPPTYPE_STRING: return string_literal(f->default_value_string());
-        default: return "{}";
+        case FieldDescriptor::CPPTYPE_STRING:
+            return string_literal(f->default_value_string());
+        default:
+            return "{}";
     }
 }
 
 // ---------------------------------------------------------------- output helper
 
 class out_text {
-public:
+  public:
     void line(const std::string& s = "") {
         if (!s.empty()) text_.append(static_cast<std::size_t>(indent_) * 4, ' ');
         text_ += s;
@@ -310,7 +461,7 @@ public:
     void out() { --indent_; }
     const std::string& str() const { return text_; }
 
-private:
+  private:
     std::string text_;
     int indent_ = 0;
 };
@@ -318,7 +469,7 @@ private:
 // ---------------------------------------------------------------- the generator
 
 class generator final : public pb::compiler::CodeGenerator {
-public:
+  public:
     std::uint64_t GetSupportedFeatures() const override { return FEATURE_PROTO3_OPTIONAL; }
 
     bool Generate(const FileDescriptor* file, const std::string& parameter,
@@ -339,13 +490,14 @@ public:
         }
         out_text o;
         emit_file(file, o);
-        std::unique_ptr<pb::io::ZeroCopyOutputStream> stream(context->Open(header_name(file->name())));
+        std::unique_ptr<pb::io::ZeroCopyOutputStream> stream(
+            context->Open(header_name(file->name())));
         pb::io::Printer printer(stream.get(), '$');
         printer.PrintRaw(o.str());
         return true;
     }
 
-private:
+  private:
     // ---- collection
 
     static void collect(const Descriptor* d, std::vector<const Descriptor*>& msgs,
@@ -387,7 +539,8 @@ private:
         std::vector<const Descriptor*> msgs;
         std::vector<const EnumDescriptor*> enums;
         for (int i = 0; i < file->enum_type_count(); ++i) enums.push_back(file->enum_type(i));
-        for (int i = 0; i < file->message_type_count(); ++i) collect(file->message_type(i), msgs, enums);
+        for (int i = 0; i < file->message_type_count(); ++i)
+            collect(file->message_type(i), msgs, enums);
 
         o.line("// Generated by protoc-gen-h2pb from " + file->name() + ". Do not edit.");
         o.line("// The encoding rules are in h2pb/proto_codec/ (decode.hpp, encode.hpp).");
@@ -427,14 +580,16 @@ private:
         }
         o.out();
         o.line("};");
-        o.line("/// Whether v is one of " + e->full_name() + "'s values (a closed enum keeps others as unknown fields).");
+        o.line("/// Whether v is one of " + e->full_name() +
+               "'s values (a closed enum keeps others as unknown fields).");
         o.line("constexpr bool " + name + "_is_known(std::int32_t v) noexcept {");
         o.in();
         o.line("switch (v) {");
         o.in();
         std::set<int> seen;
         for (int i = 0; i < e->value_count(); ++i) {
-            if (seen.insert(e->value(i)->number()).second) o.line("case " + int_literal(e->value(i)->number(), false) + ":");
+            if (seen.insert(e->value(i)->number()).second)
+                o.line("case " + int_literal(e->value(i)->number(), false) + ":");
         }
         o.line("    return true;");
         o.line("default:");
@@ -451,7 +606,8 @@ private:
         seen.clear();
         for (int i = 0; i < e->value_count(); ++i) {
             if (seen.insert(e->value(i)->number()).second) {
-                o.line("case " + int_literal(e->value(i)->number(), false) + ": return \"" + e->value(i)->name() + "\";");
+                o.line("case " + int_literal(e->value(i)->number(), false) + ": return \"" +
+                       e->value(i)->name() + "\";");
             }
         }
         o.line("default: return \"\";");
@@ -485,7 +641,8 @@ private:
             o.line("using " + safe_name(n->name()) + " = " + local_name(n) + ";");
         }
         for (int i = 0; i < d->enum_type_count(); ++i) {
-            o.line("using " + safe_name(d->enum_type(i)->name()) + " = " + local_name(d->enum_type(i)) + ";");
+            o.line("using " + safe_name(d->enum_type(i)->name()) + " = " +
+                   local_name(d->enum_type(i)) + ";");
         }
         for (const FieldDescriptor* f : fields_by_number(d)) {
             if (in_oneof(f)) continue;
@@ -497,7 +654,8 @@ private:
                     init = "{}";
                 }
             }
-            o.line(member_type(f) + " " + safe_name(f->name()) + init + ";  // " + std::to_string(f->number()));
+            o.line(member_type(f) + " " + safe_name(f->name()) + init + ";  // " +
+                   std::to_string(f->number()));
         }
         for (int i = 0; i < d->real_oneof_decl_count(); ++i) {
             const OneofDescriptor* od = d->oneof_decl(i);
@@ -508,8 +666,8 @@ private:
             o.line(comment);
             o.line(oneof_type(od) + " " + safe_name(od->name()) + ";");
             for (int j = 0; j < od->field_count(); ++j) {
-                o.line("static constexpr std::size_t " + safe_name(od->field(j)->name()) + "_index = " +
-                       std::to_string(j + 1) + ";");
+                o.line("static constexpr std::size_t " + safe_name(od->field(j)->name()) +
+                       "_index = " + std::to_string(j + 1) + ";");
             }
         }
         o.line("::h2pb::proto::unknown_fields unknown_fields_;");
@@ -525,16 +683,21 @@ private:
                 o.line("    return " + n + " ? *" + n + " : d;");
                 o.line("}");
             } else {
-                o.line(element_type(f) + " " + f->name() + "_or_default() const { return " + n + " ? *" + n + " : " +
-                       element_type(f) + "(" + default_value(f) + "); }");
+                o.line(element_type(f) + " " + f->name() + "_or_default() const { return " + n +
+                       " ? *" + n + " : " + element_type(f) + "(" + default_value(f) + "); }");
             }
         }
         o.line("std::size_t encoded_size() const { return ::h2pb::proto::encoded_size(*this); }");
-        o.line("void encode(::h2pb::wire::buffer& out) const { ::h2pb::proto::encode(*this, out); }");
-        o.line("::h2pb::proto::error decode(::h2pb::wire::bytes_view in, ::h2pb::proto::decode_limits limits = {}) {");
+        o.line(
+            "void encode(::h2pb::wire::buffer& out) const { ::h2pb::proto::encode(*this, out); }");
+        o.line(
+            "::h2pb::proto::error decode(::h2pb::wire::bytes_view in, ::h2pb::proto::decode_limits "
+            "limits = {}) {");
         o.line("    return ::h2pb::proto::decode(*this, in, limits);");
         o.line("}");
-        o.line("::h2pb::proto::error merge(::h2pb::wire::bytes_view in, ::h2pb::proto::decode_limits limits = {}) {");
+        o.line(
+            "::h2pb::proto::error merge(::h2pb::wire::bytes_view in, ::h2pb::proto::decode_limits "
+            "limits = {}) {");
         o.line("    return ::h2pb::proto::merge(*this, in, limits);");
         o.line("}");
         o.line("void merge(const " + name + "& other);");
@@ -543,10 +706,16 @@ private:
         o.line("friend bool operator==(const " + name + "&, const " + name + "&) = default;");
         o.line();
         o.line("// The interface of proto_codec/message.hpp.");
-        o.line("const ::h2pb::wire::byte* _h2pb_parse(const ::h2pb::wire::byte* p, const ::h2pb::wire::byte* end,");
-        o.line("                                      ::h2pb::proto::decode_context& ctx, std::uint32_t end_group);");
+        o.line(
+            "const ::h2pb::wire::byte* _h2pb_parse(const ::h2pb::wire::byte* p, const "
+            "::h2pb::wire::byte* end,");
+        o.line(
+            "                                      ::h2pb::proto::decode_context& ctx, "
+            "std::uint32_t end_group);");
         o.line("std::size_t _h2pb_size(::h2pb::proto::size_cache& cache) const;");
-        o.line("::h2pb::wire::byte* _h2pb_write(::h2pb::wire::byte* p, ::h2pb::proto::size_cache& cache) const;");
+        o.line(
+            "::h2pb::wire::byte* _h2pb_write(::h2pb::wire::byte* p, ::h2pb::proto::size_cache& "
+            "cache) const;");
         o.line("bool _h2pb_is_initialized() const;");
         o.out();
         o.line("};");
@@ -555,7 +724,8 @@ private:
 
     // ---- functions
 
-    void emit_functions(const Descriptor* d, out_text& o, std::map<const Descriptor*, int>& memo) const {
+    void emit_functions(const Descriptor* d, out_text& o,
+                        std::map<const Descriptor*, int>& memo) const {
         emit_parse(d, o);
         emit_size(d, o);
         emit_write(d, o);
@@ -567,14 +737,17 @@ private:
     /// Reads one value of field f into `target` (an lvalue of element type);
     /// for closed enums an unknown value is appended to `unknown` (an
     /// expression of type unknown_fields*) instead, as the bytes tag_at..p.
-    static void emit_read_value(const FieldDescriptor* f, const std::string& target, out_text& o,
-                                const std::string& on_unknown_enum =
-                                    "unknown_fields_.append(tag_at, static_cast<std::size_t>(p - tag_at));\ncontinue;") {
+    static void emit_read_value(
+        const FieldDescriptor* f, const std::string& target, out_text& o,
+        const std::string& on_unknown_enum =
+            "unknown_fields_.append(tag_at, static_cast<std::size_t>(p - tag_at));\ncontinue;") {
         if (is_group(f)) {
-            o.line("p = ::h2pb::proto::read_group(p, end, " + target + ", " + std::to_string(f->number()) + ", ctx);");
+            o.line("p = ::h2pb::proto::read_group(p, end, " + target + ", " +
+                   std::to_string(f->number()) + ", ctx);");
         } else if (is_message(f)) {
             // The target is created only once the length prefix has been checked.
-            o.line("p = ::h2pb::proto::read_message(p, end, ctx, [&]() -> auto& { return " + target + "; });");
+            o.line("p = ::h2pb::proto::read_message(p, end, ctx, [&]() -> auto& { return " +
+                   target + "; });");
         } else if (is_stringish(f)) {
             o.line("p = ::h2pb::proto::read_string(p, end, " + target + ", " +
                    (utf8_checked(f) ? "true" : "false") + ", ctx);");
@@ -582,7 +755,8 @@ private:
             o.line("{");
             o.in();
             o.line("std::int32_t raw = 0;");
-            o.line("p = ::h2pb::proto::read_scalar<::h2pb::proto::kind::enum_>(p, end, &raw, ctx);");
+            o.line(
+                "p = ::h2pb::proto::read_scalar<::h2pb::proto::kind::enum_>(p, end, &raw, ctx);");
             o.line("if (p == nullptr) return nullptr;");
             o.line("if (" + qualified(f->enum_type()) + "_is_known(raw)) {");
             o.line("    " + target + " = static_cast<" + element_type(f) + ">(raw);");
@@ -605,8 +779,11 @@ private:
     void emit_parse(const Descriptor* d, out_text& o) const {
         const std::string name = local_name(d);
         std::vector<const FieldDescriptor*> maps;
-        o.line("inline const ::h2pb::wire::byte* " + name + "::_h2pb_parse(const ::h2pb::wire::byte* p,");
-        o.line("        const ::h2pb::wire::byte* end, ::h2pb::proto::decode_context& ctx, std::uint32_t end_group) {");
+        o.line("inline const ::h2pb::wire::byte* " + name +
+               "::_h2pb_parse(const ::h2pb::wire::byte* p,");
+        o.line(
+            "        const ::h2pb::wire::byte* end, ::h2pb::proto::decode_context& ctx, "
+            "std::uint32_t end_group) {");
         o.in();
         o.line("const std::uint32_t end_group_tag = (end_group << 3) | 4;");
         o.line("while (p < end) {");
@@ -640,11 +817,13 @@ private:
                 const std::string on = "this->" + safe_name(od->name());
                 const std::string idx = std::to_string(f->index_in_oneof() + 1);
                 if (is_message(f)) {
-                    emit_read_value(f, "(" + on + ".index() != " + idx + " ? *" + on + ".emplace<" + idx + ">() : *std::get<" +
-                                           idx + ">(" + on + "))",
+                    emit_read_value(f,
+                                    "(" + on + ".index() != " + idx + " ? *" + on + ".emplace<" +
+                                        idx + ">() : *std::get<" + idx + ">(" + on + "))",
                                     o);
                 } else if (is_stringish(f)) {
-                    o.line("if (" + on + ".index() != " + idx + ") " + on + ".emplace<" + idx + ">();");
+                    o.line("if (" + on + ".index() != " + idx + ") " + on + ".emplace<" + idx +
+                           ">();");
                     emit_read_value(f, "std::get<" + idx + ">(" + on + ")", o);
                 } else {
                     o.line(element_type(f) + " v{};");
@@ -676,11 +855,12 @@ private:
                 o.line("case " + hex_tag(tag_of(num, 2)) + ": {  // " + f->name() + ", packed");
                 o.in();
                 if (closed_enum(f)) {
-                    o.line("p = ::h2pb::proto::read_packed_closed_enum<" + element_type(f) + ">(p, end, " + n + ", " +
-                           std::to_string(num) + ", " + qualified(f->enum_type()) + "_is_known, &unknown_fields_, ctx);");
+                    o.line("p = ::h2pb::proto::read_packed_closed_enum<" + element_type(f) +
+                           ">(p, end, " + n + ", " + std::to_string(num) + ", " +
+                           qualified(f->enum_type()) + "_is_known, &unknown_fields_, ctx);");
                 } else {
-                    o.line("p = ::h2pb::proto::read_packed<" + K(f) + ", " + element_type(f) + ">(p, end, " + n +
-                           ", ctx);");
+                    o.line("p = ::h2pb::proto::read_packed<" + K(f) + ", " + element_type(f) +
+                           ">(p, end, " + n + ", ctx);");
                 }
                 o.line("if (p == nullptr) return nullptr;");
                 o.line("continue;");
@@ -693,10 +873,13 @@ private:
         o.out();
         o.line("}");
         o.line("if (tag == end_group_tag && end_group != 0) {");
-        for (const FieldDescriptor* f : maps) o.line("    " + safe_name(f->name()) + ".normalize();");
+        for (const FieldDescriptor* f : maps)
+            o.line("    " + safe_name(f->name()) + ".normalize();");
         o.line("    return p;");
         o.line("}");
-        o.line("p = ::h2pb::proto::parse_unknown(tag_at, p, end, tag, end_group, ctx, &unknown_fields_);");
+        o.line(
+            "p = ::h2pb::proto::parse_unknown(tag_at, p, end, tag, end_group, ctx, "
+            "&unknown_fields_);");
         o.line("if (p == nullptr) return nullptr;");
         o.out();
         o.line("}");
@@ -726,7 +909,9 @@ private:
         o.line("if (p == nullptr) return nullptr;");
         o.line("{");
         o.in();
-        o.line("const ::h2pb::wire::byte* const end = entry_end;  // the entry's fields end with the entry");
+        o.line(
+            "const ::h2pb::wire::byte* const end = entry_end;  // the entry's fields end with the "
+            "entry");
         o.line("if (entry_tag == " + hex_tag(tag_of(1, wire_type_of(k))) + ") {");
         o.in();
         emit_read_value(k, "entry.first", o);
@@ -741,7 +926,8 @@ private:
         o.line("continue;");
         o.out();
         o.line("}");
-        o.line("p = ::h2pb::proto::parse_unknown(entry_tag_at, p, end, entry_tag, 0, ctx, nullptr);");
+        o.line(
+            "p = ::h2pb::proto::parse_unknown(entry_tag_at, p, end, entry_tag, 0, ctx, nullptr);");
         o.line("if (p == nullptr) return nullptr;");
         o.out();
         o.line("}");
@@ -749,7 +935,8 @@ private:
         o.line("}");
         o.line("ctx.leave();");
         if (closed_enum(v)) {
-            o.line("if (unknown_value) {  // libprotobuf keeps the whole entry as an unknown field");
+            o.line(
+                "if (unknown_value) {  // libprotobuf keeps the whole entry as an unknown field");
             o.line("    " + n + ".drop_last();");
             o.line("    unknown_fields_.append(tag_at, static_cast<std::size_t>(p - tag_at));");
             o.line("}");
@@ -772,7 +959,8 @@ private:
     }
     static std::string is_nonzero(const FieldDescriptor* f, const std::string& v) {
         if (is_stringish(f)) return "!" + v + ".empty()";
-        if (f->type() == FieldDescriptor::TYPE_ENUM) return "static_cast<std::int32_t>(" + v + ") != 0";
+        if (f->type() == FieldDescriptor::TYPE_ENUM)
+            return "static_cast<std::int32_t>(" + v + ") != 0";
         return "!::h2pb::proto::is_zero(" + v + ")";
     }
 
@@ -782,7 +970,8 @@ private:
         const std::uint32_t tag = tag_of(f->number(), wire_type_of(f));
         const std::string ts = std::to_string(varint_len(tag));
         if (is_group(f)) {
-            o.line("n += " + std::to_string(2 * varint_len(tag)) + " + " + v + "._h2pb_size(cache);");
+            o.line("n += " + std::to_string(2 * varint_len(tag)) + " + " + v +
+                   "._h2pb_size(cache);");
         } else if (is_message(f)) {
             o.line("{");
             o.line("    const std::size_t slot = cache.push();");
@@ -809,7 +998,8 @@ private:
     }
 
     void emit_size(const Descriptor* d, out_text& o) const {
-        o.line("inline std::size_t " + local_name(d) + "::_h2pb_size([[maybe_unused]] ::h2pb::proto::size_cache& cache) const {");
+        o.line("inline std::size_t " + local_name(d) +
+               "::_h2pb_size([[maybe_unused]] ::h2pb::proto::size_cache& cache) const {");
         o.in();
         o.line("std::size_t n = unknown_fields_.size();");
         for (const FieldDescriptor* f : fields_by_number(d)) {
@@ -825,9 +1015,11 @@ private:
                     o.line("const std::size_t slot = cache.push();");
                     o.line("const std::size_t s = value._h2pb_size(cache);");
                     o.line("cache.set(slot, s);");
-                    o.line("const std::size_t e = 2 + " + value_size_expr(k, "key") + " + ::h2pb::proto::len_size(s);");
+                    o.line("const std::size_t e = 2 + " + value_size_expr(k, "key") +
+                           " + ::h2pb::proto::len_size(s);");
                 } else {
-                    o.line("const std::size_t e = 2 + " + value_size_expr(k, "key") + " + " + value_size_expr(v, "value") + ";");
+                    o.line("const std::size_t e = 2 + " + value_size_expr(k, "key") + " + " +
+                           value_size_expr(v, "value") + ";");
                 }
                 o.line("n += " + ts + " + ::h2pb::proto::len_size(e);");
                 o.out();
@@ -837,16 +1029,20 @@ private:
                     o.line("if (!" + n + ".empty()) {");
                     o.in();
                     if (fixed_width(f) != 0) {
-                        o.line("n += " + std::to_string(varint_len(tag_of(f->number(), 2))) + " + ::h2pb::proto::len_size(" + n +
-                               ".size() * " + std::to_string(fixed_width(f)) + ");");
+                        o.line("n += " + std::to_string(varint_len(tag_of(f->number(), 2))) +
+                               " + ::h2pb::proto::len_size(" + n + ".size() * " +
+                               std::to_string(fixed_width(f)) + ");");
                     } else {
-                        o.line("const std::size_t s = ::h2pb::proto::measure_packed<" + K(f) + ">(" + n + ", cache);");
-                        o.line("n += " + std::to_string(varint_len(tag_of(f->number(), 2))) + " + ::h2pb::proto::len_size(s);");
+                        o.line("const std::size_t s = ::h2pb::proto::measure_packed<" + K(f) +
+                               ">(" + n + ", cache);");
+                        o.line("n += " + std::to_string(varint_len(tag_of(f->number(), 2))) +
+                               " + ::h2pb::proto::len_size(s);");
                     }
                     o.out();
                     o.line("}");
                 } else if (is_scalar(f)) {
-                    o.line("n += " + n + ".size() * " + ts + " + ::h2pb::proto::packed_payload_size<" + K(f) + ">(" + n + ");");
+                    o.line("n += " + n + ".size() * " + ts +
+                           " + ::h2pb::proto::packed_payload_size<" + K(f) + ">(" + n + ");");
                 } else {
                     o.line("for (const auto& v : " + n + ") {");
                     o.in();
@@ -857,7 +1053,8 @@ private:
             } else if (in_oneof(f)) {
                 const OneofDescriptor* od = f->real_containing_oneof();
                 const std::string idx = std::to_string(f->index_in_oneof() + 1);
-                o.line("if (const auto* v = std::get_if<" + idx + ">(&" + "this->" + safe_name(od->name()) + ")) {");
+                o.line("if (const auto* v = std::get_if<" + idx + ">(&" + "this->" +
+                       safe_name(od->name()) + ")) {");
                 o.in();
                 size_one(f, is_message(f) ? "(**v)" : "(*v)", o);
                 o.out();
@@ -890,7 +1087,8 @@ private:
 
     void emit_write(const Descriptor* d, out_text& o) const {
         o.line("inline ::h2pb::wire::byte* " + local_name(d) +
-               "::_h2pb_write(::h2pb::wire::byte* p, [[maybe_unused]] ::h2pb::proto::size_cache& cache) const {");
+               "::_h2pb_write(::h2pb::wire::byte* p, [[maybe_unused]] ::h2pb::proto::size_cache& "
+               "cache) const {");
         o.in();
         for (const FieldDescriptor* f : fields_by_number(d)) {
             const std::string n = "this->" + safe_name(f->name());
@@ -902,9 +1100,11 @@ private:
                 o.in();
                 if (is_message(v)) {
                     o.line("const std::size_t s = cache.next();");
-                    o.line("const std::size_t e = 2 + " + value_size_expr(k, "key") + " + ::h2pb::proto::len_size(s);");
+                    o.line("const std::size_t e = 2 + " + value_size_expr(k, "key") +
+                           " + ::h2pb::proto::len_size(s);");
                 } else {
-                    o.line("const std::size_t e = 2 + " + value_size_expr(k, "key") + " + " + value_size_expr(v, "value") + ";");
+                    o.line("const std::size_t e = 2 + " + value_size_expr(k, "key") + " + " +
+                           value_size_expr(v, "value") + ";");
                 }
                 o.line(write_tag(tag));
                 o.line("p = ::h2pb::proto::write_varint(p, e);");
@@ -925,10 +1125,13 @@ private:
                     o.in();
                     o.line(write_tag(tag_of(f->number(), 2)));
                     if (fixed_width(f) != 0) {
-                        o.line("p = ::h2pb::proto::write_varint(p, " + n + ".size() * " + std::to_string(fixed_width(f)) + ");");
-                        o.line("p = ::h2pb::proto::write_packed_payload<" + K(f) + ">(p, " + n + ");");
+                        o.line("p = ::h2pb::proto::write_varint(p, " + n + ".size() * " +
+                               std::to_string(fixed_width(f)) + ");");
+                        o.line("p = ::h2pb::proto::write_packed_payload<" + K(f) + ">(p, " + n +
+                               ");");
                     } else {
-                        o.line("p = ::h2pb::proto::write_packed<" + K(f) + ">(p, " + n + ", cache);");
+                        o.line("p = ::h2pb::proto::write_packed<" + K(f) + ">(p, " + n +
+                               ", cache);");
                     }
                     o.out();
                     o.line("}");
@@ -942,7 +1145,8 @@ private:
             } else if (in_oneof(f)) {
                 const OneofDescriptor* od = f->real_containing_oneof();
                 const std::string idx = std::to_string(f->index_in_oneof() + 1);
-                o.line("if (const auto* v = std::get_if<" + idx + ">(&" + "this->" + safe_name(od->name()) + ")) {");
+                o.line("if (const auto* v = std::get_if<" + idx + ">(&" + "this->" +
+                       safe_name(od->name()) + ")) {");
                 o.in();
                 write_one(f, is_message(f) ? "(**v)" : "(*v)", o);
                 o.out();
@@ -976,7 +1180,9 @@ private:
             if (in_oneof(f)) continue;
             const std::string n = "this->" + safe_name(f->name());
             if (f->is_repeated() || is_message(f) || is_stringish(f) || optional_value(f)) {
-                o.line(is_message(f) && !f->is_repeated() ? n + ".reset();" : optional_value(f) ? n + ".reset();" : n + ".clear();");
+                o.line(is_message(f) && !f->is_repeated() ? n + ".reset();"
+                       : optional_value(f)                ? n + ".reset();"
+                                                          : n + ".clear();");
             } else if (f->type() == FieldDescriptor::TYPE_ENUM) {
                 o.line(n + " = " + default_value(f) + ";");
             } else {
@@ -1001,9 +1207,11 @@ private:
             const std::string raw = safe_name(f->name());
             const std::string n = "this->" + raw;
             if (f->is_map()) {
-                o.line("for (const auto& [key, value] : other." + raw + ") " + n + "[key] = value;");
+                o.line("for (const auto& [key, value] : other." + raw + ") " + n +
+                       "[key] = value;");
             } else if (f->is_repeated()) {
-                o.line(n + ".insert(" + n + ".end(), other." + raw + ".begin(), other." + raw + ".end());");
+                o.line(n + ".insert(" + n + ".end(), other." + raw + ".begin(), other." + raw +
+                       ".end());");
             } else if (is_message(f)) {
                 o.line("if (other." + raw + ") " + n + ".ensure().merge(*other." + raw + ");");
             } else if (optional_value(f)) {
@@ -1020,13 +1228,15 @@ private:
                 const FieldDescriptor* f = od->field(j);
                 const std::string idx = std::to_string(j + 1);
                 if (is_message(f)) {
-                    o.line("if (const auto* v = std::get_if<" + idx + ">(&other." + raw_on + ")) {");
-                    o.line("    if (" + on + ".index() != " + idx + ") " + on + ".emplace<" + idx + ">();");
+                    o.line("if (const auto* v = std::get_if<" + idx + ">(&other." + raw_on +
+                           ")) {");
+                    o.line("    if (" + on + ".index() != " + idx + ") " + on + ".emplace<" + idx +
+                           ">();");
                     o.line("    std::get<" + idx + ">(" + on + ")->merge(**v);");
                     o.line("}");
                 } else {
-                    o.line("if (const auto* v = std::get_if<" + idx + ">(&other." + raw_on + ")) " + on + ".emplace<" + idx +
-                           ">(*v);");
+                    o.line("if (const auto* v = std::get_if<" + idx + ">(&other." + raw_on + ")) " +
+                           on + ".emplace<" + idx + ">(*v);");
                 }
             }
         }
@@ -1036,7 +1246,8 @@ private:
         o.line();
     }
 
-    void emit_is_initialized(const Descriptor* d, out_text& o, std::map<const Descriptor*, int>& memo) const {
+    void emit_is_initialized(const Descriptor* d, out_text& o,
+                             std::map<const Descriptor*, int>& memo) const {
         o.line("inline bool " + local_name(d) + "::_h2pb_is_initialized() const {");
         o.in();
         for (const FieldDescriptor* f : fields_by_number(d)) {
@@ -1045,16 +1256,19 @@ private:
             if (f->is_map()) {
                 const FieldDescriptor* v = f->message_type()->FindFieldByNumber(2);
                 if (is_message(v) && needs_init_check(v->message_type(), memo)) {
-                    o.line("for (const auto& e : " + n + ") if (!e.second._h2pb_is_initialized()) return false;");
+                    o.line("for (const auto& e : " + n +
+                           ") if (!e.second._h2pb_is_initialized()) return false;");
                 }
                 continue;
             }
             if (!is_message(f) || !needs_init_check(f->message_type(), memo)) continue;
             if (f->is_repeated()) {
-                o.line("for (const auto& v : " + n + ") if (!v._h2pb_is_initialized()) return false;");
+                o.line("for (const auto& v : " + n +
+                       ") if (!v._h2pb_is_initialized()) return false;");
             } else if (in_oneof(f)) {
                 const std::string idx = std::to_string(f->index_in_oneof() + 1);
-                o.line("if (const auto* v = std::get_if<" + idx + ">(&" + "this->" + safe_name(f->real_containing_oneof()->name()) +
+                o.line("if (const auto* v = std::get_if<" + idx + ">(&" + "this->" +
+                       safe_name(f->real_containing_oneof()->name()) +
                        "); v != nullptr && !(*v)->_h2pb_is_initialized()) return false;");
             } else {
                 o.line("if (" + n + " && !" + n + "->_h2pb_is_initialized()) return false;");

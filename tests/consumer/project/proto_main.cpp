@@ -3,8 +3,8 @@
 #include <cstdio>
 #include <string>
 
-#include "hello.h2pb.hpp"
 #include <h2pb/wire/hex.hpp>
+#include "hello.h2pb.hpp"
 
 int main() {
     consumer::Greeting g;

@@ -8,9 +8,9 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include <h2pb/proto_codec/field_reader.hpp>
 #include "all_types2.h2pb.hpp"
 #include "all_types3.h2pb.hpp"
-#include <h2pb/proto_codec/field_reader.hpp>
 
 namespace {
 

@@ -23,11 +23,11 @@
 #include <random>
 #include <string>
 
+#include <h2pb/wire/hex.hpp>
 #include "all_types2.h2pb.hpp"
 #include "all_types2.pb.h"
 #include "all_types3.h2pb.hpp"
 #include "all_types3.pb.h"
-#include <h2pb/wire/hex.hpp>
 
 namespace pb = google::protobuf;
 using pb::FieldDescriptor;
@@ -46,7 +46,7 @@ std::string deterministic(const pb::Message& m) {
 }
 
 class filler {
-public:
+  public:
     explicit filler(std::uint64_t seed) : rng_(seed) {}
 
     void fill(pb::Message* m, int depth) {
@@ -55,7 +55,7 @@ public:
         for (int i = 0; i < d->field_count(); ++i) {
             const FieldDescriptor* f = d->field(i);
             const bool is_msg = f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE;
-            if (!f->is_required() && pick(3) == 0) continue;       // leave unset
+            if (!f->is_required() && pick(3) == 0) continue;          // leave unset
             if (is_msg && depth >= 3 && !f->is_required()) continue;  // bound recursion
             if (f->is_map()) {
                 const int n = static_cast<int>(pick(5));
@@ -73,28 +73,39 @@ public:
         }
     }
 
-private:
+  private:
     std::uint64_t pick(std::uint64_t n) { return rng_() % n; }
 
     std::int64_t any_int64() {
         switch (pick(4)) {
-            case 0: return static_cast<std::int64_t>(pick(128));
-            case 1: return static_cast<std::int64_t>(pick(1 << 20));
-            case 2: return -static_cast<std::int64_t>(pick(1000));
-            default: return static_cast<std::int64_t>(rng_());
+            case 0:
+                return static_cast<std::int64_t>(pick(128));
+            case 1:
+                return static_cast<std::int64_t>(pick(1 << 20));
+            case 2:
+                return -static_cast<std::int64_t>(pick(1000));
+            default:
+                return static_cast<std::int64_t>(rng_());
         }
     }
     double any_double() {
         switch (pick(5)) {
-            case 0: return 0.0;
-            case 1: return -0.0;
-            case 2: return std::ldexp(static_cast<double>(pick(1000)) - 500.0, static_cast<int>(pick(40)) - 20);
-            case 3: return HUGE_VAL;
-            default: return static_cast<double>(any_int64()) / 7.0;
+            case 0:
+                return 0.0;
+            case 1:
+                return -0.0;
+            case 2:
+                return std::ldexp(static_cast<double>(pick(1000)) - 500.0,
+                                  static_cast<int>(pick(40)) - 20);
+            case 3:
+                return HUGE_VAL;
+            default:
+                return static_cast<double>(any_int64()) / 7.0;
         }
     }
     std::string any_string(bool utf8) {
-        static const char* pieces[] = {"a", "Z", "0", " ", "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "k", "\x7F"};
+        static const char* pieces[] = {
+            "a", "Z", "0", " ", "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "k", "\x7F"};
         std::string s;
         const std::size_t n = pick(12);
         for (std::size_t i = 0; i < n; ++i) {
@@ -109,42 +120,80 @@ private:
     int any_enum(const FieldDescriptor* f) {
         const pb::EnumDescriptor* e = f->enum_type();
         const bool open = f->file()->syntax() == pb::FileDescriptor::SYNTAX_PROTO3;
-        if (open && pick(6) == 0) return static_cast<int>(pick(1000)) + 100;  // unknown value, kept by open enums
-        return e->value(static_cast<int>(pick(static_cast<std::uint64_t>(e->value_count()))))->number();
+        if (open && pick(6) == 0)
+            return static_cast<int>(pick(1000)) + 100;  // unknown value, kept by open enums
+        return e->value(static_cast<int>(pick(static_cast<std::uint64_t>(e->value_count()))))
+            ->number();
     }
 
     void set_single(pb::Message* m, const FieldDescriptor* f, int depth) {
         const pb::Reflection* r = m->GetReflection();
         switch (f->cpp_type()) {
-            case FieldDescriptor::CPPTYPE_INT32: r->SetInt32(m, f, static_cast<std::int32_t>(any_int64())); break;
-            case FieldDescriptor::CPPTYPE_INT64: r->SetInt64(m, f, any_int64()); break;
-            case FieldDescriptor::CPPTYPE_UINT32: r->SetUInt32(m, f, static_cast<std::uint32_t>(any_int64())); break;
-            case FieldDescriptor::CPPTYPE_UINT64: r->SetUInt64(m, f, static_cast<std::uint64_t>(any_int64())); break;
-            case FieldDescriptor::CPPTYPE_DOUBLE: r->SetDouble(m, f, any_double()); break;
-            case FieldDescriptor::CPPTYPE_FLOAT: r->SetFloat(m, f, static_cast<float>(any_double())); break;
-            case FieldDescriptor::CPPTYPE_BOOL: r->SetBool(m, f, pick(2) == 1); break;
-            case FieldDescriptor::CPPTYPE_ENUM: r->SetEnumValue(m, f, any_enum(f)); break;
+            case FieldDescriptor::CPPTYPE_INT32:
+                r->SetInt32(m, f, static_cast<std::int32_t>(any_int64()));
+                break;
+            case FieldDescriptor::CPPTYPE_INT64:
+                r->SetInt64(m, f, any_int64());
+                break;
+            case FieldDescriptor::CPPTYPE_UINT32:
+                r->SetUInt32(m, f, static_cast<std::uint32_t>(any_int64()));
+                break;
+            case FieldDescriptor::CPPTYPE_UINT64:
+                r->SetUInt64(m, f, static_cast<std::uint64_t>(any_int64()));
+                break;
+            case FieldDescriptor::CPPTYPE_DOUBLE:
+                r->SetDouble(m, f, any_double());
+                break;
+            case FieldDescriptor::CPPTYPE_FLOAT:
+                r->SetFloat(m, f, static_cast<float>(any_double()));
+                break;
+            case FieldDescriptor::CPPTYPE_BOOL:
+                r->SetBool(m, f, pick(2) == 1);
+                break;
+            case FieldDescriptor::CPPTYPE_ENUM:
+                r->SetEnumValue(m, f, any_enum(f));
+                break;
             case FieldDescriptor::CPPTYPE_STRING:
                 r->SetString(m, f, any_string(f->type() == FieldDescriptor::TYPE_STRING));
                 break;
-            case FieldDescriptor::CPPTYPE_MESSAGE: fill(r->MutableMessage(m, f), depth); break;
+            case FieldDescriptor::CPPTYPE_MESSAGE:
+                fill(r->MutableMessage(m, f), depth);
+                break;
         }
     }
     void add_one(pb::Message* m, const FieldDescriptor* f, int depth) {
         const pb::Reflection* r = m->GetReflection();
         switch (f->cpp_type()) {
-            case FieldDescriptor::CPPTYPE_INT32: r->AddInt32(m, f, static_cast<std::int32_t>(any_int64())); break;
-            case FieldDescriptor::CPPTYPE_INT64: r->AddInt64(m, f, any_int64()); break;
-            case FieldDescriptor::CPPTYPE_UINT32: r->AddUInt32(m, f, static_cast<std::uint32_t>(any_int64())); break;
-            case FieldDescriptor::CPPTYPE_UINT64: r->AddUInt64(m, f, static_cast<std::uint64_t>(any_int64())); break;
-            case FieldDescriptor::CPPTYPE_DOUBLE: r->AddDouble(m, f, any_double()); break;
-            case FieldDescriptor::CPPTYPE_FLOAT: r->AddFloat(m, f, static_cast<float>(any_double())); break;
-            case FieldDescriptor::CPPTYPE_BOOL: r->AddBool(m, f, pick(2) == 1); break;
-            case FieldDescriptor::CPPTYPE_ENUM: r->AddEnumValue(m, f, any_enum(f)); break;
+            case FieldDescriptor::CPPTYPE_INT32:
+                r->AddInt32(m, f, static_cast<std::int32_t>(any_int64()));
+                break;
+            case FieldDescriptor::CPPTYPE_INT64:
+                r->AddInt64(m, f, any_int64());
+                break;
+            case FieldDescriptor::CPPTYPE_UINT32:
+                r->AddUInt32(m, f, static_cast<std::uint32_t>(any_int64()));
+                break;
+            case FieldDescriptor::CPPTYPE_UINT64:
+                r->AddUInt64(m, f, static_cast<std::uint64_t>(any_int64()));
+                break;
+            case FieldDescriptor::CPPTYPE_DOUBLE:
+                r->AddDouble(m, f, any_double());
+                break;
+            case FieldDescriptor::CPPTYPE_FLOAT:
+                r->AddFloat(m, f, static_cast<float>(any_double()));
+                break;
+            case FieldDescriptor::CPPTYPE_BOOL:
+                r->AddBool(m, f, pick(2) == 1);
+                break;
+            case FieldDescriptor::CPPTYPE_ENUM:
+                r->AddEnumValue(m, f, any_enum(f));
+                break;
             case FieldDescriptor::CPPTYPE_STRING:
                 r->AddString(m, f, any_string(f->type() == FieldDescriptor::TYPE_STRING));
                 break;
-            case FieldDescriptor::CPPTYPE_MESSAGE: fill(r->AddMessage(m, f), depth); break;
+            case FieldDescriptor::CPPTYPE_MESSAGE:
+                fill(r->AddMessage(m, f), depth);
+                break;
         }
     }
 
@@ -194,25 +243,31 @@ TEST_CASE("proto3 every-field-kind: 500 random messages agree with libprotobuf")
         CHECK(h2.f_int32 == ref.f_int32());
         CHECK(h2.f_sint64 == ref.f_sint64());
         CHECK(h2.f_fixed64 == ref.f_fixed64());
-        CHECK(std::bit_cast<std::uint64_t>(h2.f_double) == std::bit_cast<std::uint64_t>(ref.f_double()));
+        CHECK(std::bit_cast<std::uint64_t>(h2.f_double) ==
+              std::bit_cast<std::uint64_t>(ref.f_double()));
         CHECK(h2.f_string == ref.f_string());
         CHECK(h2.f_bytes == ref.f_bytes());
         CHECK(static_cast<int>(h2.f_enum) == static_cast<int>(ref.f_enum()));
         CHECK(h2.o_int32.has_value() == ref.has_o_int32());
         CHECK(h2.f_nested.has_value() == ref.has_f_nested());
         CHECK(h2.r_sint32.size() == static_cast<std::size_t>(ref.r_sint32_size()));
-        for (int i = 0; i < ref.r_sint32_size(); ++i) CHECK(h2.r_sint32[static_cast<std::size_t>(i)] == ref.r_sint32(i));
+        for (int i = 0; i < ref.r_sint32_size(); ++i)
+            CHECK(h2.r_sint32[static_cast<std::size_t>(i)] == ref.r_sint32(i));
         CHECK(h2.m_string_string.size() == ref.m_string_string().size());
         for (const auto& [k, v] : ref.m_string_string()) {
             REQUIRE(h2.m_string_string.contains(k));
             CHECK(h2.m_string_string.find(k)->second == v);
         }
         CHECK(static_cast<int>(h2.choice.index()) ==
-              (ref.choice_case() == h2pb::test3::AllTypes::CHOICE_NOT_SET ? 0 : ref.choice_case() - 60));
+              (ref.choice_case() == h2pb::test3::AllTypes::CHOICE_NOT_SET
+                   ? 0
+                   : ref.choice_case() - 60));
     }
 }
 
-TEST_CASE("proto2 every-field-kind (groups, closed enums, required, defaults): 500 random messages agree") {
+TEST_CASE(
+    "proto2 every-field-kind (groups, closed enums, required, defaults): 500 random messages "
+    "agree") {
     for (std::uint64_t seed = 1; seed <= 500; ++seed) {
         INFO("seed " << seed);
         h2pb::test2::AllTypes2 ref;
@@ -264,6 +319,7 @@ TEST_CASE("unknown fields: a message parsed with a smaller schema re-emits libpr
         REQUIRE(ref_partial.ParseFromString(det));
         h2pb::wire::buffer out;
         partial.encode(out);
-        CHECK(h2pb::wire::to_hex(out) == h2pb::wire::to_hex(h2pb::wire::as_bytes(deterministic(ref_partial))));
+        CHECK(h2pb::wire::to_hex(out) ==
+              h2pb::wire::to_hex(h2pb::wire::as_bytes(deterministic(ref_partial))));
     }
 }

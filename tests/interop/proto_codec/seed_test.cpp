@@ -13,22 +13,23 @@
 #include <cstdio>
 #include <string>
 
-#include "analytics.h2pb.hpp"
-#include "fruit.h2pb.hpp"
 #include <h2pb/wire/endian.hpp>
 #include <h2pb/wire/hex.hpp>
+#include "analytics.h2pb.hpp"
+#include "fruit.h2pb.hpp"
 
 namespace {
 
 /// Runs `protoc --encode=TYPE` on text-format input; returns the bytes.
-std::string protoc_encode(const std::string& type, const std::string& proto, const std::string& text) {
+std::string protoc_encode(const std::string& type, const std::string& proto,
+                          const std::string& text) {
     const std::string input = std::string(H2PB_TEST_BUILD_DIR) + "/seed_input_" + type + ".txt";
     if (FILE* f = std::fopen(input.c_str(), "wb")) {
         std::fwrite(text.data(), 1, text.size(), f);
         std::fclose(f);
     }
-    const std::string cmd = std::string(H2PB_PROTOC) + " --encode=" + type + " -I " + H2PB_PROTOS_DIR + " " + proto +
-                            " < " + input;
+    const std::string cmd = std::string(H2PB_PROTOC) + " --encode=" + type + " -I " +
+                            H2PB_PROTOS_DIR + " " + proto + " < " + input;
     std::string out;
     FILE* p = popen(cmd.c_str(), "r");
     REQUIRE(p != nullptr);
@@ -39,12 +40,15 @@ std::string protoc_encode(const std::string& type, const std::string& proto, con
     return out;
 }
 
-std::string hex(const std::string& s) { return h2pb::wire::to_hex(h2pb::wire::as_bytes(s)); }
+std::string hex(const std::string& s) {
+    return h2pb::wire::to_hex(h2pb::wire::as_bytes(s));
+}
 
 }  // namespace
 
 TEST_CASE("Fruit weight 150, name Apple: 10 bytes, as protoc encodes them") {
-    const std::string expected = protoc_encode("h2pb.test.Fruit", "fruit.proto", "weight: 150 name: \"Apple\"");
+    const std::string expected =
+        protoc_encode("h2pb.test.Fruit", "fruit.proto", "weight: 150 name: \"Apple\"");
     REQUIRE(expected.size() == 10);
     h2pb::test::Fruit f;
     f.weight = 150;
@@ -58,7 +62,8 @@ TEST_CASE("Fruit weight 150, name Apple: 10 bytes, as protoc encodes them") {
 }
 
 TEST_CASE("Fruit as a 15-byte gRPC message: 00, length 10 big-endian, payload") {
-    const std::string payload = protoc_encode("h2pb.test.Fruit", "fruit.proto", "weight: 150 name: \"Apple\"");
+    const std::string payload =
+        protoc_encode("h2pb.test.Fruit", "fruit.proto", "weight: 150 name: \"Apple\"");
     // The gRPC length prefix, built here by hand: flag byte + u32 big-endian.
     std::string expected(5, '\0');
     h2pb::wire::store_be32(reinterpret_cast<h2pb::wire::byte*>(expected.data() + 1),
@@ -78,8 +83,9 @@ TEST_CASE("Fruit as a 15-byte gRPC message: 00, length 10 big-endian, payload") 
 }
 
 TEST_CASE("analytics Event: 21 bytes, as protoc encodes them") {
-    const std::string expected = protoc_encode("analytics.v1.Event", "analytics.proto",
-                                               "event_id: \"abc123\" event_type: \"click\" timestamp: 1710000000");
+    const std::string expected =
+        protoc_encode("analytics.v1.Event", "analytics.proto",
+                      "event_id: \"abc123\" event_type: \"click\" timestamp: 1710000000");
     CHECK(expected.size() == 21);
     analytics::v1::Event e;
     e.event_id = std::string("abc123");
@@ -97,10 +103,11 @@ TEST_CASE("analytics Event with properties: map entries in key order, as protoc 
     // protoc --encode writes map entries in the order the text gives them; the
     // text lists keys in ascending order, the order h2pb (and libprotobuf's
     // deterministic mode) writes.
-    const std::string expected = protoc_encode(
-        "analytics.v1.Event", "analytics.proto",
-        "event_id: \"abc123\" event_type: \"click\" timestamp: 1710000000 "
-        "properties { key: \"page\" value: \"/checkout\" } properties { key: \"user_id\" value: \"12345\" }");
+    const std::string expected =
+        protoc_encode("analytics.v1.Event", "analytics.proto",
+                      "event_id: \"abc123\" event_type: \"click\" timestamp: 1710000000 "
+                      "properties { key: \"page\" value: \"/checkout\" } properties { key: "
+                      "\"user_id\" value: \"12345\" }");
     analytics::v1::Event e;
     e.event_id = std::string("abc123");
     e.event_type = std::string("click");

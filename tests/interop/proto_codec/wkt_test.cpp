@@ -7,14 +7,14 @@
 #include <google/protobuf/any.pb.h>
 #include <google/protobuf/duration.pb.h>
 #include <google/protobuf/field_mask.pb.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/timestamp.pb.h>
 #include <google/protobuf/wrappers.pb.h>
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
-#include "wkt_all.h2pb.hpp"
 #include <h2pb/wire/hex.hpp>
+#include "wkt_all.h2pb.hpp"
 
 namespace pb = google::protobuf;
 namespace h2 = h2pbgen::google::protobuf;
@@ -69,7 +69,12 @@ TEST_CASE("Struct, Value, ListValue (recursive, oneof, map of messages)") {
     f["nothing"].set_null_value(pb::NULL_VALUE);
     auto* list = f["list"].mutable_list_value();
     list->add_values()->set_number_value(1);
-    list->add_values()->mutable_struct_value()->mutable_fields()->operator[]("deep").set_string_value("x");
+    list->add_values()
+        ->mutable_struct_value()
+        ->mutable_fields()
+        ->
+        operator[]("deep")
+        .set_string_value("x");
     const std::string bytes = deterministic(s);
     CHECK(h2pb_roundtrip<h2::Struct>(bytes) == bytes);
     h2::Struct hs;
