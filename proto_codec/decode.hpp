@@ -21,8 +21,10 @@
 // libprotobuf): 100 nested levels parse, the 101st fails.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -82,6 +84,41 @@ namespace detail {
     if (v > 0xFFFFFFFFULL) return ctx.fail(errc::field_number_too_large, p);
     *tag = static_cast<std::uint32_t>(v);
     return next;
+}
+}  // namespace detail
+
+namespace detail {
+/// Gathers the 7-bit groups of up to eight varint bytes (little-endian in x,
+/// continuation bits ignored) into one value: pairs, then quads, then all.
+constexpr std::uint64_t compress_varint_bytes(std::uint64_t x) noexcept {
+    x &= 0x7f7f7f7f7f7f7f7fULL;
+    x = (x & 0x007f007f007f007fULL) | ((x & 0x7f007f007f007f00ULL) >> 1);
+    x = (x & 0x00003fff00003fffULL) | ((x & 0x3fff00003fff0000ULL) >> 2);
+    x = (x & 0x000000000fffffffULL) | ((x & 0x0fffffff00000000ULL) >> 4);
+    return x;
+}
+
+/// A varint of any length at p, with at least ten readable bytes: the end is
+/// found from the continuation bits of one 8-byte load, without a loop.
+/// Returns nullptr for an over-long or overflowing varint.
+inline const byte* parse_long_varint(const byte* p, std::uint64_t* out) noexcept {
+    std::uint64_t word;
+    std::memcpy(&word, p, 8);
+    if constexpr (std::endian::native != std::endian::little) word = wire::load_le64(p);
+    const std::uint64_t ends = ~word & 0x8080808080808080ULL;  // bytes without a continuation bit
+    if (ends != 0) {
+        const unsigned len = static_cast<unsigned>(std::countr_zero(ends)) / 8 + 1;  // 1..8
+        *out = compress_varint_bytes(word & (~std::uint64_t{0} >> (64 - 8 * len)));
+        return p + len;
+    }
+    const std::uint64_t low = compress_varint_bytes(word);  // 56 bits
+    if (p[8] < 0x80) {
+        *out = low | (std::uint64_t{p[8]} << 56);
+        return p + 9;
+    }
+    if (p[9] > 1) return nullptr;  // an 11th byte, or bits above 2^64
+    *out = low | ((std::uint64_t{p[8]} & 0x7f) << 56) | (std::uint64_t{p[9]} << 63);
+    return p + 10;
 }
 }  // namespace detail
 
@@ -244,21 +281,31 @@ inline const byte* read_packed(const byte* p, const byte* end, Vec& out, decode_
         const std::size_t old = out.size();
         out.resize(old + count_varints(body, stop));
         T* w = out.data() + old;
-        while (body < stop) {
+        // While ten bytes remain, no varint can run past the payload: no
+        // bounds checks. One, two and three bytes are decoded inline.
+        while (stop - body >= static_cast<std::ptrdiff_t>(wire::max_varint_size)) {
             std::uint64_t v = 0;
-            if (*body < 0x80) {  // one byte: small values, the common case
-                v = *body++;
-            } else if (stop - body >= 3 && body[1] < 0x80) {  // two bytes
-                v = (std::uint64_t{body[0]} & 0x7f) | (std::uint64_t{body[1]} << 7);
+            const std::uint64_t b0 = body[0];
+            if (b0 < 0x80) {
+                v = b0;
+                body += 1;
+            } else if (const std::uint64_t b1 = body[1]; b1 < 0x80) {
+                v = (b0 & 0x7f) | (b1 << 7);
                 body += 2;
-            } else if (stop - body >= 3 && body[2] < 0x80) {  // three bytes
-                v = (std::uint64_t{body[0]} & 0x7f) | ((std::uint64_t{body[1]} & 0x7f) << 7) |
-                    (std::uint64_t{body[2]} << 14);
+            } else if (const std::uint64_t b2 = body[2]; b2 < 0x80) {
+                v = (b0 & 0x7f) | ((b1 & 0x7f) << 7) | (b2 << 14);
                 body += 3;
             } else {
-                body = read_varint(body, stop, &v, ctx);
-                if (body == nullptr) return nullptr;
+                const byte* next = detail::parse_long_varint(body, &v);
+                if (next == nullptr) return detail::varint_failure(body, stop, ctx);
+                body = next;
             }
+            *w++ = static_cast<T>(tr::from_varint(v));
+        }
+        while (body < stop) {
+            std::uint64_t v = 0;
+            body = read_varint(body, stop, &v, ctx);
+            if (body == nullptr) return nullptr;
             *w++ = static_cast<T>(tr::from_varint(v));
         }
         return stop;

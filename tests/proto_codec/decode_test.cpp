@@ -435,3 +435,34 @@ TEST_CASE("encoding into a reused buffer allocates nothing the second time") {
     CHECK(g_allocations.load() - before == 0);
     CHECK(out.data() == storage);
 }
+
+TEST_CASE("packed varints of every length (1..10 bytes) decode, with and without ten bytes left") {
+    // r_uint64 (34, packed): 1, 2^7, 2^14, ..., 2^63: lengths 1..10, then 5 again
+    std::string text = "92 02 ";
+    std::vector<std::uint64_t> expect;
+    h2pb::wire::buffer payload;
+    for (int shift = 0; shift <= 63; shift += 7) {
+        const std::uint64_t v = std::uint64_t{1} << shift;
+        expect.push_back(v);
+        payload.put_varint(v);
+    }
+    expect.push_back(~std::uint64_t{0});
+    payload.put_varint(~std::uint64_t{0});
+    expect.push_back(5);
+    payload.put_varint(5);
+    h2pb::wire::buffer in;
+    in.append(hex("92 02"));
+    in.put_varint(payload.size());
+    in.append(payload.view());
+    AllTypes m;
+    REQUIRE_FALSE(m.decode(in));
+    CHECK(m.r_uint64 == expect);
+}
+
+TEST_CASE("bad input: an 11-byte varint inside a long packed payload") {
+    // r_uint64 (34, packed), 12 bytes: ten continuation bytes, then 01 00
+    CHECK(decode_hex<AllTypes>("92 02 0c ff ff ff ff ff ff ff ff ff ff 01 00").code ==
+          errc::varint_too_long);
+    CHECK(decode_hex<AllTypes>("92 02 0c ff ff ff ff ff ff ff ff ff 02 00 00").code ==
+          errc::varint_overflow);
+}
