@@ -96,7 +96,7 @@ def main():
                 misses += 1
             counters = []
             for k in sorted(set(h["counters"]) | set(r["counters"])):
-                counters.append("%s %g / %g" % (k, h["counters"].get(k, float("nan")), r["counters"].get(k, float("nan"))))
+                counters.append("%s %.2f / %.2f" % (k, h["counters"].get(k, float("nan")), r["counters"].get(k, float("nan"))))
             rows.append((case, ref, fmt_time(h["time"]), fmt_time(r["time"]), "%.2fx" % ratio, met, "; ".join(counters)))
     head = ("case", "reference", "h2pb", "reference time", "ratio", "target met", "counters (h2pb / reference)")
     if args.markdown:
