@@ -8,6 +8,7 @@
 #include "all_types3.h2pb.hpp"
 #include "analytics.h2pb.hpp"
 #include "fruit.h2pb.hpp"
+#include "names.h2pb.hpp"
 
 using namespace h2pb::proto;
 using h2pb::test::hex;
@@ -226,4 +227,29 @@ TEST_CASE("enum names") {
     CHECK(std::string(h2pb::test3::Color_name(static_cast<Color>(77))).empty());
     CHECK(h2pb::test2::Size_is_known(3));
     CHECK_FALSE(h2pb::test2::Size_is_known(0));
+}
+
+TEST_CASE("field and package names that collide with keywords, members and generated locals") {
+    h2pb::test::class_::merge::Names m;
+    m.end = 1;
+    m.p = 2;
+    m.ctx = std::string(1, 'c');
+    m.tag = {4};
+    m.cache[std::string(1, 'k')] = 5;
+    m.other.emplace<h2pb::test::class_::merge::Names::n_index>(std::string(1, 'n'));
+    m.encode_ = 8;
+    m.e.emplace().slot = 10;
+    m.key = 11;
+    m.value = 12;
+    m.delete_ = 13;
+    // 08 01 | 10 02 | 1a 01 63 | 22 01 04 | 2a 05 0a 01 6b 10 05 | 3a 01 6e | 40 08 | 4a 02 50 0a |
+    // 58 0b | 60 0c | 68 0d
+    CHECK(enc(m) ==
+          "08 01 10 02 1a 01 63 22 01 04 2a 05 0a 01 6b 10 05 3a 01 6e 40 08 4a 02 50 0a 58 0b 60 "
+          "0c 68 0d");
+    h2pb::test::class_::merge::Names back;
+    h2pb::wire::buffer out;
+    m.encode(out);
+    REQUIRE_FALSE(back.decode(out));
+    CHECK(back == m);
 }

@@ -162,6 +162,13 @@ const std::set<std::string>& cpp_keywords() {
     return k;
 }
 
+/// Members every generated struct has (a field of that name gets "_").
+const std::set<std::string>& member_names() {
+    static const std::set<std::string> k = {
+        "encode", "decode", "merge", "clear", "encoded_size", "is_initialized", "unknown_fields_"};
+    return k;
+}
+
 std::vector<std::string> split_lines(const std::string& s) {
     std::vector<std::string> out;
     std::istringstream in(s);
@@ -191,7 +198,14 @@ std::string& namespace_prefix() {
 }
 
 std::string namespace_of(const FileDescriptor* f) {
-    std::string ns = replace_all(f->package(), ".", "::");
+    // package a.b.c -> a::b::c; a component that is a C++ keyword gets "_".
+    std::string ns;
+    std::istringstream parts(f->package());
+    for (std::string part; std::getline(parts, part, '.');) {
+        if (!ns.empty()) ns += "::";
+        const bool keyword = cpp_keywords().count(part) != 0 && member_names().count(part) == 0;
+        ns += keyword ? part + "_" : part;
+    }
     if (namespace_prefix().empty()) return ns;
     return ns.empty() ? namespace_prefix() : namespace_prefix() + "::" + ns;
 }
