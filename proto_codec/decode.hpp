@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -197,6 +198,19 @@ inline const byte* read_string(const byte* p, const byte* end, std::string& out,
     if (utf8 && !is_valid_utf8(body, n)) [[unlikely]]
         return ctx.fail(errc::invalid_utf8, body);
     out.assign(reinterpret_cast<const char*>(body), n);
+    return body + n;
+}
+
+/// Reads a `string` or `bytes` field as a view into the input (no copy): the
+/// input must outlive the view. Used by generated *_view messages.
+inline const byte* read_string(const byte* p, const byte* end, std::string_view& out, bool utf8,
+                               decode_context& ctx) {
+    std::size_t n = 0;
+    const byte* body = read_length(p, end, &n, ctx);
+    if (body == nullptr) return nullptr;
+    if (utf8 && !is_valid_utf8(body, n)) [[unlikely]]
+        return ctx.fail(errc::invalid_utf8, body);
+    out = std::string_view(reinterpret_cast<const char*>(body), n);
     return body + n;
 }
 

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <h2pb/proto_codec/scalar.hpp>
@@ -101,6 +102,9 @@ inline byte* write_bytes(byte* p, const void* data, std::size_t n) noexcept {
     p = write_varint(p, n);
     if (n != 0) std::memcpy(p, data, n);
     return p + n;
+}
+inline byte* write_bytes(byte* p, std::string_view s) noexcept {
+    return write_bytes(p, s.data(), s.size());
 }
 inline byte* write_bytes(byte* p, const std::string& s) noexcept {
     return write_bytes(p, s.data(), s.size());

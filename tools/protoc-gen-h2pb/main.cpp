@@ -35,6 +35,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace {
@@ -211,11 +212,23 @@ std::string namespace_of(const FileDescriptor* f) {
 }
 
 /// The flattened C++ name of a message or enum: Outer_Inner (as protoc's C++).
+/// While true, the generator emits the view variant of each message
+/// (plugin parameter `views`): Outer_Inner_view, string/bytes as
+/// std::string_view into the decoded input, message fields as views.
+bool& view_mode() {
+    static bool v = false;
+    return v;
+}
+
 template <class D>
 std::string local_name(const D* d) {
     const std::string& pkg = d->file()->package();
     std::string rel = pkg.empty() ? d->full_name() : d->full_name().substr(pkg.size() + 1);
-    return replace_all(rel, ".", "_");
+    rel = replace_all(rel, ".", "_");
+    if constexpr (std::is_same_v<D, Descriptor>) {
+        if (view_mode()) rel += "_view";
+    }
+    return rel;
 }
 template <class D>
 std::string qualified(const D* d) {
@@ -365,7 +378,7 @@ std::string element_type(const FieldDescriptor* f) {
             return "double";
         case FieldDescriptor::TYPE_STRING:
         case FieldDescriptor::TYPE_BYTES:
-            return "std::string";
+            return view_mode() ? "std::string_view" : "std::string";
         case FieldDescriptor::TYPE_ENUM:
             return qualified(f->enum_type());
         case FieldDescriptor::TYPE_MESSAGE:
@@ -488,7 +501,8 @@ class generator final : public pb::compiler::CodeGenerator {
 
     bool Generate(const FileDescriptor* file, const std::string& parameter,
                   pb::compiler::GeneratorContext* context, std::string* error) const override {
-        // Parameters: comma-separated key=value (--h2pb_out=namespace=x:OUT_DIR).
+        // Parameters: comma-separated key=value (--h2pb_out=namespace=x,views:OUT_DIR).
+        bool views = false;
         std::istringstream params(parameter);
         for (std::string kv; std::getline(params, kv, ',');) {
             if (kv.empty()) continue;
@@ -497,13 +511,16 @@ class generator final : public pb::compiler::CodeGenerator {
             const std::string value = eq == std::string::npos ? "" : kv.substr(eq + 1);
             if (key == "namespace") {
                 namespace_prefix() = replace_all(value, ".", "::");
+            } else if (key == "views") {
+                views = value.empty() || value == "true";
             } else {
-                *error = "protoc-gen-h2pb: unknown parameter '" + key + "' (known: namespace=NAME)";
+                *error = "protoc-gen-h2pb: unknown parameter '" + key +
+                         "' (known: namespace=NAME, views)";
                 return false;
             }
         }
         out_text o;
-        emit_file(file, o);
+        emit_file(file, views, o);
         std::unique_ptr<pb::io::ZeroCopyOutputStream> stream(
             context->Open(header_name(file->name())));
         pb::io::Printer printer(stream.get(), '$');
@@ -549,7 +566,7 @@ class generator final : public pb::compiler::CodeGenerator {
 
     // ---- file
 
-    void emit_file(const FileDescriptor* file, out_text& o) const {
+    void emit_file(const FileDescriptor* file, bool views, out_text& o) const {
         std::vector<const Descriptor*> msgs;
         std::vector<const EnumDescriptor*> enums;
         for (int i = 0; i < file->enum_type_count(); ++i) enums.push_back(file->enum_type(i));
@@ -581,6 +598,19 @@ class generator final : public pb::compiler::CodeGenerator {
         std::map<const Descriptor*, int> memo;
         for (const Descriptor* d : msgs) emit_struct(d, o);
         for (const Descriptor* d : msgs) emit_functions(d, o, memo);
+        if (views) {
+            // The same messages again as views: string and bytes fields are
+            // std::string_view into the bytes given to decode(), which must
+            // outlive the view. Decoding copies nothing but unknown fields.
+            view_mode() = true;
+            o.line("// ---- views: string/bytes fields point into the decoded input ----");
+            o.line();
+            for (const Descriptor* d : msgs) o.line("struct " + local_name(d) + ";");
+            o.line();
+            for (const Descriptor* d : msgs) emit_struct(d, o);
+            for (const Descriptor* d : msgs) emit_functions(d, o, memo);
+            view_mode() = false;
+        }
         if (!ns.empty()) o.line("}  // namespace " + ns);
     }
 
@@ -691,11 +721,19 @@ class generator final : public pb::compiler::CodeGenerator {
             if (!optional_value(f)) continue;
             const std::string n = "this->" + safe_name(f->name());
             if (is_stringish(f)) {
-                o.line("const std::string& " + f->name() + "_or_default() const {");
-                o.line("    static const std::string d(" + default_value(f) + ", " +
-                       std::to_string(f->default_value_string().size()) + ");");
-                o.line("    return " + n + " ? *" + n + " : d;");
-                o.line("}");
+                if (view_mode()) {
+                    o.line("std::string_view " + f->name() + "_or_default() const {");
+                    o.line("    return " + n + " ? *" + n + " : std::string_view(" +
+                           default_value(f) + ", " +
+                           std::to_string(f->default_value_string().size()) + ");");
+                    o.line("}");
+                } else {
+                    o.line("const std::string& " + f->name() + "_or_default() const {");
+                    o.line("    static const std::string d(" + default_value(f) + ", " +
+                           std::to_string(f->default_value_string().size()) + ");");
+                    o.line("    return " + n + " ? *" + n + " : d;");
+                    o.line("}");
+                }
             } else {
                 o.line(element_type(f) + " " + f->name() + "_or_default() const { return " + n +
                        " ? *" + n + " : " + element_type(f) + "(" + default_value(f) + "); }");
@@ -1194,9 +1232,10 @@ class generator final : public pb::compiler::CodeGenerator {
             if (in_oneof(f)) continue;
             const std::string n = "this->" + safe_name(f->name());
             if (f->is_repeated() || is_message(f) || is_stringish(f) || optional_value(f)) {
-                o.line(is_message(f) && !f->is_repeated() ? n + ".reset();"
-                       : optional_value(f)                ? n + ".reset();"
-                                                          : n + ".clear();");
+                o.line(is_message(f) && !f->is_repeated()                    ? n + ".reset();"
+                       : optional_value(f)                                   ? n + ".reset();"
+                       : view_mode() && is_stringish(f) && !f->is_repeated() ? n + " = {};"
+                                                                             : n + ".clear();");
             } else if (f->type() == FieldDescriptor::TYPE_ENUM) {
                 o.line(n + " = " + default_value(f) + ";");
             } else {
