@@ -66,9 +66,14 @@ say "The article's own bytes end in 18 80 f8 cb 9a 06. h2pb reads that timestamp
 # shellcheck disable=SC2086
 "$h2pb" decode --proto "$ex/analytics_service.proto" --type analytics.v1.Event $article_event | grep timestamp
 for b in $article_event; do printf "\\$(printf '%03o' "0x$b")"; done > "$tmp/article.bin"
-say "and protoc --decode reads it the same: $(protoc --decode=analytics.v1.Event -I "$ex" analytics_service.proto < "$tmp/article.bin" | grep timestamp)"
-say "so the article's dump does not encode 1710000000 (that is 80 8f b2 af 06, as protoc"
-say "wrote above); both encodings happen to take 5 bytes, so the total of 21 holds."
+ours=$("$h2pb" decode --proto "$ex/analytics_service.proto" --type analytics.v1.Event --file "$tmp/article.bin" \
+  | awk '$4 == "timestamp" { print $NF }')
+theirs=$(protoc --decode=analytics.v1.Event -I "$ex" analytics_service.proto < "$tmp/article.bin" \
+  | sed -n 's/^timestamp: //p')
+if [ "$ours" = "$theirs" ]; then same="the same"; else same="NOT the same"; fi
+say "protoc --decode reads $theirs: $same."
+say "So the article's dump does not encode 1710000000, which protoc wrote above as"
+say "$(printf '%s' "$event" | cut -d' ' -f17-) after the tag 18; both varints take 5 bytes, so the total of 21 holds."
 
 section "4. A map field: Event.properties (map<string, string>)"
 props="$event_text properties { key: \"page\" value: \"/home\" } properties { key: \"button\" value: \"buy\" }"
