@@ -4,8 +4,12 @@
 # encoder) or by h2pb, and compared with the article's byte dumps.
 # usage: tour.sh [PATH_TO_H2PB]
 set -eu
+h2pb=${1:-}
+case $h2pb in
+  */*) h2pb=$(cd "$(dirname "$h2pb")" && pwd)/$(basename "$h2pb") ;;  # relative to the caller
+esac
 cd "$(dirname "$0")/.."
-h2pb=${1:-build/tools/h2pb/h2pb}
+h2pb=${h2pb:-build/tools/h2pb/h2pb}
 ex=docs/examples
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
