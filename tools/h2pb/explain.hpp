@@ -396,15 +396,18 @@ class explainer {
         }
     }
 
-    std::string display_type(const field_desc& fd) const {
+    /// "int32", "tour.Fruit", "map<string, string>" (map entries are message
+    /// types flagged map_entry; `depth` stops a malformed, self-referring one).
+    std::string display_type(const field_desc& fd, int depth = 0) const {
         if (fd.type == field_type::type_message || fd.type == field_type::type_group ||
             fd.type == field_type::type_enum) {
-            if (const message_desc* m = o_.types->message(fd.type_name);
-                m != nullptr && m->map_entry) {
+            const message_desc* m = o_.types->message(fd.type_name);
+            if (m != nullptr && m->map_entry && depth < 4) {
                 const field_desc* k = m->find(1);
                 const field_desc* v = m->find(2);
                 if (k != nullptr && v != nullptr)
-                    return "map<" + display_type(*k) + ", " + display_type(*v) + ">";
+                    return "map<" + display_type(*k, depth + 1) + ", " +
+                           display_type(*v, depth + 1) + ">";
             }
             return fd.type_name.empty() ? std::string(type_name(fd.type)) : fd.type_name.substr(1);
         }
