@@ -1,5 +1,7 @@
 // h2pb decode — explain protobuf bytes field by field, optionally behind the
 // gRPC 5-byte message prefix, optionally with field names from a .proto file.
+#include <unistd.h>
+
 #include <algorithm>
 #include <iostream>
 #include <optional>
@@ -209,6 +211,8 @@ int run_decode(int argc, char** argv) {
         return usage_error("--proto and --type go together");
     const auto hex_words = a.positionals();
     if (!hex_words.empty() && file) return usage_error("give hex bytes or --file, not both");
+    if (hex_words.empty() && !file && isatty(STDIN_FILENO) != 0)
+        return usage_error("no input: give hex bytes, --file F, or pipe the bytes in");
 
     explain_options opts;
     if (max_depth) {
