@@ -124,7 +124,7 @@ inline byte* decode(const byte* in, std::size_t n, byte* out, errc& why,
     unsigned nbits = 0;     // how many of buf's top bits are unread input
 
     // Hot loop: while 8 octets remain, refill to at least 56 bits with one
-    // unaligned load, then take up to three 12-bit lookups.
+    // unaligned load, then take up to three 12-bit lookups (36 bits at most).
     while (end - p >= 8) {
         buf |= wire::load_be64(p) >> nbits;
         p += (63 - nbits) >> 3;
@@ -133,17 +133,20 @@ inline byte* decode(const byte* in, std::size_t n, byte* out, errc& why,
             const std::uint32_t e = huffman_table::fast[buf >> (64 - huffman_table::fast_bits)];
             const unsigned count = (e >> 21) & 3;
             if (count == 0) [[unlikely]] {
-                if (nbits < huffman_table::longest_code_bits) break;  // refill first
-                const auto s = detail::decode_long_code(buf, nbits);
-                if (s.symbol == huffman_table::eos) {
-                    why = errc::huffman_eos;
-                    where = static_cast<std::size_t>(p - in) - (nbits + 7) / 8;
-                    return nullptr;
+                // A code longer than 12 bits: decode it when the buffer holds
+                // 30 bits, then refill (so the next lookups have their 12).
+                if (nbits >= huffman_table::longest_code_bits) {
+                    const auto s = detail::decode_long_code(buf, nbits);
+                    if (s.symbol == huffman_table::eos) {
+                        why = errc::huffman_eos;
+                        where = static_cast<std::size_t>(p - in) - (nbits + 7) / 8;
+                        return nullptr;
+                    }
+                    *out++ = static_cast<byte>(s.symbol);
+                    buf <<= s.length;
+                    nbits -= s.length;
                 }
-                *out++ = static_cast<byte>(s.symbol);
-                buf <<= s.length;
-                nbits -= s.length;
-                continue;
+                break;
             }
             out[0] = static_cast<byte>(e);
             out[1] = static_cast<byte>(e >> 8);
