@@ -27,9 +27,10 @@
 //
 // The default indexing policy (default_indexing below) leaves out of the table
 // what is unlikely to repeat: entries larger than 3/4 of the table, `:path`
-// values with a query string, and the headers whose values are per-response
-// (content-length, age, etag, if-modified-since, if-none-match, location,
-// set-cookie). A caller can replace it.
+// values with a query string or ending in a file name, and the headers whose
+// values are per-response or per-resource (content-length, age, etag,
+// if-modified-since, if-none-match, last-modified, location, set-cookie).
+// A caller can replace it.
 //
 // Table size: the table is min(options.max_table_size, the peer's
 // SETTINGS_HEADER_TABLE_SIZE). When that changes, the next block starts with a
@@ -80,15 +81,24 @@ inline indexing default_indexing(
         return indexing::without;
     }
     switch (static_name_index) {
-        case static_index::path:
-            // A query string usually makes the path unique to this request.
-            return f.value.find('?') == std::string_view::npos ? indexing::incremental
-                                                               : indexing::without;
+        case static_index::path: {
+            // A query string makes a path unique to its request; a file name
+            // (a '.' in the last segment: "/img/logo-130528.png") names one
+            // resource, fetched once. Other paths ("/", "/news/", gRPC's
+            // "/pkg.Service/Method") tend to repeat on a connection.
+            const std::string_view v = f.value;
+            if (v.find('?') != std::string_view::npos) return indexing::without;
+            const std::size_t slash = v.rfind('/');
+            const std::string_view last = slash == std::string_view::npos ? v : v.substr(slash + 1);
+            return last.find('.') == std::string_view::npos ? indexing::incremental
+                                                            : indexing::without;
+        }
         case static_index::age:
         case static_index::content_length:
         case static_index::etag:
         case static_index::if_modified_since:
         case static_index::if_none_match:
+        case static_index::last_modified:
         case static_index::location:
         case static_index::set_cookie:
             return indexing::without;

@@ -25,6 +25,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 #include <h2pb/hpack/errc.hpp>
@@ -157,35 +158,49 @@ inline byte* decode(const byte* in, std::size_t n, byte* out, errc& why,
         }
     }
 
-    // Tail: fewer than 8 octets left; refill octet by octet and decode one
-    // symbol at a time, never using bits past the end of the input.
+    // Tail: fewer than 8 octets left. A short string (most header names and
+    // values) comes here directly and is loaded in one go; after the hot loop
+    // the rest is added octet by octet. Lookups take both symbols of an entry
+    // when their bits are all input, else one, never using bits past the end.
+    if (nbits == 0 && p < end) {
+        byte last[8] = {};
+        std::memcpy(last, p, static_cast<std::size_t>(end - p));
+        buf = wire::load_be64(last);
+        nbits = 8 * static_cast<unsigned>(end - p);
+        p = end;
+    }
     for (;;) {
         while (nbits <= 56 && p < end) {
             buf |= std::uint64_t{*p++} << (56 - nbits);
             nbits += 8;
         }
-        if (nbits == 0) break;
         const std::uint32_t e = huffman_table::fast[buf >> (64 - huffman_table::fast_bits)];
-        unsigned symbol = 0;
-        unsigned length = 0;
-        if (((e >> 21) & 3) != 0) {
-            symbol = e & 0xff;
-            length = (e >> 24) & 15;
-            if (length > nbits) break;  // not a whole code: what is left is padding
-        } else {
-            const auto s = detail::decode_long_code(buf, nbits);
-            if (s.length == 0) break;  // not a whole code: what is left is padding
-            if (s.symbol == huffman_table::eos) {
-                why = errc::huffman_eos;
-                where = static_cast<std::size_t>(p - in) - (nbits + 7) / 8;
-                return nullptr;
+        const unsigned count = (e >> 21) & 3;
+        if (count != 0) {
+            unsigned used = (e >> 16) & 31;
+            if (used <= nbits) {
+                out[0] = static_cast<byte>(e);
+                out[1] = static_cast<byte>(e >> 8);
+                out += count;
+            } else {
+                used = (e >> 24) & 15;
+                if (used > nbits) break;  // not a whole code: what is left is padding
+                *out++ = static_cast<byte>(e);
             }
-            symbol = s.symbol;
-            length = s.length;
+            buf <<= used;
+            nbits -= used;
+            continue;
         }
-        *out++ = static_cast<byte>(symbol);
-        buf <<= length;
-        nbits -= length;
+        const auto s = detail::decode_long_code(buf, nbits);
+        if (s.length == 0) break;  // not a whole code: what is left is padding
+        if (s.symbol == huffman_table::eos) {
+            why = errc::huffman_eos;
+            where = static_cast<std::size_t>(p - in) - (nbits + 7) / 8;
+            return nullptr;
+        }
+        *out++ = static_cast<byte>(s.symbol);
+        buf <<= s.length;
+        nbits -= s.length;
     }
 
     if (nbits > 7) {

@@ -112,6 +112,7 @@ inline constexpr std::uint8_t cookie = 32;
 inline constexpr std::uint8_t etag = 34;
 inline constexpr std::uint8_t if_modified_since = 40;
 inline constexpr std::uint8_t if_none_match = 41;
+inline constexpr std::uint8_t last_modified = 44;
 inline constexpr std::uint8_t location = 46;
 inline constexpr std::uint8_t proxy_authorization = 49;
 inline constexpr std::uint8_t set_cookie = 55;

@@ -130,8 +130,12 @@ TEST_CASE("default policy: what is not indexed", "[hpack][encoder]") {
     hpack::encoder e;
     // :path with a query string: without indexing, name index 4.
     CHECK(encode(e, {{":path", "/search?q=1"}}).substr(0, 2) == "04");
-    // :path without one: incremental indexing.
-    CHECK(encode(e, {{":path", "/style.css"}}).substr(0, 2) == "44");
+    // A file name names one resource: without indexing.
+    CHECK(encode(e, {{":path", "/img/logo-130528.png"}}).substr(0, 2) == "04");
+    // Other paths repeat (directories, gRPC methods): incremental indexing.
+    CHECK(encode(e, {{":path", "/news/"}}).substr(0, 2) == "44");
+    CHECK(encode(e, {{":path", "/helloworld.Greeter/SayHello"}}).substr(0, 2) == "44");
+    CHECK(encode(e, {{"last-modified", "Mon, 21 Oct 2013 20:13:21 GMT"}}).substr(0, 4) == "0f1d");
     // content-length (28): without indexing, 4-bit prefix: 0f 0d.
     CHECK(encode(e, {{"content-length", "1234"}}).substr(0, 4) == "0f0d");
     CHECK(encode(e, {{"location", "/x"}}).substr(0, 4) == "0f1f");
@@ -143,7 +147,7 @@ TEST_CASE("default policy: what is not indexed", "[hpack][encoder]") {
     // Without an index, the same field is sent again as a literal.
     CHECK(encode(e, {{"content-length", "1234"}}).substr(0, 4) == "0f0d");
     // With one, as an index.
-    CHECK(encode(e, {{":path", "/style.css"}}).size() == 2);
+    CHECK(encode(e, {{":path", "/news/"}}).size() == 2);
 }
 
 TEST_CASE("sensitive fields are sent never indexed", "[hpack][encoder]") {
