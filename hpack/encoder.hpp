@@ -174,7 +174,9 @@ class encoder {
         std::size_t bound = 2 * max_integer_size;  // the size updates
         const std::size_t growth = options_.huffman == huffman_policy::always ? 4 : 1;
         for (const field& f : fields) {
-            bound += 1 + 2 * max_integer_size + (f.name.size() + f.value.size()) * growth;
+            // representation + two string lengths + the strings (+3 octets
+            // write_string may scribble past its end)
+            bound += 1 + 2 * max_integer_size + 3 + (f.name.size() + f.value.size()) * growth;
         }
         byte* const start = out.prepare(bound);
         byte* p = start;
@@ -297,10 +299,7 @@ class encoder {
         for (std::uint64_t ref = heads_nv_[hnv & mask_]; ref > oldest;) {
             const std::uint64_t id = ref - 1;
             const link& l = links_[table_.slot_of_id(id)];
-            if (l.hash_nv == hnv) {
-                const auto e = table_.by_id(id);
-                if (e.name == f.name && e.value == f.value) return ref;
-            }
+            if (l.hash_nv == hnv && table_.equals(id, f.name, f.value)) return ref;
             ref = l.next_nv;
         }
         return 0;
@@ -311,7 +310,7 @@ class encoder {
         for (std::uint64_t ref = heads_n_[hn & mask_]; ref > oldest;) {
             const std::uint64_t id = ref - 1;
             const link& l = links_[table_.slot_of_id(id)];
-            if (l.hash_n == hn && table_.by_id(id).name == name) return ref;
+            if (l.hash_n == hn && table_.name_equals(id, name)) return ref;
             ref = l.next_n;
         }
         return 0;
@@ -334,8 +333,21 @@ class encoder {
         return false;
     }
 
+    /// Writes a string literal (§5.2): H bit, 7-bit-prefix length, octets.
+    /// May scribble up to 3 octets past what it finally writes.
     byte* write_string(byte* p, std::string_view s) const noexcept {
         const auto length = static_cast<std::uint32_t>(s.size());
+        if (options_.huffman == huffman_policy::shorter && length < 127) {
+            // One pass: try Huffman after a one-octet length (both lengths fit
+            // in it); fall back to the raw octets if it is not shorter.
+            if (byte* end = huffman::encode_if_shorter(s, p + 1)) {
+                *p = static_cast<byte>(0x80 | (end - p - 1));
+                return end;
+            }
+            *p = static_cast<byte>(length);
+            if (length != 0) std::memcpy(p + 1, s.data(), length);
+            return p + 1 + length;
+        }
         bool use_huffman = false;
         std::size_t huffman_length = 0;
         switch (options_.huffman) {

@@ -104,6 +104,36 @@ inline byte* encode(std::string_view s, byte* p) noexcept {
     return p;
 }
 
+/// Writes the Huffman encoding of s at p when it is shorter than s, in one
+/// pass: returns its end, or nullptr as soon as it cannot be shorter. Either
+/// way it may write up to s.size() + 3 octets at p.
+inline byte* encode_if_shorter(std::string_view s, byte* p) noexcept {
+    byte* const limit = p + s.size();  // reaching it: not shorter
+    std::uint64_t acc = 0;
+    unsigned n = 0;
+    for (unsigned char c : s) {
+        const auto& code = huffman_table::codes[c];
+        acc = (acc << code.bits) | code.value;
+        n += code.bits;
+        if (n >= 32) {
+            n -= 32;
+            wire::store_be32(p, static_cast<std::uint32_t>(acc >> n));
+            p += 4;
+            if (p >= limit) return nullptr;
+        }
+    }
+    if (n % 8 != 0) {
+        const unsigned pad = 8 - n % 8;
+        acc = (acc << pad) | ((1u << pad) - 1);
+        n += pad;
+    }
+    while (n >= 8) {
+        n -= 8;
+        *p++ = static_cast<byte>(acc >> n);
+    }
+    return p < limit ? p : nullptr;
+}
+
 /// The most octets n encoded octets can decode to (the shortest code is 5 bits).
 constexpr std::size_t max_decoded_size(std::size_t n) noexcept {
     return n * 8 / 5;

@@ -228,3 +228,30 @@ TEST_CASE("Huffman errors: EOS, padding too long, padding not EOS", "[hpack][huf
         CHECK(d.err.code == hpack::errc::huffman_padding_not_eos);
     }
 }
+
+TEST_CASE("encode_if_shorter: Huffman in one pass, or nothing when not shorter",
+          "[hpack][huffman]") {
+    std::mt19937 rng(42);
+    for (int round = 0; round < 3000; ++round) {
+        const std::size_t n = rng() % 130;
+        std::string s(n, '\0');
+        const unsigned kind = round % 3;  // text, rare symbols, mixed
+        for (auto& ch : s) {
+            ch = static_cast<char>(kind == 0   ? 'a' + rng() % 26
+                                   : kind == 1 ? rng() % 256
+                                               : 32 + rng() % 95);
+        }
+        std::string out(n + 3, '\0');
+        auto* p = reinterpret_cast<wire::byte*>(out.data());
+        const wire::byte* end = hpack::huffman::encode_if_shorter(s, p);
+        const std::size_t size = hpack::huffman::encoded_size(s);
+        INFO("round " << round << " length " << n);
+        if (size < n) {
+            REQUIRE(end != nullptr);
+            REQUIRE(static_cast<std::size_t>(end - p) == size);
+            CHECK(wire::to_hex({p, size}) == encode(s));
+        } else {
+            CHECK(end == nullptr);
+        }
+    }
+}
