@@ -191,10 +191,17 @@ void print_text(std::ostream& out, const block_report& r, std::size_t number) {
                 << wire::to_hex(bytes.subspan(k, std::min<std::size_t>(16, bytes.size() - k)))
                 << '\n';
         }
+        if (rep.kind == hpack::representation_kind::table_size_update && rep.evicted != 0) {
+            out << "        (evicted " << rep.evicted
+                << (rep.evicted == 1 ? " entry)\n" : " entries)\n");
+        }
         if (rep.kind != hpack::representation_kind::table_size_update) {
             out << "        -> " << printable(name) << ": " << printable(value);
             if (rep.decoded.never_indexed) out << "  (never indexed)";
             if (rep.added) out << "  (added to the dynamic table)";
+            if (rep.evicted != 0) {
+                out << "  (evicted " << rep.evicted << (rep.evicted == 1 ? " entry)" : " entries)");
+            }
             if (!rep.emitted) out << "  (past the header list limit: not emitted)";
             out << '\n';
         }
@@ -229,6 +236,7 @@ void print_json_block(cli::json& j, const block_report& r, std::size_t number) {
         j.member("length", rep.length);
         j.member("hex", wire::to_hex(r.octets.view().subspan(rep.offset, rep.length), '\0'));
         j.member("kind", hpack::id(rep.kind));
+        j.member("evicted", rep.evicted);
         if (rep.kind == hpack::representation_kind::table_size_update) {
             j.member("max_size", rep.index);
             j.end_object();
