@@ -151,7 +151,7 @@ block_report decode_block(hpack::decoder& d, wire::buffer octets) {
 
 std::string describe_string(const hpack::literal_string& s, std::string_view decoded) {
     std::string out = s.huffman ? "huffman " : "raw ";
-    out += std::to_string(s.length) + " octets";
+    out += std::to_string(s.length) + (s.length == 1 ? " octet" : " octets");
     if (s.huffman) out += " -> " + std::to_string(decoded.size());
     return out;
 }
@@ -178,7 +178,8 @@ std::string describe(const hpack::representation& rep, std::string_view name,
 }
 
 void print_text(std::ostream& out, const block_report& r, std::size_t number) {
-    out << "block " << number << ": " << r.octets.size() << " octets\n";
+    out << "block " << number << ": " << r.octets.size()
+        << (r.octets.size() == 1 ? " octet\n" : " octets\n");
     for (std::size_t i = 0; i < r.reps.size(); ++i) {
         const auto& rep = r.reps[i];
         const auto& [name, value] = r.strings[i];
