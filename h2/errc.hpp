@@ -82,7 +82,7 @@ enum class errc : std::uint8_t {
     field_name_empty,              ///< a field name of length 0
     field_name_uppercase,          ///< a field name with 'A'-'Z'
     field_name_invalid,            ///< a field name with a prohibited octet or a colon
-    field_value_invalid,           ///< a field value with NUL, CR or LF
+    field_value_invalid,           ///< a field value with NUL, CR, LF or another control character
     field_value_whitespace,        ///< a field value that starts or ends with SP or HTAB
     connection_specific_field,     ///< Connection, Keep-Alive, Proxy-Connection, Transfer-Encoding, Upgrade
     te_not_trailers,               ///< TE with a value other than "trailers"
@@ -93,6 +93,8 @@ enum class errc : std::uint8_t {
     missing_method,                ///< request without :method
     missing_scheme,                ///< non-CONNECT request without :scheme
     missing_path,                  ///< non-CONNECT request without :path, or :path empty
+    path_invalid,                  ///< :path neither absolute ("/...") nor "*" (for http and https)
+    authority_invalid,             ///< :authority with userinfo ("user@host") for http or https
     connect_with_scheme_or_path,   ///< CONNECT with :scheme or :path
     connect_without_authority,     ///< CONNECT without :authority
     missing_status,                ///< response without :status
@@ -122,7 +124,7 @@ struct rule {
     std::string_view description;  ///< one line, for logs, GOAWAY debug data and tools
 };
 
-namespace detail {
+namespace errc_table {
 using enum error_code;
 inline constexpr error_scope C = error_scope::connection;
 inline constexpr error_scope S = error_scope::stream;
@@ -173,11 +175,11 @@ inline constexpr std::array<rule, static_cast<std::size_t>(errc::count_)> rules 
     {errc::connection_window_exceeded, flow_control_error, C, "6.9.1", "DATA beyond the connection flow-control window"},
     {errc::stream_window_exceeded, flow_control_error, S, "6.9.1", "DATA beyond the stream flow-control window"},
     {errc::compression_failed, compression_error, C, "4.3", "field block could not be decoded"},
-    {errc::header_list_too_large, protocol_error, S, "10.5.1", "header list larger than SETTINGS_MAX_HEADER_LIST_SIZE"},
+    {errc::header_list_too_large, enhance_your_calm, S, "10.5.1", "header list larger than SETTINGS_MAX_HEADER_LIST_SIZE"},
     {errc::field_name_empty, protocol_error, S, "8.2.1", "empty field name"},
     {errc::field_name_uppercase, protocol_error, S, "8.2.1", "uppercase character in a field name"},
     {errc::field_name_invalid, protocol_error, S, "8.2.1", "prohibited character in a field name"},
-    {errc::field_value_invalid, protocol_error, S, "8.2.1", "NUL, CR or LF in a field value"},
+    {errc::field_value_invalid, protocol_error, S, "8.2.1", "NUL, CR, LF or another control character in a field value"},
     {errc::field_value_whitespace, protocol_error, S, "8.2.1", "field value starts or ends with whitespace"},
     {errc::connection_specific_field, protocol_error, S, "8.2.2", "connection-specific header field"},
     {errc::te_not_trailers, protocol_error, S, "8.2.2", "TE header field with a value other than \"trailers\""},
@@ -188,6 +190,8 @@ inline constexpr std::array<rule, static_cast<std::size_t>(errc::count_)> rules 
     {errc::missing_method, protocol_error, S, "8.3.1", "request without :method"},
     {errc::missing_scheme, protocol_error, S, "8.3.1", "request without :scheme"},
     {errc::missing_path, protocol_error, S, "8.3.1", "request without :path, or :path empty"},
+    {errc::path_invalid, protocol_error, S, "8.3.1", ":path is not an absolute path or \"*\""},
+    {errc::authority_invalid, protocol_error, S, "8.3.1", ":authority includes userinfo"},
     {errc::connect_with_scheme_or_path, protocol_error, S, "8.5", "CONNECT request with :scheme or :path"},
     {errc::connect_without_authority, protocol_error, S, "8.5", "CONNECT request without :authority"},
     {errc::missing_status, protocol_error, S, "8.3.2", "response without :status"},
@@ -212,13 +216,13 @@ constexpr bool rules_in_order() {
         if (static_cast<std::size_t>(rules[i].id) != i) return false;
     return true;
 }
-static_assert(rules_in_order(), "detail::rules must list errc values in declaration order");
-}  // namespace detail
+static_assert(rules_in_order(), "errc_table::rules must list errc values in declaration order");
+}  // namespace errc_table
 
 /// The RFC's view of a violation: code, scope, section, description.
 constexpr const rule& rule_of(errc e) noexcept {
     const auto i = static_cast<std::size_t>(e);
-    return detail::rules[i < detail::rules.size() ? i : 0];
+    return errc_table::rules[i < errc_table::rules.size() ? i : 0];
 }
 constexpr error_code code_of(errc e) noexcept { return rule_of(e).code; }
 constexpr error_scope scope_of(errc e) noexcept { return rule_of(e).scope; }

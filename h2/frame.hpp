@@ -326,10 +326,8 @@ constexpr frame_result<headers_frame> parse_headers(const frame_header& h, wire:
     } else if (p.size() < mandatory) {
         return detail::fail(errc::frame_too_short, base);
     }
-    if (f.has_priority) {
+    if (f.has_priority) {  // a dependency on itself is checked by the caller (a stream error)
         f.priority = load_priority(p.data() + pos);
-        if (f.priority.dependency == h.stream_id)
-            return detail::fail(errc::stream_depends_on_itself, base + pos);
         pos += 5;
     }
     f.fragment = p.subspan(pos, end - pos);
@@ -444,7 +442,12 @@ constexpr frame_result<any_frame> parse_frame(const frame_header& h, wire::bytes
     };
     switch (h.type) {
         case frame_type::data: return wrap(parse_data(h, payload, at));
-        case frame_type::headers: return wrap(parse_headers(h, payload, at));
+        case frame_type::headers: {
+            auto r = parse_headers(h, payload, at);
+            if (r && r->has_priority && r->priority.dependency == h.stream_id)
+                return detail::fail(errc::stream_depends_on_itself, at + (r->padded ? 1 : 0));
+            return wrap(r);
+        }
         case frame_type::priority: return wrap(parse_priority(h, payload, at));
         case frame_type::rst_stream: return wrap(parse_rst_stream(h, payload, at));
         case frame_type::settings: return wrap(parse_settings(h, payload, at));
