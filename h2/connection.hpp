@@ -850,7 +850,7 @@ private:
             } else {
                 block_.target = block_target::deliver;
             }
-        } else if (is_peer_initiated(id)) {
+        } else if (role_ == role::server && is_peer_initiated(id)) {
             if (id > last_peer_stream_id_) {  // a new stream (§5.1.1)
                 last_peer_stream_id_ = id;
                 if (goaway_sent_ && id > goaway_sent_last_id_) {
@@ -870,7 +870,8 @@ private:
         } else if (role_ == role::server) {
             return connection_failure(errc::stream_id_wrong_parity, frame_offset_, h);  // §5.1.1
         } else if (is_idle(id)) {
-            // A server-initiated stream without PUSH_PROMISE, or one of ours never opened.
+            // §5.1 idle: a server stream without PUSH_PROMISE (we never enable
+            // push), or one of our ids never opened.
             return connection_failure(errc::frame_on_idle_stream, frame_offset_, h);
         } else if (ignored_closed_stream(id)) {
             block_.target = block_target::discard;
@@ -1069,11 +1070,9 @@ private:
                 h(stream_reset{id, error_code::refused_stream, true, true});
             }
         }
+        // With an error code the peer closes the transport next (§5.4.1);
+        // until then, frames of streams at or below last_stream_id still count.
         h(goaway_received{f.last_stream_id, f.code, f.debug_data});
-        if (f.code != error_code::no_error) {  // the peer is closing on an error
-            fatal_ = true;
-            inbound_ = inbound_state::closed;
-        }
     }
 
     template <class H>
