@@ -788,19 +788,19 @@ private:
     template <class H>
     void deliver_data(wire::bytes_view piece, H& h) {
         const bool last = data_left_ == 0;
-        if (data_stream_ && alive(data_stream_, data_stream_id_)) {
+        // close_stream() clears data_stream_ if the stream goes away (the
+        // handler may reset it); stream memory itself stays valid (slabs).
+        if (stream* s = data_stream_) {
+            const std::uint32_t id = data_stream_id_;
             unreleased_ -= static_cast<std::uint32_t>(piece.size());
             const bool end = last && data_end_stream_;
-            if (end) remote_end_stream(data_stream_);  // before the event: the state is final
-            h(data_received{data_stream_id_, piece, end});
+            if (end) remote_end_stream(s);  // before the event: the state is final
+            h(data_received{id, piece, end});
             if (end) {
-                finish_remote_end(data_stream_, data_stream_id_);
+                finish_remote_end(s, id);
                 data_stream_ = nullptr;
                 data_end_stream_ = false;  // reported
             }
-        } else if (data_stream_) {  // reset by the handler meanwhile
-            data_stream_ = nullptr;
-            release_unreleased();
         }
         if (last) {
             if (pad_left_ > 0) {
@@ -815,13 +815,15 @@ private:
     template <class H>
     void end_data_frame(H& h) {
         inbound_ = inbound_state::frame_header;
-        if (data_stream_ && alive(data_stream_, data_stream_id_) && data_end_stream_) {
-            // END_STREAM with no data octets (or after the data was delivered).
-            remote_end_stream(data_stream_);
-            h(data_received{data_stream_id_, {}, true});
-            finish_remote_end(data_stream_, data_stream_id_);
-        }
+        stream* s = data_stream_;
         data_stream_ = nullptr;
+        if (s && data_end_stream_) {
+            // END_STREAM with no data octets (or after padding).
+            const std::uint32_t id = data_stream_id_;
+            remote_end_stream(s);
+            h(data_received{id, {}, true});
+            finish_remote_end(s, id);
+        }
     }
 
     /// Gives back the connection window of DATA octets nobody will consume.
