@@ -1357,7 +1357,14 @@ private:
         }
         if (window != effective_initial_window_) {
             const std::int64_t delta = std::int64_t{window} - effective_initial_window_;
-            streams_.for_each([&](stream& s) { s.recv.adjust(delta); });
+            streams_.for_each([&](stream& s) {
+                s.recv.adjust(delta);
+                // Releases held back under the old target may be due now:
+                // without this a stream whose window went negative could stall.
+                if (remote_open(s.state))
+                    if (const std::uint32_t inc = s.recv.take_update(false))
+                        write_window_update(output_.control(), s.id, inc);
+            });
             effective_initial_window_ = window;
         }
         effective_max_frame_size_ = frame;

@@ -500,3 +500,31 @@ TEST_CASE("receive() accepts any split of the input, octet by octet", "[h2][conn
     CHECK(hs[1].get("x-checksum") == "abc");
     CHECK(rs.count<connection_error>() == 0);
 }
+
+TEST_CASE("releases held back under a larger window are announced when it shrinks", "[h2][connection][flow]") {
+    // Found by the back-to-back test: the client sent 8717 octets under the
+    // default window; the server consumed them (below the old threshold, so no
+    // WINDOW_UPDATE yet); then the client's ACK made the server's smaller
+    // window effective, leaving the stream window negative. The held-back
+    // release must be announced then, or the stream stalls for ever.
+    connection_options small;
+    small.initial_window_size = 4096;
+    connection server(role::server, t0(), small);
+    recorder r;
+    peer_bytes p;
+    p.preface().settings();
+    p.headers(1, {{":method", "POST"}, {":scheme", "http"}, {":path", "/"}}, false);
+    p.data(1, std::string(8717, 'x'), false);
+    server.receive(p.view(), t0(), r);
+    server.consume(1, 8717);
+    drain(server);
+    peer_bytes ack;
+    ack.settings_ack();
+    server.receive(ack.view(), t0(), r);
+    auto fs = frames_of(drain(server));
+    std::uint32_t inc = 0;
+    for (const auto& f : fs)
+        if (f.header.type == frame_type::window_update && f.header.stream_id == 1) inc += u32_at(f.payload, 0);
+    CHECK(inc == 8717);
+    CHECK(server.stream_recv_window(1) == 4096);
+}
