@@ -233,7 +233,7 @@ public:
     }
 
     /// The error that stopped the reader (code ok if none).
-    const error& error() const noexcept { return error_; }
+    const proto::error& error() const noexcept { return error_; }
     /// Absolute offset of the next unread byte.
     std::size_t position() const noexcept { return offset_of(pos_); }
     std::size_t depth() const noexcept { return depth_; }
