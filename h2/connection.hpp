@@ -192,20 +192,21 @@ public:
     void tick(time_point now, Handler&& handler) {
         now_ = now;
         if (fatal_) return;
-        if (!pending_settings_.empty() && options_.limits.settings_timeout.count() > 0 &&
-            now - pending_settings_.front().sent >= options_.limits.settings_timeout) {
+        if (const auto d = settings_deadline(); d && now >= *d) {
             connection_failure(errc::settings_timeout, received_total_, handler);
             return;
         }
+        if (shutdown_ping_pending_ && now >= shutdown_deadline_) finish_shutdown();
         wake_blocked(handler);
     }
 
-    /// When tick() must run next, if a timer is armed.
+    /// When tick() must run next, if a timer is armed (SETTINGS ACK timeout,
+    /// graceful shutdown).
     std::optional<time_point> next_deadline() const noexcept {
-        if (fatal_ || pending_settings_.empty() || options_.limits.settings_timeout.count() <= 0)
-            return std::nullopt;
-        return pending_settings_.front().sent +
-               std::chrono::duration_cast<clock::duration>(options_.limits.settings_timeout);
+        if (fatal_) return std::nullopt;
+        std::optional<time_point> d = settings_deadline();
+        if (shutdown_ping_pending_ && (!d || shutdown_deadline_ < *d)) d = shutdown_deadline_;
+        return d;
     }
 
     // ------------------------------------------------------------------
@@ -348,13 +349,17 @@ public:
     /// client opened meanwhile are in), the final GOAWAY names the real last
     /// stream. A client sends its GOAWAY at once. Existing streams finish;
     /// is_closed() turns true when none is left.
-    void shutdown() {
+    /// If the PING is not acknowledged within the graceful shutdown timeout,
+    /// tick() sends the final GOAWAY.
+    void shutdown(time_point now) {
         if (fatal_ || goaway_sent_ || shutdown_ping_pending_) return;
         if (role_ == role::server) {
             write_goaway(output_.control(), max_stream_id, error_code::no_error);
             goaway_sent_last_id_ = max_stream_id;
             write_ping(output_.control(), shutdown_ping_opaque);
             shutdown_ping_pending_ = true;
+            shutdown_deadline_ = now + std::chrono::duration_cast<clock::duration>(
+                                           options_.limits.graceful_shutdown_timeout);
         } else {
             send_goaway(last_peer_stream_processed_, error_code::no_error, {});
         }
@@ -479,6 +484,18 @@ private:
     /// a separate gather entry costs more than copying a few hundred octets.
     static constexpr std::size_t borrow_threshold = 512;
     static constexpr std::uint64_t shutdown_ping_opaque = 0x6832706253485554ull;  // "h2pbSHUT"
+
+    std::optional<time_point> settings_deadline() const noexcept {
+        if (pending_settings_.empty() || options_.limits.settings_timeout.count() <= 0) return std::nullopt;
+        return pending_settings_.front().sent +
+               std::chrono::duration_cast<clock::duration>(options_.limits.settings_timeout);
+    }
+
+    /// The second step of a graceful shutdown: the real last stream id.
+    void finish_shutdown() {
+        shutdown_ping_pending_ = false;
+        send_goaway(last_peer_stream_processed_, error_code::no_error, {});
+    }
 
     // ---------------------------------------------------------------- preface
 
@@ -1040,11 +1057,7 @@ private:
     template <class H>
     void on_ping(const ping_frame& f, H& h) {
         if (f.ack) {
-            if (shutdown_ping_pending_ && f.value() == shutdown_ping_opaque) {
-                shutdown_ping_pending_ = false;
-                send_goaway(last_peer_stream_processed_, error_code::no_error, {});
-                return;
-            }
+            if (shutdown_ping_pending_ && f.value() == shutdown_ping_opaque) return finish_shutdown();
             h(ping_acknowledged{f.value()});
             return;
         }
@@ -1411,6 +1424,7 @@ private:
     bool goaway_received_ = false;
     std::uint32_t peer_goaway_last_id_ = max_stream_id;
     bool shutdown_ping_pending_ = false;
+    time_point shutdown_deadline_{};
 
     // Inbound parser.
     inbound_state inbound_ = inbound_state::frame_header;

@@ -329,7 +329,7 @@ TEST_CASE("§6.8 graceful shutdown: GOAWAY 2^31-1 first, then the real last stre
     pair p;
     auto a = *p.client.submit_request(get_request(), false);
     p.run();
-    p.server.shutdown();
+    p.server.shutdown(t0());
     // The client opens another stream before it sees the first GOAWAY.
     auto b = *p.client.submit_request(get_request(), false);
     const std::string from_server = drain(p.server);
@@ -527,4 +527,23 @@ TEST_CASE("releases held back under a larger window are announced when it shrink
         if (f.header.type == frame_type::window_update && f.header.stream_id == 1) inc += u32_at(f.payload, 0);
     CHECK(inc == 8717);
     CHECK(server.stream_recv_window(1) == 4096);
+}
+
+TEST_CASE("§6.8 graceful shutdown ends after a timeout when the PING is never answered", "[h2][connection]") {
+    pair p;
+    auto a = *p.client.submit_request(get_request(), true);
+    p.run();
+    p.server.shutdown(t0());
+    auto first = frames_of(drain(p.server));
+    REQUIRE(first.size() == 2);  // GOAWAY(2^31-1) and PING; the client never answers
+    REQUIRE(p.server.next_deadline());
+    CHECK(*p.server.next_deadline() == t0() + 5s);
+    p.server.tick(t0() + 4s, p.rs);
+    CHECK_FALSE(p.server.want_write());
+    p.server.tick(t0() + 5s, p.rs);
+    auto second = frames_of(drain(p.server));
+    REQUIRE(second.size() == 1);
+    CHECK(second[0].header.type == frame_type::goaway);
+    CHECK(u32_at(second[0].payload, 0) == a);
+    CHECK_FALSE(p.server.next_deadline());
 }

@@ -42,7 +42,7 @@ struct app {
         (void)c.send_data(e.stream_id, wire::as_bytes(more).subspan(0, e.capacity % 20000), false);
     }
     void operator()(const ping_received&) {
-        if (salt % 11 == 0) c.shutdown();
+        if (salt % 11 == 0) c.shutdown(time_point{});
     }
     void operator()(const auto&) {}
 };
