@@ -366,7 +366,7 @@ void print_text(const frames_decoder& d, bool preface, std::size_t total) {
                 std::cout << "    " << f.name << ": " << (printable(f.value) ? f.value : "(" + hex_preview(wire::as_bytes(f.value)) + ")")
                           << "   [" << f.representation << "]\n";
             }
-            std::cout << "    (header block " << r.block->block_size << " octets; dynamic table now "
+            std::cout << "    (header block " << r.block->block_size << (r.block->block_size == 1 ? " octet" : " octets") << "; dynamic table now "
                       << r.block->table_size_after << " octets)\n";
             if (!r.block->error.empty()) std::cout << "    error: " << r.block->error << '\n';
         }
@@ -401,7 +401,16 @@ void print_json(const frames_decoder& d, bool preface, std::size_t total) {
             if ((h.flags & bit) && !h2::flag_name(h.type, bit).empty()) j.value(h2::flag_name(h.type, bit));
         j.end_array();
         j.member("stream_id", h.stream_id);
-        for (const auto& [k, v] : r.details) j.member(k, v);
+        for (const auto& [k, v] : r.details) {
+            // Counts and ids are numbers; everything else (hex, names) text.
+            const bool number = !v.empty() && v.size() < 11 && (v == "0" || v[0] != '0') &&
+                                std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+            if (number) {
+                j.member(k, std::stoull(v));
+            } else {
+                j.member(k, v);
+            }
+        }
         if (h.type == h2::frame_type::settings && r.error.empty()) {
             j.key("settings");
             j.begin_array();
