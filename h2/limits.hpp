@@ -78,7 +78,8 @@ inline constexpr std::chrono::nanoseconds default_settings_timeout = std::chrono
 /// The PING measures one round trip, so that streams the peer opened before
 /// it saw the first GOAWAY are counted in; a peer that has nothing left to do
 /// may never answer (nghttp2 stops writing once it is closing).
-inline constexpr std::chrono::nanoseconds default_graceful_shutdown_timeout = std::chrono::seconds(5);
+inline constexpr std::chrono::nanoseconds default_graceful_shutdown_timeout =
+    std::chrono::seconds(5);
 
 /// Octets of DATA the connection accepts into its output while earlier output
 /// is unwritten. A peer that grants large windows but does not read its

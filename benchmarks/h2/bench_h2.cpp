@@ -135,7 +135,8 @@ void exchange_small_h2pb(benchmark::State& state) {
     }
     const auto allocs = h2pb_bench::allocations() - allocs0;
     state.SetItemsProcessed(static_cast<std::int64_t>(done));
-    state.counters["allocs_per_exchange"] = static_cast<double>(allocs) / static_cast<double>(done ? done : 1);
+    state.counters["allocs_per_exchange"] =
+        static_cast<double>(allocs) / static_cast<double>(done ? done : 1);
     if (pair->ch.finished < done) state.SkipWithError("responses missing");
 }
 
@@ -153,9 +154,11 @@ void bulk_16k_h2pb(benchmark::State& state, h2::data_ownership own) {
             // Borrowed payloads are offered all at once; copied ones in the
             // pieces a driver would write per socket write, so that the copy
             // goes to a buffer that stays in cache.
-            const std::size_t piece = own == h2::data_ownership::borrow ? bulk_per_iteration - sent
-                                                                       : std::min<std::size_t>(16384, bulk_per_iteration - sent);
-            auto n = pair.client.send_data(id, wire::as_bytes(bulk_chunk).subspan(sent, piece), false, own);
+            const std::size_t piece = own == h2::data_ownership::borrow
+                                          ? bulk_per_iteration - sent
+                                          : std::min<std::size_t>(16384, bulk_per_iteration - sent);
+            auto n = pair.client.send_data(id, wire::as_bytes(bulk_chunk).subspan(sent, piece),
+                                           false, own);
             sent += *n;
             transfer(pair.client, pair.server, pair.now, pair.sh);
             transfer(pair.server, pair.client, pair.now, pair.ch);  // WINDOW_UPDATEs
@@ -172,18 +175,24 @@ void bulk_16k_h2pb(benchmark::State& state, h2::data_ownership own) {
     const auto allocs = h2pb_bench::allocations() - allocs0;
     state.SetBytesProcessed(static_cast<std::int64_t>(iterations * bulk_per_iteration));
     state.counters["allocs_per_frame"] =
-        static_cast<double>(allocs) / static_cast<double>(iterations * (bulk_per_iteration / 16384) + 1);
-    if (pair.sh.received - received0 != iterations * bulk_per_iteration) state.SkipWithError("bytes missing");
+        static_cast<double>(allocs) /
+        static_cast<double>(iterations * (bulk_per_iteration / 16384) + 1);
+    if (pair.sh.received - received0 != iterations * bulk_per_iteration)
+        state.SkipWithError("bytes missing");
 }
-void bulk_16k_h2pb_borrow(benchmark::State& state) { bulk_16k_h2pb(state, h2::data_ownership::borrow); }
-void bulk_16k_h2pb_copy(benchmark::State& state) { bulk_16k_h2pb(state, h2::data_ownership::copy); }
+void bulk_16k_h2pb_borrow(benchmark::State& state) {
+    bulk_16k_h2pb(state, h2::data_ownership::borrow);
+}
+void bulk_16k_h2pb_copy(benchmark::State& state) {
+    bulk_16k_h2pb(state, h2::data_ownership::copy);
+}
 
 // ---------------------------------------------------------------- nghttp2
 
 nghttp2_nv nv(const char* name, const char* value) {
     return {reinterpret_cast<std::uint8_t*>(const_cast<char*>(name)),
-            reinterpret_cast<std::uint8_t*>(const_cast<char*>(value)), std::strlen(name), std::strlen(value),
-            NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE};
+            reinterpret_cast<std::uint8_t*>(const_cast<char*>(value)), std::strlen(name),
+            std::strlen(value), NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE};
 }
 std::vector<nghttp2_nv> ng_request = {
     nv(":method", "POST"),
@@ -194,7 +203,8 @@ std::vector<nghttp2_nv> ng_request = {
     nv("te", "trailers"),
     nv("grpc-timeout", "1S"),
 };
-std::vector<nghttp2_nv> ng_response = {nv(":status", "200"), nv("content-type", "application/grpc")};
+std::vector<nghttp2_nv> ng_response = {nv(":status", "200"),
+                                       nv("content-type", "application/grpc")};
 std::vector<nghttp2_nv> ng_trailers = {nv("grpc-status", "0")};
 
 struct ng_side {
@@ -205,8 +215,9 @@ struct ng_side {
     std::size_t bulk_quota = 0;  ///< bulk: octets the data provider may still produce
 };
 
-ssize_t small_body_read(nghttp2_session* session, std::int32_t stream_id, std::uint8_t* buf, std::size_t length,
-                        std::uint32_t* flags, nghttp2_data_source*, void* user) {
+ssize_t small_body_read(nghttp2_session* session, std::int32_t stream_id, std::uint8_t* buf,
+                        std::size_t length, std::uint32_t* flags, nghttp2_data_source*,
+                        void* user) {
     auto* side = static_cast<ng_side*>(user);
     const std::size_t n = std::min(length, small_body.size());
     std::memcpy(buf, small_body.data(), n);
@@ -218,8 +229,8 @@ ssize_t small_body_read(nghttp2_session* session, std::int32_t stream_id, std::u
     return static_cast<ssize_t>(n);
 }
 
-ssize_t bulk_read(nghttp2_session*, std::int32_t, std::uint8_t* buf, std::size_t length, std::uint32_t*,
-                  nghttp2_data_source*, void* user) {
+ssize_t bulk_read(nghttp2_session*, std::int32_t, std::uint8_t* buf, std::size_t length,
+                  std::uint32_t*, nghttp2_data_source*, void* user) {
     auto* side = static_cast<ng_side*>(user);
     if (side->bulk_quota == 0) return NGHTTP2_ERR_DEFERRED;
     const std::size_t n = std::min(length, side->bulk_quota);
@@ -235,20 +246,23 @@ int on_frame_recv(nghttp2_session* session, const nghttp2_frame* frame, void* us
         (frame->hd.type == NGHTTP2_DATA || frame->hd.type == NGHTTP2_HEADERS)) {
         nghttp2_data_provider prd{};
         prd.read_callback = small_body_read;
-        nghttp2_submit_response(session, frame->hd.stream_id, ng_response.data(), ng_response.size(), &prd);
+        nghttp2_submit_response(session, frame->hd.stream_id, ng_response.data(),
+                                ng_response.size(), &prd);
     }
-    if (!side->server && frame->hd.type == NGHTTP2_HEADERS && (frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
+    if (!side->server && frame->hd.type == NGHTTP2_HEADERS &&
+        (frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
         ++side->finished;
     return 0;
 }
 
-int on_data_chunk(nghttp2_session*, std::uint8_t, std::int32_t, const std::uint8_t*, std::size_t len, void* user) {
+int on_data_chunk(nghttp2_session*, std::uint8_t, std::int32_t, const std::uint8_t*,
+                  std::size_t len, void* user) {
     static_cast<ng_side*>(user)->received += len;
     return 0;
 }
 
-int on_header(nghttp2_session*, const nghttp2_frame*, const std::uint8_t*, std::size_t, const std::uint8_t*,
-              std::size_t, std::uint8_t, void*) {
+int on_header(nghttp2_session*, const nghttp2_frame*, const std::uint8_t*, std::size_t,
+              const std::uint8_t*, std::size_t, std::uint8_t, void*) {
     return 0;  // fields are delivered one by one; a gRPC layer would look at them here
 }
 
@@ -277,8 +291,10 @@ struct ng_pair {
         nghttp2_submit_settings(client.session, NGHTTP2_FLAG_NONE, iv, 2);
         nghttp2_submit_settings(server.session, NGHTTP2_FLAG_NONE, iv, 2);
         if (window > 65535) {
-            nghttp2_session_set_local_window_size(server.session, NGHTTP2_FLAG_NONE, 0, static_cast<std::int32_t>(window));
-            nghttp2_session_set_local_window_size(client.session, NGHTTP2_FLAG_NONE, 0, static_cast<std::int32_t>(window));
+            nghttp2_session_set_local_window_size(server.session, NGHTTP2_FLAG_NONE, 0,
+                                                  static_cast<std::int32_t>(window));
+            nghttp2_session_set_local_window_size(client.session, NGHTTP2_FLAG_NONE, 0,
+                                                  static_cast<std::int32_t>(window));
         }
         for (int i = 0; i < 3; ++i) {
             ng_transfer(client, server);
@@ -293,7 +309,8 @@ struct ng_pair {
     void exchange() {
         nghttp2_data_provider prd{};
         prd.read_callback = small_body_read;
-        nghttp2_submit_request(client.session, nullptr, ng_request.data(), ng_request.size(), &prd, nullptr);
+        nghttp2_submit_request(client.session, nullptr, ng_request.data(), ng_request.size(), &prd,
+                               nullptr);
         ng_transfer(client, server);
         ng_transfer(server, client);
     }
@@ -311,7 +328,8 @@ void exchange_small_nghttp2(benchmark::State& state) {
     }
     const auto allocs = h2pb_bench::allocations() - allocs0;
     state.SetItemsProcessed(static_cast<std::int64_t>(done));
-    state.counters["allocs_per_exchange"] = static_cast<double>(allocs) / static_cast<double>(done ? done : 1);
+    state.counters["allocs_per_exchange"] =
+        static_cast<double>(allocs) / static_cast<double>(done ? done : 1);
     if (pair.client.finished - finished0 < done) state.SkipWithError("responses missing");
 }
 
@@ -319,8 +337,8 @@ void bulk_16k_nghttp2(benchmark::State& state) {
     ng_pair pair(16 << 20);
     nghttp2_data_provider prd{};
     prd.read_callback = bulk_read;
-    const std::int32_t id =
-        nghttp2_submit_request(pair.client.session, nullptr, ng_request.data(), ng_request.size(), &prd, nullptr);
+    const std::int32_t id = nghttp2_submit_request(pair.client.session, nullptr, ng_request.data(),
+                                                   ng_request.size(), &prd, nullptr);
     auto send_mib = [&] {
         pair.client.bulk_quota = bulk_per_iteration;
         nghttp2_session_resume_data(pair.client.session, id);
@@ -341,8 +359,10 @@ void bulk_16k_nghttp2(benchmark::State& state) {
     const auto allocs = h2pb_bench::allocations() - allocs0;
     state.SetBytesProcessed(static_cast<std::int64_t>(iterations * bulk_per_iteration));
     state.counters["allocs_per_frame"] =
-        static_cast<double>(allocs) / static_cast<double>(iterations * (bulk_per_iteration / 16384) + 1);
-    if (pair.server.received - received0 != iterations * bulk_per_iteration) state.SkipWithError("bytes missing");
+        static_cast<double>(allocs) /
+        static_cast<double>(iterations * (bulk_per_iteration / 16384) + 1);
+    if (pair.server.received - received0 != iterations * bulk_per_iteration)
+        state.SkipWithError("bytes missing");
 }
 
 }  // namespace

@@ -19,7 +19,9 @@ namespace {
 std::atomic<std::uint64_t> count{0};
 }
 
-std::uint64_t h2pb_bench::allocations() noexcept { return count.load(std::memory_order_relaxed); }
+std::uint64_t h2pb_bench::allocations() noexcept {
+    return count.load(std::memory_order_relaxed);
+}
 
 extern "C" {
 void* malloc(std::size_t n) {
@@ -34,5 +36,7 @@ void* realloc(void* p, std::size_t n) {
     count.fetch_add(1, std::memory_order_relaxed);
     return __libc_realloc(p, n);
 }
-void free(void* p) { __libc_free(p); }
+void free(void* p) {
+    __libc_free(p);
+}
 }

@@ -76,9 +76,13 @@ TEST_CASE("limit: max header list size, advertised and enforced", "[h2][abuse]")
         if (sf[i].id == 6 && sf[i].value == 1000) advertised = true;
     CHECK(advertised);
     // Enforced: 900 octets of fields pass, 1100 do not (name + value + 32 each).
-    s.p.headers(1, {{":method", "GET"}, {":scheme", "https"}, {":path", "/"}, {"x", std::string(700, 'a')}}, true);
-    s.p.headers(3, {{":method", "GET"}, {":scheme", "https"}, {":path", "/"}, {"x", std::string(1000, 'b')}},
-                true);
+    s.p.headers(
+        1, {{":method", "GET"}, {":scheme", "https"}, {":path", "/"}, {"x", std::string(700, 'a')}},
+        true);
+    s.p.headers(
+        3,
+        {{":method", "GET"}, {":scheme", "https"}, {":path", "/"}, {"x", std::string(1000, 'b')}},
+        true);
     s.send();
     CHECK(s.rec.count<ev_headers>() == 1);
     auto out = frames_of(drain(s.conn));
@@ -95,7 +99,7 @@ TEST_CASE("limit: HPACK bomb — one large entry referenced many times", "[h2][a
     // 5000 octets on the wire, 15 MB if expanded.
     wire::buffer block;
     block.append(std::string_view("\x82\x87\x84", 3));  // :method GET, :scheme https, :path /
-    block.push_back(0x40);                             // literal with incremental indexing, new name
+    block.push_back(0x40);  // literal with incremental indexing, new name
     block.push_back(0x01);
     block.push_back('x');
     block.push_back(0x7f);  // value length 3000 = 127 + 2873
@@ -194,7 +198,8 @@ TEST_CASE("limit: rapid reset counts streams we reset for the peer's faults too"
     CHECK(s.reason() == errc::rapid_reset);
 }
 
-TEST_CASE("limit: answers queued to a peer that does not read (PING and SETTINGS floods)", "[h2][abuse]") {
+TEST_CASE("limit: answers queued to a peer that does not read (PING and SETTINGS floods)",
+          "[h2][abuse]") {
     server_under_attack s;
     for (int i = 0; i < 1000; ++i) s.p.frame(frame_type::ping, 0, 0, std::string(8, 'p'));
     s.send();

@@ -71,7 +71,8 @@ struct pair {
 };
 }  // namespace
 
-TEST_CASE("preface: client magic, SETTINGS with ENABLE_PUSH=0, limits advertised", "[h2][connection]") {
+TEST_CASE("preface: client magic, SETTINGS with ENABLE_PUSH=0, limits advertised",
+          "[h2][connection]") {
     connection_options o;
     o.initial_window_size = 1 << 20;
     o.connection_window_size = 8 << 20;
@@ -128,7 +129,8 @@ TEST_CASE("flow control: send_data stops at the peer's window and resumes on WIN
     CHECK(p.rs.all<ev_data>().back().end_stream);
 }
 
-TEST_CASE("flow control: WINDOW_UPDATE only after half the window is consumed", "[h2][connection][flow]") {
+TEST_CASE("flow control: WINDOW_UPDATE only after half the window is consumed",
+          "[h2][connection][flow]") {
     pair p;
     auto id = *p.client.submit_request(post_request(), false);
     const std::string chunk(10000, 'c');
@@ -187,7 +189,8 @@ TEST_CASE("§6.9.2 SETTINGS_INITIAL_WINDOW_SIZE changes move open stream windows
     CHECK(p.client.stream_send_window(id) == 100000 - 60000);
 }
 
-TEST_CASE("padding is released automatically; data is released by consume()", "[h2][connection][flow]") {
+TEST_CASE("padding is released automatically; data is released by consume()",
+          "[h2][connection][flow]") {
     connection server(role::server, t0());
     recorder r;
     peer_bytes p;
@@ -210,7 +213,8 @@ TEST_CASE("padding is released automatically; data is released by consume()", "[
     CHECK(server.stream_recv_window(1) == 65535 - 150 * 252 + stream_inc);
 }
 
-TEST_CASE("borrowed DATA is referenced, not copied, until the output is consumed", "[h2][connection]") {
+TEST_CASE("borrowed DATA is referenced, not copied, until the output is consumed",
+          "[h2][connection]") {
     pair p;
     auto id = *p.client.submit_request(post_request(), false);
     drain(p.client);
@@ -228,7 +232,8 @@ TEST_CASE("borrowed DATA is referenced, not copied, until the output is consumed
     auto id2 = *p.client.submit_request(post_request(), false);
     const std::string small = "tiny";
     (void)p.client.send_data(id2, wire::as_bytes(small), true, data_ownership::borrow);
-    for (auto b : p.client.output()) CHECK(b.data() != reinterpret_cast<const wire::byte*>(small.data()));
+    for (auto b : p.client.output())
+        CHECK(b.data() != reinterpret_cast<const wire::byte*>(small.data()));
 }
 
 TEST_CASE("DATA frames respect the peer's SETTINGS_MAX_FRAME_SIZE", "[h2][connection]") {
@@ -274,19 +279,23 @@ TEST_CASE("large header sections are split into HEADERS + CONTINUATION", "[h2][c
     CHECK(h->get("x-large") == big);
 }
 
-TEST_CASE("submit errors: role, unknown stream, after END_STREAM, data before headers", "[h2][connection]") {
+TEST_CASE("submit errors: role, unknown stream, after END_STREAM, data before headers",
+          "[h2][connection]") {
     pair p;
     CHECK(p.server.submit_request(get_request(), true).error() == send_errc::wrong_role);
     CHECK(p.client.submit_headers(7, get_request(), true) == send_errc::no_such_stream);
     auto id = *p.client.submit_request(get_request(), true);
-    CHECK(p.client.send_data(id, wire::as_bytes("x"), false).error() == send_errc::stream_not_writable);
+    CHECK(p.client.send_data(id, wire::as_bytes("x"), false).error() ==
+          send_errc::stream_not_writable);
     p.run();
     // The server's stream exists, but no response header section was sent.
-    CHECK(p.server.send_data(id, wire::as_bytes("x"), false).error() == send_errc::headers_not_sent);
+    CHECK(p.server.send_data(id, wire::as_bytes("x"), false).error() ==
+          send_errc::headers_not_sent);
     CHECK(p.server.reset_stream(99) == send_errc::no_such_stream);
 }
 
-TEST_CASE("§5.1.2 a client respects the server's SETTINGS_MAX_CONCURRENT_STREAMS", "[h2][connection]") {
+TEST_CASE("§5.1.2 a client respects the server's SETTINGS_MAX_CONCURRENT_STREAMS",
+          "[h2][connection]") {
     connection_options two;
     two.max_concurrent_streams = 2;
     pair p({}, two);
@@ -297,7 +306,8 @@ TEST_CASE("§5.1.2 a client respects the server's SETTINGS_MAX_CONCURRENT_STREAM
     CHECK(p.client.submit_request(get_request(), false));
 }
 
-TEST_CASE("reset_stream: the peer is told, later frames on the stream are ignored", "[h2][connection]") {
+TEST_CASE("reset_stream: the peer is told, later frames on the stream are ignored",
+          "[h2][connection]") {
     pair p;
     auto id = *p.client.submit_request(post_request(), false);
     p.run();
@@ -325,7 +335,8 @@ TEST_CASE("PING is acknowledged with the same payload", "[h2][connection]") {
     CHECK(p.rc.first<ping_acknowledged>()->opaque == 0x0102030405060708ull);
 }
 
-TEST_CASE("§6.8 graceful shutdown: GOAWAY 2^31-1 first, then the real last stream id", "[h2][connection]") {
+TEST_CASE("§6.8 graceful shutdown: GOAWAY 2^31-1 first, then the real last stream id",
+          "[h2][connection]") {
     pair p;
     auto a = *p.client.submit_request(get_request(), false);
     p.run();
@@ -357,7 +368,8 @@ TEST_CASE("§6.8 graceful shutdown: GOAWAY 2^31-1 first, then the real last stre
     CHECK(p.client.is_closed());
 }
 
-TEST_CASE("§6.8 streams above the GOAWAY's last stream id are reported retryable", "[h2][connection]") {
+TEST_CASE("§6.8 streams above the GOAWAY's last stream id are reported retryable",
+          "[h2][connection]") {
     pair p;
     auto a = *p.client.submit_request(get_request(), false);
     p.run();
@@ -501,7 +513,8 @@ TEST_CASE("receive() accepts any split of the input, octet by octet", "[h2][conn
     CHECK(rs.count<connection_error>() == 0);
 }
 
-TEST_CASE("releases held back under a larger window are announced when it shrinks", "[h2][connection][flow]") {
+TEST_CASE("releases held back under a larger window are announced when it shrinks",
+          "[h2][connection][flow]") {
     // Found by the back-to-back test: the client sent 8717 octets under the
     // default window; the server consumed them (below the old threshold, so no
     // WINDOW_UPDATE yet); then the client's ACK made the server's smaller
@@ -524,12 +537,14 @@ TEST_CASE("releases held back under a larger window are announced when it shrink
     auto fs = frames_of(drain(server));
     std::uint32_t inc = 0;
     for (const auto& f : fs)
-        if (f.header.type == frame_type::window_update && f.header.stream_id == 1) inc += u32_at(f.payload, 0);
+        if (f.header.type == frame_type::window_update && f.header.stream_id == 1)
+            inc += u32_at(f.payload, 0);
     CHECK(inc == 8717);
     CHECK(server.stream_recv_window(1) == 4096);
 }
 
-TEST_CASE("§6.8 graceful shutdown ends after a timeout when the PING is never answered", "[h2][connection]") {
+TEST_CASE("§6.8 graceful shutdown ends after a timeout when the PING is never answered",
+          "[h2][connection]") {
     pair p;
     auto a = *p.client.submit_request(get_request(), true);
     p.run();

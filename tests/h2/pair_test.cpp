@@ -44,7 +44,7 @@ std::string checksum(std::string_view s) {
 /// Recomputes the flow-control windows of one direction (sender -> receiver)
 /// from the bytes on the wire, independently of the connection code.
 class window_auditor {
-public:
+  public:
     explicit window_auditor(bool sender_is_client) : sender_is_client_(sender_is_client) {}
 
     /// Bytes the sender wrote, after it had received `seen_reverse` octets of the
@@ -60,7 +60,8 @@ public:
             preface_done_ = true;
         }
         while (fwd_.size() - pos >= frame_header_size) {
-            const auto h = parse_frame_header(reinterpret_cast<const wire::byte*>(fwd_.data() + pos));
+            const auto h =
+                parse_frame_header(reinterpret_cast<const wire::byte*>(fwd_.data() + pos));
             if (fwd_.size() - pos - frame_header_size < h.length) break;
             check_forward(h);
             pos += frame_header_size + h.length;
@@ -69,7 +70,8 @@ public:
     }
     /// Bytes the receiver wrote (SETTINGS, WINDOW_UPDATE for the sender).
     void on_reverse(std::string_view bytes) {
-        if (!sender_is_client_ && !rev_preface_done_) {  // the receiver is a client: skip its preface
+        if (!sender_is_client_ &&
+            !rev_preface_done_) {  // the receiver is a client: skip its preface
             REQUIRE(bytes.starts_with(client_preface));
             bytes.remove_prefix(client_preface.size());
             rev_applied_ = client_preface.size();
@@ -80,16 +82,18 @@ public:
 
     std::size_t data_frames = 0;
 
-private:
+  private:
     void apply_reverse_up_to(std::size_t seen) {
         // Only what the sender had received counts.
         for (;;) {
             const std::size_t avail = rev_pending_.size() - rev_cursor_;
             if (avail < frame_header_size) return;
-            const auto h = parse_frame_header(reinterpret_cast<const wire::byte*>(rev_pending_.data() + rev_cursor_));
+            const auto h = parse_frame_header(
+                reinterpret_cast<const wire::byte*>(rev_pending_.data() + rev_cursor_));
             const std::size_t total = frame_header_size + h.length;
             if (avail < total || rev_applied_ + total > seen) return;  // not all received yet
-            const std::string_view payload(rev_pending_.data() + rev_cursor_ + frame_header_size, h.length);
+            const std::string_view payload(rev_pending_.data() + rev_cursor_ + frame_header_size,
+                                           h.length);
             apply_reverse(h, payload);
             rev_cursor_ += total;
             rev_applied_ += total;
@@ -106,7 +110,8 @@ private:
                 if (id == 5) max_frame_ = v;
             }
         } else if (h.type == frame_type::window_update) {
-            const std::uint32_t inc = wire::load_be32(reinterpret_cast<const wire::byte*>(payload.data())) & 0x7fffffff;
+            const std::uint32_t inc =
+                wire::load_be32(reinterpret_cast<const wire::byte*>(payload.data())) & 0x7fffffff;
             if (h.stream_id == 0) {
                 conn_window_ += inc;
             } else {
@@ -116,7 +121,8 @@ private:
     }
 
     void check_forward(const frame_header& h) {
-        if (h.type == frame_type::data || h.type == frame_type::headers || h.type == frame_type::continuation) {
+        if (h.type == frame_type::data || h.type == frame_type::headers ||
+            h.type == frame_type::continuation) {
             INFO("frame of " << h.length << " octets on stream " << h.stream_id);
             REQUIRE(h.length <= max_frame_);  // the receiver's SETTINGS_MAX_FRAME_SIZE
         }
@@ -124,8 +130,8 @@ private:
         ++data_frames;
         auto& s = streams_[h.stream_id];
         const std::int64_t stream_window = std::int64_t{initial_} + s.credited - s.sent;
-        INFO("DATA of " << h.length << " on stream " << h.stream_id << ": stream window " << stream_window
-                        << ", connection window " << conn_window_);
+        INFO("DATA of " << h.length << " on stream " << h.stream_id << ": stream window "
+                        << stream_window << ", connection window " << conn_window_);
         if (h.length > 0) {
             REQUIRE(h.length <= stream_window);
             REQUIRE(h.length <= conn_window_);
@@ -159,10 +165,13 @@ struct scenario {
     std::size_t max_body;
 
     explicit scenario(std::uint32_t s) : seed(s), rng(s) {
-        auto pick = [&](std::initializer_list<std::uint32_t> v) { return *(v.begin() + rng() % v.size()); };
+        auto pick = [&](std::initializer_list<std::uint32_t> v) {
+            return *(v.begin() + rng() % v.size());
+        };
         for (connection_options* o : {&client_opts, &server_opts}) {
             o->initial_window_size = pick({512, 4096, 65535, 262144, 1 << 20});
-            o->connection_window_size = std::max<std::uint32_t>(65535, pick({65535, 200000, 4 << 20}));
+            o->connection_window_size =
+                std::max<std::uint32_t>(65535, pick({65535, 200000, 4 << 20}));
             o->max_frame_size = pick({16384, 16384, 20000, 65536, 1 << 20});
             o->max_concurrent_streams = pick({4, 16, 100});
             o->limits.max_output_buffered = pick({32768, 1 << 20});
@@ -176,12 +185,12 @@ struct scenario {
 
 /// One side's view of its streams.
 struct side_stream {
-    std::string to_send;      ///< the body we send
-    std::size_t sent = 0;     ///< accepted by send_data
-    bool ended = false;       ///< our END_STREAM went out (with the last DATA or trailers)
-    bool may_write = true;    ///< false after a short send_data, until stream_writable
+    std::string to_send;    ///< the body we send
+    std::size_t sent = 0;   ///< accepted by send_data
+    bool ended = false;     ///< our END_STREAM went out (with the last DATA or trailers)
+    bool may_write = true;  ///< false after a short send_data, until stream_writable
     bool headers_sent = false;
-    std::string received;     ///< their body
+    std::string received;  ///< their body
     std::size_t unconsumed = 0;
     bool remote_ended = false;
     std::string trailer_sum;  ///< the checksum in their trailers
@@ -203,8 +212,10 @@ struct side {
                 if (f.name == "x-checksum") s.trailer_sum = std::string(f.value);
         } else if (is_server && e.kind == section_kind::request) {
             // Respond at once, from inside the handler.
-            const hpack::field resp[] = {{":status", "200"}, {"content-type", "application/octet-stream"}};
-            if (conn.submit_response(e.stream_id, resp, false) != send_errc::ok) errors.push_back("response");
+            const hpack::field resp[] = {{":status", "200"},
+                                         {"content-type", "application/octet-stream"}};
+            if (conn.submit_response(e.stream_id, resp, false) != send_errc::ok)
+                errors.push_back("response");
             s.headers_sent = true;
             s.to_send = make_body(e.stream_id, sc.rand_upto(sc.max_body), true);
         }
@@ -227,9 +238,12 @@ struct side {
         // A client may open streams before it learns the server's limit
         // (§5.1.2): REFUSED_STREAM is retryable, and retried.
         if (!is_server && e.retryable) return refused.push_back(e.stream_id);
-        errors.push_back("stream reset " + std::to_string(e.stream_id) + " " + std::string(name(e.code)));
+        errors.push_back("stream reset " + std::to_string(e.stream_id) + " " +
+                         std::string(name(e.code)));
     }
-    void operator()(const connection_error& e) { errors.push_back("connection error: " + e.reason.message()); }
+    void operator()(const connection_error& e) {
+        errors.push_back("connection error: " + e.reason.message());
+    }
     void operator()(const goaway_received&) { errors.push_back("goaway"); }
     void operator()(const auto&) {}
 
@@ -248,7 +262,9 @@ struct side {
             const bool end = want == left && !(is_server);  // the server ends with trailers
             const auto own = sc.coin(50) ? data_ownership::borrow : data_ownership::copy;
             auto r = conn.send_data(id, wire::as_bytes(s.to_send).subspan(s.sent, want), end, own);
-            if (!r) return errors.push_back(std::string("send_data: ") + std::string(describe(r.error())));
+            if (!r)
+                return errors.push_back(std::string("send_data: ") +
+                                        std::string(describe(r.error())));
             s.sent += *r;
             if (*r < want) s.may_write = false;  // wait for stream_writable
             if (end && *r == want) s.ended = true;
@@ -287,7 +303,8 @@ void run_scenario(std::uint32_t seed) {
     int opened = 0;
     std::size_t server_received_from_client = 0, client_received_from_server = 0;
 
-    auto collect = [&](connection& c, pipe& p, window_auditor& fwd, window_auditor& rev, std::size_t seen_reverse) {
+    auto collect = [&](connection& c, pipe& p, window_auditor& fwd, window_auditor& rev,
+                       std::size_t seen_reverse) {
         std::string out = drain(c);
         fwd.on_forward(out, seen_reverse);
         rev.on_reverse(out);
@@ -329,7 +346,8 @@ void run_scenario(std::uint32_t seed) {
         // The transport moves a random number of bytes each way.
         auto deliver = [&](pipe& p, connection& to, side& h, std::size_t& counter) {
             if (p.bytes.empty()) return;
-            const std::size_t n = std::min(p.bytes.size(), 1 + sc.rand_upto(sc.coin(30) ? 50 : 70000));
+            const std::size_t n =
+                std::min(p.bytes.size(), 1 + sc.rand_upto(sc.coin(30) ? 50 : 70000));
             to.receive(wire::as_bytes(std::string_view(p.bytes).substr(0, n)), t0(), h);
             p.bytes.erase(0, n);
             counter += n;
@@ -337,36 +355,38 @@ void run_scenario(std::uint32_t seed) {
         deliver(c2s, server, ss, server_received_from_client);
         deliver(s2c, client, cs, client_received_from_server);
 
-        INFO("client: " << (cs.errors.empty() ? "" : cs.errors[0]) << " server: "
-                        << (ss.errors.empty() ? "" : ss.errors[0]));
+        INFO("client: " << (cs.errors.empty() ? "" : cs.errors[0])
+                        << " server: " << (ss.errors.empty() ? "" : ss.errors[0]));
         REQUIRE(cs.errors.empty());
         REQUIRE(ss.errors.empty());
 
-        const bool all_done = opened == sc.streams &&
-                              std::all_of(ids.begin(), ids.end(), [&](std::uint32_t id) {
-                                  const auto& c = cs.streams[id];
-                                  return c.ended && c.remote_ended;
-                              });
+        const bool all_done =
+            opened == sc.streams && std::all_of(ids.begin(), ids.end(), [&](std::uint32_t id) {
+                const auto& c = cs.streams[id];
+                return c.ended && c.remote_ended;
+            });
         if (all_done && c2s.bytes.empty() && s2c.bytes.empty()) break;
     }
 
     // Every byte, both ways.
-    INFO("client conn send window " << client.connection_send_window() << " server conn send window "
-                                    << server.connection_send_window() << " client out "
-                                    << client.output_size() << " server conn recv "
-                                    << server.connection_recv_window());
+    INFO("client conn send window "
+         << client.connection_send_window() << " server conn send window "
+         << server.connection_send_window() << " client out " << client.output_size()
+         << " server conn recv " << server.connection_recv_window());
     REQUIRE(opened == sc.streams);
     for (std::uint32_t id : ids) {
         INFO("stream " << id);
         const auto& c = cs.streams[id];
         const auto& s = ss.streams[id];
-        INFO("client sent " << c.sent << "/" << c.to_send.size() << " ended " << c.ended << " may_write "
-                            << c.may_write << "; server got " << s.received.size() << " sent " << s.sent << "/"
-                            << s.to_send.size() << " ended " << s.ended << " may_write " << s.may_write
-                            << " remote_ended " << s.remote_ended << "; client got " << c.received.size()
-                            << " unconsumed c=" << c.unconsumed << " s=" << s.unconsumed << " stream window "
-                            << client.stream_send_window(id) << " capacity " << client.send_capacity(id)
-                            << " server recv window " << server.stream_recv_window(id));
+        INFO("client sent " << c.sent << "/" << c.to_send.size() << " ended " << c.ended
+                            << " may_write " << c.may_write << "; server got " << s.received.size()
+                            << " sent " << s.sent << "/" << s.to_send.size() << " ended " << s.ended
+                            << " may_write " << s.may_write << " remote_ended " << s.remote_ended
+                            << "; client got " << c.received.size()
+                            << " unconsumed c=" << c.unconsumed << " s=" << s.unconsumed
+                            << " stream window " << client.stream_send_window(id) << " capacity "
+                            << client.send_capacity(id) << " server recv window "
+                            << server.stream_recv_window(id));
         REQUIRE(c.remote_ended);
         CHECK(s.received == c.to_send);
         CHECK(c.received == s.to_send);
@@ -379,8 +399,11 @@ void run_scenario(std::uint32_t seed) {
 
 }  // namespace
 
-TEST_CASE("back to back: many concurrent streams, random windows, frames and chunks", "[h2][pair]") {
+TEST_CASE("back to back: many concurrent streams, random windows, frames and chunks",
+          "[h2][pair]") {
     for (std::uint32_t seed = 1; seed <= 64; ++seed) {
-        DYNAMIC_SECTION("seed " << seed) { run_scenario(seed); }
+        DYNAMIC_SECTION("seed " << seed) {
+            run_scenario(seed);
+        }
     }
 }

@@ -52,9 +52,12 @@ namespace {
 
 const std::string small_body(100, 'm');
 const std::string bulk(1 << 20, 'b');
-const hpack::field request[] = {{":method", "POST"},        {":scheme", "http"},
-                                {":path", "/pkg.Svc/Method"}, {":authority", "localhost:50051"},
-                                {"content-type", "application/grpc"}, {"te", "trailers"}};
+const hpack::field request[] = {{":method", "POST"},
+                                {":scheme", "http"},
+                                {":path", "/pkg.Svc/Method"},
+                                {":authority", "localhost:50051"},
+                                {"content-type", "application/grpc"},
+                                {"te", "trailers"}};
 const hpack::field response[] = {{":status", "200"}, {"content-type", "application/grpc"}};
 const hpack::field trailers[] = {{"grpc-status", "0"}};
 
@@ -122,7 +125,8 @@ TEST_CASE("steady state: no heap allocation per exchange or per frame", "[h2][st
     auto bulk_mib = [&](data_ownership own) {
         std::size_t sent = 0;
         while (sent < bulk.size()) {
-            sent += *client.send_data(bulk_stream, wire::as_bytes(bulk).subspan(sent, 65536), false, own);
+            sent += *client.send_data(bulk_stream, wire::as_bytes(bulk).subspan(sent, 65536), false,
+                                      own);
             transfer(client, server, sa);
             transfer(server, client, ca);
         }

@@ -68,7 +68,8 @@ int usage_error(const std::string& msg) {
 }
 
 std::optional<std::uint32_t> parse_u32(const std::string& s) {
-    if (s.empty() || s.size() > 10 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    if (s.empty() || s.size() > 10 ||
+        !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
         return std::nullopt;
     const unsigned long long v = std::stoull(s);
     if (v > 0xffffffffull) return std::nullopt;
@@ -148,7 +149,7 @@ struct frame_report {
 };
 
 class frames_decoder {
-public:
+  public:
     frames_decoder(std::uint32_t max_frame_size, std::uint32_t table_size, bool grpc)
         : max_frame_size_(max_frame_size),
           decoder_(hpack::decoder_options{table_size, 0xffffffffu, 0xffffffffu}),
@@ -162,17 +163,17 @@ public:
         std::size_t pos = 0;
         while (pos < in.size()) {
             if (in.size() - pos < h2::frame_header_size) {
-                tail_error = "truncated frame header: " + std::to_string(in.size() - pos) + " octets at offset " +
-                             std::to_string(base + pos);
+                tail_error = "truncated frame header: " + std::to_string(in.size() - pos) +
+                             " octets at offset " + std::to_string(base + pos);
                 failed = true;
                 return;
             }
             const auto h = h2::parse_frame_header(in.data() + pos);
             const std::size_t avail = in.size() - pos - h2::frame_header_size;
             if (avail < h.length) {
-                tail_error = std::string(h2::name(h.type)) + " frame at offset " + std::to_string(base + pos) +
-                             " announces " + std::to_string(h.length) + " octets, " + std::to_string(avail) +
-                             " remain";
+                tail_error = std::string(h2::name(h.type)) + " frame at offset " +
+                             std::to_string(base + pos) + " announces " + std::to_string(h.length) +
+                             " octets, " + std::to_string(avail) + " remain";
                 failed = true;
                 return;
             }
@@ -185,7 +186,7 @@ public:
         }
     }
 
-private:
+  private:
     void fail(frame_report& r, const h2::error& e) {
         const auto& rule = h2::rule_of(e.code);
         r.error = std::string(rule.description);
@@ -199,7 +200,8 @@ private:
     void decode_frame(frame_report& r, wire::bytes_view payload) {
         const auto& h = r.header;
         // Frame sequencing of §4.3 / §6.10 that a stream of frames can break.
-        if (block_open_ && (h.type != h2::frame_type::continuation || h.stream_id != block_stream_)) {
+        if (block_open_ &&
+            (h.type != h2::frame_type::continuation || h.stream_id != block_stream_)) {
             fail(r, {h2::errc::continuation_expected, r.offset});
             block_open_ = false;
         } else if (!block_open_ && h.type == h2::frame_type::continuation) {
@@ -214,7 +216,9 @@ private:
         std::visit([&](const auto& f) { describe(r, f); }, *parsed);
     }
 
-    void add(frame_report& r, std::string k, std::string v) { r.details.emplace_back(std::move(k), std::move(v)); }
+    void add(frame_report& r, std::string k, std::string v) {
+        r.details.emplace_back(std::move(k), std::move(v));
+    }
 
     void padding(frame_report& r, bool padded, std::uint8_t pad) {
         if (padded) add(r, "padding", std::to_string(pad));
@@ -241,21 +245,26 @@ private:
     void describe(frame_report& r, const h2::headers_frame& f) {
         padding(r, f.padded, f.pad_length);
         if (f.has_priority) {
-            add(r, "priority", "depends on " + std::to_string(f.priority.dependency) +
-                                   (f.priority.exclusive ? " (exclusive)" : "") + ", weight " +
-                                   std::to_string(f.priority.weight + 1));
-            if (f.priority.dependency == r.header.stream_id) fail(r, {h2::errc::stream_depends_on_itself, r.offset});
+            add(r, "priority",
+                "depends on " + std::to_string(f.priority.dependency) +
+                    (f.priority.exclusive ? " (exclusive)" : "") + ", weight " +
+                    std::to_string(f.priority.weight + 1));
+            if (f.priority.dependency == r.header.stream_id)
+                fail(r, {h2::errc::stream_depends_on_itself, r.offset});
         }
         fragment(r, f.fragment, f.end_headers);
     }
 
     void describe(frame_report& r, const h2::priority_frame& f) {
-        add(r, "priority", "depends on " + std::to_string(f.priority.dependency) +
-                               (f.priority.exclusive ? " (exclusive)" : "") + ", weight " +
-                               std::to_string(f.priority.weight + 1));
+        add(r, "priority",
+            "depends on " + std::to_string(f.priority.dependency) +
+                (f.priority.exclusive ? " (exclusive)" : "") + ", weight " +
+                std::to_string(f.priority.weight + 1));
     }
 
-    void describe(frame_report& r, const h2::rst_stream_frame& f) { add(r, "error_code", code_name(f.code)); }
+    void describe(frame_report& r, const h2::rst_stream_frame& f) {
+        add(r, "error_code", code_name(f.code));
+    }
 
     void describe(frame_report& r, const h2::settings_frame& f) {
         for (std::size_t i = 0; i < f.size(); ++i) r.settings.push_back(f[i]);
@@ -276,7 +285,8 @@ private:
         add(r, "error_code", code_name(f.code));
         if (!f.debug_data.empty()) {
             const std::string_view d = wire::as_chars(f.debug_data);
-            add(r, "debug_data", printable(d) ? "\"" + std::string(d) + "\"" : hex_preview(f.debug_data));
+            add(r, "debug_data",
+                printable(d) ? "\"" + std::string(d) + "\"" : hex_preview(f.debug_data));
         }
     }
 
@@ -284,11 +294,14 @@ private:
         add(r, "window_size_increment", std::to_string(f.increment));
     }
 
-    void describe(frame_report& r, const h2::continuation_frame& f) { fragment(r, f.fragment, f.end_headers); }
+    void describe(frame_report& r, const h2::continuation_frame& f) {
+        fragment(r, f.fragment, f.end_headers);
+    }
 
     void describe(frame_report& r, const h2::unknown_frame& f) {
-        add(r, "ignored", "unknown frame type " + std::to_string(static_cast<unsigned>(r.header.type)) +
-                              " (RFC 9113 §4.1: discarded)");
+        add(r, "ignored",
+            "unknown frame type " + std::to_string(static_cast<unsigned>(r.header.type)) +
+                " (RFC 9113 §4.1: discarded)");
         if (!f.payload.empty()) add(r, "payload", hex_preview(f.payload));
     }
 
@@ -308,7 +321,8 @@ private:
         auto on_field = [](const hpack::field&) {};
         auto observer = [&](const hpack::representation& rep) {
             if (rep.kind == hpack::representation_kind::table_size_update) {
-                b.size_updates.push_back("dynamic table size update to " + std::to_string(rep.index));
+                b.size_updates.push_back("dynamic table size update to " +
+                                         std::to_string(rep.index));
                 return;
             }
             field_line l;
@@ -343,13 +357,15 @@ private:
 };
 
 void print_text(const frames_decoder& d, bool preface, std::size_t total) {
-    std::cout << d.frames.size() << " frame" << (d.frames.size() == 1 ? "" : "s") << ", " << total << " octets";
+    std::cout << d.frames.size() << " frame" << (d.frames.size() == 1 ? "" : "s") << ", " << total
+              << " octets";
     if (preface) std::cout << " (client preface at 0-23)";
     std::cout << '\n';
     for (const auto& r : d.frames) {
         const auto& h = r.header;
         std::cout << r.offset << "  " << h2::name(h.type);
-        if (!h2::is_known(h.type)) std::cout << "(0x" << std::hex << static_cast<unsigned>(h.type) << std::dec << ')';
+        if (!h2::is_known(h.type))
+            std::cout << "(0x" << std::hex << static_cast<unsigned>(h.type) << std::dec << ')';
         std::cout << "  stream " << h.stream_id << "  length " << h.length;
         if (h.flags) std::cout << "  flags " << flag_names(h.type, h.flags);
         std::cout << '\n';
@@ -363,19 +379,23 @@ void print_text(const frames_decoder& d, bool preface, std::size_t total) {
         if (r.block) {
             for (const auto& u : r.block->size_updates) std::cout << "    [" << u << "]\n";
             for (const auto& f : r.block->fields) {
-                std::cout << "    " << f.name << ": " << (printable(f.value) ? f.value : "(" + hex_preview(wire::as_bytes(f.value)) + ")")
+                std::cout << "    " << f.name << ": "
+                          << (printable(f.value) ? f.value
+                                                 : "(" + hex_preview(wire::as_bytes(f.value)) + ")")
                           << "   [" << f.representation << "]\n";
             }
-            std::cout << "    (header block " << r.block->block_size << (r.block->block_size == 1 ? " octet" : " octets") << "; dynamic table now "
+            std::cout << "    (header block " << r.block->block_size
+                      << (r.block->block_size == 1 ? " octet" : " octets") << "; dynamic table now "
                       << r.block->table_size_after << " octets)\n";
             if (!r.block->error.empty()) std::cout << "    error: " << r.block->error << '\n';
         }
         for (const auto& m : r.messages)
-            std::cout << "    gRPC message: " << m.length << " octets" << (m.compressed ? ", compressed" : "") << ": "
-                      << m.hex << '\n';
+            std::cout << "    gRPC message: " << m.length << " octets"
+                      << (m.compressed ? ", compressed" : "") << ": " << m.hex << '\n';
         if (!r.error.empty())
-            std::cout << "    error at offset " << r.error_offset << ": " << r.error << " (" << r.error_scope << " error "
-                      << r.error_code << ", RFC 9113 §" << r.error_section << ")\n";
+            std::cout << "    error at offset " << r.error_offset << ": " << r.error << " ("
+                      << r.error_scope << " error " << r.error_code << ", RFC 9113 §"
+                      << r.error_section << ")\n";
     }
     if (!d.tail_error.empty()) std::cout << "error: " << d.tail_error << '\n';
 }
@@ -398,13 +418,15 @@ void print_json(const frames_decoder& d, bool preface, std::size_t total) {
         j.key("flags");
         j.begin_array();
         for (std::uint8_t bit = 1; bit != 0; bit = static_cast<std::uint8_t>(bit << 1))
-            if ((h.flags & bit) && !h2::flag_name(h.type, bit).empty()) j.value(h2::flag_name(h.type, bit));
+            if ((h.flags & bit) && !h2::flag_name(h.type, bit).empty())
+                j.value(h2::flag_name(h.type, bit));
         j.end_array();
         j.member("stream_id", h.stream_id);
         for (const auto& [k, v] : r.details) {
             // Counts and ids are numbers; everything else (hex, names) text.
-            const bool number = !v.empty() && v.size() < 11 && (v == "0" || v[0] != '0') &&
-                                std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+            const bool number =
+                !v.empty() && v.size() < 11 && (v == "0" || v[0] != '0') &&
+                std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
             if (number) {
                 j.member(k, std::stoull(v));
             } else {
@@ -496,7 +518,8 @@ int run_frames(int argc, char** argv) {
     if (auto u = a.unknown_option()) return usage_error("unknown option " + *u);
     if (format != "text" && format != "json") return usage_error("--format is text or json");
     if (force_hex && force_binary) return usage_error("--hex and --binary exclude each other");
-    if (want_preface && no_preface) return usage_error("--preface and --no-preface exclude each other");
+    if (want_preface && no_preface)
+        return usage_error("--preface and --no-preface exclude each other");
     const auto hex_words = a.positionals();
     if (!hex_words.empty() && file) return usage_error("give hex bytes or --file, not both");
     if (hex_words.empty() && !file && isatty(STDIN_FILENO) != 0)
@@ -528,7 +551,8 @@ int run_frames(int argc, char** argv) {
     const bool starts_with_preface = wire::as_chars(bytes).starts_with(h2::client_preface);
     bool preface = false;
     if (want_preface && !starts_with_preface) {
-        std::cerr << "h2pb frames: the bytes do not start with the client preface (RFC 9113 §3.4)\n";
+        std::cerr
+            << "h2pb frames: the bytes do not start with the client preface (RFC 9113 §3.4)\n";
         return 1;
     }
     if (!no_preface && starts_with_preface) {

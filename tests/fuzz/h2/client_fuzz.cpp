@@ -21,11 +21,13 @@ struct app {
     }
     void operator()(const stream_writable& e) {
         static const std::string more(70000, 'u');
-        (void)c.send_data(e.stream_id, wire::as_bytes(more).subspan(0, e.capacity % 70000), salt & 2);
+        (void)c.send_data(e.stream_id, wire::as_bytes(more).subspan(0, e.capacity % 70000),
+                          salt & 2);
     }
     void operator()(const goaway_received&) {
-        (void)c.submit_request(std::vector<hpack::field>{{":method", "GET"}, {":scheme", "http"}, {":path", "/"}},
-                               true);  // refused after GOAWAY: must fail cleanly
+        (void)c.submit_request(
+            std::vector<hpack::field>{{":method", "GET"}, {":scheme", "http"}, {":path", "/"}},
+            true);  // refused after GOAWAY: must fail cleanly
     }
     void operator()(const auto&) {}
 };
@@ -49,10 +51,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz::output_checker check(true);
     app a{client, salt};
 
-    const hpack::field get[] = {{":method", "GET"}, {":scheme", "https"}, {":authority", "x"}, {":path", "/"}};
+    const hpack::field get[] = {
+        {":method", "GET"}, {":scheme", "https"}, {":authority", "x"}, {":path", "/"}};
     const hpack::field head[] = {{":method", "HEAD"}, {":scheme", "https"}, {":path", "/h"}};
-    const hpack::field post[] = {{":method", "POST"}, {":scheme", "https"}, {":path", "/p"},
-                                 {"content-type", "application/grpc"}, {"te", "trailers"}};
+    const hpack::field post[] = {{":method", "POST"},
+                                 {":scheme", "https"},
+                                 {":path", "/p"},
+                                 {"content-type", "application/grpc"},
+                                 {"te", "trailers"}};
     (void)client.submit_request(get, true);
     (void)client.submit_request(head, true);
     if (auto id = client.submit_request(post, false)) {

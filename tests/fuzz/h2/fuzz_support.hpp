@@ -13,7 +13,7 @@ namespace h2pb::fuzz {
 /// Drains the connection's output and checks every frame in it with the
 /// real parser. Aborts (a fuzzer finding) on a malformed frame of our own.
 class output_checker {
-public:
+  public:
     explicit output_checker(bool client) : expect_preface_(client) {}
 
     void drain_and_check(h2::connection& c) {
@@ -44,7 +44,7 @@ public:
         pending_.erase(0, pos);
     }
 
-private:
+  private:
     bool expect_preface_;
     std::string pending_;
 };

@@ -6,8 +6,8 @@
 // GOAWAY and SETTINGS changes sent by nghttp2 are understood by h2pb, and
 // nghttp2 finds nothing to complain about in what h2pb sends (it would answer
 // with GOAWAY/RST_STREAM, and its callbacks check what arrives).
-#include <catch2/catch.hpp>
 #include <nghttp2/nghttp2.h>
+#include <catch2/catch.hpp>
 
 #include <cstring>
 #include <map>
@@ -30,7 +30,8 @@ std::string body_for(std::int32_t id, std::size_t n) {
 
 nghttp2_nv nv(const std::string& n, const std::string& v) {
     return {reinterpret_cast<std::uint8_t*>(const_cast<char*>(n.data())),
-            reinterpret_cast<std::uint8_t*>(const_cast<char*>(v.data())), n.size(), v.size(), NGHTTP2_NV_FLAG_NONE};
+            reinterpret_cast<std::uint8_t*>(const_cast<char*>(v.data())), n.size(), v.size(),
+            NGHTTP2_NV_FLAG_NONE};
 }
 
 /// An nghttp2 session and what it saw.
@@ -38,23 +39,25 @@ struct ng_peer {
     nghttp2_session* session = nullptr;
     bool is_server = false;
     std::map<std::int32_t, std::string> bodies;  ///< received DATA per stream
-    std::map<std::int32_t, std::map<std::string, std::string>> headers;  ///< last header section per stream
-    std::map<std::int32_t, std::string> to_send;    ///< body the data provider serves
+    std::map<std::int32_t, std::map<std::string, std::string>>
+        headers;                                  ///< last header section per stream
+    std::map<std::int32_t, std::string> to_send;  ///< body the data provider serves
     std::map<std::int32_t, std::size_t> sent;
-    std::map<std::int32_t, std::uint32_t> closed;   ///< stream -> error code at close
+    std::map<std::int32_t, std::uint32_t> closed;  ///< stream -> error code at close
     std::vector<std::string> errors;
     bool goaway = false;
     std::string response_trailer = "grpc-status";
 
-    static int on_header(nghttp2_session*, const nghttp2_frame* f, const std::uint8_t* n, std::size_t nl,
-                         const std::uint8_t* v, std::size_t vl, std::uint8_t, void* u) {
+    static int on_header(nghttp2_session*, const nghttp2_frame* f, const std::uint8_t* n,
+                         std::size_t nl, const std::uint8_t* v, std::size_t vl, std::uint8_t,
+                         void* u) {
         auto* p = static_cast<ng_peer*>(u);
         p->headers[f->hd.stream_id][std::string(reinterpret_cast<const char*>(n), nl)] =
             std::string(reinterpret_cast<const char*>(v), vl);
         return 0;
     }
-    static int on_data(nghttp2_session*, std::uint8_t, std::int32_t id, const std::uint8_t* d, std::size_t n,
-                       void* u) {
+    static int on_data(nghttp2_session*, std::uint8_t, std::int32_t id, const std::uint8_t* d,
+                       std::size_t n, void* u) {
         static_cast<ng_peer*>(u)->bodies[id].append(reinterpret_cast<const char*>(d), n);
         return 0;
     }
@@ -63,12 +66,12 @@ struct ng_peer {
         return 0;
     }
     static int on_invalid(nghttp2_session*, const nghttp2_frame* f, int err, void* u) {
-        static_cast<ng_peer*>(u)->errors.push_back("invalid frame type " + std::to_string(f->hd.type) + ": " +
-                                                   nghttp2_strerror(err));
+        static_cast<ng_peer*>(u)->errors.push_back(
+            "invalid frame type " + std::to_string(f->hd.type) + ": " + nghttp2_strerror(err));
         return 0;
     }
-    static ssize_t read_body(nghttp2_session* s, std::int32_t id, std::uint8_t* buf, std::size_t len,
-                             std::uint32_t* flags, nghttp2_data_source*, void* u) {
+    static ssize_t read_body(nghttp2_session* s, std::int32_t id, std::uint8_t* buf,
+                             std::size_t len, std::uint32_t* flags, nghttp2_data_source*, void* u) {
         auto* p = static_cast<ng_peer*>(u);
         const std::string& b = p->to_send[id];
         std::size_t& off = p->sent[id];
@@ -95,7 +98,8 @@ struct ng_peer {
             std::string b = p->bodies[f->hd.stream_id];
             std::reverse(b.begin(), b.end());
             p->to_send[f->hd.stream_id] = b + "!";
-            static const std::string s200 = ":status", v200 = "200", ct = "content-type", grpc = "application/grpc";
+            static const std::string s200 = ":status", v200 = "200", ct = "content-type",
+                                     grpc = "application/grpc";
             nghttp2_nv h[] = {nv(s200, v200), nv(ct, grpc)};
             nghttp2_data_provider prd{};
             prd.read_callback = read_body;
@@ -135,9 +139,10 @@ struct ng_peer {
         return out;
     }
     void give(std::string_view bytes) {
-        const ssize_t n = nghttp2_session_mem_recv(session, reinterpret_cast<const std::uint8_t*>(bytes.data()),
-                                                   bytes.size());
-        if (n < 0) errors.push_back(std::string("mem_recv: ") + nghttp2_strerror(static_cast<int>(n)));
+        const ssize_t n = nghttp2_session_mem_recv(
+            session, reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+        if (n < 0)
+            errors.push_back(std::string("mem_recv: ") + nghttp2_strerror(static_cast<int>(n)));
     }
 };
 
@@ -158,7 +163,8 @@ struct h2pb_peer {
     bool goaway = false;
 
     void operator()(const headers_received& e) {
-        for (const auto& f : e.fields) headers[e.stream_id][std::string(f.name)] = std::string(f.value);
+        for (const auto& f : e.fields)
+            headers[e.stream_id][std::string(f.name)] = std::string(f.value);
         if (e.end_stream) remote_ended[e.stream_id] = true;
         if (is_server && e.end_stream) respond(e.stream_id);
     }
@@ -221,7 +227,8 @@ void run(connection& mine, h2pb_peer& me, ng_peer& ng, std::mt19937& rng, int ro
 
 }  // namespace
 
-TEST_CASE("h2pb client, nghttp2 server: requests and responses larger than the windows", "[interop][nghttp2]") {
+TEST_CASE("h2pb client, nghttp2 server: requests and responses larger than the windows",
+          "[interop][nghttp2]") {
     std::mt19937 rng(1);
     connection client(role::client, t0());
     h2pb_peer me(client, false);
@@ -231,7 +238,8 @@ TEST_CASE("h2pb client, nghttp2 server: requests and responses larger than the w
         auto id = client.submit_request(post_request("/svc/" + std::to_string(i)), false);
         REQUIRE(id);
         ids.push_back(*id);
-        me.to_send[*id] = body_for(static_cast<std::int32_t>(*id), static_cast<std::size_t>(rng() % 150000));
+        me.to_send[*id] =
+            body_for(static_cast<std::int32_t>(*id), static_cast<std::size_t>(rng() % 150000));
     }
     run(client, me, server, rng);
     CHECK(server.errors.empty());
@@ -251,7 +259,8 @@ TEST_CASE("h2pb client, nghttp2 server: requests and responses larger than the w
     CHECK(client.active_streams() == 0);
 }
 
-TEST_CASE("nghttp2 client, h2pb server: requests and responses larger than the windows", "[interop][nghttp2]") {
+TEST_CASE("nghttp2 client, h2pb server: requests and responses larger than the windows",
+          "[interop][nghttp2]") {
     std::mt19937 rng(2);
     connection_options o;
     o.initial_window_size = 30000;  // not the default: the difference must be honoured by nghttp2
@@ -262,12 +271,14 @@ TEST_CASE("nghttp2 client, h2pb server: requests and responses larger than the w
     for (int i = 0; i < 20; ++i) {
         static std::vector<std::string> keep;
         keep.push_back("/svc/" + std::to_string(i));
-        static const std::string m = ":method", post = "POST", s = ":scheme", http = "http", p = ":path",
-                                 a = ":authority", host = "localhost", te = "te", tr = "trailers";
+        static const std::string m = ":method", post = "POST", s = ":scheme", http = "http",
+                                 p = ":path", a = ":authority", host = "localhost", te = "te",
+                                 tr = "trailers";
         nghttp2_nv h[] = {nv(m, post), nv(s, http), nv(p, keep.back()), nv(a, host), nv(te, tr)};
         nghttp2_data_provider prd{};
         prd.read_callback = ng_peer::read_body;
-        const std::int32_t id = nghttp2_submit_request(client.session, nullptr, h, 5, &prd, nullptr);
+        const std::int32_t id =
+            nghttp2_submit_request(client.session, nullptr, h, 5, &prd, nullptr);
         REQUIRE(id > 0);
         client.to_send[id] = body_for(id, static_cast<std::size_t>(rng() % 150000));
         ids.push_back(id);
@@ -288,7 +299,8 @@ TEST_CASE("nghttp2 client, h2pb server: requests and responses larger than the w
     CHECK(server.active_streams() == 0);
 }
 
-TEST_CASE("nghttp2's PING, RST_STREAM, SETTINGS and GOAWAY reach h2pb as events", "[interop][nghttp2]") {
+TEST_CASE("nghttp2's PING, RST_STREAM, SETTINGS and GOAWAY reach h2pb as events",
+          "[interop][nghttp2]") {
     std::mt19937 rng(3);
     connection client(role::client, t0());
     h2pb_peer me(client, false);
@@ -299,15 +311,17 @@ TEST_CASE("nghttp2's PING, RST_STREAM, SETTINGS and GOAWAY reach h2pb as events"
     // The server pings, resets stream a, shrinks our window, then goes away.
     const std::uint8_t opaque[8] = {1, 2, 3, 4, 5, 6, 7, 8};
     nghttp2_submit_ping(server.session, NGHTTP2_FLAG_NONE, opaque);
-    nghttp2_submit_rst_stream(server.session, NGHTTP2_FLAG_NONE, static_cast<std::int32_t>(a), NGHTTP2_CANCEL);
-    nghttp2_settings_entry iv[] = {{NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1000}, {NGHTTP2_SETTINGS_MAX_FRAME_SIZE, 20000}};
+    nghttp2_submit_rst_stream(server.session, NGHTTP2_FLAG_NONE, static_cast<std::int32_t>(a),
+                              NGHTTP2_CANCEL);
+    nghttp2_settings_entry iv[] = {{NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1000},
+                                   {NGHTTP2_SETTINGS_MAX_FRAME_SIZE, 20000}};
     nghttp2_submit_settings(server.session, NGHTTP2_FLAG_NONE, iv, 2);
     client.ping(0xfeedfacecafebeefull);  // answered by nghttp2
     run(client, me, server, rng);
     REQUIRE(me.pings.size() == 1);
     CHECK(me.pings[0] == 0xfeedfacecafebeefull);
-    nghttp2_submit_goaway(server.session, NGHTTP2_FLAG_NONE, static_cast<std::int32_t>(b), NGHTTP2_NO_ERROR,
-                          reinterpret_cast<const std::uint8_t*>("bye"), 3);
+    nghttp2_submit_goaway(server.session, NGHTTP2_FLAG_NONE, static_cast<std::int32_t>(b),
+                          NGHTTP2_NO_ERROR, reinterpret_cast<const std::uint8_t*>("bye"), 3);
     run(client, me, server, rng);
     REQUIRE(me.resets.size() == 1);
     CHECK(me.resets[0].stream_id == a);
@@ -325,7 +339,6 @@ TEST_CASE("nghttp2's PING, RST_STREAM, SETTINGS and GOAWAY reach h2pb as events"
     // nghttp2 acknowledged our SETTINGS: no errors on either side.
     CHECK(server.errors.empty());
     CHECK(me.errors.empty());
-
 }
 
 TEST_CASE("h2pb's graceful shutdown as nghttp2 sees it", "[interop][nghttp2]") {
@@ -333,7 +346,8 @@ TEST_CASE("h2pb's graceful shutdown as nghttp2 sees it", "[interop][nghttp2]") {
     connection server(role::server, t0());
     h2pb_peer me(server, true);
     ng_peer client(false);
-    static const std::string m = ":method", get = "GET", s = ":scheme", http = "http", p = ":path", root = "/";
+    static const std::string m = ":method", get = "GET", s = ":scheme", http = "http", p = ":path",
+                             root = "/";
     nghttp2_nv h[] = {nv(m, get), nv(s, http), nv(p, root)};
     const std::int32_t id = nghttp2_submit_request(client.session, nullptr, h, 3, nullptr, nullptr);
     run(server, me, client, rng);
