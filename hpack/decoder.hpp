@@ -266,10 +266,12 @@ error decoder::run(wire::bytes_view block, OnField& on_field, Observer& observer
                     return {errc::missing_table_size_update, offset(start)};
                 update_required_ = false;
             }
+            [[maybe_unused]] const std::size_t count_before = table_.count();
             table_.set_max_size(size);
             if constexpr (observing) {
                 rep.kind = representation_kind::table_size_update;
                 rep.index = size;
+                rep.evicted = count_before - table_.count();
             }
         } else {
             // §6.2 Literal Header Field: 01xxxxxx with incremental indexing
@@ -306,6 +308,7 @@ error decoder::run(wire::bytes_view block, OnField& on_field, Observer& observer
             std::string_view table_name = f.name;
             if (name_in_table && (emit || observing)) f.name = stable(f.name);
             bool added = false;
+            [[maybe_unused]] const std::size_t count_before = table_.count();
             if (indexing) added = table_.insert(table_name, f.value);
             if (emit) on_field(static_cast<const field&>(f));
             if constexpr (observing) {
@@ -315,6 +318,7 @@ error decoder::run(wire::bytes_view block, OnField& on_field, Observer& observer
                 rep.index = name_index;
                 rep.decoded = f;
                 rep.added = added;
+                rep.evicted = count_before + (added ? 1 : 0) - table_.count();
                 rep.emitted = emit;
             }
         }

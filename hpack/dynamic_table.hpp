@@ -125,7 +125,7 @@ class dynamic_table {
         const std::size_t at = place(octets);
         // memmove: `name` may be an entry of this table that was just evicted
         // and whose octets overlap the place chosen for the new entry.
-        std::memmove(store_.get() + at, name.data(), name.size());
+        if (!name.empty()) std::memmove(store_.get() + at, name.data(), name.size());
         if (!value.empty())
             std::memcpy(store_.get() + at + name.size(), value.data(), value.size());
         descriptor& d = ring_[slot_of_id(inserted_)];

@@ -171,18 +171,19 @@ class encoder {
     /// Appends one complete header block encoding `fields`, in order. Names
     /// and values must be shorter than 2^32 octets.
     void encode(std::span<const field> fields, wire::buffer& out) {
-        std::size_t bound = 2 * max_integer_size;  // the size updates
+        if (update_pending_) {
+            byte* p = out.prepare(2 * max_integer_size);
+            out.commit(static_cast<std::size_t>(write_size_updates(p) - p));
+        }
         const std::size_t growth = options_.huffman == huffman_policy::always ? 4 : 1;
         for (const field& f : fields) {
-            // representation + two string lengths + the strings (+3 octets
-            // write_string may scribble past its end)
-            bound += 1 + 2 * max_integer_size + 3 + (f.name.size() + f.value.size()) * growth;
+            // Room for the representation, two string lengths, the strings
+            // (Huffman can be longer only when forced) and the 3 octets
+            // write_string may scribble past its end.
+            byte* p = out.prepare(1 + 2 * max_integer_size + 3 +
+                                  (f.name.size() + f.value.size()) * growth);
+            out.commit(static_cast<std::size_t>(encode_field(f, p) - p));
         }
-        byte* const start = out.prepare(bound);
-        byte* p = start;
-        if (update_pending_) p = write_size_updates(p);
-        for (const field& f : fields) p = encode_field(f, p);
-        out.commit(static_cast<std::size_t>(p - start));
     }
     void encode(std::initializer_list<field> fields, wire::buffer& out) {
         encode(std::span<const field>(fields.begin(), fields.size()), out);

@@ -166,6 +166,28 @@ TEST_CASE("a size update is reported as a representation", "[hpack][decoder]") {
     CHECK(reps[0].index == 1024);
     CHECK(reps[0].length == 3);
     CHECK(d.table().max_size() == 1024);
+    // C.5.2 evicts :status 302 to add :status 307.
+    hpack::decoder c5({.max_table_size = 256});
+    const auto& c5_series = test::rfc7541::series()[2];
+    const wire::buffer c51 = hex(c5_series[0].hex);
+    const wire::buffer c52 = hex(c5_series[1].hex);
+    REQUIRE_FALSE(c5.decode(c51.view(), [](const hpack::field&) {}));
+    reps.clear();
+    REQUIRE_FALSE(c5.decode(
+        c52.view(), [](const hpack::field&) {},
+        [&](const hpack::representation& r) { reps.push_back(r); }));
+    REQUIRE(reps.size() == 4);
+    CHECK(reps[0].added);
+    CHECK(reps[0].evicted == 1);
+    CHECK(reps[1].evicted == 0);
+    // A size update to 0 evicts everything.
+    reps.clear();
+    const wire::buffer to_zero = hex("20");
+    REQUIRE_FALSE(c5.decode(
+        to_zero.view(), [](const hpack::field&) {},
+        [&](const hpack::representation& r) { reps.push_back(r); }));
+    REQUIRE(reps.size() == 1);
+    CHECK(reps[0].evicted == 4);
 }
 
 TEST_CASE("views stay valid until the next decode, even after eviction", "[hpack][decoder]") {

@@ -16,14 +16,16 @@
 
 namespace h2pb::test::json {
 
+struct member;
+
 struct value {
     enum class kind { null, boolean, number, string, array, object };
     kind type = kind::null;
     bool boolean = false;
     double number = 0;
     std::string string;
-    std::vector<value> items;                            ///< array
-    std::vector<std::pair<std::string, value>> members;  ///< object, in order
+    std::vector<value> items;     ///< array
+    std::vector<member> members;  ///< object, in order
 
     bool is_object() const { return type == kind::object; }
     bool is_array() const { return type == kind::array; }
@@ -31,12 +33,19 @@ struct value {
     bool is_number() const { return type == kind::number; }
 
     /// The first member named `key`, or nullptr.
-    const value* find(std::string_view key) const {
-        for (const auto& [k, v] : members)
-            if (k == key) return &v;
-        return nullptr;
-    }
+    const value* find(std::string_view key) const;
 };
+
+struct member {
+    std::string key;
+    value val;
+};
+
+inline const value* value::find(std::string_view key) const {
+    for (const auto& [k, v] : members)
+        if (k == key) return &v;
+    return nullptr;
+}
 
 namespace detail {
 
@@ -121,9 +130,9 @@ class parser {
             if (i_ >= s_.size() || s_[i_] != ':') return fail("expected ':'");
             ++i_;
             skip_space();
-            value member;
-            if (!parse(member, depth + 1)) return false;
-            v.members.emplace_back(std::move(key), std::move(member));
+            value item;
+            if (!parse(item, depth + 1)) return false;
+            v.members.push_back({std::move(key), std::move(item)});
             skip_space();
             if (i_ < s_.size() && s_[i_] == ',') {
                 ++i_;
