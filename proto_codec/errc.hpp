@@ -33,22 +33,38 @@ enum class errc : std::uint8_t {
 
 constexpr std::string_view describe(errc e) noexcept {
     switch (e) {
-        case errc::ok: return "ok";
-        case errc::truncated: return "input ends inside a tag or value";
-        case errc::varint_too_long: return "varint longer than 10 bytes";
-        case errc::varint_overflow: return "varint's 10th byte carries more than one bit";
-        case errc::field_number_zero: return "field number 0 is not allowed";
-        case errc::field_number_too_large: return "field number above 2^29-1 (536870911)";
-        case errc::invalid_wire_type: return "wire type 6 or 7 does not exist";
-        case errc::length_exceeds_input: return "length prefix runs past the end of the message";
-        case errc::unexpected_end_group: return "end-group tag without a matching start-group";
-        case errc::end_group_mismatch: return "end-group tag's field number differs from its start-group";
-        case errc::unterminated_group: return "input ends inside a group (no end-group tag)";
-        case errc::depth_limit_exceeded: return "messages nested deeper than the depth limit";
-        case errc::message_too_large: return "message larger than the size limit";
-        case errc::invalid_utf8: return "string field is not valid UTF-8";
-        case errc::bad_packed_length: return "packed fixed-width field length is not a multiple of its width";
-        case errc::missing_required_field: return "required field is missing";
+        case errc::ok:
+            return "ok";
+        case errc::truncated:
+            return "input ends inside a tag or value";
+        case errc::varint_too_long:
+            return "varint longer than 10 bytes";
+        case errc::varint_overflow:
+            return "varint's 10th byte carries more than one bit";
+        case errc::field_number_zero:
+            return "field number 0 is not allowed";
+        case errc::field_number_too_large:
+            return "field number above 2^29-1 (536870911)";
+        case errc::invalid_wire_type:
+            return "wire type 6 or 7 does not exist";
+        case errc::length_exceeds_input:
+            return "length prefix runs past the end of the message";
+        case errc::unexpected_end_group:
+            return "end-group tag without a matching start-group";
+        case errc::end_group_mismatch:
+            return "end-group tag's field number differs from its start-group";
+        case errc::unterminated_group:
+            return "input ends inside a group (no end-group tag)";
+        case errc::depth_limit_exceeded:
+            return "messages nested deeper than the depth limit";
+        case errc::message_too_large:
+            return "message larger than the size limit";
+        case errc::invalid_utf8:
+            return "string field is not valid UTF-8";
+        case errc::bad_packed_length:
+            return "packed fixed-width field length is not a multiple of its width";
+        case errc::missing_required_field:
+            return "required field is missing";
     }
     return "unknown error";
 }
@@ -58,11 +74,16 @@ using error = wire::basic_error<errc>;
 /// Maps a wire-level varint error to its protobuf counterpart.
 constexpr errc from_wire(wire::errc e) noexcept {
     switch (e) {
-        case wire::errc::ok: return errc::ok;
-        case wire::errc::truncated: return errc::truncated;
-        case wire::errc::varint_too_long: return errc::varint_too_long;
-        case wire::errc::varint_overflow: return errc::varint_overflow;
-        case wire::errc::length_too_large: return errc::length_exceeds_input;
+        case wire::errc::ok:
+            return errc::ok;
+        case wire::errc::truncated:
+            return errc::truncated;
+        case wire::errc::varint_too_long:
+            return errc::varint_too_long;
+        case wire::errc::varint_overflow:
+            return errc::varint_overflow;
+        case wire::errc::length_too_large:
+            return errc::length_exceeds_input;
     }
     return errc::truncated;
 }

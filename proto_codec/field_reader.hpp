@@ -33,12 +33,13 @@ using wire::bytes_view;
 struct field {
     std::uint32_t number = 0;
     wire_type type = wire_type::varint;
-    std::size_t offset = 0;        ///< absolute offset of the tag's first byte
-    std::size_t tag_size = 0;      ///< bytes in the tag varint
-    std::size_t value_offset = 0;  ///< absolute offset of the value (LEN: of the payload, after the length)
-    std::uint64_t value = 0;       ///< VARINT: the value; I32/I64: the raw bits; LEN: the length
-    bytes_view payload;            ///< LEN: the payload; SGROUP: the body up to the EGROUP tag
-    bytes_view raw;                ///< the whole field, tag included (groups: through the EGROUP tag)
+    std::size_t offset = 0;    ///< absolute offset of the tag's first byte
+    std::size_t tag_size = 0;  ///< bytes in the tag varint
+    std::size_t value_offset =
+        0;  ///< absolute offset of the value (LEN: of the payload, after the length)
+    std::uint64_t value = 0;  ///< VARINT: the value; I32/I64: the raw bits; LEN: the length
+    bytes_view payload;       ///< LEN: the payload; SGROUP: the body up to the EGROUP tag
+    bytes_view raw;           ///< the whole field, tag included (groups: through the EGROUP tag)
 };
 
 /// Parses a tag at p. On success stores field number and wire type and
@@ -162,14 +163,18 @@ inline const byte* skip_value(const byte* p, const byte* end, std::uint32_t numb
 }
 
 class field_reader {
-public:
+  public:
     /// `base` is the absolute offset of msg[0] (for nested messages);
     /// `depth` how deep this message already is (groups count against the
     /// remaining limits.max_depth).
     explicit field_reader(bytes_view msg, std::size_t base = 0, decode_limits limits = {},
                           std::size_t depth = 0) noexcept
-        : begin_(msg.data()), pos_(msg.data()), end_(msg.data() + msg.size()), base_(base),
-          limits_(limits), depth_(depth) {
+        : begin_(msg.data()),
+          pos_(msg.data()),
+          end_(msg.data() + msg.size()),
+          base_(base),
+          limits_(limits),
+          depth_(depth) {
         if (msg.size() > limits.max_message_size) {
             error_ = {errc::message_too_large, base};
             pos_ = end_;
@@ -192,7 +197,9 @@ public:
         switch (f.type) {
             case wire_type::varint:
                 p = wire::parse_varint(p, end_, &f.value);
-                if (p == nullptr) return fail(from_wire(wire::varint_error(start + f.tag_size, end_)), start + f.tag_size);
+                if (p == nullptr)
+                    return fail(from_wire(wire::varint_error(start + f.tag_size, end_)),
+                                start + f.tag_size);
                 break;
             case wire_type::i64:
                 if (end_ - p < 8) return fail(errc::truncated, p);
@@ -208,7 +215,8 @@ public:
                 const byte* len_at = p;
                 p = wire::parse_varint(p, end_, &f.value);
                 if (p == nullptr) return fail(from_wire(wire::varint_error(len_at, end_)), len_at);
-                if (f.value > static_cast<std::uint64_t>(end_ - p)) return fail(errc::length_exceeds_input, len_at);
+                if (f.value > static_cast<std::uint64_t>(end_ - p))
+                    return fail(errc::length_exceeds_input, len_at);
                 f.value_offset = offset_of(p);
                 f.payload = {p, static_cast<std::size_t>(f.value)};
                 p += f.value;
@@ -216,7 +224,8 @@ public:
             }
             case wire_type::sgroup: {
                 const byte* body = p;
-                const std::size_t depth_left = limits_.max_depth > depth_ ? limits_.max_depth - depth_ : 0;
+                const std::size_t depth_left =
+                    limits_.max_depth > depth_ ? limits_.max_depth - depth_ : 0;
                 const byte* err_at = p;
                 const byte* end_tag = p;
                 p = skip_value(p, end_, f.number, f.type, depth_left, &err, &err_at, &end_tag);
@@ -239,8 +248,10 @@ public:
     std::size_t depth() const noexcept { return depth_; }
     const decode_limits& limits() const noexcept { return limits_; }
 
-private:
-    std::size_t offset_of(const byte* p) const noexcept { return base_ + static_cast<std::size_t>(p - begin_); }
+  private:
+    std::size_t offset_of(const byte* p) const noexcept {
+        return base_ + static_cast<std::size_t>(p - begin_);
+    }
     bool fail(errc code, const byte* at) noexcept {
         error_ = {code, offset_of(at)};
         pos_ = end_;

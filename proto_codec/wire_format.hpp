@@ -32,12 +32,18 @@ enum class wire_type : std::uint8_t {
 
 constexpr std::string_view name(wire_type t) noexcept {
     switch (t) {
-        case wire_type::varint: return "VARINT";
-        case wire_type::i64: return "I64";
-        case wire_type::len: return "LEN";
-        case wire_type::sgroup: return "SGROUP";
-        case wire_type::egroup: return "EGROUP";
-        case wire_type::i32: return "I32";
+        case wire_type::varint:
+            return "VARINT";
+        case wire_type::i64:
+            return "I64";
+        case wire_type::len:
+            return "LEN";
+        case wire_type::sgroup:
+            return "SGROUP";
+        case wire_type::egroup:
+            return "EGROUP";
+        case wire_type::i32:
+            return "I32";
     }
     return "?";
 }
@@ -51,7 +57,9 @@ constexpr std::uint32_t make_tag(std::uint32_t field_number, wire_type t) noexce
 constexpr std::uint32_t tag_field_number(std::uint64_t tag) noexcept {
     return static_cast<std::uint32_t>(tag >> 3);
 }
-constexpr std::uint8_t tag_wire_type(std::uint64_t tag) noexcept { return static_cast<std::uint8_t>(tag & 7); }
+constexpr std::uint8_t tag_wire_type(std::uint64_t tag) noexcept {
+    return static_cast<std::uint8_t>(tag & 7);
+}
 
 /// ZigZag maps signed to unsigned so small magnitudes stay small:
 /// 0 -> 0, -1 -> 1, 1 -> 2, -2 -> 3, ... (sint32, sint64).
@@ -69,9 +77,17 @@ constexpr std::int64_t zigzag_decode64(std::uint64_t v) noexcept {
 }
 
 /// Floats travel as their IEEE-754 bits.
-constexpr std::uint32_t float_bits(float f) noexcept { return std::bit_cast<std::uint32_t>(f); }
-constexpr std::uint64_t double_bits(double d) noexcept { return std::bit_cast<std::uint64_t>(d); }
-constexpr float bits_float(std::uint32_t b) noexcept { return std::bit_cast<float>(b); }
-constexpr double bits_double(std::uint64_t b) noexcept { return std::bit_cast<double>(b); }
+constexpr std::uint32_t float_bits(float f) noexcept {
+    return std::bit_cast<std::uint32_t>(f);
+}
+constexpr std::uint64_t double_bits(double d) noexcept {
+    return std::bit_cast<std::uint64_t>(d);
+}
+constexpr float bits_float(std::uint32_t b) noexcept {
+    return std::bit_cast<float>(b);
+}
+constexpr double bits_double(std::uint64_t b) noexcept {
+    return std::bit_cast<double>(b);
+}
 
 }  // namespace h2pb::proto

@@ -27,7 +27,7 @@
 namespace h2pb::wire {
 
 class buffer {
-public:
+  public:
     buffer() noexcept = default;
     explicit buffer(std::size_t capacity) { reserve(capacity); }
     buffer(const buffer& other) { append(other.view()); }
@@ -126,7 +126,7 @@ public:
         }
     }
 
-private:
+  private:
     template <std::size_t N, class V, class Store>
     void put_with(V v, Store store) {
         store(prepare(N), v);

@@ -29,9 +29,13 @@ inline std::string_view as_chars(bytes_view b) noexcept {
 }
 
 /// Copies bytes into a new std::string.
-inline std::string to_string(bytes_view b) { return std::string(as_chars(b)); }
+inline std::string to_string(bytes_view b) {
+    return std::string(as_chars(b));
+}
 
 /// Byte-wise equality of two views.
-inline bool equal(bytes_view a, bytes_view b) noexcept { return as_chars(a) == as_chars(b); }
+inline bool equal(bytes_view a, bytes_view b) noexcept {
+    return as_chars(a) == as_chars(b);
+}
 
 }  // namespace h2pb::wire

@@ -19,7 +19,7 @@
 namespace h2pb::wire {
 
 class cursor {
-public:
+  public:
     constexpr cursor() noexcept = default;
     /// `base` is the offset of in[0] within whatever larger input it came from.
     constexpr explicit cursor(bytes_view in, std::size_t base = 0) noexcept
@@ -29,7 +29,9 @@ public:
     constexpr std::size_t position() const noexcept {
         return base_ + static_cast<std::size_t>(pos_ - begin_);
     }
-    constexpr std::size_t remaining() const noexcept { return static_cast<std::size_t>(end_ - pos_); }
+    constexpr std::size_t remaining() const noexcept {
+        return static_cast<std::size_t>(end_ - pos_);
+    }
     constexpr bool empty() const noexcept { return pos_ == end_; }
     /// The unread bytes.
     constexpr bytes_view rest() const noexcept { return {pos_, remaining()}; }
@@ -51,7 +53,8 @@ public:
             return value;
         }
         const errc code = varint_error(pos_, end_);
-        const std::size_t at = code == errc::truncated ? position() : position() + max_varint_size - 1;
+        const std::size_t at =
+            code == errc::truncated ? position() : position() + max_varint_size - 1;
         return failure{error{code, at}};
     }
 
@@ -71,7 +74,7 @@ public:
         return {};
     }
 
-private:
+  private:
     failure<error> fail(errc code) const noexcept { return failure{error{code, position()}}; }
 
     template <class T, std::size_t N, class Load>

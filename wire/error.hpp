@@ -25,11 +25,16 @@ enum class errc : std::uint8_t {
 
 constexpr std::string_view describe(errc e) noexcept {
     switch (e) {
-        case errc::ok: return "ok";
-        case errc::truncated: return "input ends before the value is complete";
-        case errc::varint_too_long: return "varint longer than 10 bytes";
-        case errc::varint_overflow: return "varint's 10th byte carries more than one bit (value > 2^64-1)";
-        case errc::length_too_large: return "length exceeds the remaining input";
+        case errc::ok:
+            return "ok";
+        case errc::truncated:
+            return "input ends before the value is complete";
+        case errc::varint_too_long:
+            return "varint longer than 10 bytes";
+        case errc::varint_overflow:
+            return "varint's 10th byte carries more than one bit (value > 2^64-1)";
+        case errc::length_too_large:
+            return "length exceeds the remaining input";
     }
     return "unknown error";
 }

@@ -24,9 +24,12 @@ enum class hex_errc : unsigned char {
 
 constexpr std::string_view describe(hex_errc e) noexcept {
     switch (e) {
-        case hex_errc::ok: return "ok";
-        case hex_errc::bad_character: return "not a hexadecimal digit";
-        case hex_errc::odd_digits: return "odd number of hexadecimal digits";
+        case hex_errc::ok:
+            return "ok";
+        case hex_errc::bad_character:
+            return "not a hexadecimal digit";
+        case hex_errc::odd_digits:
+            return "odd number of hexadecimal digits";
     }
     return "unknown error";
 }
@@ -44,7 +47,7 @@ constexpr int hex_value(char c) noexcept {
 
 /// Appends the bytes spelled by `text` to `out`.
 inline hex_error parse_hex(std::string_view text, buffer& out) {
-    int high = -1;        // first digit of a byte in progress
+    int high = -1;  // first digit of a byte in progress
     std::size_t high_at = 0;
     for (std::size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
@@ -56,7 +59,8 @@ inline hex_error parse_hex(std::string_view text, buffer& out) {
             if (high >= 0) return {hex_errc::odd_digits, high_at};
             continue;
         }
-        if (c == '0' && high < 0 && i + 1 < text.size() && (text[i + 1] == 'x' || text[i + 1] == 'X')) {
+        if (c == '0' && high < 0 && i + 1 < text.size() &&
+            (text[i + 1] == 'x' || text[i + 1] == 'X')) {
             ++i;
             continue;
         }

@@ -25,9 +25,10 @@ failure(E) -> failure<E>;
 
 template <class T, class E = error>
 class [[nodiscard]] result {
-public:
+  public:
     constexpr result(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
-    constexpr result(failure<E> f) : error_(f.error), ok_(false) {}  // NOLINT(google-explicit-constructor)
+    constexpr result(failure<E> f)
+        : error_(f.error), ok_(false) {}  // NOLINT(google-explicit-constructor)
 
     constexpr bool has_value() const noexcept { return ok_; }
     constexpr explicit operator bool() const noexcept { return ok_; }
@@ -43,7 +44,7 @@ public:
     /// The error; meaningful only when !has_value().
     constexpr const E& error() const noexcept { return error_; }
 
-private:
+  private:
     T value_{};
     E error_{};
     bool ok_ = true;

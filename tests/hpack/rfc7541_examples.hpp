@@ -21,9 +21,9 @@ struct table_entry {
 };
 struct example {
     std::string_view section;
-    std::string_view hex;                 ///< the encoded block
-    std::vector<header> headers;          ///< the header list
-    std::vector<table_entry> table;       ///< dynamic table after decoding, newest first
+    std::string_view hex;            ///< the encoded block
+    std::vector<header> headers;     ///< the header list
+    std::vector<table_entry> table;  ///< dynamic table after decoding, newest first
     std::size_t table_size;
 };
 

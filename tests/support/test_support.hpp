@@ -17,6 +17,8 @@ inline wire::buffer hex(std::string_view text) {
     return out;
 }
 
-inline std::string hex_of(wire::bytes_view b) { return wire::to_hex(b); }
+inline std::string hex_of(wire::bytes_view b) {
+    return wire::to_hex(b);
+}
 
 }  // namespace h2pb::test

@@ -32,7 +32,8 @@ TEST_CASE("buffer growth is amortised: few reallocations for many appends", "[wi
     CHECK(b.size() == 100000);
     // Growth by 1.5x from 64 bytes reaches 100000 in about 19 steps.
     CHECK(changes < 25);
-    for (int i = 0; i < 100000; i += 9973) CHECK(b[static_cast<std::size_t>(i)] == static_cast<wire::byte>(i));
+    for (int i = 0; i < 100000; i += 9973)
+        CHECK(b[static_cast<std::size_t>(i)] == static_cast<wire::byte>(i));
 }
 
 TEST_CASE("buffer clear keeps its memory; reserve preallocates", "[wire][buffer]") {

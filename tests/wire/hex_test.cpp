@@ -6,7 +6,8 @@
 using namespace h2pb;
 
 TEST_CASE("hex parses the forms people paste", "[wire][hex]") {
-    for (const char* text : {"0a 06 61", "0a0661", "0x0a,0x06,0x61", "0A:06:61", "0a 06 # comment\n 61\n"}) {
+    for (const char* text :
+         {"0a 06 61", "0a0661", "0x0a,0x06,0x61", "0A:06:61", "0a 06 # comment\n 61\n"}) {
         INFO(text);
         wire::buffer b;
         REQUIRE_FALSE(wire::parse_hex(text, b));

@@ -7,7 +7,8 @@ using namespace h2pb;
 
 namespace {
 wire::result<int> half(int v) {
-    if (v % 2 != 0) return wire::failure{wire::error{wire::errc::truncated, static_cast<std::size_t>(v)}};
+    if (v % 2 != 0)
+        return wire::failure{wire::error{wire::errc::truncated, static_cast<std::size_t>(v)}};
     return v / 2;
 }
 }  // namespace

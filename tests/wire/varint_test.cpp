@@ -44,8 +44,21 @@ TEST_CASE("varint_size agrees with the encoder at every bit width", "[wire][vari
 }
 
 TEST_CASE("varint decodes what it encodes, with its length", "[wire][varint]") {
-    const std::uint64_t values[] = {0, 1, 127, 128, 150, 300, 16383, 16384, 1u << 21, 1ull << 28,
-                                    (1ull << 35) - 1, 1ull << 42, 1ull << 49, 1ull << 56, 1ull << 63,
+    const std::uint64_t values[] = {0,
+                                    1,
+                                    127,
+                                    128,
+                                    150,
+                                    300,
+                                    16383,
+                                    16384,
+                                    1u << 21,
+                                    1ull << 28,
+                                    (1ull << 35) - 1,
+                                    1ull << 42,
+                                    1ull << 49,
+                                    1ull << 56,
+                                    1ull << 63,
                                     ~0ull};
     for (auto v : values) {
         wire::byte buf[wire::max_varint_size];

@@ -19,7 +19,7 @@ namespace h2pb::cli {
 /// Command-line words after the subcommand name. Options are taken out by
 /// name; what is left is positional. Both "--name value" and "--name=value".
 class args {
-public:
+  public:
     args(int argc, char** argv, int first) {
         for (int i = first; i < argc; ++i) words_.emplace_back(argv[i]);
     }
@@ -71,7 +71,7 @@ public:
         return out;
     }
 
-private:
+  private:
     std::vector<std::string> words_;
 };
 
@@ -140,11 +140,21 @@ inline std::string json_quote(std::string_view s) {
     std::string out = "\"";
     for (unsigned char c : s) {
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
             default:
                 if (c < 0x20 || c == 0x7f) {
                     char buf[8];
@@ -162,7 +172,7 @@ inline std::string json_quote(std::string_view s) {
 /// A small streaming JSON writer with two-space indentation.
 ///   json j(std::cout); j.begin_object(); j.key("a"); j.value(1); j.end_object();
 class json {
-public:
+  public:
     explicit json(std::ostream& out) : out_(out) {}
     ~json() {
         if (depth_ == 0 && wrote_) out_ << '\n';
@@ -183,7 +193,7 @@ public:
     void value(bool b) { scalar(b ? "true" : "false"); }
     void value(std::nullptr_t) { scalar("null"); }
     template <class Int>
-        requires std::is_integral_v<Int>
+    requires std::is_integral_v<Int>
     void value(Int v) { scalar(std::to_string(v)); }
     void value(double d) {
         std::ostringstream ss;
@@ -197,7 +207,7 @@ public:
         value(v);
     }
 
-private:
+  private:
     void separate() {
         if (after_key_) {
             after_key_ = false;

@@ -27,7 +27,8 @@ constexpr subcommand subcommands[] = {
 
 void usage(std::ostream& out) {
     out << "usage: h2pb COMMAND [ARGS...]\n\ncommands:\n";
-    for (const auto& c : subcommands) out << "  " << c.name << std::string(10 - c.name.size(), ' ') << c.summary << '\n';
+    for (const auto& c : subcommands)
+        out << "  " << c.name << std::string(10 - c.name.size(), ' ') << c.summary << '\n';
     out << "\n'h2pb COMMAND --help' describes a command.\n";
 }
 
