@@ -94,20 +94,29 @@ struct connection_options {
     connection_limits limits;
     /// The HPACK encoder for what we send (table size cap, Huffman, indexing).
     hpack::encoder_options encoder;
+    /// Check the header sections we are asked to send against the same rules
+    /// (§8.2-§8.3) we enforce on the peer's, and refuse malformed ones with
+    /// send_errc::invalid_fields before anything is encoded: a peer would
+    /// answer them with a stream error. On by default, as in python-hyper h2
+    /// (validate_outbound_headers); a proxy that forwards checked fields may
+    /// turn it off.
+    bool validate_outgoing_fields = true;
 };
 
 /// Why a local call (submit_*, send_data, reset_stream...) was not served.
 enum class send_errc : std::uint8_t {
     ok = 0,
-    wrong_role,            ///< e.g. submit_request on a server
-    connection_closed,     ///< after a connection error, or after we sent GOAWAY (new streams)
-    goaway_received,       ///< the peer sent GOAWAY: no new streams (§6.8)
-    too_many_streams,      ///< the peer's SETTINGS_MAX_CONCURRENT_STREAMS is reached
-    stream_ids_exhausted,  ///< no stream id left (§5.1.1): open a new connection
-    no_such_stream,        ///< unknown or closed stream
-    stream_not_writable,   ///< we already ended the stream
-    headers_not_sent,      ///< DATA before the header section
-    invalid_argument,      ///< e.g. too many pending SETTINGS
+    wrong_role,             ///< e.g. submit_request on a server
+    connection_closed,      ///< after a connection error, or after we sent GOAWAY (new streams)
+    goaway_received,        ///< the peer sent GOAWAY: no new streams (§6.8)
+    too_many_streams,       ///< the peer's SETTINGS_MAX_CONCURRENT_STREAMS is reached
+    stream_ids_exhausted,   ///< no stream id left (§5.1.1): open a new connection
+    no_such_stream,         ///< unknown or closed stream
+    stream_not_writable,    ///< we already ended the stream
+    headers_not_sent,       ///< DATA before the header section
+    invalid_argument,       ///< e.g. too many pending SETTINGS
+    invalid_fields,         ///< the header section breaks §8.2-§8.3 (validate_outgoing_fields)
+    header_list_too_large,  ///< larger than the peer's SETTINGS_MAX_HEADER_LIST_SIZE (§6.5.2)
 };
 
 constexpr std::string_view describe(send_errc e) noexcept {
@@ -132,6 +141,10 @@ constexpr std::string_view describe(send_errc e) noexcept {
             return "header section not sent yet";
         case send_errc::invalid_argument:
             return "invalid argument";
+        case send_errc::invalid_fields:
+            return "header section breaks RFC 9113 §8.2-§8.3";
+        case send_errc::header_list_too_large:
+            return "header section larger than the peer's SETTINGS_MAX_HEADER_LIST_SIZE";
     }
     return "unknown";
 }
@@ -233,6 +246,8 @@ class connection {
             return wire::failure{send_errc::too_many_streams};
         if (next_local_stream_id_ > max_stream_id)
             return wire::failure{send_errc::stream_ids_exhausted};
+        if (auto e = check_outgoing(section_kind::request, fields); e != send_errc::ok)
+            return wire::failure{e};
         const std::uint32_t id = next_local_stream_id_;
         next_local_stream_id_ += 2;
         stream* s = new_stream(id, true);
@@ -245,16 +260,25 @@ class connection {
         return id;
     }
 
-    /// Sends a header section on a stream: a response (server; 1xx first if
-    /// needed), or trailers (end_stream must then be true, §8.1).
+    /// Sends a header section on a stream: a response (server; any number of
+    /// 1xx interim responses, then the final one), or trailers once the
+    /// message's header section is out (end_stream must then be true, §8.1).
     send_errc submit_headers(std::uint32_t id, std::span<const hpack::field> fields,
                              bool end_stream) {
         if (fatal_) return send_errc::connection_closed;
         stream* s = streams_.find(id);
         if (!s) return send_errc::no_such_stream;
         if (!local_open(s->state)) return send_errc::stream_not_writable;
+        const section_kind kind = s->local_headers_sent || role_ == role::client
+                                      ? section_kind::trailers
+                                      : section_kind::response;
+        if (kind == section_kind::trailers && !end_stream) return send_errc::invalid_argument;
+        if (auto e = check_outgoing(kind, fields); e != send_errc::ok) return e;
+        const bool interim = kind == section_kind::response && is_interim_response(fields);
+        if (interim && end_stream) return send_errc::invalid_argument;  // §8.1: 1xx never ends
         write_header_block(id, fields, end_stream);
-        s->local_headers_sent = true;
+        // After a 1xx the final response is still due: DATA waits for it.
+        if (!interim) s->local_headers_sent = true;
         if (end_stream) local_end_stream(s);
         return send_errc::ok;
     }
@@ -1370,6 +1394,30 @@ class connection {
             }
             h(stream_writable{id, cap});
         }
+    }
+
+    /// A response whose :status is 1xx (§8.1: interim, the final one follows).
+    static bool is_interim_response(std::span<const hpack::field> fields) noexcept {
+        for (const auto& f : fields)
+            if (f.name == ":status") return !f.value.empty() && f.value[0] == '1';
+        return false;
+    }
+
+    /// Refuses a header section we must not send: one the peer would find
+    /// malformed (§8.2-§8.3, when options_.validate_outgoing_fields), or one
+    /// larger than the peer's SETTINGS_MAX_HEADER_LIST_SIZE, counted as in
+    /// §6.5.2 (name + value + 32 per field, before HPACK): §10.5.1 lets the
+    /// peer treat a larger one as a stream error, so it is not worth sending.
+    send_errc check_outgoing(section_kind kind, std::span<const hpack::field> fields) noexcept {
+        std::uint64_t list_size = 0;
+        for (const auto& f : fields) list_size += f.name.size() + f.value.size() + 32;
+        if (list_size > remote_.max_header_list_size) return send_errc::header_list_too_large;
+        if (!options_.validate_outgoing_fields) return send_errc::ok;
+        field_checker checker;
+        checker.start(kind);
+        for (const auto& f : fields)
+            if (checker.add(f.name, f.value) != errc::ok) return send_errc::invalid_fields;
+        return checker.finish() == errc::ok ? send_errc::ok : send_errc::invalid_fields;
     }
 
     /// Encodes a header section into HEADERS (+ CONTINUATION) frames no larger

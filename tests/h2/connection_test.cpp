@@ -562,3 +562,99 @@ TEST_CASE("§6.8 graceful shutdown ends after a timeout when the PING is never a
     CHECK(u32_at(second[0].payload, 0) == a);
     CHECK_FALSE(p.server.next_deadline());
 }
+
+TEST_CASE("§8.2-§8.3 outgoing header sections are checked before anything is sent",
+          "[h2][connection][validation]") {
+    pair p;
+    const std::size_t queued = p.client.output_queued_total();
+    const hpack::field upper[] = {
+        {":method", "GET"}, {":scheme", "http"}, {":path", "/"}, {"X-Upper", "1"}};
+    CHECK(p.client.submit_request(upper, true).error() == send_errc::invalid_fields);
+    const hpack::field conn_specific[] = {
+        {":method", "GET"}, {":scheme", "http"}, {":path", "/"}, {"connection", "close"}};
+    CHECK(p.client.submit_request(conn_specific, true).error() == send_errc::invalid_fields);
+    const hpack::field no_path[] = {{":method", "GET"}, {":scheme", "http"}};
+    CHECK(p.client.submit_request(no_path, true).error() == send_errc::invalid_fields);
+    const hpack::field pseudo_late[] = {
+        {":method", "GET"}, {"accept", "*/*"}, {":scheme", "http"}, {":path", "/"}};
+    CHECK(p.client.submit_request(pseudo_late, true).error() == send_errc::invalid_fields);
+    // Nothing was encoded or queued, and no stream id was used up.
+    CHECK(p.client.output_queued_total() == queued);
+    auto id = p.client.submit_request(get_request(), false);
+    REQUIRE(id);
+    CHECK(*id == 1);
+
+    // Trailers: no pseudo-header fields, and they end the stream.
+    const hpack::field pseudo_trailer[] = {{":status", "200"}};
+    CHECK(p.client.submit_trailers(*id, pseudo_trailer) == send_errc::invalid_fields);
+    const hpack::field trailer[] = {{"x-checksum", "abc"}};
+    CHECK(p.client.submit_headers(*id, trailer, false) == send_errc::invalid_argument);
+    CHECK(p.client.submit_trailers(*id, trailer) == send_errc::ok);
+    p.run();
+    CHECK(p.rs.count<h2::stream_reset>() == 0);
+
+    // Responses need a valid :status.
+    const hpack::field bad_status[] = {{":status", "20"}};
+    CHECK(p.server.submit_response(*id, bad_status, true) == send_errc::invalid_fields);
+    const hpack::field request_pseudo[] = {{":status", "200"}, {":path", "/"}};
+    CHECK(p.server.submit_response(*id, request_pseudo, true) == send_errc::invalid_fields);
+}
+
+TEST_CASE("§8.1 a 1xx interim response is followed by the final one before DATA",
+          "[h2][connection][validation]") {
+    pair p;
+    auto id = *p.client.submit_request(post_request(), true);
+    p.run();
+    const hpack::field interim[] = {{":status", "103"}, {"link", "</style.css>; rel=preload"}};
+    CHECK(p.server.submit_response(id, interim, true) == send_errc::invalid_argument);
+    REQUIRE(p.server.submit_response(id, interim, false) == send_errc::ok);
+    CHECK(p.server.send_data(id, wire::as_bytes("x"), false).error() ==
+          send_errc::headers_not_sent);
+    const hpack::field final_response[] = {{":status", "200"}};
+    REQUIRE(p.server.submit_response(id, final_response, false) == send_errc::ok);
+    REQUIRE(*p.server.send_data(id, wire::as_bytes("body"), true) == 4);
+    p.run();
+    auto hs = p.rc.all<ev_headers>();
+    REQUIRE(hs.size() == 2);
+    CHECK(hs[0].status == 103);
+    CHECK(hs[1].status == 200);
+    CHECK(p.rc.body(id) == "body");
+    CHECK(p.rc.count<h2::stream_reset>() == 0);
+}
+
+TEST_CASE(
+    "§10.5.1 a header section larger than the peer's SETTINGS_MAX_HEADER_LIST_SIZE is "
+    "refused",
+    "[h2][connection][validation]") {
+    connection_options so;
+    so.max_header_list_size = 200;
+    pair p({}, so);
+    REQUIRE(p.client.remote_settings().max_header_list_size == 200);
+    const std::string big(200, 'v');
+    const hpack::field fields[] = {
+        {":method", "GET"}, {":scheme", "http"}, {":path", "/"}, {"x-big", big}};
+    CHECK(p.client.submit_request(fields, true).error() == send_errc::header_list_too_large);
+    // name + value + 32 per field (§6.5.2): 4 fields of this request fit.
+    const hpack::field small[] = {
+        {":method", "GET"}, {":scheme", "http"}, {":path", "/"}, {"x-big", "v"}};
+    CHECK(p.client.submit_request(small, true));
+}
+
+TEST_CASE("validate_outgoing_fields = false sends what it is given",
+          "[h2][connection][validation]") {
+    connection_options co;
+    co.validate_outgoing_fields = false;
+    pair p(co);
+    const hpack::field upper[] = {
+        {":method", "GET"}, {":scheme", "http"}, {":path", "/"}, {"X-Upper", "1"}};
+    auto id = p.client.submit_request(upper, true);
+    REQUIRE(id);
+    p.run();
+    // The server, which does validate, answers the malformed request with a
+    // stream error (§8.1.1), not a connection error.
+    auto resets = p.rc.all<h2::stream_reset>();
+    REQUIRE(resets.size() == 1);
+    CHECK(resets[0].stream_id == *id);
+    CHECK(resets[0].code == error_code::protocol_error);
+    CHECK(p.rc.count<connection_error>() == 0);
+}
