@@ -1,0 +1,1455 @@
+// h2pb::h2 — one HTTP/2 connection, sans I/O (RFC 9113).
+//
+// A connection turns received bytes into events and the application's calls
+// into bytes to send. It never touches a socket, a clock or a thread: the
+// driver (h2/asio, a test, a fuzzer) moves the bytes and passes the time in.
+//
+//   h2::connection conn(h2::role::server, now, options);
+//   conn.receive(bytes, now, handler);   // events: handler(const headers_received&) ...
+//   conn.submit_response(id, fields, false);
+//   conn.send_data(id, body, true);      // how much was accepted (flow control)
+//   conn.submit_trailers(id, trailers);
+//   for (auto b : conn.output()) write(b); conn.consume_output(n);
+//   conn.tick(now, handler);              // SETTINGS timeout, resumed writers
+//
+// What happens inside, in the order the RFC tells it:
+//   - §3.4 preface: a client sends the 24 magic octets and SETTINGS; a server
+//     expects them, and both expect the peer's first frame to be SETTINGS.
+//   - §4, §6 frames: the inbound parser (inbound_state below) reads the 9-octet
+//     header, applies the header-only checks of frame.hpp, then buffers the
+//     payload — except DATA, whose bytes go to the application as they arrive,
+//     without a copy.
+//   - §4.3 field blocks: HEADERS + CONTINUATION fragments are joined (no
+//     interleaving) and decoded by hpack::decoder — always, even for streams
+//     that are refused or ignored, so that the HPACK state stays in sync.
+//   - §5.1 stream states (stream_state.hpp), §5.1.1 stream ids, §5.1.2
+//     SETTINGS_MAX_CONCURRENT_STREAMS (REFUSED_STREAM beyond it).
+//   - §5.2, §6.9 flow control in both directions (flow_control.hpp): DATA is
+//     only sent within the peer's windows; received DATA reopens our windows
+//     only when the application calls consume().
+//   - §6.5 SETTINGS with ACK; our limits tighten when the peer acknowledges
+//     them, and loosen at once (the peer may rely on them as soon as it reads
+//     our SETTINGS).
+//   - §8.1-§8.3 HTTP message rules (field_validation.hpp): malformed messages
+//     are stream errors.
+//   - §10.5 limits against abuse (limits.hpp): rapid reset, CONTINUATION and
+//     control frame floods, empty frames, queued answers to a non-reading peer.
+//
+// Errors: a connection error queues GOAWAY (last stream id, code, a one-line
+// reason as debug data), reports connection_error, and ignores all further
+// input. A stream error queues RST_STREAM and reports stream_reset.
+//
+// Output: frames accumulate in an output_queue (output_queue.hpp): a gather
+// list where DATA payloads sent with data_ownership::borrow are referenced,
+// not copied. See that file for the lifetime contract.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include <h2pb/h2/errc.hpp>
+#include <h2pb/h2/error_code.hpp>
+#include <h2pb/h2/events.hpp>
+#include <h2pb/h2/field_validation.hpp>
+#include <h2pb/h2/flow_control.hpp>
+#include <h2pb/h2/frame.hpp>
+#include <h2pb/h2/frame_writer.hpp>
+#include <h2pb/h2/limits.hpp>
+#include <h2pb/h2/output_queue.hpp>
+#include <h2pb/h2/settings.hpp>
+#include <h2pb/h2/stream.hpp>
+#include <h2pb/h2/stream_state.hpp>
+#include <h2pb/hpack/decoder.hpp>
+#include <h2pb/hpack/encoder.hpp>
+#include <h2pb/hpack/field.hpp>
+#include <h2pb/wire/buffer.hpp>
+#include <h2pb/wire/result.hpp>
+
+namespace h2pb::h2 {
+
+/// Time is a value the driver passes in; the connection never reads a clock.
+using clock = std::chrono::steady_clock;
+using time_point = clock::time_point;
+
+enum class role : std::uint8_t { client, server };
+
+/// What we advertise in SETTINGS, and the limits we enforce.
+struct connection_options {
+    std::uint32_t header_table_size = default_header_table_size;   ///< SETTINGS_HEADER_TABLE_SIZE
+    std::uint32_t max_concurrent_streams = default_max_concurrent_streams;
+    std::uint32_t initial_window_size = default_initial_window_size;  ///< per-stream receive window
+    std::uint32_t max_frame_size = min_max_frame_size;
+    std::uint32_t max_header_list_size = default_max_header_list_size;
+    /// Connection-level receive window. The RFC starts it at 65,535 and only
+    /// WINDOW_UPDATE can change it: a larger value is announced right after
+    /// our preface.
+    std::uint32_t connection_window_size = default_initial_window_size;
+    connection_limits limits;
+    /// The HPACK encoder for what we send (table size cap, Huffman, indexing).
+    hpack::encoder_options encoder;
+};
+
+/// Why a local call (submit_*, send_data, reset_stream...) was not served.
+enum class send_errc : std::uint8_t {
+    ok = 0,
+    wrong_role,            ///< e.g. submit_request on a server
+    connection_closed,     ///< after a connection error, or after we sent GOAWAY (new streams)
+    goaway_received,       ///< the peer sent GOAWAY: no new streams (§6.8)
+    too_many_streams,      ///< the peer's SETTINGS_MAX_CONCURRENT_STREAMS is reached
+    stream_ids_exhausted,  ///< no stream id left (§5.1.1): open a new connection
+    no_such_stream,        ///< unknown or closed stream
+    stream_not_writable,   ///< we already ended the stream
+    headers_not_sent,      ///< DATA before the header section
+    invalid_argument,      ///< e.g. too many pending SETTINGS
+};
+
+constexpr std::string_view describe(send_errc e) noexcept {
+    switch (e) {
+        case send_errc::ok: return "ok";
+        case send_errc::wrong_role: return "not allowed in this role";
+        case send_errc::connection_closed: return "connection closed";
+        case send_errc::goaway_received: return "peer sent GOAWAY";
+        case send_errc::too_many_streams: return "peer's SETTINGS_MAX_CONCURRENT_STREAMS reached";
+        case send_errc::stream_ids_exhausted: return "stream identifiers exhausted";
+        case send_errc::no_such_stream: return "no such stream";
+        case send_errc::stream_not_writable: return "stream already ended by us";
+        case send_errc::headers_not_sent: return "header section not sent yet";
+        case send_errc::invalid_argument: return "invalid argument";
+    }
+    return "unknown";
+}
+
+template <class T>
+using send_result = wire::result<T, send_errc>;
+
+/// send_data: copy the payload into the output, or reference it (zero copy;
+/// the bytes must outlive their transmission, see output_queue.hpp).
+enum class data_ownership : std::uint8_t { copy, borrow };
+
+/// The inbound parser's states (nghttp2 style): where the next octet goes.
+enum class inbound_state : std::uint8_t {
+    client_preface,  ///< server: matching the 24 octets of §3.4
+    frame_header,    ///< collecting the 9 octets of a frame header
+    payload,         ///< collecting the payload of a frame other than DATA
+    data_pad_length, ///< DATA with PADDED: the Pad Length octet
+    data,            ///< DATA: payload octets go to the application as they arrive
+    data_padding,    ///< DATA: padding, skipped
+    discard,         ///< payload of a frame that is ignored (unknown type)
+    closed,          ///< after a connection error: all input is ignored
+};
+
+class connection {
+public:
+    /// `now` is when the preface is queued (the SETTINGS ACK timer starts).
+    connection(role r, time_point now, const connection_options& options = {})
+        : role_(r),
+          options_(options),
+          encoder_(options.encoder),
+          decoder_(hpack::decoder_options{hpack::default_max_table_size,
+                                          options.max_header_list_size,
+                                          hpack::default_max_string_length}),
+          closed_(options.limits.closed_streams_remembered),
+          reset_bucket_(options.limits.reset_burst, options.limits.reset_rate_per_second, now),
+          control_bucket_(options.limits.control_frame_burst,
+                          options.limits.control_frame_rate_per_second, now),
+          now_(now) {
+        inbound_ = r == role::server ? inbound_state::client_preface : inbound_state::frame_header;
+        next_local_stream_id_ = r == role::client ? 1 : 2;
+        fields_.reserve(32);
+        induced_ends_.resize(std::max<std::uint32_t>(options.limits.max_queued_control_frames, 1));
+        send_preface(now);
+    }
+
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
+
+    // ------------------------------------------------------------------
+    // Receiving
+
+    /// Processes received bytes (any amount, any split) and reports events to
+    /// `handler` (events.hpp). After a connection error the rest is ignored.
+    template <class Handler>
+    void receive(wire::bytes_view in, time_point now, Handler&& handler) {
+        now_ = now;
+        std::size_t pos = 0;
+        while (pos < in.size() && inbound_ != inbound_state::closed) {
+            pos += step(in, pos, handler);
+        }
+        received_total_ += in.size();
+    }
+
+    /// Time-driven work: the SETTINGS ACK timeout (§6.5.3), and stream_writable
+    /// events for streams that wait for output to drain. Call it after
+    /// consume_output() and when next_deadline() passes.
+    template <class Handler>
+    void tick(time_point now, Handler&& handler) {
+        now_ = now;
+        if (fatal_) return;
+        if (!pending_settings_.empty() && options_.limits.settings_timeout.count() > 0 &&
+            now - pending_settings_.front().sent >= options_.limits.settings_timeout) {
+            connection_failure(errc::settings_timeout, received_total_, handler);
+            return;
+        }
+        wake_blocked(handler);
+    }
+
+    /// When tick() must run next, if a timer is armed.
+    std::optional<time_point> next_deadline() const noexcept {
+        if (fatal_ || pending_settings_.empty() || options_.limits.settings_timeout.count() <= 0)
+            return std::nullopt;
+        return pending_settings_.front().sent +
+               std::chrono::duration_cast<clock::duration>(options_.limits.settings_timeout);
+    }
+
+    // ------------------------------------------------------------------
+    // Sending: streams and messages
+
+    /// Client: opens a stream with a request header section (§8.3.1). Returns
+    /// the new stream id.
+    send_result<std::uint32_t> submit_request(std::span<const hpack::field> fields, bool end_stream) {
+        if (role_ != role::client) return wire::failure{send_errc::wrong_role};
+        if (fatal_ || goaway_sent_) return wire::failure{send_errc::connection_closed};
+        if (goaway_received_) return wire::failure{send_errc::goaway_received};
+        if (local_active_ >= remote_.max_concurrent_streams) return wire::failure{send_errc::too_many_streams};
+        if (next_local_stream_id_ > max_stream_id) return wire::failure{send_errc::stream_ids_exhausted};
+        const std::uint32_t id = next_local_stream_id_;
+        next_local_stream_id_ += 2;
+        stream* s = new_stream(id, true);
+        for (const auto& f : fields)
+            if (f.name == ":method") s->request_was_head = f.value == "HEAD";
+        write_header_block(id, fields, end_stream);
+        s->state = transition(s->state, stream_event::send_headers).next;
+        s->local_headers_sent = true;
+        if (end_stream) local_end_stream(s);
+        return id;
+    }
+
+    /// Sends a header section on a stream: a response (server; 1xx first if
+    /// needed), or trailers (end_stream must then be true, §8.1).
+    send_errc submit_headers(std::uint32_t id, std::span<const hpack::field> fields, bool end_stream) {
+        if (fatal_) return send_errc::connection_closed;
+        stream* s = streams_.find(id);
+        if (!s) return send_errc::no_such_stream;
+        if (!local_open(s->state)) return send_errc::stream_not_writable;
+        write_header_block(id, fields, end_stream);
+        s->local_headers_sent = true;
+        if (end_stream) local_end_stream(s);
+        return send_errc::ok;
+    }
+    send_errc submit_response(std::uint32_t id, std::span<const hpack::field> fields, bool end_stream) {
+        if (role_ != role::server) return send_errc::wrong_role;
+        return submit_headers(id, fields, end_stream);
+    }
+    send_errc submit_trailers(std::uint32_t id, std::span<const hpack::field> fields) {
+        return submit_headers(id, fields, true);
+    }
+
+    /// Sends DATA, as much as flow control (both windows, §6.9.1) and the
+    /// output budget allow now, in frames no larger than the peer's
+    /// SETTINGS_MAX_FRAME_SIZE. Returns the number of octets accepted; if
+    /// fewer than offered, END_STREAM is not sent and a stream_writable event
+    /// will say when to offer the rest. Empty data with end_stream always goes.
+    send_result<std::size_t> send_data(std::uint32_t id, wire::bytes_view data, bool end_stream,
+                                       data_ownership own = data_ownership::copy) {
+        if (fatal_) return wire::failure{send_errc::connection_closed};
+        stream* s = streams_.find(id);
+        if (!s) return wire::failure{send_errc::no_such_stream};
+        if (!local_open(s->state)) return wire::failure{send_errc::stream_not_writable};
+        if (!s->local_headers_sent) return wire::failure{send_errc::headers_not_sent};
+        const std::size_t n = std::min(data.size(), capacity(*s));
+        const bool all = n == data.size();
+        std::size_t sent = 0;
+        const std::size_t max_frame = remote_.max_frame_size;
+        while (sent < n) {
+            const std::size_t chunk = std::min(n - sent, max_frame);
+            const bool last = sent + chunk == data.size();
+            wire::buffer& out = output_.control();
+            write_frame_header(out, static_cast<std::uint32_t>(chunk), frame_type::data,
+                               last && end_stream ? flag::end_stream : 0, id);
+            const wire::bytes_view piece = data.subspan(sent, chunk);
+            if (own == data_ownership::borrow && chunk >= borrow_threshold)
+                output_.append_external(piece);
+            else
+                out.append(piece);
+            sent += chunk;
+        }
+        if (n > 0) {
+            conn_send_.consume(static_cast<std::uint32_t>(n));
+            s->send.consume(static_cast<std::uint32_t>(n));
+            s->data_sent_since_window_update = true;
+            conn_data_sent_since_window_update_ = true;
+        }
+        if (all && end_stream) {
+            if (data.empty()) write_frame_header(output_.control(), 0, frame_type::data, flag::end_stream, id);
+            local_end_stream(s);
+        } else if (!all) {
+            block(s);
+        }
+        return n;
+    }
+
+    /// Octets send_data() would accept on the stream now.
+    std::size_t send_capacity(std::uint32_t id) const noexcept {
+        const stream* s = streams_.find(id);
+        return s && local_open(s->state) ? capacity(*s) : 0;
+    }
+
+    /// The application has processed n octets of DATA of the stream: reopen the
+    /// windows. WINDOW_UPDATE frames are queued once half a window is released.
+    void consume(std::uint32_t id, std::size_t n) {
+        if (fatal_ || n == 0) return;
+        const auto k = static_cast<std::uint32_t>(std::min<std::size_t>(n, max_window_size));
+        if (const std::uint32_t inc = conn_recv_.release(k)) write_window_update(output_.control(), 0, inc);
+        stream* s = streams_.find(id);
+        if (s && remote_open(s->state)) {
+            if (const std::uint32_t inc = s->recv.release(k))
+                write_window_update(output_.control(), id, inc);
+        }
+    }
+
+    /// Resets a stream (§6.4). Frames the peer already sent are ignored.
+    send_errc reset_stream(std::uint32_t id, error_code code = error_code::cancel) {
+        if (fatal_) return send_errc::connection_closed;
+        stream* s = streams_.find(id);
+        if (!s) return send_errc::no_such_stream;
+        write_rst_stream(output_.control(), id, code);
+        close_stream(s, close_reason::reset_by_us);
+        return send_errc::ok;
+    }
+
+    // ------------------------------------------------------------------
+    // Sending: connection
+
+    /// Sends a PING (§6.7); its ACK is reported as ping_acknowledged.
+    void ping(std::uint64_t opaque) {
+        if (!fatal_) write_ping(output_.control(), opaque);
+    }
+
+    /// Sends GOAWAY with the last peer stream we processed (§6.8). With
+    /// NO_ERROR, existing streams finish; otherwise the connection is done.
+    void goaway(error_code code = error_code::no_error, std::string_view debug = {}) {
+        if (fatal_) return;
+        send_goaway(last_peer_stream_processed_, code, debug);
+        if (code != error_code::no_error) {
+            fatal_ = true;
+            inbound_ = inbound_state::closed;
+        }
+    }
+
+    /// Graceful shutdown (§6.8). A server first sends GOAWAY with 2^31-1 and a
+    /// PING; when the PING is acknowledged (a round trip later, so streams the
+    /// client opened meanwhile are in), the final GOAWAY names the real last
+    /// stream. A client sends its GOAWAY at once. Existing streams finish;
+    /// is_closed() turns true when none is left.
+    void shutdown() {
+        if (fatal_ || goaway_sent_ || shutdown_ping_pending_) return;
+        if (role_ == role::server) {
+            write_goaway(output_.control(), max_stream_id, error_code::no_error);
+            goaway_sent_last_id_ = max_stream_id;
+            write_ping(output_.control(), shutdown_ping_opaque);
+            shutdown_ping_pending_ = true;
+        } else {
+            send_goaway(last_peer_stream_processed_, error_code::no_error, {});
+        }
+    }
+
+    /// Changes what we advertise (§6.5): queues a SETTINGS frame. Stricter
+    /// values take effect when the peer acknowledges them, looser ones at once.
+    send_errc submit_settings(std::span<const setting> entries, time_point now) {
+        if (fatal_) return send_errc::connection_closed;
+        if (pending_settings_.size() >= max_pending_settings) return send_errc::invalid_argument;
+        settings next = pending_settings_.empty() ? local_acked_ : pending_settings_.back().values;
+        for (const setting& e : entries) {
+            if (validate(e, role_ == role::server) != errc::ok) return send_errc::invalid_argument;
+            if (e.id == static_cast<std::uint16_t>(setting_id::enable_push) && e.value != 0)
+                return send_errc::invalid_argument;  // h2pb does not do server push
+        }
+        for (const setting& e : entries) next.set(e);
+        write_settings(output_.control(), entries);
+        pending_settings_.push_back({next, now});
+        apply_local_limits(next);
+        update_effective_local();
+        return send_errc::ok;
+    }
+
+    // ------------------------------------------------------------------
+    // Output (for the driver)
+
+    /// The next bytes to write, as a gather list; see output_queue::buffers().
+    std::span<const wire::bytes_view> output() { return output_.buffers(); }
+    /// The driver wrote n octets of output().
+    void consume_output(std::size_t n) noexcept { output_.consume(n); }
+    bool want_write() const noexcept { return !output_.empty(); }
+    std::size_t output_size() const noexcept { return output_.size(); }
+    /// The clock of the borrowed-data lifetime contract (output_queue.hpp).
+    std::uint64_t output_queued_total() const noexcept { return output_.queued_total(); }
+    std::uint64_t output_drained_total() const noexcept { return output_.drained_total(); }
+
+    // ------------------------------------------------------------------
+    // State
+
+    /// True when the connection has nothing left to do: after a connection
+    /// error, or once GOAWAY was exchanged and no stream is left. The driver
+    /// writes the remaining output, then closes the transport.
+    bool is_closed() const noexcept {
+        if (fatal_) return true;
+        return (goaway_received_ || (goaway_sent_ && !shutdown_ping_pending_)) &&
+               streams_.size() == 0;
+    }
+    role get_role() const noexcept { return role_; }
+    inbound_state parser_state() const noexcept { return inbound_; }
+    /// The peer's settings (what we must respect).
+    const settings& remote_settings() const noexcept { return remote_; }
+    /// Our settings as acknowledged by the peer.
+    const settings& local_settings() const noexcept { return local_acked_; }
+    std::size_t active_streams() const noexcept { return streams_.size(); }
+    /// The state of a stream; closed for streams no longer tracked, idle for
+    /// ids never used.
+    stream_state state_of(std::uint32_t id) const noexcept {
+        if (const stream* s = streams_.find(id)) return s->state;
+        return is_idle(id) ? stream_state::idle : stream_state::closed;
+    }
+    std::int64_t connection_send_window() const noexcept { return conn_send_.value(); }
+    std::int64_t connection_recv_window() const noexcept { return conn_recv_.value(); }
+    std::int64_t stream_send_window(std::uint32_t id) const noexcept {
+        const stream* s = streams_.find(id);
+        return s ? s->send.value() : 0;
+    }
+    std::int64_t stream_recv_window(std::uint32_t id) const noexcept {
+        const stream* s = streams_.find(id);
+        return s ? s->recv.value() : 0;
+    }
+    /// The highest stream id the peer opened that we passed to the application.
+    std::uint32_t last_peer_stream_processed() const noexcept { return last_peer_stream_processed_; }
+    void set_stream_user_data(std::uint32_t id, void* p) noexcept {
+        if (stream* s = streams_.find(id)) s->user_data = p;
+    }
+    void* stream_user_data(std::uint32_t id) const noexcept {
+        const stream* s = streams_.find(id);
+        return s ? s->user_data : nullptr;
+    }
+    const hpack::decoder& hpack_decoder() const noexcept { return decoder_; }
+    const hpack::encoder& hpack_encoder() const noexcept { return encoder_; }
+
+private:
+    // ---------------------------------------------------------------- types
+
+    /// A token bucket for rate limits (reset streams, control frames).
+    struct token_bucket {
+        double tokens;
+        double burst;
+        double rate;  ///< per second
+        time_point last;
+        token_bucket(std::uint32_t b, std::uint32_t r, time_point now)
+            : tokens(b), burst(b), rate(r), last(now) {}
+        bool take(time_point now) noexcept {
+            if (now > last) {
+                tokens = std::min(burst, tokens + rate * std::chrono::duration<double>(now - last).count());
+                last = now;
+            }
+            if (tokens < 1.0) return false;
+            tokens -= 1.0;
+            return true;
+        }
+    };
+
+    /// What is done with a field block once it is complete.
+    enum class block_target : std::uint8_t {
+        deliver,     ///< an existing stream: validate and report
+        new_stream,  ///< a new peer stream: create it, validate and report
+        refuse,      ///< decode, then RST_STREAM(REFUSED_STREAM) (concurrency limit)
+        reject,      ///< decode, then a stream error (block_error)
+        discard,     ///< decode and drop (stream we reset, or beyond our GOAWAY)
+    };
+
+    struct pending_settings_entry {
+        settings values;  ///< our settings once this frame is acknowledged
+        time_point sent;
+    };
+
+    static constexpr std::size_t max_pending_settings = 8;
+    /// DATA payloads shorter than this are copied even with data_ownership::borrow:
+    /// a separate gather entry costs more than copying a few hundred octets.
+    static constexpr std::size_t borrow_threshold = 512;
+    static constexpr std::uint64_t shutdown_ping_opaque = 0x6832706253485554ull;  // "h2pbSHUT"
+
+    // ---------------------------------------------------------------- preface
+
+    void send_preface(time_point now) {
+        wire::buffer& out = output_.control();
+        if (role_ == role::client) out.append(client_preface);
+        std::array<setting, 6> entries;
+        std::size_t n = 0;
+        auto add = [&](setting_id id, std::uint32_t v) { entries[n++] = {static_cast<std::uint16_t>(id), v}; };
+        if (options_.header_table_size != default_header_table_size)
+            add(setting_id::header_table_size, options_.header_table_size);
+        if (role_ == role::client) add(setting_id::enable_push, 0);  // §8.4: we refuse pushes
+        add(setting_id::max_concurrent_streams, options_.max_concurrent_streams);
+        if (options_.initial_window_size != default_initial_window_size)
+            add(setting_id::initial_window_size, options_.initial_window_size);
+        if (options_.max_frame_size != min_max_frame_size)
+            add(setting_id::max_frame_size, options_.max_frame_size);
+        add(setting_id::max_header_list_size, options_.max_header_list_size);
+        submit_settings(std::span<const setting>(entries.data(), n), now);
+        if (options_.connection_window_size > default_initial_window_size) {
+            const std::uint32_t inc = conn_recv_.grow_target(options_.connection_window_size);
+            if (inc) write_window_update(output_.control(), 0, inc);
+        }
+    }
+
+    // ---------------------------------------------------------------- parser
+
+    /// Advances the parser over in[pos...]; returns the octets used.
+    template <class H>
+    std::size_t step(wire::bytes_view in, std::size_t pos, H& h) {
+        const std::size_t avail = in.size() - pos;
+        const wire::byte* p = in.data() + pos;
+        switch (inbound_) {
+            case inbound_state::client_preface: {
+                const std::size_t n = std::min(avail, client_preface.size() - preface_matched_);
+                for (std::size_t i = 0; i < n; ++i) {
+                    if (p[i] != static_cast<wire::byte>(client_preface[preface_matched_ + i])) {
+                        connection_failure(errc::bad_preface, offset_of(pos + i), h);
+                        return avail;
+                    }
+                }
+                preface_matched_ += n;
+                if (preface_matched_ == client_preface.size()) inbound_ = inbound_state::frame_header;
+                return n;
+            }
+            case inbound_state::frame_header: {
+                frame_offset_ = offset_of(pos);
+                if (header_have_ == 0 && avail >= frame_header_size) {
+                    fh_ = parse_frame_header(p);
+                    on_frame_header(h);
+                    return frame_header_size;
+                }
+                const std::size_t n = std::min(avail, frame_header_size - header_have_);
+                std::copy_n(p, n, header_buf_.begin() + static_cast<std::ptrdiff_t>(header_have_));
+                if (header_have_ == 0) header_start_ = frame_offset_;
+                header_have_ += n;
+                if (header_have_ == frame_header_size) {
+                    frame_offset_ = header_start_;
+                    header_have_ = 0;
+                    fh_ = parse_frame_header(header_buf_.data());
+                    on_frame_header(h);
+                }
+                return n;
+            }
+            case inbound_state::payload: {
+                if (payload_buf_.empty() && avail >= fh_.length) {
+                    inbound_ = inbound_state::frame_header;
+                    on_frame_payload(wire::bytes_view(p, fh_.length), h);
+                    return fh_.length;
+                }
+                const std::size_t n = std::min<std::size_t>(avail, fh_.length - payload_buf_.size());
+                payload_buf_.append(wire::bytes_view(p, n));
+                if (payload_buf_.size() == fh_.length) {
+                    inbound_ = inbound_state::frame_header;
+                    on_frame_payload(payload_buf_.view(), h);
+                    payload_buf_.clear();
+                }
+                return n;
+            }
+            case inbound_state::data_pad_length:
+                on_data_pad_length(p[0], pos, h);
+                return 1;
+            case inbound_state::data: {
+                const std::size_t n = std::min<std::size_t>(avail, data_left_);
+                data_left_ -= static_cast<std::uint32_t>(n);
+                deliver_data(wire::bytes_view(p, n), h);
+                return n;
+            }
+            case inbound_state::data_padding: {
+                const std::size_t n = std::min<std::size_t>(avail, pad_left_);
+                pad_left_ -= static_cast<std::uint32_t>(n);
+                if (pad_left_ == 0) end_data_frame(h);
+                return n;
+            }
+            case inbound_state::discard: {
+                const std::size_t n = std::min<std::size_t>(avail, discard_left_);
+                discard_left_ -= static_cast<std::uint32_t>(n);
+                if (discard_left_ == 0) inbound_ = inbound_state::frame_header;
+                return n;
+            }
+            case inbound_state::closed: return avail;
+        }
+        return avail;
+    }
+
+    std::size_t offset_of(std::size_t pos) const noexcept { return static_cast<std::size_t>(received_total_) + pos; }
+    std::size_t payload_offset() const noexcept { return frame_offset_ + frame_header_size; }
+
+    /// A complete frame header: the checks it alone decides, then where the
+    /// payload goes.
+    template <class H>
+    void on_frame_header(H& h) {
+        if (expect_peer_settings_) {  // §3.4: the peer's preface ends with SETTINGS
+            if (fh_.type != frame_type::settings || fh_.has(flag::ack))
+                return connection_failure(errc::preface_not_settings, frame_offset_, h);
+            expect_peer_settings_ = false;
+        }
+        if (block_.active) {  // §4.3, §6.2, §6.10: nothing may interleave a field block
+            if (fh_.type != frame_type::continuation || fh_.stream_id != block_.stream_id)
+                return connection_failure(errc::continuation_expected, frame_offset_, h);
+        } else if (fh_.type == frame_type::continuation) {
+            return connection_failure(errc::unexpected_continuation, frame_offset_, h);
+        }
+        if (const errc e = check_frame_header(fh_, effective_max_frame_size_); e != errc::ok) {
+            if (scope_of(e) == error_scope::stream) {  // PRIORITY of the wrong length (§6.3)
+                if (!is_idle(fh_.stream_id)) stream_failure(fh_.stream_id, e, frame_offset_, h);
+                return skip_payload();
+            }
+            return connection_failure(e, frame_offset_, h);
+        }
+        switch (fh_.type) {
+            case frame_type::data: return on_data_header(h);
+            case frame_type::push_promise:  // §8.4: we never enable push
+                return connection_failure(
+                    role_ == role::server ? errc::push_promise_by_client : errc::push_promise_received,
+                    frame_offset_, h);
+            case frame_type::headers:
+            case frame_type::continuation:
+                if (fh_.length == 0 && !fh_.has(flag::end_headers) && !note_empty_frame(h)) return;
+                break;
+            case frame_type::settings:
+            case frame_type::ping:
+                if (!fh_.has(flag::ack) && !note_control_frame(h)) return;
+                break;
+            case frame_type::priority:
+                if (!note_control_frame(h)) return;
+                break;
+            case frame_type::rst_stream:
+            case frame_type::window_update:
+            case frame_type::goaway: break;
+            default:  // unknown type: ignored (§4.1, §5.5), but counted
+                if (!note_control_frame(h)) return;
+                return skip_payload();
+        }
+        if (fh_.length == 0) return on_frame_payload({}, h);
+        inbound_ = inbound_state::payload;
+    }
+
+    void skip_payload() noexcept {
+        discard_left_ = fh_.length;
+        inbound_ = discard_left_ ? inbound_state::discard : inbound_state::frame_header;
+    }
+
+    /// A complete payload of a frame other than DATA.
+    template <class H>
+    void on_frame_payload(wire::bytes_view payload, H& h) {
+        const std::size_t at = payload_offset();
+        switch (fh_.type) {
+            case frame_type::headers: {
+                auto f = parse_headers(fh_, payload, at);
+                if (!f) return connection_failure(f.error().code, f.error().offset, h);
+                // A stream depending on itself is a stream error (RFC 7540
+                // §5.3.1); the field block must still be decoded (§4.3).
+                const bool self = f->has_priority && f->priority.dependency == fh_.stream_id;
+                return on_headers(*f, self ? errc::stream_depends_on_itself : errc::ok, h);
+            }
+            case frame_type::continuation:
+                return on_continuation(payload, h);
+            case frame_type::priority: {
+                auto f = parse_priority(fh_, payload, at);
+                // Deprecated (§5.3.2): parsed and ignored, but a stream that
+                // depends on itself is a stream error (RFC 7540 §5.3.1).
+                if (!f && streams_.find(fh_.stream_id)) stream_failure(fh_.stream_id, f.error().code, at, h);
+                return;
+            }
+            case frame_type::rst_stream: {
+                auto f = parse_rst_stream(fh_, payload, at);
+                if (!f) return connection_failure(f.error().code, f.error().offset, h);
+                return on_rst_stream(f->code, h);
+            }
+            case frame_type::settings: {
+                auto f = parse_settings(fh_, payload, at);
+                if (!f) return connection_failure(f.error().code, f.error().offset, h);
+                return on_settings(*f, h);
+            }
+            case frame_type::ping: {
+                auto f = parse_ping(fh_, payload, at);
+                if (!f) return connection_failure(f.error().code, f.error().offset, h);
+                return on_ping(*f, h);
+            }
+            case frame_type::goaway: {
+                auto f = parse_goaway(fh_, payload, at);
+                if (!f) return connection_failure(f.error().code, f.error().offset, h);
+                return on_goaway(*f, h);
+            }
+            case frame_type::window_update: {
+                auto f = parse_window_update(fh_, payload, at);
+                if (!f) {
+                    if (scope_of(f.error().code) == error_scope::connection)
+                        return connection_failure(f.error().code, f.error().offset, h);
+                    if (is_idle(fh_.stream_id)) return connection_failure(errc::frame_on_idle_stream, frame_offset_, h);
+                    if (streams_.find(fh_.stream_id)) stream_failure(fh_.stream_id, f.error().code, at, h);
+                    return;
+                }
+                return on_window_update(f->increment, h);
+            }
+            default: return;
+        }
+    }
+
+    // ---------------------------------------------------------------- DATA
+
+    template <class H>
+    void on_data_header(H& h) {
+        const std::uint32_t len = fh_.length;
+        if (len == 0 && !fh_.has(flag::end_stream)) {
+            if (!note_empty_frame(h)) return;
+        } else if (len > 0) {
+            empty_frames_ = 0;
+        }
+        // §6.9: every DATA octet counts against the connection window, even
+        // on streams we ignore.
+        if (!conn_recv_.receive(len))
+            return connection_failure(errc::connection_window_exceeded, frame_offset_, h);
+        unreleased_ = len;
+        data_stream_ = nullptr;
+        const std::uint32_t id = fh_.stream_id;
+        if (stream* s = streams_.find(id)) {
+            const receive_action a = on_receive(s->state, received_frame::data);
+            if (a == receive_action::stream_closed) {
+                stream_failure(id, errc::frame_on_closed_stream, frame_offset_, h);
+            } else if (!s->recv.receive(len)) {
+                stream_failure(id, errc::stream_window_exceeded, frame_offset_, h);
+            } else {
+                data_stream_ = s;
+                data_stream_id_ = id;
+            }
+        } else if (is_idle(id)) {
+            return connection_failure(errc::frame_on_idle_stream, frame_offset_, h);
+        } else if (!ignored_closed_stream(id)) {
+            // §6.1: DATA on a stream that is not open is a stream error.
+            stream_failure(id, errc::frame_on_closed_stream, frame_offset_, h);
+        }
+        if (fatal_) return;
+        if (!data_stream_) release_unreleased();
+        data_end_stream_ = fh_.has(flag::end_stream);
+        pad_left_ = 0;
+        if (fh_.has(flag::padded)) {
+            inbound_ = inbound_state::data_pad_length;
+            if (len == 0) return connection_failure(errc::frame_too_short, frame_offset_, h);
+            return;
+        }
+        start_data_body(len, h);
+    }
+
+    template <class H>
+    void on_data_pad_length(std::uint8_t pad, std::size_t pos, H& h) {
+        if (const errc e = check_padding(fh_.length, pad, 0); e != errc::ok)
+            return connection_failure(e, offset_of(pos), h);
+        pad_left_ = pad;
+        const std::uint32_t padding = 1u + pad;  // released at once: the application never sees it
+        if (data_stream_) {
+            unreleased_ -= padding;
+            if (const std::uint32_t inc = conn_recv_.release(padding)) write_window_update(output_.control(), 0, inc);
+            if (const std::uint32_t inc = data_stream_->recv.release(padding))
+                write_window_update(output_.control(), data_stream_id_, inc);
+        }
+        start_data_body(fh_.length - padding, h);
+    }
+
+    /// The data length of the frame is known: content-length checks (§8.1.1),
+    /// then the body state.
+    template <class H>
+    void start_data_body(std::uint32_t data_len, H& h) {
+        data_left_ = data_len;
+        if (stream* s = data_stream_) {
+            if (s->content_length_known && !s->no_content_expected &&
+                (data_len > s->content_remaining ||
+                 (data_end_stream_ && data_len != s->content_remaining))) {
+                data_stream_ = nullptr;
+                release_unreleased();
+                stream_failure(data_stream_id_, errc::content_length_mismatch, frame_offset_, h);
+                if (fatal_) return;
+            } else if (s->content_length_known) {
+                s->content_remaining -= std::min<std::uint64_t>(data_len, s->content_remaining);
+            }
+        }
+        if (data_left_ > 0) {
+            inbound_ = inbound_state::data;
+        } else if (pad_left_ > 0) {
+            inbound_ = inbound_state::data_padding;
+        } else {
+            end_data_frame(h);
+        }
+    }
+
+    template <class H>
+    void deliver_data(wire::bytes_view piece, H& h) {
+        const bool last = data_left_ == 0;
+        if (data_stream_ && alive(data_stream_, data_stream_id_)) {
+            unreleased_ -= static_cast<std::uint32_t>(piece.size());
+            const bool end = last && data_end_stream_;
+            if (end) remote_end_stream(data_stream_);  // before the event: the state is final
+            h(data_received{data_stream_id_, piece, end});
+            if (end) {
+                finish_remote_end(data_stream_, data_stream_id_);
+                data_stream_ = nullptr;
+                data_end_stream_ = false;  // reported
+            }
+        } else if (data_stream_) {  // reset by the handler meanwhile
+            data_stream_ = nullptr;
+            release_unreleased();
+        }
+        if (last) {
+            if (pad_left_ > 0) {
+                inbound_ = inbound_state::data_padding;
+            } else {
+                end_data_frame(h);
+            }
+        }
+    }
+
+    /// The whole DATA frame is in.
+    template <class H>
+    void end_data_frame(H& h) {
+        inbound_ = inbound_state::frame_header;
+        if (data_stream_ && alive(data_stream_, data_stream_id_) && data_end_stream_) {
+            // END_STREAM with no data octets (or after the data was delivered).
+            remote_end_stream(data_stream_);
+            h(data_received{data_stream_id_, {}, true});
+            finish_remote_end(data_stream_, data_stream_id_);
+        }
+        data_stream_ = nullptr;
+    }
+
+    /// Gives back the connection window of DATA octets nobody will consume.
+    void release_unreleased() {
+        if (unreleased_ == 0) return;
+        if (const std::uint32_t inc = conn_recv_.release(unreleased_)) write_window_update(output_.control(), 0, inc);
+        unreleased_ = 0;
+    }
+
+    // ---------------------------------------------------------------- HEADERS
+
+    template <class H>
+    void on_headers(const headers_frame& f, errc frame_error, H& h) {
+        const std::uint32_t id = fh_.stream_id;
+        block_ = {};
+        block_.stream_id = id;
+        block_.end_stream = f.end_stream;
+        block_.error = frame_error;
+        if (!f.fragment.empty() || f.end_headers) empty_frames_ = 0;
+
+        if (stream* s = streams_.find(id)) {
+            const receive_action a = on_receive(s->state, received_frame::headers);
+            if (a == receive_action::stream_closed) {
+                block_.target = block_target::reject;
+                block_.error = errc::frame_on_closed_stream;
+            } else {
+                block_.target = block_target::deliver;
+            }
+        } else if (is_peer_initiated(id)) {
+            if (id > last_peer_stream_id_) {  // a new stream (§5.1.1)
+                last_peer_stream_id_ = id;
+                if (goaway_sent_ && id > goaway_sent_last_id_) {
+                    block_.target = block_target::discard;  // §6.8: beyond our GOAWAY
+                } else if (peer_active_ >= local_max_concurrent_streams_) {
+                    block_.target = block_target::refuse;  // §5.1.2
+                } else {
+                    block_.target = block_target::new_stream;
+                }
+            } else if (ignored_closed_stream(id)) {
+                block_.target = block_target::discard;
+            } else if (closed_.find(id)) {
+                return connection_failure(errc::headers_on_closed_stream, frame_offset_, h);
+            } else {
+                return connection_failure(errc::stream_id_not_increasing, frame_offset_, h);
+            }
+        } else if (role_ == role::server) {
+            return connection_failure(errc::stream_id_wrong_parity, frame_offset_, h);  // §5.1.1
+        } else if (is_idle(id)) {
+            // A server-initiated stream without PUSH_PROMISE, or one of ours never opened.
+            return connection_failure(errc::frame_on_idle_stream, frame_offset_, h);
+        } else if (ignored_closed_stream(id)) {
+            block_.target = block_target::discard;
+        } else {
+            return connection_failure(errc::headers_on_closed_stream, frame_offset_, h);
+        }
+        if (block_.error != errc::ok && block_.target != block_target::discard)
+            block_.target = block_target::reject;
+
+        if (f.end_headers) return on_field_block(f.fragment, h);
+        block_.active = true;
+        block_buf_.clear();
+        if (!append_fragment(f.fragment, h)) return;
+    }
+
+    template <class H>
+    void on_continuation(wire::bytes_view payload, H& h) {
+        if (!payload.empty()) empty_frames_ = 0;
+        if (++block_.continuations > options_.limits.max_continuation_frames)
+            return connection_failure(errc::too_many_continuations, frame_offset_, h);
+        if (!append_fragment(payload, h)) return;
+        if (fh_.has(flag::end_headers)) {
+            block_.active = false;
+            on_field_block(block_buf_.view(), h);
+            block_buf_.clear();
+        }
+    }
+
+    template <class H>
+    bool append_fragment(wire::bytes_view fragment, H& h) {
+        if (block_buf_.size() + fragment.size() > max_header_block_size()) {
+            connection_failure(errc::header_block_too_large, frame_offset_, h);
+            return false;
+        }
+        block_buf_.append(fragment);
+        return true;
+    }
+
+    std::uint32_t max_header_block_size() const noexcept {
+        const std::uint32_t limit = options_.limits.max_header_block_size;
+        return limit ? limit : options_.max_header_list_size;
+    }
+
+    /// A complete field block: decode it (always, §4.3), then act on it.
+    template <class H>
+    void on_field_block(wire::bytes_view block, H& h) {
+        if (block.size() > max_header_block_size())
+            return connection_failure(errc::header_block_too_large, frame_offset_, h);
+        const std::uint32_t id = block_.stream_id;
+        stream* s = block_.target == block_target::deliver ? streams_.find(id) : nullptr;
+        // The application may have reset the stream while its block was arriving.
+        if (block_.target == block_target::deliver && !s) block_.target = block_target::discard;
+
+        // Which section this is decides the rules the fields must follow.
+        section_kind kind = section_kind::trailers;
+        if (block_.target == block_target::new_stream) {
+            kind = section_kind::request;
+        } else if (s && !s->initial_headers_received) {
+            kind = role_ == role::server ? section_kind::request : section_kind::response;
+        }
+        const bool check = block_.target == block_target::new_stream || block_.target == block_target::deliver;
+        checker_.start(kind);
+        fields_.clear();
+        const hpack::error he = decoder_.decode(block, [&](const hpack::field& fld) {
+            if (!check) return;
+            fields_.push_back(fld);
+            checker_.add(fld.name, fld.value);
+        });
+        if (he && he.code != hpack::errc::header_list_too_large)
+            return connection_failure(errc::compression_failed, frame_offset_, h);
+
+        switch (block_.target) {
+            case block_target::discard: return;
+            case block_target::refuse:
+                return stream_failure(id, errc::stream_limit_exceeded, frame_offset_, h);
+            case block_target::reject: return stream_failure(id, block_.error, frame_offset_, h);
+            case block_target::deliver:
+            case block_target::new_stream: break;
+        }
+        errc e = he ? errc::header_list_too_large : checker_.finish();
+        const section_info& info = checker_.info();
+        const bool end = block_.end_stream;
+        if (e == errc::ok) {
+            if (kind == section_kind::trailers && !end) e = errc::trailers_without_end_stream;
+            if (kind == section_kind::response && info.informational() && end)
+                e = errc::informational_with_end_stream;
+        }
+        if (e != errc::ok) return stream_failure(id, e, frame_offset_, h);
+
+        if (block_.target == block_target::new_stream) {
+            s = new_stream(id, false);
+            s->state = transition(stream_state::idle, stream_event::recv_headers).next;
+            last_peer_stream_processed_ = id;
+        }
+        if (kind != section_kind::trailers && !(kind == section_kind::response && info.informational())) {
+            s->initial_headers_received = true;
+            s->content_length_known = info.has_content_length;
+            s->content_remaining = info.content_length;
+            if (kind == section_kind::response)
+                s->no_content_expected = s->request_was_head || info.status == 204 || info.status == 304;
+        }
+        if (end && s->content_length_known && !s->no_content_expected && s->content_remaining != 0)
+            return stream_failure(id, errc::content_length_mismatch, frame_offset_, h);
+        if (end) remote_end_stream(s);
+        h(headers_received{id, kind, std::span<const hpack::field>(fields_), end, info.status});
+        if (end) finish_remote_end(s, id);
+    }
+
+    // ---------------------------------------------------------------- control frames
+
+    template <class H>
+    void on_rst_stream(error_code code, H& h) {
+        const std::uint32_t id = fh_.stream_id;
+        stream* s = streams_.find(id);
+        if (!s) {
+            if (is_idle(id)) connection_failure(errc::frame_on_idle_stream, frame_offset_, h);  // §6.4
+            return;  // closed: ignored (it may cross our END_STREAM or RST_STREAM)
+        }
+        // CVE-2023-44487: streams opened and reset at once cost the server
+        // work the client does not pay for; past the budget, close.
+        if (!reset_bucket_.take(now_)) return connection_failure(errc::rapid_reset, frame_offset_, h);
+        close_stream(s, close_reason::end_stream);
+        h(stream_reset{id, code, true, code == error_code::refused_stream});
+    }
+
+    template <class H>
+    void on_settings(const settings_frame& f, H& h) {
+        if (f.ack) {
+            if (pending_settings_.empty())
+                return connection_failure(errc::settings_unexpected_ack, frame_offset_, h);
+            local_acked_ = pending_settings_.front().values;
+            pending_settings_.erase(pending_settings_.begin());
+            update_effective_local();
+            h(settings_acknowledged{local_acked_});
+            return;
+        }
+        if (f.size() > options_.limits.max_settings_entries)
+            return connection_failure(errc::settings_too_many_entries, frame_offset_, h);
+        const std::uint32_t old_window = remote_.initial_window_size;
+        for (std::size_t i = 0; i < f.size(); ++i) {  // §6.5.3: in order
+            const setting e = f[i];
+            if (const errc v = validate(e, role_ == role::client); v != errc::ok)
+                return connection_failure(v, payload_offset() + 6 * i, h);
+            switch (static_cast<setting_id>(e.id)) {
+                case setting_id::header_table_size: encoder_.set_peer_max_table_size(e.value); break;
+                case setting_id::initial_window_size: {
+                    // §6.9.2: every stream window moves by the difference.
+                    const std::int64_t delta = std::int64_t{e.value} - remote_.initial_window_size;
+                    bool overflow = false;
+                    streams_.for_each([&](stream& st) { overflow |= !st.send.adjust(delta); });
+                    if (overflow) return connection_failure(errc::initial_window_overflow, payload_offset() + 6 * i, h);
+                    break;
+                }
+                default: break;
+            }
+            remote_.set(e);
+        }
+        write_settings_ack(output_.control());
+        if (!note_induced_frame(h)) return;
+        h(settings_received{remote_});
+        if (remote_.initial_window_size > old_window) wake_blocked(h);
+    }
+
+    template <class H>
+    void on_ping(const ping_frame& f, H& h) {
+        if (f.ack) {
+            if (shutdown_ping_pending_ && f.value() == shutdown_ping_opaque) {
+                shutdown_ping_pending_ = false;
+                send_goaway(last_peer_stream_processed_, error_code::no_error, {});
+                return;
+            }
+            h(ping_acknowledged{f.value()});
+            return;
+        }
+        write_ping(output_.control(), std::span<const wire::byte, 8>(f.opaque), true);  // §6.7
+        if (!note_induced_frame(h)) return;
+        h(ping_received{f.value()});
+    }
+
+    template <class H>
+    void on_goaway(const goaway_frame& f, H& h) {
+        const bool first = !goaway_received_;
+        goaway_received_ = true;
+        // §6.8: the last stream id must not grow; the smallest one stands.
+        if (first || f.last_stream_id < peer_goaway_last_id_) peer_goaway_last_id_ = f.last_stream_id;
+        // Our streams above it were not processed: report them as retryable.
+        std::vector<std::uint32_t>& ids = goaway_ids_;
+        ids.clear();
+        streams_.for_each([&](stream& st) {
+            if (st.local_initiated && st.id > peer_goaway_last_id_) ids.push_back(st.id);
+        });
+        std::sort(ids.begin(), ids.end());
+        for (const std::uint32_t id : ids) {
+            if (stream* st = streams_.find(id)) {
+                close_stream(st, close_reason::end_stream);
+                h(stream_reset{id, error_code::refused_stream, true, true});
+            }
+        }
+        h(goaway_received{f.last_stream_id, f.code, f.debug_data});
+        if (f.code != error_code::no_error) {  // the peer is closing on an error
+            fatal_ = true;
+            inbound_ = inbound_state::closed;
+        }
+    }
+
+    template <class H>
+    void on_window_update(std::uint32_t increment, H& h) {
+        const std::uint32_t id = fh_.stream_id;
+        if (id == 0) {
+            if (!conn_data_sent_since_window_update_ && !note_control_frame(h)) return;
+            conn_data_sent_since_window_update_ = false;
+            if (!conn_send_.increase(increment))
+                return connection_failure(errc::connection_window_overflow, frame_offset_, h);
+            return wake_blocked(h);
+        }
+        stream* s = streams_.find(id);
+        if (!s) {
+            if (is_idle(id)) return connection_failure(errc::frame_on_idle_stream, frame_offset_, h);
+            (void)note_control_frame(h);  // closed: ignored (§6.9), but not free
+            return;
+        }
+        if (!s->data_sent_since_window_update && !note_control_frame(h)) return;
+        s->data_sent_since_window_update = false;
+        if (!s->send.increase(increment)) return stream_failure(id, errc::stream_window_overflow, frame_offset_, h);
+        if (s->blocked) wake_blocked(h);
+    }
+
+    // ---------------------------------------------------------------- abuse accounting
+
+    template <class H>
+    bool note_empty_frame(H& h) {
+        if (++empty_frames_ <= options_.limits.max_empty_frames) return true;
+        connection_failure(errc::empty_frame_flood, frame_offset_, h);
+        return false;
+    }
+
+    template <class H>
+    bool note_control_frame(H& h) {
+        if (control_bucket_.take(now_)) return true;
+        connection_failure(errc::frame_flood, frame_offset_, h);
+        return false;
+    }
+
+    /// A frame we queued in answer to the peer's. Too many unwritten ones: the
+    /// peer is not reading what it asks for (CVE-2019-9512/9515).
+    template <class H>
+    bool note_induced_frame(H& h) {
+        const std::uint64_t drained = output_.drained_total();
+        while (induced_count_ > 0 && induced_ends_[induced_head_] <= drained) {
+            induced_head_ = (induced_head_ + 1) % induced_ends_.size();
+            --induced_count_;
+        }
+        if (induced_count_ >= options_.limits.max_queued_control_frames) {
+            connection_failure(errc::control_frame_flood, frame_offset_, h);
+            return false;
+        }
+        induced_ends_[(induced_head_ + induced_count_) % induced_ends_.size()] = output_.queued_total();
+        ++induced_count_;
+        return true;
+    }
+
+    // ---------------------------------------------------------------- errors
+
+    template <class H>
+    void connection_failure(errc e, std::size_t offset, H& h) {
+        if (fatal_) return;
+        fatal_ = true;
+        inbound_ = inbound_state::closed;
+        block_.active = false;
+        const std::string_view why = describe(e);
+        send_goaway(last_peer_stream_processed_, code_of(e), why);
+        h(connection_error{code_of(e), error{e, offset}});
+    }
+
+    /// A stream error caused by the peer: RST_STREAM, and an event if the
+    /// application knew the stream.
+    template <class H>
+    void stream_failure(std::uint32_t id, errc e, std::size_t offset, H& h) {
+        if (fatal_) return;
+        if (!reset_bucket_.take(now_)) return connection_failure(errc::rapid_reset, offset, h);
+        const error_code code = code_of(e);
+        write_rst_stream(output_.control(), id, code);
+        if (!note_induced_frame(h)) return;
+        if (stream* s = streams_.find(id)) {
+            close_stream(s, close_reason::reset_by_us);
+            h(stream_reset{id, code, false, false, e});
+        } else {
+            closed_.remember(id, close_reason::reset_by_us);
+        }
+    }
+
+    void send_goaway(std::uint32_t last_id, error_code code, std::string_view debug) {
+        if (goaway_sent_ && last_id > goaway_sent_last_id_) last_id = goaway_sent_last_id_;
+        write_goaway(output_.control(), last_id, code, wire::as_bytes(debug));
+        goaway_sent_ = true;
+        goaway_sent_last_id_ = last_id;
+    }
+
+    // ---------------------------------------------------------------- streams
+
+    bool is_peer_initiated(std::uint32_t id) const noexcept {
+        return (id & 1u) == (role_ == role::server ? 1u : 0u);
+    }
+
+    /// An id no stream has used yet (§5.1 idle).
+    bool is_idle(std::uint32_t id) const noexcept {
+        if (id == 0) return false;
+        return is_peer_initiated(id) ? id > last_peer_stream_id_ : id >= next_local_stream_id_;
+    }
+
+    /// A closed stream whose frames are to be ignored: we reset it, or the peer
+    /// opened it beyond our GOAWAY (§5.1 closed, §6.8).
+    bool ignored_closed_stream(std::uint32_t id) const noexcept {
+        if (goaway_sent_ && is_peer_initiated(id) && id > goaway_sent_last_id_) return true;
+        const close_reason* why = closed_.find(id);
+        return why && *why == close_reason::reset_by_us;
+    }
+
+    static bool alive(const stream* s, std::uint32_t id) noexcept { return s->id == id; }
+
+    stream* new_stream(std::uint32_t id, bool local) {
+        stream* s = streams_.insert(id);
+        s->local_initiated = local;
+        s->send = send_window(remote_.initial_window_size);
+        s->recv = recv_window(effective_initial_window_, effective_initial_window_);
+        if (local) {
+            ++local_active_;
+        } else {
+            ++peer_active_;
+        }
+        return s;
+    }
+
+    void local_end_stream(stream* s) {
+        s->state = transition(s->state, stream_event::send_end_stream).next;
+        if (s->state == stream_state::closed) close_stream(s, close_reason::end_stream);
+    }
+
+    /// The peer's END_STREAM arrived (state only; see finish_remote_end).
+    static void remote_end_stream(stream* s) noexcept {
+        s->state = transition(s->state, stream_event::recv_end_stream).next;
+    }
+    /// After the event that reported END_STREAM: drop the stream if both ends are done.
+    void finish_remote_end(stream* s, std::uint32_t id) {
+        if (alive(s, id) && s->state == stream_state::closed) close_stream(s, close_reason::end_stream);
+    }
+
+    void close_stream(stream* s, close_reason why) {
+        unblock(s);
+        if (s->local_initiated) {
+            --local_active_;
+        } else {
+            --peer_active_;
+        }
+        closed_.remember(s->id, why);
+        if (data_stream_ == s) {  // a DATA frame of this stream is being read
+            data_stream_ = nullptr;
+            release_unreleased();
+        }
+        streams_.erase(s);
+    }
+
+    // ---------------------------------------------------------------- sending helpers
+
+    std::size_t capacity(const stream& s) const noexcept {
+        const std::size_t out = output_.size();
+        const std::size_t budget = out >= options_.limits.max_output_buffered ? 0 : options_.limits.max_output_buffered - out;
+        return std::min<std::size_t>({conn_send_.available(), s.send.available(), budget});
+    }
+
+    void block(stream* s) noexcept {
+        if (s->blocked) return;
+        s->blocked = true;
+        s->blocked_prev = blocked_tail_;
+        s->blocked_next = nullptr;
+        if (blocked_tail_) {
+            blocked_tail_->blocked_next = s;
+        } else {
+            blocked_head_ = s;
+        }
+        blocked_tail_ = s;
+    }
+
+    void unblock(stream* s) noexcept {
+        if (!s->blocked) return;
+        if (s->blocked_prev) {
+            s->blocked_prev->blocked_next = s->blocked_next;
+        } else {
+            blocked_head_ = s->blocked_next;
+        }
+        if (s->blocked_next) {
+            s->blocked_next->blocked_prev = s->blocked_prev;
+        } else {
+            blocked_tail_ = s->blocked_prev;
+        }
+        s->blocked = false;
+        s->blocked_prev = s->blocked_next = nullptr;
+    }
+
+    /// Tells blocked streams, oldest first, that they can send again — only
+    /// as many as the shared capacity serves, so that a tiny WINDOW_UPDATE
+    /// does not wake every stream.
+    template <class H>
+    void wake_blocked(H& h) {
+        if (!blocked_head_) return;
+        const std::size_t out = output_.size();
+        std::size_t shared = std::min<std::size_t>(
+            conn_send_.available(),
+            out >= options_.limits.max_output_buffered ? 0 : options_.limits.max_output_buffered - out);
+        collect_.clear();
+        for (stream* s = blocked_head_; s && shared > 0; s = s->blocked_next) {
+            const std::size_t cap = std::min<std::size_t>(shared, s->send.available());
+            if (cap == 0) continue;
+            collect_.push_back(s->id);
+            shared -= cap;
+        }
+        for (const std::uint32_t id : collect_) {
+            stream* s = streams_.find(id);
+            if (!s || !s->blocked) continue;
+            unblock(s);
+            const std::size_t cap = capacity(*s);
+            if (cap == 0) {
+                block(s);
+                continue;
+            }
+            h(stream_writable{id, cap});
+        }
+    }
+
+    /// Encodes a header section into HEADERS (+ CONTINUATION) frames no larger
+    /// than the peer's SETTINGS_MAX_FRAME_SIZE (§4.3: contiguous, no interleaving).
+    void write_header_block(std::uint32_t id, std::span<const hpack::field> fields, bool end_stream) {
+        wire::buffer& out = output_.control();
+        const std::size_t header_at = out.size();
+        out.prepare(frame_header_size);
+        out.commit(frame_header_size);
+        const std::size_t block_at = out.size();
+        encoder_.encode(fields, out);
+        const std::size_t block_len = out.size() - block_at;
+        const std::size_t max_frame = remote_.max_frame_size;
+        const std::uint8_t es = end_stream ? flag::end_stream : 0;
+        if (block_len <= max_frame) {
+            store_frame_header(out.data() + header_at, {static_cast<std::uint32_t>(block_len), frame_type::headers,
+                                                        static_cast<std::uint8_t>(es | flag::end_headers), id});
+            return;
+        }
+        // Rare: split the block; CONTINUATION headers go between the pieces.
+        spill_.clear();
+        spill_.append(wire::bytes_view(out.data() + block_at + max_frame, block_len - max_frame));
+        out.resize(block_at + max_frame);
+        store_frame_header(out.data() + header_at,
+                           {static_cast<std::uint32_t>(max_frame), frame_type::headers, es, id});
+        std::size_t pos = 0;
+        while (pos < spill_.size()) {
+            const std::size_t n = std::min(max_frame, spill_.size() - pos);
+            const bool last = pos + n == spill_.size();
+            write_continuation(out, id, spill_.view().subspan(pos, n), last);
+            pos += n;
+        }
+    }
+
+    // ---------------------------------------------------------------- local settings
+
+    /// Settings that restrict the peer at once when we send them (the RFC's
+    /// initial values are "unlimited" for both, so enforcing the advertised
+    /// value from the start costs a well-behaved peer nothing).
+    void apply_local_limits(const settings& next) {
+        local_max_concurrent_streams_ = next.max_concurrent_streams;
+        decoder_.set_max_header_list_size(next.max_header_list_size);
+    }
+
+    /// Limits whose looser values apply at once and stricter values only once
+    /// the peer acknowledges them: the maximum of the acknowledged value and
+    /// every value still pending.
+    void update_effective_local() {
+        std::uint32_t window = local_acked_.initial_window_size;
+        std::uint32_t frame = local_acked_.max_frame_size;
+        std::uint32_t table = local_acked_.header_table_size;
+        for (const auto& p : pending_settings_) {
+            window = std::max(window, p.values.initial_window_size);
+            frame = std::max(frame, p.values.max_frame_size);
+            table = std::max(table, p.values.header_table_size);
+        }
+        if (window != effective_initial_window_) {
+            const std::int64_t delta = std::int64_t{window} - effective_initial_window_;
+            streams_.for_each([&](stream& s) { s.recv.adjust(delta); });
+            effective_initial_window_ = window;
+        }
+        effective_max_frame_size_ = frame;
+        if (table != effective_table_size_) {
+            decoder_.set_max_table_size(table);
+            effective_table_size_ = table;
+        }
+    }
+
+    // ---------------------------------------------------------------- members
+
+    role role_;
+    connection_options options_;
+    hpack::encoder encoder_;
+    hpack::decoder decoder_;
+    stream_table streams_;
+    closed_streams closed_;
+    output_queue output_;
+    token_bucket reset_bucket_;
+    token_bucket control_bucket_;
+    time_point now_;
+
+    settings remote_;       ///< the peer's settings (RFC initial values until its SETTINGS)
+    settings local_acked_;  ///< ours, as acknowledged
+    std::vector<pending_settings_entry> pending_settings_;
+    std::uint32_t effective_initial_window_ = default_initial_window_size;
+    std::uint32_t effective_max_frame_size_ = min_max_frame_size;
+    std::uint32_t effective_table_size_ = default_header_table_size;
+    std::uint32_t local_max_concurrent_streams_ = unlimited;
+
+    send_window conn_send_{default_initial_window_size};
+    recv_window conn_recv_{default_initial_window_size, default_initial_window_size};
+    bool conn_data_sent_since_window_update_ = false;
+
+    std::uint32_t next_local_stream_id_ = 1;
+    std::uint32_t last_peer_stream_id_ = 0;         ///< highest id the peer used (§5.1.1)
+    std::uint32_t last_peer_stream_processed_ = 0;  ///< highest peer stream given to the application
+    std::uint32_t local_active_ = 0;
+    std::uint32_t peer_active_ = 0;
+
+    bool fatal_ = false;
+    bool goaway_sent_ = false;
+    std::uint32_t goaway_sent_last_id_ = max_stream_id;
+    bool goaway_received_ = false;
+    std::uint32_t peer_goaway_last_id_ = max_stream_id;
+    bool shutdown_ping_pending_ = false;
+
+    // Inbound parser.
+    inbound_state inbound_ = inbound_state::frame_header;
+    bool expect_peer_settings_ = true;
+    std::size_t preface_matched_ = 0;
+    std::uint64_t received_total_ = 0;
+    std::array<wire::byte, frame_header_size> header_buf_{};
+    std::size_t header_have_ = 0;
+    std::size_t header_start_ = 0;
+    frame_header fh_;
+    std::size_t frame_offset_ = 0;
+    wire::buffer payload_buf_;
+    std::uint32_t discard_left_ = 0;
+
+    // The DATA frame being read.
+    stream* data_stream_ = nullptr;
+    std::uint32_t data_stream_id_ = 0;
+    std::uint32_t data_left_ = 0;
+    std::uint32_t pad_left_ = 0;
+    std::uint32_t unreleased_ = 0;  ///< its octets counted in the connection window, not yet given back
+    bool data_end_stream_ = false;
+
+    // The field block being assembled.
+    struct {
+        bool active = false;
+        std::uint32_t stream_id = 0;
+        bool end_stream = false;
+        std::uint32_t continuations = 0;
+        block_target target = block_target::discard;
+        errc error = errc::ok;
+    } block_;
+    wire::buffer block_buf_;
+    std::vector<hpack::field> fields_;
+    field_checker checker_;
+    wire::buffer spill_;
+
+    // Abuse accounting.
+    std::uint32_t empty_frames_ = 0;
+    std::vector<std::uint64_t> induced_ends_;  ///< ring: output positions where answers end
+    std::size_t induced_head_ = 0;
+    std::size_t induced_count_ = 0;
+
+    // Blocked senders (FIFO).
+    stream* blocked_head_ = nullptr;
+    stream* blocked_tail_ = nullptr;
+    std::vector<std::uint32_t> collect_;
+    std::vector<std::uint32_t> goaway_ids_;
+};
+
+}  // namespace h2pb::h2

@@ -1,0 +1,71 @@
+// h2/stream.hpp: the stream table (slab storage, open-addressing index) and
+// the memory of closed streams.
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <random>
+
+#include <h2pb/h2/stream.hpp>
+
+using namespace h2pb::h2;
+
+TEST_CASE("stream table: insert, find, erase, reuse", "[h2][stream]") {
+    stream_table t;
+    stream* a = t.insert(1);
+    stream* b = t.insert(3);
+    CHECK(t.find(1) == a);
+    CHECK(t.find(3) == b);
+    CHECK(t.find(5) == nullptr);
+    CHECK(t.find(0) == nullptr);
+    a->user_data = &t;
+    t.erase(a);
+    CHECK(t.find(1) == nullptr);
+    CHECK(t.find(3) == b);
+    stream* c = t.insert(5);
+    CHECK(c == a);  // the slot is recycled
+    CHECK(c->user_data == nullptr);  // and reset
+    CHECK(t.size() == 2);
+}
+
+TEST_CASE("stream table agrees with std::map under random churn", "[h2][stream]") {
+    stream_table t;
+    std::map<std::uint32_t, stream*> ref;
+    std::mt19937 rng(7);
+    std::uint32_t next = 1;
+    for (int i = 0; i < 20000; ++i) {
+        if (ref.size() < 300 && (rng() % 3 != 0 || ref.empty())) {
+            stream* s = t.insert(next);
+            ref[next] = s;
+            next += 2;
+        } else {
+            auto it = ref.begin();
+            std::advance(it, static_cast<long>(rng() % ref.size()));
+            t.erase(it->second);
+            ref.erase(it);
+        }
+        if (i % 97 == 0) {
+            for (auto& [id, s] : ref) REQUIRE(t.find(id) == s);
+            REQUIRE(t.size() == ref.size());
+            std::size_t seen = 0;
+            t.for_each([&](stream& s) {
+                ++seen;
+                CHECK(ref.count(s.id) == 1);
+            });
+            REQUIRE(seen == ref.size());
+        }
+    }
+    for (std::uint32_t id = 1; id < next; id += 2) CHECK((t.find(id) != nullptr) == (ref.count(id) == 1));
+}
+
+TEST_CASE("closed streams: bounded memory, oldest forgotten first", "[h2][stream]") {
+    closed_streams c(3);
+    c.remember(1, close_reason::reset_by_us);
+    c.remember(3, close_reason::end_stream);
+    c.remember(5, close_reason::end_stream);
+    REQUIRE(c.find(1));
+    CHECK(*c.find(1) == close_reason::reset_by_us);
+    c.remember(7, close_reason::reset_by_us);
+    CHECK(c.find(1) == nullptr);
+    CHECK(*c.find(7) == close_reason::reset_by_us);
+    CHECK(c.find(9) == nullptr);
+}
