@@ -1,0 +1,171 @@
+// h2pb::h2::asio — the byte stream under one HTTP/2 connection: a TCP
+// socket (h2c, "prior knowledge", RFC 9113 §3.3) or TLS over it (§3.2), with
+// one interface for the connection loop:
+//
+//   co_await t.handshake(...)           TLS only; a no-op for TCP
+//   auto in = co_await t.read()         some received octets (or an error)
+//   t.async_write(gather_list, handler) all of the list, then handler(ec, n)
+//
+// Reading. A cleartext connection waits for the socket to become readable
+// and then reads, without blocking, into a buffer that belongs to the thread
+// (read_buffer_size octets), not to the connection: the received octets are
+// processed before the coroutine yields again, so one buffer serves every
+// connection of the thread, and an idle connection holds no read buffer at
+// all. TLS keeps its own per-connection buffers inside OpenSSL and Asio's
+// stream, so a TLS connection reads into a buffer of its own.
+//
+// Writing. The gather list (the connection's pending frames, DATA payloads
+// referenced in place) goes to the kernel in one vectored write for TCP.
+// Asio's TLS stream encrypts only the first buffer of a sequence per
+// operation, so for TLS the list is first joined into one staging buffer
+// (a copy that encryption would make anyway) and written as one sequence of
+// records.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <h2pb/h2/asio/asio.hpp>
+#include <h2pb/h2/asio/tls.hpp>
+#include <h2pb/wire/buffer.hpp>
+#include <h2pb/wire/bytes.hpp>
+#include <h2pb/wire/result.hpp>
+
+namespace h2pb::h2::asio {
+
+namespace detail {
+
+/// The per-thread read buffer of cleartext connections.
+inline wire::mutable_bytes thread_read_buffer(std::size_t size) {
+    thread_local std::unique_ptr<wire::byte[]> buf;
+    thread_local std::size_t have = 0;
+    if (have < size) {
+        buf.reset(new wire::byte[size]);
+        have = size;
+    }
+    return {buf.get(), size};
+}
+
+}  // namespace detail
+
+class transport {
+public:
+    using executor_type = executor;
+    using tls_stream = net::ssl::stream<tcp::socket>;
+
+    /// Cleartext (h2c).
+    explicit transport(tcp::socket socket, std::size_t read_buffer_size = 64 * 1024)
+        : tcp_(std::move(socket)), read_size_(read_buffer_size) {}
+
+    /// TLS: the handshake is still to be done (handshake()).
+    transport(tcp::socket socket, net::ssl::context& ctx, std::size_t read_buffer_size = 64 * 1024)
+        : tls_(std::in_place, std::move(socket), ctx), read_size_(read_buffer_size) {}
+
+    transport(const transport&) = delete;
+    transport& operator=(const transport&) = delete;
+
+    bool is_tls() const noexcept { return tls_.has_value(); }
+    tcp::socket& socket() noexcept { return tls_ ? tls_->next_layer() : *tcp_; }
+    executor_type get_executor() noexcept { return socket().get_executor(); }
+    SSL* native_ssl() noexcept { return tls_ ? tls_->native_handle() : nullptr; }
+
+    /// Socket options every HTTP/2 connection wants.
+    void configure(bool nodelay) {
+        error_code_t ec;
+        socket().set_option(tcp::no_delay(nodelay), ec);
+        socket().non_blocking(true, ec);
+    }
+
+    /// TLS handshake (a no-op for cleartext).
+    awaitable<error_code_t> handshake(net::ssl::stream_base::handshake_type type) {
+        error_code_t ec;
+        if (tls_) co_await tls_->async_handshake(type, net::redirect_error(net::use_awaitable, ec));
+        co_return ec;
+    }
+
+    using read_result = wire::result<wire::bytes_view, error_code_t>;
+
+    /// Waits for input and returns what was received: a view into a buffer
+    /// that stays valid until the caller next suspends. End of stream is
+    /// net::error::eof.
+    awaitable<read_result> read() {
+        error_code_t ec;
+        if (tls_) {
+            if (!own_buffer_) own_buffer_.reset(new wire::byte[read_size_]);
+            const std::size_t n = co_await tls_->async_read_some(net::buffer(own_buffer_.get(), read_size_),
+                                                                 net::redirect_error(net::use_awaitable, ec));
+            if (ec) co_return wire::failure{ec};
+            co_return wire::bytes_view(own_buffer_.get(), n);
+        }
+        for (;;) {
+            if (!skip_wait_) {
+                co_await tcp_->async_wait(tcp::socket::wait_read, net::redirect_error(net::use_awaitable, ec));
+                if (ec) co_return wire::failure{ec};
+            }
+            skip_wait_ = false;
+            const wire::mutable_bytes buf = detail::thread_read_buffer(read_size_);
+            const std::size_t n = tcp_->read_some(net::buffer(buf.data(), buf.size()), ec);
+            if (ec == net::error::would_block || ec == net::error::try_again) continue;
+            if (ec) co_return wire::failure{ec};
+            // A full buffer: more is probably waiting; read again before waiting.
+            skip_wait_ = n == buf.size();
+            co_return wire::bytes_view(buf.data(), n);
+        }
+    }
+
+    /// Writes all of `buffers` (views that stay valid until the handler
+    /// runs), then calls handler(error_code_t, std::size_t).
+    template <class Handler>
+    void async_write(std::span<const wire::bytes_view> buffers, Handler&& handler) {
+        if (tls_) {
+            if (buffers.size() == 1) {
+                net::async_write(*tls_, net::buffer(buffers[0].data(), buffers[0].size()),
+                                 std::forward<Handler>(handler));
+                return;
+            }
+            staging_.clear();
+            for (const auto& b : buffers) staging_.append(b);
+            net::async_write(*tls_, net::buffer(staging_.data(), staging_.size()), std::forward<Handler>(handler));
+            return;
+        }
+        iov_.clear();
+        for (const auto& b : buffers) iov_.emplace_back(b.data(), b.size());
+        net::async_write(*tcp_, iov_, std::forward<Handler>(handler));
+    }
+
+    /// Ends our direction (TCP FIN): the peer reads end of stream after what
+    /// we wrote.
+    void shutdown_send() noexcept {
+        error_code_t ec;
+        socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
+
+    void close() noexcept {
+        error_code_t ec;
+        socket().shutdown(tcp::socket::shutdown_both, ec);
+        socket().close(ec);
+    }
+
+    bool is_open() noexcept { return socket().is_open(); }
+
+    /// Memory the transport holds between reads (for the idle-connection
+    /// accounting of benchmarks and tests).
+    std::size_t buffered_capacity() const noexcept {
+        return (own_buffer_ ? read_size_ : 0) + staging_.capacity() + iov_.capacity() * sizeof(net::const_buffer);
+    }
+
+private:
+    std::optional<tcp::socket> tcp_;
+    std::optional<tls_stream> tls_;
+    std::size_t read_size_;
+    bool skip_wait_ = true;  ///< try a read before the first wait: the preface is often there already
+    std::unique_ptr<wire::byte[]> own_buffer_;  ///< TLS only
+    wire::buffer staging_;                      ///< TLS only
+    std::vector<net::const_buffer> iov_;        ///< TCP only
+};
+
+}  // namespace h2pb::h2::asio
