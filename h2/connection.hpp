@@ -82,7 +82,7 @@ enum class role : std::uint8_t { client, server };
 
 /// What we advertise in SETTINGS, and the limits we enforce.
 struct connection_options {
-    std::uint32_t header_table_size = default_header_table_size;   ///< SETTINGS_HEADER_TABLE_SIZE
+    std::uint32_t header_table_size = default_header_table_size;  ///< SETTINGS_HEADER_TABLE_SIZE
     std::uint32_t max_concurrent_streams = default_max_concurrent_streams;
     std::uint32_t initial_window_size = default_initial_window_size;  ///< per-stream receive window
     std::uint32_t max_frame_size = min_max_frame_size;
@@ -112,16 +112,26 @@ enum class send_errc : std::uint8_t {
 
 constexpr std::string_view describe(send_errc e) noexcept {
     switch (e) {
-        case send_errc::ok: return "ok";
-        case send_errc::wrong_role: return "not allowed in this role";
-        case send_errc::connection_closed: return "connection closed";
-        case send_errc::goaway_received: return "peer sent GOAWAY";
-        case send_errc::too_many_streams: return "peer's SETTINGS_MAX_CONCURRENT_STREAMS reached";
-        case send_errc::stream_ids_exhausted: return "stream identifiers exhausted";
-        case send_errc::no_such_stream: return "no such stream";
-        case send_errc::stream_not_writable: return "stream already ended by us";
-        case send_errc::headers_not_sent: return "header section not sent yet";
-        case send_errc::invalid_argument: return "invalid argument";
+        case send_errc::ok:
+            return "ok";
+        case send_errc::wrong_role:
+            return "not allowed in this role";
+        case send_errc::connection_closed:
+            return "connection closed";
+        case send_errc::goaway_received:
+            return "peer sent GOAWAY";
+        case send_errc::too_many_streams:
+            return "peer's SETTINGS_MAX_CONCURRENT_STREAMS reached";
+        case send_errc::stream_ids_exhausted:
+            return "stream identifiers exhausted";
+        case send_errc::no_such_stream:
+            return "no such stream";
+        case send_errc::stream_not_writable:
+            return "stream already ended by us";
+        case send_errc::headers_not_sent:
+            return "header section not sent yet";
+        case send_errc::invalid_argument:
+            return "invalid argument";
     }
     return "unknown";
 }
@@ -135,18 +145,18 @@ enum class data_ownership : std::uint8_t { copy, borrow };
 
 /// The inbound parser's states (nghttp2 style): where the next octet goes.
 enum class inbound_state : std::uint8_t {
-    client_preface,  ///< server: matching the 24 octets of §3.4
-    frame_header,    ///< collecting the 9 octets of a frame header
-    payload,         ///< collecting the payload of a frame other than DATA
-    data_pad_length, ///< DATA with PADDED: the Pad Length octet
-    data,            ///< DATA: payload octets go to the application as they arrive
-    data_padding,    ///< DATA: padding, skipped
-    discard,         ///< payload of a frame that is ignored (unknown type)
-    closed,          ///< after a connection error: all input is ignored
+    client_preface,   ///< server: matching the 24 octets of §3.4
+    frame_header,     ///< collecting the 9 octets of a frame header
+    payload,          ///< collecting the payload of a frame other than DATA
+    data_pad_length,  ///< DATA with PADDED: the Pad Length octet
+    data,             ///< DATA: payload octets go to the application as they arrive
+    data_padding,     ///< DATA: padding, skipped
+    discard,          ///< payload of a frame that is ignored (unknown type)
+    closed,           ///< after a connection error: all input is ignored
 };
 
 class connection {
-public:
+  public:
     /// `now` is when the preface is queued (the SETTINGS ACK timer starts).
     connection(role r, time_point now, const connection_options& options = {})
         : role_(r),
@@ -192,20 +202,21 @@ public:
     void tick(time_point now, Handler&& handler) {
         now_ = now;
         if (fatal_) return;
-        if (!pending_settings_.empty() && options_.limits.settings_timeout.count() > 0 &&
-            now - pending_settings_.front().sent >= options_.limits.settings_timeout) {
+        if (const auto d = settings_deadline(); d && now >= *d) {
             connection_failure(errc::settings_timeout, received_total_, handler);
             return;
         }
+        if (shutdown_ping_pending_ && now >= shutdown_deadline_) finish_shutdown();
         wake_blocked(handler);
     }
 
-    /// When tick() must run next, if a timer is armed.
+    /// When tick() must run next, if a timer is armed (SETTINGS ACK timeout,
+    /// graceful shutdown).
     std::optional<time_point> next_deadline() const noexcept {
-        if (fatal_ || pending_settings_.empty() || options_.limits.settings_timeout.count() <= 0)
-            return std::nullopt;
-        return pending_settings_.front().sent +
-               std::chrono::duration_cast<clock::duration>(options_.limits.settings_timeout);
+        if (fatal_) return std::nullopt;
+        std::optional<time_point> d = settings_deadline();
+        if (shutdown_ping_pending_ && (!d || shutdown_deadline_ < *d)) d = shutdown_deadline_;
+        return d;
     }
 
     // ------------------------------------------------------------------
@@ -213,12 +224,15 @@ public:
 
     /// Client: opens a stream with a request header section (§8.3.1). Returns
     /// the new stream id.
-    send_result<std::uint32_t> submit_request(std::span<const hpack::field> fields, bool end_stream) {
+    send_result<std::uint32_t> submit_request(std::span<const hpack::field> fields,
+                                              bool end_stream) {
         if (role_ != role::client) return wire::failure{send_errc::wrong_role};
         if (fatal_ || goaway_sent_) return wire::failure{send_errc::connection_closed};
         if (goaway_received_) return wire::failure{send_errc::goaway_received};
-        if (local_active_ >= remote_.max_concurrent_streams) return wire::failure{send_errc::too_many_streams};
-        if (next_local_stream_id_ > max_stream_id) return wire::failure{send_errc::stream_ids_exhausted};
+        if (local_active_ >= remote_.max_concurrent_streams)
+            return wire::failure{send_errc::too_many_streams};
+        if (next_local_stream_id_ > max_stream_id)
+            return wire::failure{send_errc::stream_ids_exhausted};
         const std::uint32_t id = next_local_stream_id_;
         next_local_stream_id_ += 2;
         stream* s = new_stream(id, true);
@@ -233,7 +247,8 @@ public:
 
     /// Sends a header section on a stream: a response (server; 1xx first if
     /// needed), or trailers (end_stream must then be true, §8.1).
-    send_errc submit_headers(std::uint32_t id, std::span<const hpack::field> fields, bool end_stream) {
+    send_errc submit_headers(std::uint32_t id, std::span<const hpack::field> fields,
+                             bool end_stream) {
         if (fatal_) return send_errc::connection_closed;
         stream* s = streams_.find(id);
         if (!s) return send_errc::no_such_stream;
@@ -243,7 +258,8 @@ public:
         if (end_stream) local_end_stream(s);
         return send_errc::ok;
     }
-    send_errc submit_response(std::uint32_t id, std::span<const hpack::field> fields, bool end_stream) {
+    send_errc submit_response(std::uint32_t id, std::span<const hpack::field> fields,
+                              bool end_stream) {
         if (role_ != role::server) return send_errc::wrong_role;
         return submit_headers(id, fields, end_stream);
     }
@@ -287,7 +303,8 @@ public:
             conn_data_sent_since_window_update_ = true;
         }
         if (all && end_stream) {
-            if (data.empty()) write_frame_header(output_.control(), 0, frame_type::data, flag::end_stream, id);
+            if (data.empty())
+                write_frame_header(output_.control(), 0, frame_type::data, flag::end_stream, id);
             local_end_stream(s);
         } else if (!all) {
             block(s);
@@ -306,7 +323,8 @@ public:
     void consume(std::uint32_t id, std::size_t n) {
         if (fatal_ || n == 0) return;
         const auto k = static_cast<std::uint32_t>(std::min<std::size_t>(n, max_window_size));
-        if (const std::uint32_t inc = conn_recv_.release(k)) write_window_update(output_.control(), 0, inc);
+        if (const std::uint32_t inc = conn_recv_.release(k))
+            write_window_update(output_.control(), 0, inc);
         stream* s = streams_.find(id);
         if (s && remote_open(s->state)) {
             if (const std::uint32_t inc = s->recv.release(k))
@@ -348,13 +366,17 @@ public:
     /// client opened meanwhile are in), the final GOAWAY names the real last
     /// stream. A client sends its GOAWAY at once. Existing streams finish;
     /// is_closed() turns true when none is left.
-    void shutdown() {
+    /// If the PING is not acknowledged within the graceful shutdown timeout,
+    /// tick() sends the final GOAWAY.
+    void shutdown(time_point now) {
         if (fatal_ || goaway_sent_ || shutdown_ping_pending_) return;
         if (role_ == role::server) {
             write_goaway(output_.control(), max_stream_id, error_code::no_error);
             goaway_sent_last_id_ = max_stream_id;
             write_ping(output_.control(), shutdown_ping_opaque);
             shutdown_ping_pending_ = true;
+            shutdown_deadline_ = now + std::chrono::duration_cast<clock::duration>(
+                                           options_.limits.graceful_shutdown_timeout);
         } else {
             send_goaway(last_peer_stream_processed_, error_code::no_error, {});
         }
@@ -427,7 +449,9 @@ public:
         return s ? s->recv.value() : 0;
     }
     /// The highest stream id the peer opened that we passed to the application.
-    std::uint32_t last_peer_stream_processed() const noexcept { return last_peer_stream_processed_; }
+    std::uint32_t last_peer_stream_processed() const noexcept {
+        return last_peer_stream_processed_;
+    }
     void set_stream_user_data(std::uint32_t id, void* p) noexcept {
         if (stream* s = streams_.find(id)) s->user_data = p;
     }
@@ -438,7 +462,7 @@ public:
     const hpack::decoder& hpack_decoder() const noexcept { return decoder_; }
     const hpack::encoder& hpack_encoder() const noexcept { return encoder_; }
 
-private:
+  private:
     // ---------------------------------------------------------------- types
 
     /// A token bucket for rate limits (reset streams, control frames).
@@ -451,7 +475,8 @@ private:
             : tokens(b), burst(b), rate(r), last(now) {}
         bool take(time_point now) noexcept {
             if (now > last) {
-                tokens = std::min(burst, tokens + rate * std::chrono::duration<double>(now - last).count());
+                tokens = std::min(
+                    burst, tokens + rate * std::chrono::duration<double>(now - last).count());
                 last = now;
             }
             if (tokens < 1.0) return false;
@@ -480,6 +505,19 @@ private:
     static constexpr std::size_t borrow_threshold = 512;
     static constexpr std::uint64_t shutdown_ping_opaque = 0x6832706253485554ull;  // "h2pbSHUT"
 
+    std::optional<time_point> settings_deadline() const noexcept {
+        if (pending_settings_.empty() || options_.limits.settings_timeout.count() <= 0)
+            return std::nullopt;
+        return pending_settings_.front().sent +
+               std::chrono::duration_cast<clock::duration>(options_.limits.settings_timeout);
+    }
+
+    /// The second step of a graceful shutdown: the real last stream id.
+    void finish_shutdown() {
+        shutdown_ping_pending_ = false;
+        send_goaway(last_peer_stream_processed_, error_code::no_error, {});
+    }
+
     // ---------------------------------------------------------------- preface
 
     void send_preface(time_point now) {
@@ -487,7 +525,9 @@ private:
         if (role_ == role::client) out.append(client_preface);
         std::array<setting, 6> entries;
         std::size_t n = 0;
-        auto add = [&](setting_id id, std::uint32_t v) { entries[n++] = {static_cast<std::uint16_t>(id), v}; };
+        auto add = [&](setting_id id, std::uint32_t v) {
+            entries[n++] = {static_cast<std::uint16_t>(id), v};
+        };
         if (options_.header_table_size != default_header_table_size)
             add(setting_id::header_table_size, options_.header_table_size);
         if (role_ == role::client) add(setting_id::enable_push, 0);  // §8.4: we refuse pushes
@@ -521,7 +561,8 @@ private:
                     }
                 }
                 preface_matched_ += n;
-                if (preface_matched_ == client_preface.size()) inbound_ = inbound_state::frame_header;
+                if (preface_matched_ == client_preface.size())
+                    inbound_ = inbound_state::frame_header;
                 return n;
             }
             case inbound_state::frame_header: {
@@ -549,7 +590,8 @@ private:
                     on_frame_payload(wire::bytes_view(p, fh_.length), h);
                     return fh_.length;
                 }
-                const std::size_t n = std::min<std::size_t>(avail, fh_.length - payload_buf_.size());
+                const std::size_t n =
+                    std::min<std::size_t>(avail, fh_.length - payload_buf_.size());
                 payload_buf_.append(wire::bytes_view(p, n));
                 if (payload_buf_.size() == fh_.length) {
                     inbound_ = inbound_state::frame_header;
@@ -579,12 +621,15 @@ private:
                 if (discard_left_ == 0) inbound_ = inbound_state::frame_header;
                 return n;
             }
-            case inbound_state::closed: return avail;
+            case inbound_state::closed:
+                return avail;
         }
         return avail;
     }
 
-    std::size_t offset_of(std::size_t pos) const noexcept { return static_cast<std::size_t>(received_total_) + pos; }
+    std::size_t offset_of(std::size_t pos) const noexcept {
+        return static_cast<std::size_t>(received_total_) + pos;
+    }
     std::size_t payload_offset() const noexcept { return frame_offset_ + frame_header_size; }
 
     /// A complete frame header: the checks it alone decides, then where the
@@ -610,11 +655,12 @@ private:
             return connection_failure(e, frame_offset_, h);
         }
         switch (fh_.type) {
-            case frame_type::data: return on_data_header(h);
+            case frame_type::data:
+                return on_data_header(h);
             case frame_type::push_promise:  // §8.4: we never enable push
-                return connection_failure(
-                    role_ == role::server ? errc::push_promise_by_client : errc::push_promise_received,
-                    frame_offset_, h);
+                return connection_failure(role_ == role::server ? errc::push_promise_by_client
+                                                                : errc::push_promise_received,
+                                          frame_offset_, h);
             case frame_type::headers:
             case frame_type::continuation:
                 if (fh_.length == 0 && !fh_.has(flag::end_headers) && !note_empty_frame(h)) return;
@@ -628,7 +674,8 @@ private:
                 break;
             case frame_type::rst_stream:
             case frame_type::window_update:
-            case frame_type::goaway: break;
+            case frame_type::goaway:
+                break;
             default:  // unknown type: ignored (§4.1, §5.5), but counted
                 if (!note_control_frame(h)) return;
                 return skip_payload();
@@ -661,7 +708,8 @@ private:
                 auto f = parse_priority(fh_, payload, at);
                 // Deprecated (§5.3.2): parsed and ignored, but a stream that
                 // depends on itself is a stream error (RFC 7540 §5.3.1).
-                if (!f && streams_.find(fh_.stream_id)) stream_failure(fh_.stream_id, f.error().code, at, h);
+                if (!f && streams_.find(fh_.stream_id))
+                    stream_failure(fh_.stream_id, f.error().code, at, h);
                 return;
             }
             case frame_type::rst_stream: {
@@ -689,13 +737,16 @@ private:
                 if (!f) {
                     if (scope_of(f.error().code) == error_scope::connection)
                         return connection_failure(f.error().code, f.error().offset, h);
-                    if (is_idle(fh_.stream_id)) return connection_failure(errc::frame_on_idle_stream, frame_offset_, h);
-                    if (streams_.find(fh_.stream_id)) stream_failure(fh_.stream_id, f.error().code, at, h);
+                    if (is_idle(fh_.stream_id))
+                        return connection_failure(errc::frame_on_idle_stream, frame_offset_, h);
+                    if (streams_.find(fh_.stream_id))
+                        stream_failure(fh_.stream_id, f.error().code, at, h);
                     return;
                 }
                 return on_window_update(f->increment, h);
             }
-            default: return;
+            default:
+                return;
         }
     }
 
@@ -752,7 +803,8 @@ private:
         const std::uint32_t padding = 1u + pad;  // released at once: the application never sees it
         if (data_stream_) {
             unreleased_ -= padding;
-            if (const std::uint32_t inc = conn_recv_.release(padding)) write_window_update(output_.control(), 0, inc);
+            if (const std::uint32_t inc = conn_recv_.release(padding))
+                write_window_update(output_.control(), 0, inc);
             if (const std::uint32_t inc = data_stream_->recv.release(padding))
                 write_window_update(output_.control(), data_stream_id_, inc);
         }
@@ -788,19 +840,19 @@ private:
     template <class H>
     void deliver_data(wire::bytes_view piece, H& h) {
         const bool last = data_left_ == 0;
-        if (data_stream_ && alive(data_stream_, data_stream_id_)) {
+        // close_stream() clears data_stream_ if the stream goes away (the
+        // handler may reset it); stream memory itself stays valid (slabs).
+        if (stream* s = data_stream_) {
+            const std::uint32_t id = data_stream_id_;
             unreleased_ -= static_cast<std::uint32_t>(piece.size());
             const bool end = last && data_end_stream_;
-            if (end) remote_end_stream(data_stream_);  // before the event: the state is final
-            h(data_received{data_stream_id_, piece, end});
+            if (end) remote_end_stream(s);  // before the event: the state is final
+            h(data_received{id, piece, end});
             if (end) {
-                finish_remote_end(data_stream_, data_stream_id_);
+                finish_remote_end(s, id);
                 data_stream_ = nullptr;
                 data_end_stream_ = false;  // reported
             }
-        } else if (data_stream_) {  // reset by the handler meanwhile
-            data_stream_ = nullptr;
-            release_unreleased();
         }
         if (last) {
             if (pad_left_ > 0) {
@@ -815,19 +867,22 @@ private:
     template <class H>
     void end_data_frame(H& h) {
         inbound_ = inbound_state::frame_header;
-        if (data_stream_ && alive(data_stream_, data_stream_id_) && data_end_stream_) {
-            // END_STREAM with no data octets (or after the data was delivered).
-            remote_end_stream(data_stream_);
-            h(data_received{data_stream_id_, {}, true});
-            finish_remote_end(data_stream_, data_stream_id_);
-        }
+        stream* s = data_stream_;
         data_stream_ = nullptr;
+        if (s && data_end_stream_) {
+            // END_STREAM with no data octets (or after padding).
+            const std::uint32_t id = data_stream_id_;
+            remote_end_stream(s);
+            h(data_received{id, {}, true});
+            finish_remote_end(s, id);
+        }
     }
 
     /// Gives back the connection window of DATA octets nobody will consume.
     void release_unreleased() {
         if (unreleased_ == 0) return;
-        if (const std::uint32_t inc = conn_recv_.release(unreleased_)) write_window_update(output_.control(), 0, inc);
+        if (const std::uint32_t inc = conn_recv_.release(unreleased_))
+            write_window_update(output_.control(), 0, inc);
         unreleased_ = 0;
     }
 
@@ -850,7 +905,7 @@ private:
             } else {
                 block_.target = block_target::deliver;
             }
-        } else if (is_peer_initiated(id)) {
+        } else if (role_ == role::server && is_peer_initiated(id)) {
             if (id > last_peer_stream_id_) {  // a new stream (§5.1.1)
                 last_peer_stream_id_ = id;
                 if (goaway_sent_ && id > goaway_sent_last_id_) {
@@ -870,7 +925,8 @@ private:
         } else if (role_ == role::server) {
             return connection_failure(errc::stream_id_wrong_parity, frame_offset_, h);  // §5.1.1
         } else if (is_idle(id)) {
-            // A server-initiated stream without PUSH_PROMISE, or one of ours never opened.
+            // §5.1 idle: a server stream without PUSH_PROMISE (we never enable
+            // push), or one of our ids never opened.
             return connection_failure(errc::frame_on_idle_stream, frame_offset_, h);
         } else if (ignored_closed_stream(id)) {
             block_.target = block_target::discard;
@@ -931,7 +987,8 @@ private:
         } else if (s && !s->initial_headers_received) {
             kind = role_ == role::server ? section_kind::request : section_kind::response;
         }
-        const bool check = block_.target == block_target::new_stream || block_.target == block_target::deliver;
+        const bool check =
+            block_.target == block_target::new_stream || block_.target == block_target::deliver;
         checker_.start(kind);
         fields_.clear();
         const hpack::error he = decoder_.decode(block, [&](const hpack::field& fld) {
@@ -943,12 +1000,15 @@ private:
             return connection_failure(errc::compression_failed, frame_offset_, h);
 
         switch (block_.target) {
-            case block_target::discard: return;
+            case block_target::discard:
+                return;
             case block_target::refuse:
                 return stream_failure(id, errc::stream_limit_exceeded, frame_offset_, h);
-            case block_target::reject: return stream_failure(id, block_.error, frame_offset_, h);
+            case block_target::reject:
+                return stream_failure(id, block_.error, frame_offset_, h);
             case block_target::deliver:
-            case block_target::new_stream: break;
+            case block_target::new_stream:
+                break;
         }
         errc e = he ? errc::header_list_too_large : checker_.finish();
         const section_info& info = checker_.info();
@@ -965,12 +1025,14 @@ private:
             s->state = transition(stream_state::idle, stream_event::recv_headers).next;
             last_peer_stream_processed_ = id;
         }
-        if (kind != section_kind::trailers && !(kind == section_kind::response && info.informational())) {
+        if (kind != section_kind::trailers &&
+            !(kind == section_kind::response && info.informational())) {
             s->initial_headers_received = true;
             s->content_length_known = info.has_content_length;
             s->content_remaining = info.content_length;
             if (kind == section_kind::response)
-                s->no_content_expected = s->request_was_head || info.status == 204 || info.status == 304;
+                s->no_content_expected =
+                    s->request_was_head || info.status == 204 || info.status == 304;
         }
         if (end && s->content_length_known && !s->no_content_expected && s->content_remaining != 0)
             return stream_failure(id, errc::content_length_mismatch, frame_offset_, h);
@@ -986,12 +1048,14 @@ private:
         const std::uint32_t id = fh_.stream_id;
         stream* s = streams_.find(id);
         if (!s) {
-            if (is_idle(id)) connection_failure(errc::frame_on_idle_stream, frame_offset_, h);  // §6.4
+            if (is_idle(id))
+                connection_failure(errc::frame_on_idle_stream, frame_offset_, h);  // §6.4
             return;  // closed: ignored (it may cross our END_STREAM or RST_STREAM)
         }
         // CVE-2023-44487: streams opened and reset at once cost the server
         // work the client does not pay for; past the budget, close.
-        if (!reset_bucket_.take(now_)) return connection_failure(errc::rapid_reset, frame_offset_, h);
+        if (!reset_bucket_.take(now_))
+            return connection_failure(errc::rapid_reset, frame_offset_, h);
         close_stream(s, close_reason::end_stream);
         h(stream_reset{id, code, true, code == error_code::refused_stream});
     }
@@ -1015,16 +1079,21 @@ private:
             if (const errc v = validate(e, role_ == role::client); v != errc::ok)
                 return connection_failure(v, payload_offset() + 6 * i, h);
             switch (static_cast<setting_id>(e.id)) {
-                case setting_id::header_table_size: encoder_.set_peer_max_table_size(e.value); break;
+                case setting_id::header_table_size:
+                    encoder_.set_peer_max_table_size(e.value);
+                    break;
                 case setting_id::initial_window_size: {
                     // §6.9.2: every stream window moves by the difference.
                     const std::int64_t delta = std::int64_t{e.value} - remote_.initial_window_size;
                     bool overflow = false;
                     streams_.for_each([&](stream& st) { overflow |= !st.send.adjust(delta); });
-                    if (overflow) return connection_failure(errc::initial_window_overflow, payload_offset() + 6 * i, h);
+                    if (overflow)
+                        return connection_failure(errc::initial_window_overflow,
+                                                  payload_offset() + 6 * i, h);
                     break;
                 }
-                default: break;
+                default:
+                    break;
             }
             remote_.set(e);
         }
@@ -1037,11 +1106,8 @@ private:
     template <class H>
     void on_ping(const ping_frame& f, H& h) {
         if (f.ack) {
-            if (shutdown_ping_pending_ && f.value() == shutdown_ping_opaque) {
-                shutdown_ping_pending_ = false;
-                send_goaway(last_peer_stream_processed_, error_code::no_error, {});
-                return;
-            }
+            if (shutdown_ping_pending_ && f.value() == shutdown_ping_opaque)
+                return finish_shutdown();
             h(ping_acknowledged{f.value()});
             return;
         }
@@ -1055,7 +1121,8 @@ private:
         const bool first = !goaway_received_;
         goaway_received_ = true;
         // §6.8: the last stream id must not grow; the smallest one stands.
-        if (first || f.last_stream_id < peer_goaway_last_id_) peer_goaway_last_id_ = f.last_stream_id;
+        if (first || f.last_stream_id < peer_goaway_last_id_)
+            peer_goaway_last_id_ = f.last_stream_id;
         // Our streams above it were not processed: report them as retryable.
         std::vector<std::uint32_t>& ids = goaway_ids_;
         ids.clear();
@@ -1069,11 +1136,9 @@ private:
                 h(stream_reset{id, error_code::refused_stream, true, true});
             }
         }
+        // With an error code the peer closes the transport next (§5.4.1);
+        // until then, frames of streams at or below last_stream_id still count.
         h(goaway_received{f.last_stream_id, f.code, f.debug_data});
-        if (f.code != error_code::no_error) {  // the peer is closing on an error
-            fatal_ = true;
-            inbound_ = inbound_state::closed;
-        }
     }
 
     template <class H>
@@ -1088,13 +1153,15 @@ private:
         }
         stream* s = streams_.find(id);
         if (!s) {
-            if (is_idle(id)) return connection_failure(errc::frame_on_idle_stream, frame_offset_, h);
+            if (is_idle(id))
+                return connection_failure(errc::frame_on_idle_stream, frame_offset_, h);
             (void)note_control_frame(h);  // closed: ignored (§6.9), but not free
             return;
         }
         if (!s->data_sent_since_window_update && !note_control_frame(h)) return;
         s->data_sent_since_window_update = false;
-        if (!s->send.increase(increment)) return stream_failure(id, errc::stream_window_overflow, frame_offset_, h);
+        if (!s->send.increase(increment))
+            return stream_failure(id, errc::stream_window_overflow, frame_offset_, h);
         if (s->blocked) wake_blocked(h);
     }
 
@@ -1127,7 +1194,8 @@ private:
             connection_failure(errc::control_frame_flood, frame_offset_, h);
             return false;
         }
-        induced_ends_[(induced_head_ + induced_count_) % induced_ends_.size()] = output_.queued_total();
+        induced_ends_[(induced_head_ + induced_count_) % induced_ends_.size()] =
+            output_.queued_total();
         ++induced_count_;
         return true;
     }
@@ -1215,7 +1283,8 @@ private:
     }
     /// After the event that reported END_STREAM: drop the stream if both ends are done.
     void finish_remote_end(stream* s, std::uint32_t id) {
-        if (alive(s, id) && s->state == stream_state::closed) close_stream(s, close_reason::end_stream);
+        if (alive(s, id) && s->state == stream_state::closed)
+            close_stream(s, close_reason::end_stream);
     }
 
     void close_stream(stream* s, close_reason why) {
@@ -1237,7 +1306,9 @@ private:
 
     std::size_t capacity(const stream& s) const noexcept {
         const std::size_t out = output_.size();
-        const std::size_t budget = out >= options_.limits.max_output_buffered ? 0 : options_.limits.max_output_buffered - out;
+        const std::size_t budget = out >= options_.limits.max_output_buffered
+                                       ? 0
+                                       : options_.limits.max_output_buffered - out;
         return std::min<std::size_t>({conn_send_.available(), s.send.available(), budget});
     }
 
@@ -1277,9 +1348,10 @@ private:
     void wake_blocked(H& h) {
         if (!blocked_head_) return;
         const std::size_t out = output_.size();
-        std::size_t shared = std::min<std::size_t>(
-            conn_send_.available(),
-            out >= options_.limits.max_output_buffered ? 0 : options_.limits.max_output_buffered - out);
+        std::size_t shared = std::min<std::size_t>(conn_send_.available(),
+                                                   out >= options_.limits.max_output_buffered
+                                                       ? 0
+                                                       : options_.limits.max_output_buffered - out);
         collect_.clear();
         for (stream* s = blocked_head_; s && shared > 0; s = s->blocked_next) {
             const std::size_t cap = std::min<std::size_t>(shared, s->send.available());
@@ -1302,7 +1374,8 @@ private:
 
     /// Encodes a header section into HEADERS (+ CONTINUATION) frames no larger
     /// than the peer's SETTINGS_MAX_FRAME_SIZE (§4.3: contiguous, no interleaving).
-    void write_header_block(std::uint32_t id, std::span<const hpack::field> fields, bool end_stream) {
+    void write_header_block(std::uint32_t id, std::span<const hpack::field> fields,
+                            bool end_stream) {
         wire::buffer& out = output_.control();
         const std::size_t header_at = out.size();
         out.prepare(frame_header_size);
@@ -1313,8 +1386,9 @@ private:
         const std::size_t max_frame = remote_.max_frame_size;
         const std::uint8_t es = end_stream ? flag::end_stream : 0;
         if (block_len <= max_frame) {
-            store_frame_header(out.data() + header_at, {static_cast<std::uint32_t>(block_len), frame_type::headers,
-                                                        static_cast<std::uint8_t>(es | flag::end_headers), id});
+            store_frame_header(out.data() + header_at,
+                               {static_cast<std::uint32_t>(block_len), frame_type::headers,
+                                static_cast<std::uint8_t>(es | flag::end_headers), id});
             return;
         }
         // Rare: split the block; CONTINUATION headers go between the pieces.
@@ -1356,7 +1430,14 @@ private:
         }
         if (window != effective_initial_window_) {
             const std::int64_t delta = std::int64_t{window} - effective_initial_window_;
-            streams_.for_each([&](stream& s) { s.recv.adjust(delta); });
+            streams_.for_each([&](stream& s) {
+                s.recv.adjust(delta);
+                // Releases held back under the old target may be due now:
+                // without this a stream whose window went negative could stall.
+                if (remote_open(s.state))
+                    if (const std::uint32_t inc = s.recv.take_update(false))
+                        write_window_update(output_.control(), s.id, inc);
+            });
             effective_initial_window_ = window;
         }
         effective_max_frame_size_ = frame;
@@ -1392,8 +1473,9 @@ private:
     bool conn_data_sent_since_window_update_ = false;
 
     std::uint32_t next_local_stream_id_ = 1;
-    std::uint32_t last_peer_stream_id_ = 0;         ///< highest id the peer used (§5.1.1)
-    std::uint32_t last_peer_stream_processed_ = 0;  ///< highest peer stream given to the application
+    std::uint32_t last_peer_stream_id_ = 0;  ///< highest id the peer used (§5.1.1)
+    std::uint32_t last_peer_stream_processed_ =
+        0;  ///< highest peer stream given to the application
     std::uint32_t local_active_ = 0;
     std::uint32_t peer_active_ = 0;
 
@@ -1403,6 +1485,7 @@ private:
     bool goaway_received_ = false;
     std::uint32_t peer_goaway_last_id_ = max_stream_id;
     bool shutdown_ping_pending_ = false;
+    time_point shutdown_deadline_{};
 
     // Inbound parser.
     inbound_state inbound_ = inbound_state::frame_header;
@@ -1422,7 +1505,8 @@ private:
     std::uint32_t data_stream_id_ = 0;
     std::uint32_t data_left_ = 0;
     std::uint32_t pad_left_ = 0;
-    std::uint32_t unreleased_ = 0;  ///< its octets counted in the connection window, not yet given back
+    std::uint32_t unreleased_ =
+        0;  ///< its octets counted in the connection window, not yet given back
     bool data_end_stream_ = false;
 
     // The field block being assembled.

@@ -30,89 +30,90 @@ enum class error_scope : std::uint8_t {
 enum class errc : std::uint8_t {
     ok = 0,
     // --- frame layout (§4, §6): decided from one frame alone
-    frame_too_large,               ///< length above our SETTINGS_MAX_FRAME_SIZE
-    frame_too_short,               ///< payload too short for the fields its flags announce
-    padding_too_long,              ///< Pad Length >= frame payload length
-    data_on_stream_zero,           ///< DATA with stream id 0
-    headers_on_stream_zero,        ///< HEADERS with stream id 0
-    priority_on_stream_zero,       ///< PRIORITY with stream id 0
-    rst_stream_on_stream_zero,     ///< RST_STREAM with stream id 0
-    settings_on_stream,            ///< SETTINGS with a non-zero stream id
-    push_promise_on_stream_zero,   ///< PUSH_PROMISE with stream id 0
-    ping_on_stream,                ///< PING with a non-zero stream id
-    goaway_on_stream,              ///< GOAWAY with a non-zero stream id
-    continuation_on_stream_zero,   ///< CONTINUATION with stream id 0
-    priority_bad_length,           ///< PRIORITY payload not 5 octets
-    rst_stream_bad_length,         ///< RST_STREAM payload not 4 octets
-    settings_bad_length,           ///< SETTINGS payload not a multiple of 6
-    settings_ack_with_payload,     ///< SETTINGS ACK with a payload
-    ping_bad_length,               ///< PING payload not 8 octets
-    window_update_bad_length,      ///< WINDOW_UPDATE payload not 4 octets
-    stream_depends_on_itself,      ///< priority dependency on the stream itself (RFC 7540 §5.3.1)
+    frame_too_large,              ///< length above our SETTINGS_MAX_FRAME_SIZE
+    frame_too_short,              ///< payload too short for the fields its flags announce
+    padding_too_long,             ///< Pad Length >= frame payload length
+    data_on_stream_zero,          ///< DATA with stream id 0
+    headers_on_stream_zero,       ///< HEADERS with stream id 0
+    priority_on_stream_zero,      ///< PRIORITY with stream id 0
+    rst_stream_on_stream_zero,    ///< RST_STREAM with stream id 0
+    settings_on_stream,           ///< SETTINGS with a non-zero stream id
+    push_promise_on_stream_zero,  ///< PUSH_PROMISE with stream id 0
+    ping_on_stream,               ///< PING with a non-zero stream id
+    goaway_on_stream,             ///< GOAWAY with a non-zero stream id
+    continuation_on_stream_zero,  ///< CONTINUATION with stream id 0
+    priority_bad_length,          ///< PRIORITY payload not 5 octets
+    rst_stream_bad_length,        ///< RST_STREAM payload not 4 octets
+    settings_bad_length,          ///< SETTINGS payload not a multiple of 6
+    settings_ack_with_payload,    ///< SETTINGS ACK with a payload
+    ping_bad_length,              ///< PING payload not 8 octets
+    window_update_bad_length,     ///< WINDOW_UPDATE payload not 4 octets
+    stream_depends_on_itself,     ///< priority dependency on the stream itself (RFC 7540 §5.3.1)
     // --- SETTINGS values (§6.5.2)
-    settings_enable_push_invalid,  ///< SETTINGS_ENABLE_PUSH not 0 or 1
-    settings_enable_push_by_server,  ///< a server sent SETTINGS_ENABLE_PUSH = 1
+    settings_enable_push_invalid,       ///< SETTINGS_ENABLE_PUSH not 0 or 1
+    settings_enable_push_by_server,     ///< a server sent SETTINGS_ENABLE_PUSH = 1
     settings_initial_window_too_large,  ///< SETTINGS_INITIAL_WINDOW_SIZE above 2^31-1
-    settings_max_frame_size_invalid,  ///< SETTINGS_MAX_FRAME_SIZE outside 2^14..2^24-1
-    settings_unexpected_ack,       ///< SETTINGS ACK with no SETTINGS of ours outstanding
-    settings_timeout,              ///< our SETTINGS was not acknowledged in time (§6.5.3)
+    settings_max_frame_size_invalid,    ///< SETTINGS_MAX_FRAME_SIZE outside 2^14..2^24-1
+    settings_unexpected_ack,            ///< SETTINGS ACK with no SETTINGS of ours outstanding
+    settings_timeout,                   ///< our SETTINGS was not acknowledged in time (§6.5.3)
     // --- connection preface and frame sequencing (§3.4, §4.3, §5.1, §6.10)
-    bad_preface,                   ///< the client preface octets are wrong
-    preface_not_settings,          ///< the first frame of the peer is not SETTINGS
-    continuation_expected,         ///< another frame inside a header block (no interleaving)
-    unexpected_continuation,       ///< CONTINUATION not preceded by an unfinished header block
-    frame_on_idle_stream,          ///< DATA/RST_STREAM/WINDOW_UPDATE on an idle stream
-    stream_id_wrong_parity,        ///< a new stream with the other endpoint's parity
-    stream_id_not_increasing,      ///< a new stream id not above every id the peer used
-    headers_on_closed_stream,      ///< HEADERS on a stream that was closed
-    frame_on_closed_stream,        ///< DATA/HEADERS after the stream's END_STREAM or RST_STREAM
-    push_promise_received,         ///< PUSH_PROMISE when push is disabled (a client never enables it)
-    push_promise_by_client,        ///< a client sent PUSH_PROMISE (§8.4)
+    bad_preface,               ///< the client preface octets are wrong
+    preface_not_settings,      ///< the first frame of the peer is not SETTINGS
+    continuation_expected,     ///< another frame inside a header block (no interleaving)
+    unexpected_continuation,   ///< CONTINUATION not preceded by an unfinished header block
+    frame_on_idle_stream,      ///< DATA/RST_STREAM/WINDOW_UPDATE on an idle stream
+    stream_id_wrong_parity,    ///< a new stream with the other endpoint's parity
+    stream_id_not_increasing,  ///< a new stream id not above every id the peer used
+    headers_on_closed_stream,  ///< HEADERS on a stream that was closed
+    frame_on_closed_stream,    ///< DATA/HEADERS after the stream's END_STREAM or RST_STREAM
+    push_promise_received,     ///< PUSH_PROMISE when push is disabled (a client never enables it)
+    push_promise_by_client,    ///< a client sent PUSH_PROMISE (§8.4)
     // --- flow control (§5.2, §6.9)
     window_update_zero_increment_connection,  ///< WINDOW_UPDATE of 0 on stream 0
     window_update_zero_increment_stream,      ///< WINDOW_UPDATE of 0 on a stream
-    connection_window_overflow,    ///< WINDOW_UPDATE takes the connection window above 2^31-1
-    stream_window_overflow,        ///< WINDOW_UPDATE takes a stream window above 2^31-1
-    initial_window_overflow,       ///< SETTINGS_INITIAL_WINDOW_SIZE takes a stream window above 2^31-1
-    connection_window_exceeded,    ///< DATA beyond the connection receive window
-    stream_window_exceeded,        ///< DATA beyond the stream receive window
+    connection_window_overflow,  ///< WINDOW_UPDATE takes the connection window above 2^31-1
+    stream_window_overflow,      ///< WINDOW_UPDATE takes a stream window above 2^31-1
+    initial_window_overflow,  ///< SETTINGS_INITIAL_WINDOW_SIZE takes a stream window above 2^31-1
+    connection_window_exceeded,  ///< DATA beyond the connection receive window
+    stream_window_exceeded,      ///< DATA beyond the stream receive window
     // --- field blocks (§4.3) and HTTP messages (§8)
-    compression_failed,            ///< HPACK decoding failed (§4.3)
-    header_list_too_large,         ///< decoded header list above our SETTINGS_MAX_HEADER_LIST_SIZE
-    field_name_empty,              ///< a field name of length 0
-    field_name_uppercase,          ///< a field name with 'A'-'Z'
-    field_name_invalid,            ///< a field name with a prohibited octet or a colon
-    field_value_invalid,           ///< a field value with NUL, CR, LF or another control character
-    field_value_whitespace,        ///< a field value that starts or ends with SP or HTAB
-    connection_specific_field,     ///< Connection, Keep-Alive, Proxy-Connection, Transfer-Encoding, Upgrade
-    te_not_trailers,               ///< TE with a value other than "trailers"
-    pseudo_after_regular,          ///< a pseudo-header after a regular field
-    pseudo_duplicate,              ///< the same pseudo-header twice
-    pseudo_unknown,                ///< an undefined pseudo-header, or one of the wrong message kind
-    pseudo_in_trailers,            ///< a pseudo-header in a trailer section
-    missing_method,                ///< request without :method
-    missing_scheme,                ///< non-CONNECT request without :scheme
-    missing_path,                  ///< non-CONNECT request without :path, or :path empty
-    path_invalid,                  ///< :path neither absolute ("/...") nor "*" (for http and https)
-    authority_invalid,             ///< :authority with userinfo ("user@host") for http or https
-    connect_with_scheme_or_path,   ///< CONNECT with :scheme or :path
-    connect_without_authority,     ///< CONNECT without :authority
-    missing_status,                ///< response without :status
-    status_invalid,                ///< :status not three digits, or 101 (§8.6)
+    compression_failed,           ///< HPACK decoding failed (§4.3)
+    header_list_too_large,        ///< decoded header list above our SETTINGS_MAX_HEADER_LIST_SIZE
+    field_name_empty,             ///< a field name of length 0
+    field_name_uppercase,         ///< a field name with 'A'-'Z'
+    field_name_invalid,           ///< a field name with a prohibited octet or a colon
+    field_value_invalid,          ///< a field value with NUL, CR, LF or another control character
+    field_value_whitespace,       ///< a field value that starts or ends with SP or HTAB
+    connection_specific_field,    ///< Connection, Keep-Alive, Proxy-Connection, Transfer-Encoding,
+                                  ///< Upgrade
+    te_not_trailers,              ///< TE with a value other than "trailers"
+    pseudo_after_regular,         ///< a pseudo-header after a regular field
+    pseudo_duplicate,             ///< the same pseudo-header twice
+    pseudo_unknown,               ///< an undefined pseudo-header, or one of the wrong message kind
+    pseudo_in_trailers,           ///< a pseudo-header in a trailer section
+    missing_method,               ///< request without :method
+    missing_scheme,               ///< non-CONNECT request without :scheme
+    missing_path,                 ///< non-CONNECT request without :path, or :path empty
+    path_invalid,                 ///< :path neither absolute ("/...") nor "*" (for http and https)
+    authority_invalid,            ///< :authority with userinfo ("user@host") for http or https
+    connect_with_scheme_or_path,  ///< CONNECT with :scheme or :path
+    connect_without_authority,    ///< CONNECT without :authority
+    missing_status,               ///< response without :status
+    status_invalid,               ///< :status not three digits, or 101 (§8.6)
     informational_with_end_stream,  ///< a 1xx response that ends the stream
-    trailers_without_end_stream,   ///< a second header section without END_STREAM
-    content_length_invalid,        ///< content-length not a number, or several that differ
-    content_length_mismatch,       ///< DATA total differs from content-length
+    trailers_without_end_stream,    ///< a second header section without END_STREAM
+    content_length_invalid,         ///< content-length not a number, or several that differ
+    content_length_mismatch,        ///< DATA total differs from content-length
     // --- limits against abuse (§10.5)
-    stream_limit_exceeded,         ///< a stream above our SETTINGS_MAX_CONCURRENT_STREAMS
-    header_block_too_large,        ///< field block octets above the limit before END_HEADERS
-    too_many_continuations,        ///< more CONTINUATION frames in one block than allowed
-    settings_too_many_entries,     ///< one SETTINGS frame with too many entries
-    rapid_reset,                   ///< streams reset faster than the reset budget (CVE-2023-44487)
-    empty_frame_flood,             ///< too many frames that carry nothing (CVE-2019-9518)
-    control_frame_flood,           ///< too many frames we must answer are queued unsent (CVE-2019-9512/9515)
-    frame_flood,                   ///< too many non-data frames (SETTINGS/PING/PRIORITY/WINDOW_UPDATE/unknown)
-    count_  // number of values; not an error
+    stream_limit_exceeded,      ///< a stream above our SETTINGS_MAX_CONCURRENT_STREAMS
+    header_block_too_large,     ///< field block octets above the limit before END_HEADERS
+    too_many_continuations,     ///< more CONTINUATION frames in one block than allowed
+    settings_too_many_entries,  ///< one SETTINGS frame with too many entries
+    rapid_reset,                ///< streams reset faster than the reset budget (CVE-2023-44487)
+    empty_frame_flood,          ///< too many frames that carry nothing (CVE-2019-9518)
+    control_frame_flood,  ///< too many frames we must answer are queued unsent (CVE-2019-9512/9515)
+    frame_flood,  ///< too many non-data frames (SETTINGS/PING/PRIORITY/WINDOW_UPDATE/unknown)
+    count_        // number of values; not an error
 };
 
 /// What the RFC says about one errc.
@@ -224,9 +225,15 @@ constexpr const rule& rule_of(errc e) noexcept {
     const auto i = static_cast<std::size_t>(e);
     return errc_table::rules[i < errc_table::rules.size() ? i : 0];
 }
-constexpr error_code code_of(errc e) noexcept { return rule_of(e).code; }
-constexpr error_scope scope_of(errc e) noexcept { return rule_of(e).scope; }
-constexpr std::string_view describe(errc e) noexcept { return rule_of(e).description; }
+constexpr error_code code_of(errc e) noexcept {
+    return rule_of(e).code;
+}
+constexpr error_scope scope_of(errc e) noexcept {
+    return rule_of(e).scope;
+}
+constexpr std::string_view describe(errc e) noexcept {
+    return rule_of(e).description;
+}
 
 /// A violation and the offset (in the received byte stream) where it was found.
 using error = wire::basic_error<errc>;

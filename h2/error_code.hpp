@@ -13,9 +13,9 @@
 namespace h2pb::h2 {
 
 enum class error_code : std::uint32_t {
-    no_error = 0x0,             ///< NO_ERROR: not an error (graceful GOAWAY, RST after a full response)
-    protocol_error = 0x1,       ///< PROTOCOL_ERROR: unspecific protocol error
-    internal_error = 0x2,       ///< INTERNAL_ERROR: unexpected internal error
+    no_error = 0x0,        ///< NO_ERROR: not an error (graceful GOAWAY, RST after a full response)
+    protocol_error = 0x1,  ///< PROTOCOL_ERROR: unspecific protocol error
+    internal_error = 0x2,  ///< INTERNAL_ERROR: unexpected internal error
     flow_control_error = 0x3,   ///< FLOW_CONTROL_ERROR: the peer broke flow control
     settings_timeout = 0x4,     ///< SETTINGS_TIMEOUT: our SETTINGS was not acknowledged in time
     stream_closed = 0x5,        ///< STREAM_CLOSED: a frame arrived after the stream was half-closed
@@ -32,27 +32,42 @@ enum class error_code : std::uint32_t {
 /// The RFC's name of a code ("PROTOCOL_ERROR"); "UNKNOWN" for codes not in §7.
 constexpr std::string_view name(error_code c) noexcept {
     switch (c) {
-        case error_code::no_error: return "NO_ERROR";
-        case error_code::protocol_error: return "PROTOCOL_ERROR";
-        case error_code::internal_error: return "INTERNAL_ERROR";
-        case error_code::flow_control_error: return "FLOW_CONTROL_ERROR";
-        case error_code::settings_timeout: return "SETTINGS_TIMEOUT";
-        case error_code::stream_closed: return "STREAM_CLOSED";
-        case error_code::frame_size_error: return "FRAME_SIZE_ERROR";
-        case error_code::refused_stream: return "REFUSED_STREAM";
-        case error_code::cancel: return "CANCEL";
-        case error_code::compression_error: return "COMPRESSION_ERROR";
-        case error_code::connect_error: return "CONNECT_ERROR";
-        case error_code::enhance_your_calm: return "ENHANCE_YOUR_CALM";
-        case error_code::inadequate_security: return "INADEQUATE_SECURITY";
-        case error_code::http_1_1_required: return "HTTP_1_1_REQUIRED";
+        case error_code::no_error:
+            return "NO_ERROR";
+        case error_code::protocol_error:
+            return "PROTOCOL_ERROR";
+        case error_code::internal_error:
+            return "INTERNAL_ERROR";
+        case error_code::flow_control_error:
+            return "FLOW_CONTROL_ERROR";
+        case error_code::settings_timeout:
+            return "SETTINGS_TIMEOUT";
+        case error_code::stream_closed:
+            return "STREAM_CLOSED";
+        case error_code::frame_size_error:
+            return "FRAME_SIZE_ERROR";
+        case error_code::refused_stream:
+            return "REFUSED_STREAM";
+        case error_code::cancel:
+            return "CANCEL";
+        case error_code::compression_error:
+            return "COMPRESSION_ERROR";
+        case error_code::connect_error:
+            return "CONNECT_ERROR";
+        case error_code::enhance_your_calm:
+            return "ENHANCE_YOUR_CALM";
+        case error_code::inadequate_security:
+            return "INADEQUATE_SECURITY";
+        case error_code::http_1_1_required:
+            return "HTTP_1_1_REQUIRED";
     }
     return "UNKNOWN";
 }
 
 /// True for the fourteen codes defined by §7.
 constexpr bool is_known(error_code c) noexcept {
-    return static_cast<std::uint32_t>(c) <= static_cast<std::uint32_t>(error_code::http_1_1_required);
+    return static_cast<std::uint32_t>(c) <=
+           static_cast<std::uint32_t>(error_code::http_1_1_required);
 }
 
 }  // namespace h2pb::h2

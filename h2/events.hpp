@@ -41,7 +41,7 @@ struct headers_received {
     std::uint32_t stream_id;
     section_kind kind;  ///< request, response (1xx or final) or trailers
     std::span<const hpack::field> fields;
-    bool end_stream;  ///< the peer will send nothing more on the stream
+    bool end_stream;           ///< the peer will send nothing more on the stream
     std::uint16_t status = 0;  ///< responses: the :status value
 };
 

@@ -54,7 +54,8 @@ inline constexpr std::array<bool, 256> name_chars = make_name_chars();
 /// controls other than HTAB (NUL, CR and LF among them) and DEL.
 constexpr std::array<bool, 256> make_value_chars() {
     std::array<bool, 256> t{};
-    for (int c = 0; c < 256; ++c) t[static_cast<std::size_t>(c)] = (c >= 0x20 && c != 0x7f) || c == '\t';
+    for (int c = 0; c < 256; ++c)
+        t[static_cast<std::size_t>(c)] = (c >= 0x20 && c != 0x7f) || c == '\t';
     return t;
 }
 inline constexpr std::array<bool, 256> value_chars = make_value_chars();
@@ -86,7 +87,8 @@ constexpr errc check_value(std::string_view value) noexcept {
         if (!detail::value_chars[c]) return errc::field_value_invalid;
     if (!value.empty()) {
         const char first = value.front(), last = value.back();
-        if (first == ' ' || first == '\t' || last == ' ' || last == '\t') return errc::field_value_whitespace;
+        if (first == ' ' || first == '\t' || last == ' ' || last == '\t')
+            return errc::field_value_whitespace;
     }
     return errc::ok;
 }
@@ -116,14 +118,14 @@ constexpr bool parse_content_length(std::string_view v, std::uint64_t& out) noex
 struct section_info {
     bool has_content_length = false;
     std::uint64_t content_length = 0;
-    std::uint16_t status = 0;  ///< responses
+    std::uint16_t status = 0;      ///< responses
     bool head_request = false;     ///< requests: :method is HEAD
     bool connect_request = false;  ///< requests: :method is CONNECT
     bool informational() const noexcept { return status >= 100 && status < 200; }
 };
 
 class field_checker {
-public:
+  public:
     /// Starts a section of the given kind.
     void start(section_kind kind) noexcept {
         kind_ = kind;
@@ -149,12 +151,14 @@ public:
         if (kind_ == section_kind::request) {
             if (!(seen_ & bit_method)) return error_ = errc::missing_method;
             if (info_.connect_request) {
-                if (seen_ & (bit_scheme | bit_path)) return error_ = errc::connect_with_scheme_or_path;
+                if (seen_ & (bit_scheme | bit_path))
+                    return error_ = errc::connect_with_scheme_or_path;
                 if (!(seen_ & bit_authority)) return error_ = errc::connect_without_authority;
             } else {
                 if (!(seen_ & bit_scheme)) return error_ = errc::missing_scheme;
                 if (!(seen_ & bit_path) || path_.empty()) return error_ = errc::missing_path;
-                if (scheme_http_ && path_[0] != '/' && path_ != "*") return error_ = errc::path_invalid;
+                if (scheme_http_ && path_[0] != '/' && path_ != "*")
+                    return error_ = errc::path_invalid;
                 if (scheme_http_ && authority_.find('@') != std::string_view::npos)
                     return error_ = errc::authority_invalid;
             }
@@ -168,7 +172,7 @@ public:
     constexpr const section_info& info() const noexcept { return info_; }
     constexpr section_kind kind() const noexcept { return kind_; }
 
-private:
+  private:
     static constexpr std::uint8_t bit_method = 1, bit_scheme = 2, bit_authority = 4, bit_path = 8,
                                   bit_status = 16;
 
@@ -178,11 +182,13 @@ private:
         if (auto e = fields::check_name(name); e != errc::ok) return e;
         if (auto e = fields::check_value(value); e != errc::ok) return e;
         if (fields::is_connection_specific(name)) return errc::connection_specific_field;
-        if (name == "te" && !fields::detail::iequals(value, "trailers")) return errc::te_not_trailers;
+        if (name == "te" && !fields::detail::iequals(value, "trailers"))
+            return errc::te_not_trailers;
         if (name == "content-length" && kind_ != section_kind::trailers) {
             std::uint64_t n = 0;
             if (!fields::parse_content_length(value, n)) return errc::content_length_invalid;
-            if (info_.has_content_length && info_.content_length != n) return errc::content_length_invalid;
+            if (info_.has_content_length && info_.content_length != n)
+                return errc::content_length_invalid;
             info_.has_content_length = true;
             info_.content_length = n;
         }
@@ -194,10 +200,14 @@ private:
         if (regular_seen_) return errc::pseudo_after_regular;
         std::uint8_t bit = 0;
         if (kind_ == section_kind::request) {
-            if (name == ":method") bit = bit_method;
-            else if (name == ":scheme") bit = bit_scheme;
-            else if (name == ":authority") bit = bit_authority;
-            else if (name == ":path") bit = bit_path;
+            if (name == ":method")
+                bit = bit_method;
+            else if (name == ":scheme")
+                bit = bit_scheme;
+            else if (name == ":authority")
+                bit = bit_authority;
+            else if (name == ":path")
+                bit = bit_path;
         } else if (name == ":status") {
             bit = bit_status;
         }
@@ -216,9 +226,14 @@ private:
                 if (value.empty()) return errc::missing_scheme;
                 scheme_http_ = value == "http" || value == "https";
                 break;
-            case bit_authority: authority_ = value; break;
-            case bit_path: path_ = value; break;
-            case bit_status: return check_status(value);
+            case bit_authority:
+                authority_ = value;
+                break;
+            case bit_path:
+                path_ = value;
+                break;
+            case bit_status:
+                return check_status(value);
         }
         return errc::ok;
     }

@@ -28,7 +28,7 @@
 namespace h2pb::h2 {
 
 class send_window {
-public:
+  public:
     constexpr send_window() noexcept = default;
     constexpr explicit send_window(std::int64_t initial) noexcept : window_(initial) {}
 
@@ -55,12 +55,12 @@ public:
     /// We sent n octets of DATA payload.
     constexpr void consume(std::uint32_t n) noexcept { window_ -= n; }
 
-private:
+  private:
     std::int64_t window_ = default_initial_window_size;
 };
 
 class recv_window {
-public:
+  public:
     constexpr recv_window() noexcept = default;
     /// `advertised`: the window the peer currently believes it has;
     /// `target`: the window we keep topping up to.
@@ -96,8 +96,8 @@ public:
         if (!force && unannounced_ < threshold()) return 0;
         // Never announce beyond 2^31-1 in total.
         const std::int64_t room = max_window_size - window_;
-        const std::uint32_t inc =
-            static_cast<std::uint32_t>(std::min<std::int64_t>(unannounced_, std::max<std::int64_t>(room, 0)));
+        const std::uint32_t inc = static_cast<std::uint32_t>(
+            std::min<std::int64_t>(unannounced_, std::max<std::int64_t>(room, 0)));
         unannounced_ -= inc;
         window_ += inc;
         return inc;
@@ -107,7 +107,8 @@ public:
     /// by delta: the peer's view of the window moves by the same amount.
     constexpr void adjust(std::int64_t delta) noexcept {
         window_ += delta;
-        target_ = static_cast<std::uint32_t>(std::clamp<std::int64_t>(target_ + delta, 0, max_window_size));
+        target_ = static_cast<std::uint32_t>(
+            std::clamp<std::int64_t>(target_ + delta, 0, max_window_size));
     }
 
     /// Raise the target (and announce the difference at the next release):
@@ -120,10 +121,12 @@ public:
         return take_update(true);
     }
 
-private:
+  private:
     /// Announce once half the target window has been released (nghttp2 and
     /// hyper's h2 use the same ratio), and at least one octet.
-    constexpr std::uint32_t threshold() const noexcept { return std::max<std::uint32_t>(target_ / 2, 1); }
+    constexpr std::uint32_t threshold() const noexcept {
+        return std::max<std::uint32_t>(target_ / 2, 1);
+    }
 
     std::int64_t window_ = default_initial_window_size;
     std::uint32_t target_ = default_initial_window_size;

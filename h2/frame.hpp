@@ -62,21 +62,33 @@ enum class frame_type : std::uint8_t {
 /// "DATA", "HEADERS", ...; "UNKNOWN" for extension types.
 constexpr std::string_view name(frame_type t) noexcept {
     switch (t) {
-        case frame_type::data: return "DATA";
-        case frame_type::headers: return "HEADERS";
-        case frame_type::priority: return "PRIORITY";
-        case frame_type::rst_stream: return "RST_STREAM";
-        case frame_type::settings: return "SETTINGS";
-        case frame_type::push_promise: return "PUSH_PROMISE";
-        case frame_type::ping: return "PING";
-        case frame_type::goaway: return "GOAWAY";
-        case frame_type::window_update: return "WINDOW_UPDATE";
-        case frame_type::continuation: return "CONTINUATION";
+        case frame_type::data:
+            return "DATA";
+        case frame_type::headers:
+            return "HEADERS";
+        case frame_type::priority:
+            return "PRIORITY";
+        case frame_type::rst_stream:
+            return "RST_STREAM";
+        case frame_type::settings:
+            return "SETTINGS";
+        case frame_type::push_promise:
+            return "PUSH_PROMISE";
+        case frame_type::ping:
+            return "PING";
+        case frame_type::goaway:
+            return "GOAWAY";
+        case frame_type::window_update:
+            return "WINDOW_UPDATE";
+        case frame_type::continuation:
+            return "CONTINUATION";
     }
     return "UNKNOWN";
 }
 
-constexpr bool is_known(frame_type t) noexcept { return static_cast<std::uint8_t>(t) <= 0x9; }
+constexpr bool is_known(frame_type t) noexcept {
+    return static_cast<std::uint8_t>(t) <= 0x9;
+}
 
 /// Flag bits (§6). The same bit means different things for different types.
 namespace flag {
@@ -90,14 +102,19 @@ inline constexpr std::uint8_t priority = 0x20;     ///< HEADERS
 /// The flags a frame type defines; the others are "unused" (§4.1).
 constexpr std::uint8_t defined_flags(frame_type t) noexcept {
     switch (t) {
-        case frame_type::data: return flag::end_stream | flag::padded;
+        case frame_type::data:
+            return flag::end_stream | flag::padded;
         case frame_type::headers:
             return flag::end_stream | flag::end_headers | flag::padded | flag::priority;
         case frame_type::settings:
-        case frame_type::ping: return flag::ack;
-        case frame_type::push_promise: return flag::end_headers | flag::padded;
-        case frame_type::continuation: return flag::end_headers;
-        default: return 0;
+        case frame_type::ping:
+            return flag::ack;
+        case frame_type::push_promise:
+            return flag::end_headers | flag::padded;
+        case frame_type::continuation:
+            return flag::end_headers;
+        default:
+            return 0;
     }
 }
 
@@ -105,11 +122,16 @@ constexpr std::uint8_t defined_flags(frame_type t) noexcept {
 constexpr std::string_view flag_name(frame_type t, std::uint8_t bit) noexcept {
     if ((defined_flags(t) & bit) == 0) return "";
     switch (bit) {
-        case 0x01: return t == frame_type::settings || t == frame_type::ping ? "ACK" : "END_STREAM";
-        case flag::end_headers: return "END_HEADERS";
-        case flag::padded: return "PADDED";
-        case flag::priority: return "PRIORITY";
-        default: return "";
+        case 0x01:
+            return t == frame_type::settings || t == frame_type::ping ? "ACK" : "END_STREAM";
+        case flag::end_headers:
+            return "END_HEADERS";
+        case flag::padded:
+            return "PADDED";
+        case flag::priority:
+            return "PRIORITY";
+        default:
+            return "";
     }
 }
 
@@ -122,7 +144,7 @@ inline constexpr std::uint32_t max_frame_length = 0xffffff;
 struct frame_header {
     std::uint32_t length = 0;  ///< payload length, 24 bits (the 9 header octets not included)
     frame_type type{};
-    std::uint8_t flags = 0;      ///< as received: unused flags are kept here, ignored by meaning
+    std::uint8_t flags = 0;       ///< as received: unused flags are kept here, ignored by meaning
     std::uint32_t stream_id = 0;  ///< reserved bit cleared
 
     constexpr bool has(std::uint8_t f) const noexcept { return (flags & f) != 0; }
@@ -149,9 +171,11 @@ constexpr errc check_frame_header(const frame_header& h, std::uint32_t max_frame
     if (h.length > max_frame_size) return errc::frame_too_large;  // §4.2
     const bool zero = h.stream_id == 0;
     switch (h.type) {
-        case frame_type::data: return zero ? errc::data_on_stream_zero : errc::ok;  // §6.1
-        case frame_type::headers: return zero ? errc::headers_on_stream_zero : errc::ok;  // §6.2
-        case frame_type::priority:  // §6.3
+        case frame_type::data:
+            return zero ? errc::data_on_stream_zero : errc::ok;  // §6.1
+        case frame_type::headers:
+            return zero ? errc::headers_on_stream_zero : errc::ok;  // §6.2
+        case frame_type::priority:                                  // §6.3
             if (zero) return errc::priority_on_stream_zero;
             return h.length != 5 ? errc::priority_bad_length : errc::ok;
         case frame_type::rst_stream:  // §6.4
@@ -210,8 +234,8 @@ constexpr priority_fields load_priority(const wire::byte* p) noexcept {
 }
 
 struct data_frame {
-    wire::bytes_view data;         ///< application data, padding removed
-    std::uint8_t pad_length = 0;   ///< padding octets (the Pad Length octet itself not counted)
+    wire::bytes_view data;        ///< application data, padding removed
+    std::uint8_t pad_length = 0;  ///< padding octets (the Pad Length octet itself not counted)
     bool padded = false;
     bool end_stream = false;
 };
@@ -241,7 +265,8 @@ struct settings_frame {
 
     constexpr std::size_t size() const noexcept { return entries.size() / 6; }
     constexpr setting operator[](std::size_t i) const noexcept {
-        return {wire::load_be16(entries.data() + 6 * i), wire::load_be32(entries.data() + 6 * i + 2)};
+        return {wire::load_be16(entries.data() + 6 * i),
+                wire::load_be32(entries.data() + 6 * i + 2)};
     }
 };
 
@@ -282,7 +307,9 @@ struct unknown_frame {
 };
 
 namespace detail {
-constexpr wire::failure<error> fail(errc e, std::size_t at) noexcept { return wire::failure{error{e, at}}; }
+constexpr wire::failure<error> fail(errc e, std::size_t at) noexcept {
+    return wire::failure{error{e, at}};
+}
 }  // namespace detail
 
 /// §6.1 DATA: [Pad Length (8)] Data (..) Padding (..).
@@ -297,7 +324,8 @@ constexpr frame_result<data_frame> parse_data(const frame_header& h, wire::bytes
     if (p.empty()) return detail::fail(errc::frame_too_short, base);
     f.padded = true;
     f.pad_length = p[0];
-    if (auto e = check_padding(static_cast<std::uint32_t>(p.size()), f.pad_length, 0); e != errc::ok)
+    if (auto e = check_padding(static_cast<std::uint32_t>(p.size()), f.pad_length, 0);
+        e != errc::ok)
         return detail::fail(e, base);
     f.data = p.subspan(1, p.size() - 1 - f.pad_length);
     return f;
@@ -339,7 +367,8 @@ constexpr frame_result<priority_frame> parse_priority(const frame_header& h, wir
                                                       std::size_t base = 0) noexcept {
     if (p.size() != 5) return detail::fail(errc::priority_bad_length, base);
     priority_frame f{load_priority(p.data())};
-    if (f.priority.dependency == h.stream_id) return detail::fail(errc::stream_depends_on_itself, base);
+    if (f.priority.dependency == h.stream_id)
+        return detail::fail(errc::stream_depends_on_itself, base);
     return f;
 }
 
@@ -360,7 +389,8 @@ constexpr frame_result<settings_frame> parse_settings(const frame_header& h, wir
     return f;
 }
 
-/// §6.6 PUSH_PROMISE: [Pad Length (8)] R + Promised Stream ID (32) Field Block Fragment (..) Padding (..).
+/// §6.6 PUSH_PROMISE: [Pad Length (8)] R + Promised Stream ID (32) Field Block Fragment (..)
+/// Padding (..).
 constexpr frame_result<push_promise_frame> parse_push_promise(const frame_header& h,
                                                               wire::bytes_view p,
                                                               std::size_t base = 0) noexcept {
@@ -372,7 +402,8 @@ constexpr frame_result<push_promise_frame> parse_push_promise(const frame_header
         if (p.empty()) return detail::fail(errc::frame_too_short, base);
         f.padded = true;
         f.pad_length = p[0];
-        if (auto e = check_padding(static_cast<std::uint32_t>(p.size()), f.pad_length, 4); e != errc::ok)
+        if (auto e = check_padding(static_cast<std::uint32_t>(p.size()), f.pad_length, 4);
+            e != errc::ok)
             return detail::fail(e, base);
         pos = 1;
         end -= f.pad_length;
@@ -441,21 +472,30 @@ constexpr frame_result<any_frame> parse_frame(const frame_header& h, wire::bytes
         return any_frame{*r};
     };
     switch (h.type) {
-        case frame_type::data: return wrap(parse_data(h, payload, at));
+        case frame_type::data:
+            return wrap(parse_data(h, payload, at));
         case frame_type::headers: {
             auto r = parse_headers(h, payload, at);
             if (r && r->has_priority && r->priority.dependency == h.stream_id)
                 return detail::fail(errc::stream_depends_on_itself, at + (r->padded ? 1 : 0));
             return wrap(r);
         }
-        case frame_type::priority: return wrap(parse_priority(h, payload, at));
-        case frame_type::rst_stream: return wrap(parse_rst_stream(h, payload, at));
-        case frame_type::settings: return wrap(parse_settings(h, payload, at));
-        case frame_type::push_promise: return wrap(parse_push_promise(h, payload, at));
-        case frame_type::ping: return wrap(parse_ping(h, payload, at));
-        case frame_type::goaway: return wrap(parse_goaway(h, payload, at));
-        case frame_type::window_update: return wrap(parse_window_update(h, payload, at));
-        case frame_type::continuation: return wrap(parse_continuation(h, payload, at));
+        case frame_type::priority:
+            return wrap(parse_priority(h, payload, at));
+        case frame_type::rst_stream:
+            return wrap(parse_rst_stream(h, payload, at));
+        case frame_type::settings:
+            return wrap(parse_settings(h, payload, at));
+        case frame_type::push_promise:
+            return wrap(parse_push_promise(h, payload, at));
+        case frame_type::ping:
+            return wrap(parse_ping(h, payload, at));
+        case frame_type::goaway:
+            return wrap(parse_goaway(h, payload, at));
+        case frame_type::window_update:
+            return wrap(parse_window_update(h, payload, at));
+        case frame_type::continuation:
+            return wrap(parse_continuation(h, payload, at));
     }
     return any_frame{unknown_frame{payload}};
 }

@@ -71,7 +71,7 @@ inline void write_data(wire::buffer& out, std::uint32_t stream_id, wire::bytes_v
 struct headers_options {
     bool end_stream = false;
     bool end_headers = true;
-    int pad = -1;                      ///< < 0: not PADDED
+    int pad = -1;                               ///< < 0: not PADDED
     const priority_fields* priority = nullptr;  ///< non-null: PRIORITY flag and fields
 };
 
@@ -146,22 +146,23 @@ inline void write_ping(wire::buffer& out, std::uint64_t opaque, bool ack = false
 /// GOAWAY (§6.8).
 inline void write_goaway(wire::buffer& out, std::uint32_t last_stream_id, error_code code,
                          wire::bytes_view debug_data = {}) {
-    write_frame_header(out, static_cast<std::uint32_t>(8 + debug_data.size()), frame_type::goaway, 0,
-                       0);
+    write_frame_header(out, static_cast<std::uint32_t>(8 + debug_data.size()), frame_type::goaway,
+                       0, 0);
     out.put_u32(last_stream_id & max_stream_id);
     out.put_u32(static_cast<std::uint32_t>(code));
     out.append(debug_data);
 }
 
 /// WINDOW_UPDATE (§6.9); stream 0 is the connection window.
-inline void write_window_update(wire::buffer& out, std::uint32_t stream_id, std::uint32_t increment) {
+inline void write_window_update(wire::buffer& out, std::uint32_t stream_id,
+                                std::uint32_t increment) {
     write_frame_header(out, 4, frame_type::window_update, 0, stream_id);
     out.put_u32(increment & max_window_size);
 }
 
 /// CONTINUATION (§6.10).
-inline void write_continuation(wire::buffer& out, std::uint32_t stream_id, wire::bytes_view fragment,
-                               bool end_headers) {
+inline void write_continuation(wire::buffer& out, std::uint32_t stream_id,
+                               wire::bytes_view fragment, bool end_headers) {
     write_frame(out, frame_type::continuation, end_headers ? flag::end_headers : 0, stream_id,
                 fragment);
 }

@@ -73,6 +73,14 @@ inline constexpr std::size_t default_closed_streams_remembered = 128;
 /// processing delays"); zero disables the timer.
 inline constexpr std::chrono::nanoseconds default_settings_timeout = std::chrono::seconds(10);
 
+/// How long a graceful shutdown waits for the PING that follows its first
+/// GOAWAY (2^31-1) to be acknowledged before it sends the final GOAWAY anyway.
+/// The PING measures one round trip, so that streams the peer opened before
+/// it saw the first GOAWAY are counted in; a peer that has nothing left to do
+/// may never answer (nghttp2 stops writing once it is closing).
+inline constexpr std::chrono::nanoseconds default_graceful_shutdown_timeout =
+    std::chrono::seconds(5);
+
 /// Octets of DATA the connection accepts into its output while earlier output
 /// is unwritten. A peer that grants large windows but does not read its
 /// socket would otherwise make us buffer without bound (§10.5: "withhold
@@ -92,6 +100,7 @@ struct connection_limits {
     std::uint32_t control_frame_rate_per_second = default_control_frame_rate_per_second;
     std::size_t closed_streams_remembered = default_closed_streams_remembered;
     std::chrono::nanoseconds settings_timeout = default_settings_timeout;
+    std::chrono::nanoseconds graceful_shutdown_timeout = default_graceful_shutdown_timeout;
     std::size_t max_output_buffered = default_max_output_buffered;
 };
 

@@ -34,7 +34,7 @@
 namespace h2pb::h2 {
 
 class output_queue {
-public:
+  public:
     /// The contiguous buffer control bytes are appended to. Whatever the
     /// caller appends becomes part of the output, after everything before it.
     wire::buffer& control() noexcept { return gen_[append_].control; }
@@ -81,7 +81,7 @@ public:
         gen_[1].reset();
     }
 
-private:
+  private:
     struct segment {
         std::size_t control_end;  ///< the control bytes before this external piece end here
         const wire::byte* data;
@@ -105,12 +105,14 @@ private:
             std::size_t ctrl = control_drained;
             for (std::size_t i = head; i < segments.size(); ++i) {
                 const segment& s = segments[i];
-                if (s.control_end > ctrl) out.emplace_back(control.data() + ctrl, s.control_end - ctrl);
+                if (s.control_end > ctrl)
+                    out.emplace_back(control.data() + ctrl, s.control_end - ctrl);
                 if (s.control_end > ctrl) ctrl = s.control_end;
                 const std::size_t skip = i == head ? head_external_offset : 0;
                 if (s.size > skip) out.emplace_back(s.data + skip, s.size - skip);
             }
-            if (control.size() > ctrl) out.emplace_back(control.data() + ctrl, control.size() - ctrl);
+            if (control.size() > ctrl)
+                out.emplace_back(control.data() + ctrl, control.size() - ctrl);
         }
 
         void consume(std::size_t n) noexcept {
@@ -118,7 +120,8 @@ private:
                 const std::size_t ctrl_end =
                     head < segments.size() ? segments[head].control_end : control.size();
                 if (ctrl_end > control_drained) {
-                    const std::size_t k = n < ctrl_end - control_drained ? n : ctrl_end - control_drained;
+                    const std::size_t k =
+                        n < ctrl_end - control_drained ? n : ctrl_end - control_drained;
                     control_drained += k;
                     n -= k;
                     continue;

@@ -32,12 +32,18 @@ enum class setting_id : std::uint16_t {
 /// "SETTINGS_HEADER_TABLE_SIZE"...; "UNKNOWN" for identifiers not in §6.5.2.
 constexpr std::string_view name(setting_id id) noexcept {
     switch (id) {
-        case setting_id::header_table_size: return "SETTINGS_HEADER_TABLE_SIZE";
-        case setting_id::enable_push: return "SETTINGS_ENABLE_PUSH";
-        case setting_id::max_concurrent_streams: return "SETTINGS_MAX_CONCURRENT_STREAMS";
-        case setting_id::initial_window_size: return "SETTINGS_INITIAL_WINDOW_SIZE";
-        case setting_id::max_frame_size: return "SETTINGS_MAX_FRAME_SIZE";
-        case setting_id::max_header_list_size: return "SETTINGS_MAX_HEADER_LIST_SIZE";
+        case setting_id::header_table_size:
+            return "SETTINGS_HEADER_TABLE_SIZE";
+        case setting_id::enable_push:
+            return "SETTINGS_ENABLE_PUSH";
+        case setting_id::max_concurrent_streams:
+            return "SETTINGS_MAX_CONCURRENT_STREAMS";
+        case setting_id::initial_window_size:
+            return "SETTINGS_INITIAL_WINDOW_SIZE";
+        case setting_id::max_frame_size:
+            return "SETTINGS_MAX_FRAME_SIZE";
+        case setting_id::max_header_list_size:
+            return "SETTINGS_MAX_HEADER_LIST_SIZE";
     }
     return "UNKNOWN";
 }
@@ -75,7 +81,8 @@ constexpr errc validate(setting s, bool sender_is_server) noexcept {
             return s.value < min_max_frame_size || s.value > max_max_frame_size
                        ? errc::settings_max_frame_size_invalid
                        : errc::ok;
-        default: return errc::ok;  // the other three accept any value; unknown ids are ignored
+        default:
+            return errc::ok;  // the other three accept any value; unknown ids are ignored
     }
 }
 
@@ -94,24 +101,42 @@ struct settings {
     /// false for an unknown identifier.
     constexpr bool set(setting s) noexcept {
         switch (static_cast<setting_id>(s.id)) {
-            case setting_id::header_table_size: header_table_size = s.value; return true;
-            case setting_id::enable_push: enable_push = s.value; return true;
-            case setting_id::max_concurrent_streams: max_concurrent_streams = s.value; return true;
-            case setting_id::initial_window_size: initial_window_size = s.value; return true;
-            case setting_id::max_frame_size: max_frame_size = s.value; return true;
-            case setting_id::max_header_list_size: max_header_list_size = s.value; return true;
+            case setting_id::header_table_size:
+                header_table_size = s.value;
+                return true;
+            case setting_id::enable_push:
+                enable_push = s.value;
+                return true;
+            case setting_id::max_concurrent_streams:
+                max_concurrent_streams = s.value;
+                return true;
+            case setting_id::initial_window_size:
+                initial_window_size = s.value;
+                return true;
+            case setting_id::max_frame_size:
+                max_frame_size = s.value;
+                return true;
+            case setting_id::max_header_list_size:
+                max_header_list_size = s.value;
+                return true;
         }
         return false;
     }
 
     constexpr std::uint32_t get(setting_id id) const noexcept {
         switch (id) {
-            case setting_id::header_table_size: return header_table_size;
-            case setting_id::enable_push: return enable_push;
-            case setting_id::max_concurrent_streams: return max_concurrent_streams;
-            case setting_id::initial_window_size: return initial_window_size;
-            case setting_id::max_frame_size: return max_frame_size;
-            case setting_id::max_header_list_size: return max_header_list_size;
+            case setting_id::header_table_size:
+                return header_table_size;
+            case setting_id::enable_push:
+                return enable_push;
+            case setting_id::max_concurrent_streams:
+                return max_concurrent_streams;
+            case setting_id::initial_window_size:
+                return initial_window_size;
+            case setting_id::max_frame_size:
+                return max_frame_size;
+            case setting_id::max_header_list_size:
+                return max_header_list_size;
         }
         return 0;
     }
@@ -119,9 +144,8 @@ struct settings {
 
 /// The six identifiers in numeric order, for iteration.
 inline constexpr setting_id all_setting_ids[] = {
-    setting_id::header_table_size,    setting_id::enable_push,
-    setting_id::max_concurrent_streams, setting_id::initial_window_size,
-    setting_id::max_frame_size,       setting_id::max_header_list_size,
+    setting_id::header_table_size,   setting_id::enable_push,    setting_id::max_concurrent_streams,
+    setting_id::initial_window_size, setting_id::max_frame_size, setting_id::max_header_list_size,
 };
 
 }  // namespace h2pb::h2

@@ -31,7 +31,7 @@ struct stream {
 
     // Receiving an HTTP message (§8.1).
     bool initial_headers_received = false;  ///< the request, or the final (non-1xx) response
-    bool no_content_expected = false;       ///< response to HEAD, 204, 304: content-length not checked
+    bool no_content_expected = false;  ///< response to HEAD, 204, 304: content-length not checked
     bool content_length_known = false;
     std::uint64_t content_remaining = 0;  ///< octets content-length still announces
 
@@ -51,7 +51,7 @@ struct stream {
 
 /// Streams by id. See the top of the file for the storage strategy.
 class stream_table {
-public:
+  public:
     stream_table() { grow_index(64); }
     stream_table(const stream_table&) = delete;
     stream_table& operator=(const stream_table&) = delete;
@@ -86,7 +86,8 @@ public:
         for (std::size_t j = (i + 1) & mask_; index_[j].id != 0; j = (j + 1) & mask_) {
             const std::size_t home = slot_of(index_[j].id);
             // Move j into the hole if its home is not in (hole, j] (cyclically).
-            const bool between = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+            const bool between =
+                hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
             if (!between) {
                 index_[hole] = index_[j];
                 hole = j;
@@ -106,7 +107,7 @@ public:
             if (e.id != 0) f(*e.s);
     }
 
-private:
+  private:
     struct entry {
         std::uint32_t id = 0;
         stream* s = nullptr;
@@ -156,13 +157,13 @@ private:
 /// How a stream that left the table was closed: what decides the fate of
 /// frames that still arrive for it (§5.1 "closed").
 enum class close_reason : std::uint8_t {
-    end_stream,    ///< both sides sent END_STREAM, or the peer reset it
-    reset_by_us,   ///< we sent RST_STREAM: the peer's frames in flight are ignored
+    end_stream,   ///< both sides sent END_STREAM, or the peer reset it
+    reset_by_us,  ///< we sent RST_STREAM: the peer's frames in flight are ignored
 };
 
 /// A bounded memory of recently closed streams (oldest forgotten first).
 class closed_streams {
-public:
+  public:
     explicit closed_streams(std::size_t capacity = 128) : ring_(capacity ? capacity : 1) {}
 
     void remember(std::uint32_t id, close_reason why) noexcept {
@@ -182,7 +183,7 @@ public:
         next_ = 0;
     }
 
-private:
+  private:
     struct item {
         std::uint32_t id = 0;
         close_reason why = close_reason::end_stream;

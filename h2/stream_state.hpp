@@ -65,13 +65,20 @@ enum class stream_state : std::uint8_t {
 
 constexpr std::string_view name(stream_state s) noexcept {
     switch (s) {
-        case stream_state::idle: return "idle";
-        case stream_state::reserved_local: return "reserved (local)";
-        case stream_state::reserved_remote: return "reserved (remote)";
-        case stream_state::open: return "open";
-        case stream_state::half_closed_local: return "half-closed (local)";
-        case stream_state::half_closed_remote: return "half-closed (remote)";
-        case stream_state::closed: return "closed";
+        case stream_state::idle:
+            return "idle";
+        case stream_state::reserved_local:
+            return "reserved (local)";
+        case stream_state::reserved_remote:
+            return "reserved (remote)";
+        case stream_state::open:
+            return "open";
+        case stream_state::half_closed_local:
+            return "half-closed (local)";
+        case stream_state::half_closed_remote:
+            return "half-closed (remote)";
+        case stream_state::closed:
+            return "closed";
     }
     return "?";
 }
@@ -97,7 +104,9 @@ struct transition_result {
 namespace transition_table {
 using enum stream_state;
 inline constexpr transition_result X{};  // not in the diagram
-constexpr transition_result to(stream_state s) { return {s, true}; }
+constexpr transition_result to(stream_state s) {
+    return {s, true};
+}
 // clang-format off
 // Rows: states in enum order. Columns: events in enum order:
 //   send_H        recv_H                  send_PP       recv_PP              send_ES                recv_ES                 send_R        recv_R
@@ -119,7 +128,14 @@ constexpr transition_result transition(stream_state s, stream_event e) noexcept 
 }
 
 /// Frames a stream can receive, for the reception rules of §5.1.
-enum class received_frame : std::uint8_t { data, headers, priority, rst_stream, window_update, push_promise };
+enum class received_frame : std::uint8_t {
+    data,
+    headers,
+    priority,
+    rst_stream,
+    window_update,
+    push_promise
+};
 
 /// What a receiver does with a frame on a stream in some state.
 enum class receive_action : std::uint8_t {

@@ -55,6 +55,11 @@
 
 namespace h2pb::hpack {
 
+namespace detail {
+/// Stands in for `representation` when nobody observes.
+struct unobserved {};
+}  // namespace detail
+
 struct decoder_options {
     /// Our SETTINGS_HEADER_TABLE_SIZE, as acknowledged by the peer: the largest
     /// dynamic table the peer's encoder may use, and the table's initial size.
@@ -110,9 +115,11 @@ class decoder {
     error run(wire::bytes_view block, OnField& on_field, Observer& observer);
 
     /// Reads a string literal at p (p < end is not required). On success
-    /// returns the position after it and sets `out`.
+    /// returns the position after it and sets `out` (and `*info` when
+    /// observing); on failure returns nullptr and sets `err`.
+    template <bool Observe>
     const byte* read_string(const byte* begin, const byte* p, const byte* end,
-                            std::string_view& out, literal_string& info, error& err);
+                            std::string_view& out, literal_string* info, error& err);
 
     decoder_options options_;
     dynamic_table table_;
@@ -122,8 +129,11 @@ class decoder {
     bool update_required_ = false;
 };
 
-inline const byte* decoder::read_string(const byte* begin, const byte* p, const byte* end,
-                                        std::string_view& out, literal_string& info, error& err) {
+template <bool Observe>
+[[gnu::always_inline]] inline const byte* decoder::read_string(const byte* begin, const byte* p,
+                                                               const byte* end,
+                                                               std::string_view& out,
+                                                               literal_string* info, error& err) {
     if (p == end) {
         err = {errc::truncated, static_cast<std::size_t>(p - begin)};
         return nullptr;
@@ -146,7 +156,7 @@ inline const byte* decoder::read_string(const byte* begin, const byte* p, const 
         err = {errc::truncated, static_cast<std::size_t>(start - begin)};
         return nullptr;
     }
-    info = {static_cast<std::size_t>(start - begin), length, huffman, true};
+    if constexpr (Observe) *info = {static_cast<std::size_t>(start - begin), length, huffman, true};
     if (!huffman) {
         out = {reinterpret_cast<const char*>(p), length};
         return p + length;
@@ -201,8 +211,9 @@ error decoder::run(wire::bytes_view block, OnField& on_field, Observer& observer
     while (p < end) {
         const byte* const start = p;
         const byte first = *p;
-        representation rep;  // filled only when observing (the optimiser drops the rest)
-        rep.offset = offset(start);
+        // What the observer gets; nothing at all when nobody observes.
+        [[maybe_unused]] std::conditional_t<observing, representation, detail::unobserved> rep;
+        if constexpr (observing) rep.offset = offset(start);
 
         if (first & 0x80) {
             // §6.1 Indexed Header Field: 1xxxxxxx, index on 7 bits.
@@ -255,10 +266,12 @@ error decoder::run(wire::bytes_view block, OnField& on_field, Observer& observer
                     return {errc::missing_table_size_update, offset(start)};
                 update_required_ = false;
             }
+            [[maybe_unused]] const std::size_t count_before = table_.count();
             table_.set_max_size(size);
             if constexpr (observing) {
                 rep.kind = representation_kind::table_size_update;
                 rep.index = size;
+                rep.evicted = count_before - table_.count();
             }
         } else {
             // §6.2 Literal Header Field: 01xxxxxx with incremental indexing
@@ -274,7 +287,9 @@ error decoder::run(wire::bytes_view block, OnField& on_field, Observer& observer
             f.never_indexed = never;
             bool name_in_table = false;  // name is a view into the dynamic table
             if (name_index == 0) {
-                p = read_string(begin, p, end, f.name, rep.name, err);
+                literal_string* info = nullptr;
+                if constexpr (observing) info = &rep.name;
+                p = read_string<observing>(begin, p, end, f.name, info, err);
                 if (p == nullptr) return err;
             } else if (name_index <= static_table_size) {
                 f.name = static_table[name_index].name;
@@ -284,13 +299,16 @@ error decoder::run(wire::bytes_view block, OnField& on_field, Observer& observer
                 f.name = table_.at(age).name;
                 name_in_table = true;
             }
-            p = read_string(begin, p, end, f.value, rep.value, err);
+            literal_string* info = nullptr;
+            if constexpr (observing) info = &rep.value;
+            p = read_string<observing>(begin, p, end, f.value, info, err);
             if (p == nullptr) return err;
 
             const bool emit = admit(start, f.name.size(), f.value.size());
             std::string_view table_name = f.name;
             if (name_in_table && (emit || observing)) f.name = stable(f.name);
             bool added = false;
+            [[maybe_unused]] const std::size_t count_before = table_.count();
             if (indexing) added = table_.insert(table_name, f.value);
             if (emit) on_field(static_cast<const field&>(f));
             if constexpr (observing) {
@@ -300,6 +318,7 @@ error decoder::run(wire::bytes_view block, OnField& on_field, Observer& observer
                 rep.index = name_index;
                 rep.decoded = f;
                 rep.added = added;
+                rep.evicted = count_before + (added ? 1 : 0) - table_.count();
                 rep.emitted = emit;
             }
         }

@@ -34,6 +34,7 @@
 #include <memory>
 #include <string_view>
 
+#include <h2pb/hpack/compare.hpp>
 #include <h2pb/hpack/field.hpp>
 #include <h2pb/hpack/limits.hpp>
 
@@ -77,6 +78,21 @@ class dynamic_table {
     std::size_t slot_of_id(std::uint64_t id) const noexcept {
         return static_cast<std::size_t>(id) & (ring_capacity_ - 1);
     }
+    /// Whether the entry with id `id` is (name, value) / is named `name`
+    /// (lengths first, then octets; for the encoder's lookups).
+    bool equals(std::uint64_t id, std::string_view name, std::string_view value) const noexcept {
+        const descriptor& d = ring_[slot_of_id(id)];
+        if (d.name_length != name.size() || d.value_length != value.size()) return false;
+        const char* p = reinterpret_cast<const char*>(store_.get()) + d.offset;
+        return equal_octets(p, name.data(), name.size()) &&
+               equal_octets(p + name.size(), value.data(), value.size());
+    }
+    bool name_equals(std::uint64_t id, std::string_view name) const noexcept {
+        const descriptor& d = ring_[slot_of_id(id)];
+        if (d.name_length != name.size()) return false;
+        return equal_octets(reinterpret_cast<const char*>(store_.get()) + d.offset, name.data(),
+                            name.size());
+    }
     /// Capacity of the descriptor ring (slots are 0 .. ring_capacity() - 1).
     std::size_t ring_capacity() const noexcept { return ring_capacity_; }
 
@@ -109,7 +125,7 @@ class dynamic_table {
         const std::size_t at = place(octets);
         // memmove: `name` may be an entry of this table that was just evicted
         // and whose octets overlap the place chosen for the new entry.
-        std::memmove(store_.get() + at, name.data(), name.size());
+        if (!name.empty()) std::memmove(store_.get() + at, name.data(), name.size());
         if (!value.empty())
             std::memcpy(store_.get() + at + name.size(), value.data(), value.size());
         descriptor& d = ring_[slot_of_id(inserted_)];

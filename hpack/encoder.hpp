@@ -27,9 +27,10 @@
 //
 // The default indexing policy (default_indexing below) leaves out of the table
 // what is unlikely to repeat: entries larger than 3/4 of the table, `:path`
-// values with a query string, and the headers whose values are per-response
-// (content-length, age, etag, if-modified-since, if-none-match, location,
-// set-cookie). A caller can replace it.
+// values with a query string or ending in a file name, and the headers whose
+// values are per-response or per-resource (content-length, age, etag,
+// if-modified-since, if-none-match, last-modified, location, set-cookie).
+// A caller can replace it.
 //
 // Table size: the table is min(options.max_table_size, the peer's
 // SETTINGS_HEADER_TABLE_SIZE). When that changes, the next block starts with a
@@ -80,15 +81,24 @@ inline indexing default_indexing(
         return indexing::without;
     }
     switch (static_name_index) {
-        case static_index::path:
-            // A query string usually makes the path unique to this request.
-            return f.value.find('?') == std::string_view::npos ? indexing::incremental
-                                                               : indexing::without;
+        case static_index::path: {
+            // A query string makes a path unique to its request; a file name
+            // (a '.' in the last segment: "/img/logo-130528.png") names one
+            // resource, fetched once. Other paths ("/", "/news/", gRPC's
+            // "/pkg.Service/Method") tend to repeat on a connection.
+            const std::string_view v = f.value;
+            if (v.find('?') != std::string_view::npos) return indexing::without;
+            const std::size_t slash = v.rfind('/');
+            const std::string_view last = slash == std::string_view::npos ? v : v.substr(slash + 1);
+            return last.find('.') == std::string_view::npos ? indexing::incremental
+                                                            : indexing::without;
+        }
         case static_index::age:
         case static_index::content_length:
         case static_index::etag:
         case static_index::if_modified_since:
         case static_index::if_none_match:
+        case static_index::last_modified:
         case static_index::location:
         case static_index::set_cookie:
             return indexing::without;
@@ -161,16 +171,19 @@ class encoder {
     /// Appends one complete header block encoding `fields`, in order. Names
     /// and values must be shorter than 2^32 octets.
     void encode(std::span<const field> fields, wire::buffer& out) {
-        std::size_t bound = 2 * max_integer_size;  // the size updates
+        if (update_pending_) {
+            byte* p = out.prepare(2 * max_integer_size);
+            out.commit(static_cast<std::size_t>(write_size_updates(p) - p));
+        }
         const std::size_t growth = options_.huffman == huffman_policy::always ? 4 : 1;
         for (const field& f : fields) {
-            bound += 1 + 2 * max_integer_size + (f.name.size() + f.value.size()) * growth;
+            // Room for the representation, two string lengths, the strings
+            // (Huffman can be longer only when forced) and the 3 octets
+            // write_string may scribble past its end.
+            byte* p = out.prepare(1 + 2 * max_integer_size + 3 +
+                                  (f.name.size() + f.value.size()) * growth);
+            out.commit(static_cast<std::size_t>(encode_field(f, p) - p));
         }
-        byte* const start = out.prepare(bound);
-        byte* p = start;
-        if (update_pending_) p = write_size_updates(p);
-        for (const field& f : fields) p = encode_field(f, p);
-        out.commit(static_cast<std::size_t>(p - start));
     }
     void encode(std::initializer_list<field> fields, wire::buffer& out) {
         encode(std::span<const field>(fields.begin(), fields.size()), out);
@@ -287,10 +300,7 @@ class encoder {
         for (std::uint64_t ref = heads_nv_[hnv & mask_]; ref > oldest;) {
             const std::uint64_t id = ref - 1;
             const link& l = links_[table_.slot_of_id(id)];
-            if (l.hash_nv == hnv) {
-                const auto e = table_.by_id(id);
-                if (e.name == f.name && e.value == f.value) return ref;
-            }
+            if (l.hash_nv == hnv && table_.equals(id, f.name, f.value)) return ref;
             ref = l.next_nv;
         }
         return 0;
@@ -301,7 +311,7 @@ class encoder {
         for (std::uint64_t ref = heads_n_[hn & mask_]; ref > oldest;) {
             const std::uint64_t id = ref - 1;
             const link& l = links_[table_.slot_of_id(id)];
-            if (l.hash_n == hn && table_.by_id(id).name == name) return ref;
+            if (l.hash_n == hn && table_.name_equals(id, name)) return ref;
             ref = l.next_n;
         }
         return 0;
@@ -324,8 +334,21 @@ class encoder {
         return false;
     }
 
+    /// Writes a string literal (§5.2): H bit, 7-bit-prefix length, octets.
+    /// May scribble up to 3 octets past what it finally writes.
     byte* write_string(byte* p, std::string_view s) const noexcept {
         const auto length = static_cast<std::uint32_t>(s.size());
+        if (options_.huffman == huffman_policy::shorter && length < 127) {
+            // One pass: try Huffman after a one-octet length (both lengths fit
+            // in it); fall back to the raw octets if it is not shorter.
+            if (byte* end = huffman::encode_if_shorter(s, p + 1)) {
+                *p = static_cast<byte>(0x80 | (end - p - 1));
+                return end;
+            }
+            *p = static_cast<byte>(length);
+            if (length != 0) std::memcpy(p + 1, s.data(), length);
+            return p + 1 + length;
+        }
         bool use_huffman = false;
         std::size_t huffman_length = 0;
         switch (options_.huffman) {

@@ -25,6 +25,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 #include <h2pb/hpack/errc.hpp>
@@ -103,6 +104,36 @@ inline byte* encode(std::string_view s, byte* p) noexcept {
     return p;
 }
 
+/// Writes the Huffman encoding of s at p when it is shorter than s, in one
+/// pass: returns its end, or nullptr as soon as it cannot be shorter. Either
+/// way it may write up to s.size() + 3 octets at p.
+inline byte* encode_if_shorter(std::string_view s, byte* p) noexcept {
+    byte* const limit = p + s.size();  // reaching it: not shorter
+    std::uint64_t acc = 0;
+    unsigned n = 0;
+    for (unsigned char c : s) {
+        const auto& code = huffman_table::codes[c];
+        acc = (acc << code.bits) | code.value;
+        n += code.bits;
+        if (n >= 32) {
+            n -= 32;
+            wire::store_be32(p, static_cast<std::uint32_t>(acc >> n));
+            p += 4;
+            if (p >= limit) return nullptr;
+        }
+    }
+    if (n % 8 != 0) {
+        const unsigned pad = 8 - n % 8;
+        acc = (acc << pad) | ((1u << pad) - 1);
+        n += pad;
+    }
+    while (n >= 8) {
+        n -= 8;
+        *p++ = static_cast<byte>(acc >> n);
+    }
+    return p < limit ? p : nullptr;
+}
+
 /// The most octets n encoded octets can decode to (the shortest code is 5 bits).
 constexpr std::size_t max_decoded_size(std::size_t n) noexcept {
     return n * 8 / 5;
@@ -124,7 +155,7 @@ inline byte* decode(const byte* in, std::size_t n, byte* out, errc& why,
     unsigned nbits = 0;     // how many of buf's top bits are unread input
 
     // Hot loop: while 8 octets remain, refill to at least 56 bits with one
-    // unaligned load, then take up to three 12-bit lookups.
+    // unaligned load, then take up to three 12-bit lookups (36 bits at most).
     while (end - p >= 8) {
         buf |= wire::load_be64(p) >> nbits;
         p += (63 - nbits) >> 3;
@@ -133,17 +164,20 @@ inline byte* decode(const byte* in, std::size_t n, byte* out, errc& why,
             const std::uint32_t e = huffman_table::fast[buf >> (64 - huffman_table::fast_bits)];
             const unsigned count = (e >> 21) & 3;
             if (count == 0) [[unlikely]] {
-                if (nbits < huffman_table::longest_code_bits) break;  // refill first
-                const auto s = detail::decode_long_code(buf, nbits);
-                if (s.symbol == huffman_table::eos) {
-                    why = errc::huffman_eos;
-                    where = static_cast<std::size_t>(p - in) - (nbits + 7) / 8;
-                    return nullptr;
+                // A code longer than 12 bits: decode it when the buffer holds
+                // 30 bits, then refill (so the next lookups have their 12).
+                if (nbits >= huffman_table::longest_code_bits) {
+                    const auto s = detail::decode_long_code(buf, nbits);
+                    if (s.symbol == huffman_table::eos) {
+                        why = errc::huffman_eos;
+                        where = static_cast<std::size_t>(p - in) - (nbits + 7) / 8;
+                        return nullptr;
+                    }
+                    *out++ = static_cast<byte>(s.symbol);
+                    buf <<= s.length;
+                    nbits -= s.length;
                 }
-                *out++ = static_cast<byte>(s.symbol);
-                buf <<= s.length;
-                nbits -= s.length;
-                continue;
+                break;
             }
             out[0] = static_cast<byte>(e);
             out[1] = static_cast<byte>(e >> 8);
@@ -154,35 +188,49 @@ inline byte* decode(const byte* in, std::size_t n, byte* out, errc& why,
         }
     }
 
-    // Tail: fewer than 8 octets left; refill octet by octet and decode one
-    // symbol at a time, never using bits past the end of the input.
+    // Tail: fewer than 8 octets left. A short string (most header names and
+    // values) comes here directly and is loaded in one go; after the hot loop
+    // the rest is added octet by octet. Lookups take both symbols of an entry
+    // when their bits are all input, else one, never using bits past the end.
+    if (nbits == 0 && p < end) {
+        byte last[8] = {};
+        std::memcpy(last, p, static_cast<std::size_t>(end - p));
+        buf = wire::load_be64(last);
+        nbits = 8 * static_cast<unsigned>(end - p);
+        p = end;
+    }
     for (;;) {
         while (nbits <= 56 && p < end) {
             buf |= std::uint64_t{*p++} << (56 - nbits);
             nbits += 8;
         }
-        if (nbits == 0) break;
         const std::uint32_t e = huffman_table::fast[buf >> (64 - huffman_table::fast_bits)];
-        unsigned symbol = 0;
-        unsigned length = 0;
-        if (((e >> 21) & 3) != 0) {
-            symbol = e & 0xff;
-            length = (e >> 24) & 15;
-            if (length > nbits) break;  // not a whole code: what is left is padding
-        } else {
-            const auto s = detail::decode_long_code(buf, nbits);
-            if (s.length == 0) break;  // not a whole code: what is left is padding
-            if (s.symbol == huffman_table::eos) {
-                why = errc::huffman_eos;
-                where = static_cast<std::size_t>(p - in) - (nbits + 7) / 8;
-                return nullptr;
+        const unsigned count = (e >> 21) & 3;
+        if (count != 0) {
+            unsigned used = (e >> 16) & 31;
+            if (used <= nbits) {
+                out[0] = static_cast<byte>(e);
+                out[1] = static_cast<byte>(e >> 8);
+                out += count;
+            } else {
+                used = (e >> 24) & 15;
+                if (used > nbits) break;  // not a whole code: what is left is padding
+                *out++ = static_cast<byte>(e);
             }
-            symbol = s.symbol;
-            length = s.length;
+            buf <<= used;
+            nbits -= used;
+            continue;
         }
-        *out++ = static_cast<byte>(symbol);
-        buf <<= length;
-        nbits -= length;
+        const auto s = detail::decode_long_code(buf, nbits);
+        if (s.length == 0) break;  // not a whole code: what is left is padding
+        if (s.symbol == huffman_table::eos) {
+            why = errc::huffman_eos;
+            where = static_cast<std::size_t>(p - in) - (nbits + 7) / 8;
+            return nullptr;
+        }
+        *out++ = static_cast<byte>(s.symbol);
+        buf <<= s.length;
+        nbits -= s.length;
     }
 
     if (nbits > 7) {

@@ -85,10 +85,8 @@ class scratch {
         return pos_;
     }
     void trim() noexcept {
-        while (chunks_.size() > 1 && total_ > retained_size) {
-            total_ -= chunks_.back().size;
-            chunks_.pop_back();
-        }
+        chunks_.clear();
+        total_ = 0;
     }
 
     std::vector<chunk> chunks_;

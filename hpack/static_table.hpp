@@ -22,6 +22,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include <h2pb/hpack/compare.hpp>
+
 namespace h2pb::hpack {
 
 struct static_entry {
@@ -112,6 +114,7 @@ inline constexpr std::uint8_t cookie = 32;
 inline constexpr std::uint8_t etag = 34;
 inline constexpr std::uint8_t if_modified_since = 40;
 inline constexpr std::uint8_t if_none_match = 41;
+inline constexpr std::uint8_t last_modified = 44;
 inline constexpr std::uint8_t location = 46;
 inline constexpr std::uint8_t proxy_authorization = 49;
 inline constexpr std::uint8_t set_cookie = 55;
@@ -161,21 +164,21 @@ inline constexpr auto static_name_slots_table = build_static_name_slots();
 }  // namespace detail
 
 /// The static index of the first entry named `name`, or 0.
-constexpr std::uint8_t find_static_name(std::string_view name) noexcept {
+inline std::uint8_t find_static_name(std::string_view name) noexcept {
     if (name.size() < 3) return 0;  // the shortest static name is "age"/"via"
     const auto& slot = detail::static_name_slots_table[detail::static_name_hash(name)];
-    if (slot.first == 0 || static_table[slot.first].name != name) return 0;
+    if (slot.first == 0 || !equal_octets(static_table[slot.first].name, name)) return 0;
     return slot.first;
 }
 
 /// The static entries matching a field's name, and its name and value.
-constexpr static_match find_static(std::string_view name, std::string_view value) noexcept {
+inline static_match find_static(std::string_view name, std::string_view value) noexcept {
     if (name.size() < 3) return {};
     const auto& slot = detail::static_name_slots_table[detail::static_name_hash(name)];
-    if (slot.first == 0 || static_table[slot.first].name != name) return {};
+    if (slot.first == 0 || !equal_octets(static_table[slot.first].name, name)) return {};
     static_match m{slot.first, 0};
     for (std::uint8_t i = slot.first; i < slot.first + slot.count; ++i) {
-        if (static_table[i].value == value) {
+        if (equal_octets(static_table[i].value, value)) {
             m.full_index = i;
             break;
         }

@@ -22,14 +22,14 @@ TEST_CASE("every errc has an RFC code, a scope and a section", "[h2][errc]") {
 
 TEST_CASE("errc rules match the RFC's choice of code and scope", "[h2][errc]") {
     // A few rules where the RFC is explicit about both.
-    CHECK(rule_of(errc::priority_bad_length).code == error_code::frame_size_error);   // §6.3
+    CHECK(rule_of(errc::priority_bad_length).code == error_code::frame_size_error);  // §6.3
     CHECK(rule_of(errc::priority_bad_length).scope == error_scope::stream);
-    CHECK(rule_of(errc::rst_stream_bad_length).scope == error_scope::connection);     // §6.4
+    CHECK(rule_of(errc::rst_stream_bad_length).scope == error_scope::connection);  // §6.4
     CHECK(rule_of(errc::settings_initial_window_too_large).code == error_code::flow_control_error);
-    CHECK(rule_of(errc::frame_on_closed_stream).code == error_code::stream_closed);   // §6.1
-    CHECK(rule_of(errc::stream_limit_exceeded).code == error_code::refused_stream);   // §5.1.2
-    CHECK(rule_of(errc::compression_failed).code == error_code::compression_error);   // §4.3
-    CHECK(rule_of(errc::te_not_trailers).scope == error_scope::stream);               // §8.1.1
+    CHECK(rule_of(errc::frame_on_closed_stream).code == error_code::stream_closed);  // §6.1
+    CHECK(rule_of(errc::stream_limit_exceeded).code == error_code::refused_stream);  // §5.1.2
+    CHECK(rule_of(errc::compression_failed).code == error_code::compression_error);  // §4.3
+    CHECK(rule_of(errc::te_not_trailers).scope == error_scope::stream);              // §8.1.1
     CHECK(rule_of(errc::rapid_reset).code == error_code::enhance_your_calm);
     CHECK(error{errc::ping_bad_length, 17}.message() == "offset 17: PING frame length is not 8");
 }

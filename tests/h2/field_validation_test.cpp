@@ -26,8 +26,13 @@ constexpr auto trl = section_kind::trailers;
 
 TEST_CASE("§8.3.1 a valid request and a valid CONNECT", "[h2][fields]") {
     section_info info;
-    CHECK(check(req, {{":method", "HEAD"}, {":scheme", "https"}, {":authority", "a.example"}, {":path", "/x?y"},
-                      {"content-length", "0"}, {"te", "trailers"}},
+    CHECK(check(req,
+                {{":method", "HEAD"},
+                 {":scheme", "https"},
+                 {":authority", "a.example"},
+                 {":path", "/x?y"},
+                 {"content-length", "0"},
+                 {"te", "trailers"}},
                 &info) == errc::ok);
     CHECK(info.head_request);
     CHECK(info.has_content_length);
@@ -40,9 +45,12 @@ TEST_CASE("§8.3.1 required request pseudo-headers", "[h2][fields][error]") {
     CHECK(check(req, {{":scheme", "http"}, {":path", "/"}}) == errc::missing_method);
     CHECK(check(req, {{":method", "GET"}, {":path", "/"}}) == errc::missing_scheme);
     CHECK(check(req, {{":method", "GET"}, {":scheme", "http"}}) == errc::missing_path);
-    CHECK(check(req, {{":method", "GET"}, {":scheme", "http"}, {":path", ""}}) == errc::missing_path);
-    CHECK(check(req, {{":method", "GET"}, {":scheme", "http"}, {":path", "x"}}) == errc::path_invalid);
-    CHECK(check(req, {{":method", "GET"}, {":scheme", "http"}, {":authority", "u@h"}, {":path", "/"}}) ==
+    CHECK(check(req, {{":method", "GET"}, {":scheme", "http"}, {":path", ""}}) ==
+          errc::missing_path);
+    CHECK(check(req, {{":method", "GET"}, {":scheme", "http"}, {":path", "x"}}) ==
+          errc::path_invalid);
+    CHECK(check(req,
+                {{":method", "GET"}, {":scheme", "http"}, {":authority", "u@h"}, {":path", "/"}}) ==
           errc::authority_invalid);
     CHECK(check(req, {{":method", "CONNECT"}, {":authority", "h:1"}, {":path", "/"}}) ==
           errc::connect_with_scheme_or_path);
@@ -52,11 +60,13 @@ TEST_CASE("§8.3.1 required request pseudo-headers", "[h2][fields][error]") {
 TEST_CASE("§8.3 pseudo-header placement, duplicates, unknown ones", "[h2][fields][error]") {
     CHECK(check(req, {{":method", "GET"}, {"x", "1"}, {":scheme", "http"}, {":path", "/"}}) ==
           errc::pseudo_after_regular);
-    CHECK(check(req, {{":method", "GET"}, {":method", "GET"}, {":scheme", "http"}, {":path", "/"}}) ==
-          errc::pseudo_duplicate);
+    CHECK(
+        check(req, {{":method", "GET"}, {":method", "GET"}, {":scheme", "http"}, {":path", "/"}}) ==
+        errc::pseudo_duplicate);
     CHECK(check(req, {{":method", "GET"}, {":scheme", "http"}, {":path", "/"}, {":foo", "1"}}) ==
           errc::pseudo_unknown);
-    CHECK(check(req, {{":status", "200"}, {":method", "GET"}}) == errc::pseudo_unknown);  // response pseudo in a request
+    CHECK(check(req, {{":status", "200"}, {":method", "GET"}}) ==
+          errc::pseudo_unknown);  // response pseudo in a request
     CHECK(check(resp, {{":status", "200"}, {":path", "/"}}) == errc::pseudo_unknown);
     CHECK(check(trl, {{":status", "200"}}) == errc::pseudo_in_trailers);
     CHECK(check(trl, {{"grpc-status", "0"}}) == errc::ok);
@@ -106,13 +116,15 @@ TEST_CASE("§8.2.2 connection-specific fields and TE", "[h2][fields][error]") {
 
 TEST_CASE("§8.1.1 content-length values", "[h2][fields][error]") {
     section_info info;
-    CHECK(check(resp, {{":status", "200"}, {"content-length", "42"}, {"content-length", "42"}}, &info) ==
-          errc::ok);
+    CHECK(check(resp, {{":status", "200"}, {"content-length", "42"}, {"content-length", "42"}},
+                &info) == errc::ok);
     CHECK(info.content_length == 42);
-    CHECK(check(resp, {{":status", "200"}, {"content-length", "4x"}}) == errc::content_length_invalid);
+    CHECK(check(resp, {{":status", "200"}, {"content-length", "4x"}}) ==
+          errc::content_length_invalid);
     CHECK(check(resp, {{":status", "200"}, {"content-length", "1"}, {"content-length", "2"}}) ==
           errc::content_length_invalid);
-    CHECK(check(resp, {{":status", "200"}, {"content-length", ""}}) == errc::content_length_invalid);
+    CHECK(check(resp, {{":status", "200"}, {"content-length", ""}}) ==
+          errc::content_length_invalid);
 }
 
 TEST_CASE("the first violation of a section sticks", "[h2][fields]") {

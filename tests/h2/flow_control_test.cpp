@@ -54,7 +54,8 @@ TEST_CASE("receive window: WINDOW_UPDATE once half the window is released", "[h2
     CHECK(r.take_update(true) == 5);
 }
 
-TEST_CASE("receive window: a slow consumer closes the window (backpressure)", "[h2][flow_control]") {
+TEST_CASE("receive window: a slow consumer closes the window (backpressure)",
+          "[h2][flow_control]") {
     recv_window r(1000, 1000);
     REQUIRE(r.receive(1000));
     CHECK_FALSE(r.receive(1));  // nothing released: the peer must wait

@@ -13,8 +13,12 @@ using namespace h2pb::h2;
 using h2pb::test::hex;
 
 namespace {
-frame_header header_of(const wire::buffer& b) { return parse_frame_header(b.data()); }
-wire::bytes_view payload_of(const wire::buffer& b) { return b.view().subspan(frame_header_size); }
+frame_header header_of(const wire::buffer& b) {
+    return parse_frame_header(b.data());
+}
+wire::bytes_view payload_of(const wire::buffer& b) {
+    return b.view().subspan(frame_header_size);
+}
 
 // Parsed frames view the input: keep every input alive for the whole run.
 const wire::buffer& keep(wire::buffer b) {
@@ -164,7 +168,8 @@ TEST_CASE("§6.5 SETTINGS", "[h2][frame]") {
     auto ack = parse_as<settings_frame>(hex("00 00 00 04 01 00 00 00 00"));
     CHECK(ack.ack);
 
-    CHECK(parse_error(hex("00 00 05 04 00 00 00 00 00 00 03 00 00 00")) == errc::settings_bad_length);
+    CHECK(parse_error(hex("00 00 05 04 00 00 00 00 00 00 03 00 00 00")) ==
+          errc::settings_bad_length);
     CHECK(code_of(errc::settings_bad_length) == error_code::frame_size_error);
     CHECK(parse_error(hex("00 00 06 04 01 00 00 00 00 00 03 00 00 00 64")) ==
           errc::settings_ack_with_payload);
@@ -195,7 +200,8 @@ TEST_CASE("§6.7 PING", "[h2][frame]") {
 }
 
 TEST_CASE("§6.8 GOAWAY", "[h2][frame]") {
-    auto f = parse_as<goaway_frame>(hex("00 00 0b 07 00 00 00 00 00 ff ff ff ff 00 00 00 0b 61 62 63"));
+    auto f =
+        parse_as<goaway_frame>(hex("00 00 0b 07 00 00 00 00 00 ff ff ff ff 00 00 00 0b 61 62 63"));
     CHECK(f.last_stream_id == 0x7fffffff);
     CHECK(f.code == error_code::enhance_your_calm);
     CHECK(wire::as_chars(f.debug_data) == "abc");
@@ -214,7 +220,8 @@ TEST_CASE("§6.9 WINDOW_UPDATE", "[h2][frame]") {
     CHECK(parse_error(hex("00 00 04 08 00 00 00 00 00 80 00 00 00")) ==
           errc::window_update_zero_increment_connection);
     CHECK(scope_of(errc::window_update_zero_increment_connection) == error_scope::connection);
-    CHECK(parse_error(hex("00 00 03 08 00 00 00 00 01 00 00 01")) == errc::window_update_bad_length);
+    CHECK(parse_error(hex("00 00 03 08 00 00 00 00 01 00 00 01")) ==
+          errc::window_update_bad_length);
 }
 
 TEST_CASE("§6.10 CONTINUATION", "[h2][frame]") {

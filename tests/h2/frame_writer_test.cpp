@@ -10,7 +10,9 @@ using namespace h2pb;
 using namespace h2pb::h2;
 
 namespace {
-std::string hex_of(const wire::buffer& b) { return test::hex_of(b.view()); }
+std::string hex_of(const wire::buffer& b) {
+    return test::hex_of(b.view());
+}
 
 any_frame reparse(const wire::buffer& b) {
     auto h = parse_frame_header(b.data());

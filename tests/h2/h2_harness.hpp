@@ -18,7 +18,9 @@ namespace h2pb::test {
 
 using namespace std::chrono_literals;
 
-struct ev_settings { h2::settings remote; };
+struct ev_settings {
+    h2::settings remote;
+};
 struct ev_settings_ack {};
 struct ev_headers {
     std::uint32_t stream_id;
@@ -56,7 +58,8 @@ struct recorder {
     void operator()(const h2::settings_acknowledged&) { events.push_back(ev_settings_ack{}); }
     void operator()(const h2::headers_received& e) {
         ev_headers h{e.stream_id, e.kind, {}, e.end_stream, e.status};
-        for (const auto& f : e.fields) h.fields.emplace_back(std::string(f.name), std::string(f.value));
+        for (const auto& f : e.fields)
+            h.fields.emplace_back(std::string(f.name), std::string(f.value));
         events.push_back(std::move(h));
     }
     void operator()(const h2::data_received& e) {
@@ -67,7 +70,8 @@ struct recorder {
     void operator()(const h2::ping_received& e) { events.push_back(e); }
     void operator()(const h2::ping_acknowledged& e) { events.push_back(e); }
     void operator()(const h2::goaway_received& e) {
-        events.push_back(ev_goaway{e.last_stream_id, e.code, std::string(wire::as_chars(e.debug_data))});
+        events.push_back(
+            ev_goaway{e.last_stream_id, e.code, std::string(wire::as_chars(e.debug_data))});
     }
     void operator()(const h2::stream_writable& e) { events.push_back(e); }
     void operator()(const h2::connection_error& e) { events.push_back(e); }
@@ -86,7 +90,9 @@ struct recorder {
         return nullptr;
     }
     template <class T>
-    std::size_t count() const { return all<T>().size(); }
+    std::size_t count() const {
+        return all<T>().size();
+    }
     void clear() { events.clear(); }
     /// All DATA of a stream, concatenated.
     std::string body(std::uint32_t id) const {
@@ -111,7 +117,9 @@ inline std::string drain(h2::connection& c) {
     return out;
 }
 
-inline h2::time_point t0() { return h2::time_point{} + std::chrono::hours(1); }
+inline h2::time_point t0() {
+    return h2::time_point{} + std::chrono::hours(1);
+}
 
 /// Moves bytes between two connections until neither has anything to say.
 inline void pump(h2::connection& a, recorder& ra, h2::connection& b, recorder& rb,
@@ -143,11 +151,12 @@ struct peer_bytes {
         return *this;
     }
     /// A HEADERS frame whose block encodes `fields` with this peer's encoder.
-    peer_bytes& headers(std::uint32_t id, std::initializer_list<hpack::field> fields, bool end_stream,
-                        bool end_headers = true) {
+    peer_bytes& headers(std::uint32_t id, std::initializer_list<hpack::field> fields,
+                        bool end_stream, bool end_headers = true) {
         wire::buffer block;
         enc.encode(fields, block);
-        h2::write_headers(b, id, block.view(), {.end_stream = end_stream, .end_headers = end_headers});
+        h2::write_headers(b, id, block.view(),
+                          {.end_stream = end_stream, .end_headers = end_headers});
         return *this;
     }
     peer_bytes& raw_headers(std::uint32_t id, wire::bytes_view block, h2::headers_options o) {
@@ -158,11 +167,13 @@ struct peer_bytes {
         h2::write_data(b, id, wire::as_bytes(d), end_stream, pad);
         return *this;
     }
-    peer_bytes& frame(h2::frame_type t, std::uint8_t flags, std::uint32_t id, wire::bytes_view payload) {
+    peer_bytes& frame(h2::frame_type t, std::uint8_t flags, std::uint32_t id,
+                      wire::bytes_view payload) {
         h2::write_frame(b, t, flags, id, payload);
         return *this;
     }
-    peer_bytes& frame(h2::frame_type t, std::uint8_t flags, std::uint32_t id, std::string_view payload) {
+    peer_bytes& frame(h2::frame_type t, std::uint8_t flags, std::uint32_t id,
+                      std::string_view payload) {
         return frame(t, flags, id, wire::as_bytes(payload));
     }
     wire::bytes_view view() const { return b.view(); }
@@ -170,10 +181,12 @@ struct peer_bytes {
 
 /// A typical GET request.
 inline std::vector<hpack::field> get_request(std::string_view path = "/") {
-    return {{":method", "GET"}, {":scheme", "http"}, {":authority", "example.com"}, {":path", path}};
+    return {
+        {":method", "GET"}, {":scheme", "http"}, {":authority", "example.com"}, {":path", path}};
 }
 inline std::vector<hpack::field> post_request(std::string_view path = "/upload") {
-    return {{":method", "POST"}, {":scheme", "https"}, {":authority", "example.com"}, {":path", path}};
+    return {
+        {":method", "POST"}, {":scheme", "https"}, {":authority", "example.com"}, {":path", path}};
 }
 
 /// The frames in a byte string, as (header, payload) pairs (no preface).
@@ -183,7 +196,8 @@ struct parsed_frame {
 };
 inline std::vector<parsed_frame> frames_of(std::string_view bytes, bool skip_preface = false) {
     std::vector<parsed_frame> out;
-    if (skip_preface && bytes.starts_with(h2::client_preface)) bytes.remove_prefix(h2::client_preface.size());
+    if (skip_preface && bytes.starts_with(h2::client_preface))
+        bytes.remove_prefix(h2::client_preface.size());
     while (bytes.size() >= h2::frame_header_size) {
         const auto h = h2::parse_frame_header(reinterpret_cast<const wire::byte*>(bytes.data()));
         if (bytes.size() < h2::frame_header_size + h.length) break;

@@ -52,7 +52,8 @@ TEST_CASE("bytes handed out stay put while more is appended", "[h2][output_queue
     q.control().append("first");
     auto bufs = q.buffers();
     const wire::byte* p = bufs[0].data();
-    for (int i = 0; i < 1000; ++i) q.control().append("more bytes that would reallocate the buffer ");
+    for (int i = 0; i < 1000; ++i)
+        q.control().append("more bytes that would reallocate the buffer ");
     CHECK(q.buffers()[0].data() == p);  // the frozen generation did not move
     CHECK(wire::as_chars(q.buffers()[0]) == "first");
     q.consume(5);
@@ -62,7 +63,8 @@ TEST_CASE("bytes handed out stay put while more is appended", "[h2][output_queue
     CHECK(q.size() == 1000 * 44);
 }
 
-TEST_CASE("the lifetime clock: a payload is released once drained_total passes it", "[h2][output_queue]") {
+TEST_CASE("the lifetime clock: a payload is released once drained_total passes it",
+          "[h2][output_queue]") {
     output_queue q;
     const std::string payload(100, 'x');
     q.control().append("h");

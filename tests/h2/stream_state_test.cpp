@@ -70,14 +70,16 @@ TEST_CASE("§5.1 what a receiver does with each frame in each state", "[h2][stre
     CHECK(on_receive(half_closed_remote, window_update) == accept);
     CHECK(on_receive(half_closed_remote, rst_stream) == accept);
     // half-closed (local): anything.
-    for (int f = 0; f < 6; ++f) CHECK(on_receive(half_closed_local, static_cast<received_frame>(f)) == accept);
+    for (int f = 0; f < 6; ++f)
+        CHECK(on_receive(half_closed_local, static_cast<received_frame>(f)) == accept);
     // closed: WINDOW_UPDATE/RST_STREAM crossing our END_STREAM are ignored.
     CHECK(on_receive(closed, window_update) == ignore);
     CHECK(on_receive(closed, rst_stream) == ignore);
     CHECK(on_receive(closed, data) == stream_closed);
 }
 
-TEST_CASE("§5.1.2 only open and half-closed streams count toward concurrency", "[h2][stream_state]") {
+TEST_CASE("§5.1.2 only open and half-closed streams count toward concurrency",
+          "[h2][stream_state]") {
     CHECK(counts_toward_concurrency(open));
     CHECK(counts_toward_concurrency(half_closed_local));
     CHECK(counts_toward_concurrency(half_closed_remote));

@@ -22,7 +22,7 @@ TEST_CASE("stream table: insert, find, erase, reuse", "[h2][stream]") {
     CHECK(t.find(1) == nullptr);
     CHECK(t.find(3) == b);
     stream* c = t.insert(5);
-    CHECK(c == a);  // the slot is recycled
+    CHECK(c == a);                   // the slot is recycled
     CHECK(c->user_data == nullptr);  // and reset
     CHECK(t.size() == 2);
 }
@@ -54,7 +54,8 @@ TEST_CASE("stream table agrees with std::map under random churn", "[h2][stream]"
             REQUIRE(seen == ref.size());
         }
     }
-    for (std::uint32_t id = 1; id < next; id += 2) CHECK((t.find(id) != nullptr) == (ref.count(id) == 1));
+    for (std::uint32_t id = 1; id < next; id += 2)
+        CHECK((t.find(id) != nullptr) == (ref.count(id) == 1));
 }
 
 TEST_CASE("closed streams: bounded memory, oldest forgotten first", "[h2][stream]") {
