@@ -394,6 +394,7 @@ public:
                     net::post(s->get_executor(), [s, deadline] { s->shutdown(deadline); });
                 }
             }
+            w->guard.reset();
         }
     }
 
@@ -409,6 +410,7 @@ public:
                 w->stopping = true;
                 for (auto& weak : w->sessions)
                     if (auto s = weak.lock()) net::post(s->get_executor(), [s] { s->abort("server stopped"); });
+                w->guard.reset();
             }
         }
     }
@@ -425,8 +427,11 @@ public:
 
 private:
     struct worker {
-        explicit worker(int concurrency) : io(concurrency) {}
+        explicit worker(int concurrency) : io(concurrency), guard(net::make_work_guard(io)) {}
         net::io_context io;
+        /// Keeps run() going while the worker has no connection; released
+        /// by shutdown()/stop() so that the threads end when the work does.
+        net::executor_work_guard<net::io_context::executor_type> guard;
         mutable std::mutex mutex;
         std::list<std::weak_ptr<server_session>> sessions;
         bool stopping = false;

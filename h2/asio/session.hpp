@@ -146,7 +146,7 @@ public:
     void shutdown(std::optional<time_point> force_at) {
         if (closed_) return;
         if (force_at && (!force_deadline_ || *force_at < *force_deadline_)) force_deadline_ = force_at;
-        conn_.shutdown();
+        conn_.shutdown(h2::clock::now());
         after_io();
         rearm();
     }
@@ -562,9 +562,10 @@ private:
     // The loops
 
     void start_loops() {
+        loops_started_ = true;
+        schedule_write();  // our preface and SETTINGS, before anything is read
         auto self = shared_from_this();
         net::co_spawn(ex_, [self]() { return self->read_loop(); }, net::detached);
-        schedule_write();  // our preface and SETTINGS
     }
 
     awaitable<void> read_loop() {
@@ -593,7 +594,7 @@ private:
 
     void write_turn() {
         write_scheduled_ = false;
-        if (writing_ || closed_) return;
+        if (writing_ || closed_ || !loops_started_) return;  // before the handshake, output waits
         const std::span<const wire::bytes_view> out = conn_.output();
         if (out.empty()) {
             maybe_finish();
@@ -630,9 +631,12 @@ private:
     /// Nothing left to write: if the connection is done, shut down our
     /// direction and linger until the peer closes.
     void maybe_finish() {
-        if (closed_ || lingering_ || handshaking_) return;
+        if (closed_ || lingering_ || !loops_started_) return;
         if (!conn_.is_closed()) return;
         lingering_ = true;
+        if (!conn_error_)
+            conn_error_ = {stream_errc::connection_closed, error_code::no_error, false, "GOAWAY exchanged, no stream left"};
+        if (trace_) trace_->note("done (" + conn_error_.message + "): end of our direction, waiting for the peer to close");
         transport_.shutdown_send();
         linger_deadline_ = h2::clock::now() + opts_.linger_timeout;
         drained_.notify();
@@ -646,7 +650,7 @@ private:
         timer_.cancel();
         drained_.notify();
         if (!conn_error_) conn_error_ = {stream_errc::connection_closed, error_code::no_error, false, "closed"};
-        if (trace_) trace_->note("connection closed: " + conn_error_.to_string());
+        if (trace_) trace_->note("connection closed: " + conn_error_.message);
         fail_all(conn_error_);
         held_.clear();
         on_closed();
@@ -756,6 +760,7 @@ private:
     bool lingering_ = false;
     bool closed_ = false;
     bool timer_running_ = false;
+    bool loops_started_ = false;
     bool ping_outstanding_ = false;
     bool require_alpn_ = true;
 
