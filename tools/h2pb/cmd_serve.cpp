@@ -19,6 +19,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include <h2pb/h2/asio/server.hpp>
@@ -64,6 +65,9 @@ Options:
   --idle-timeout S    close connections idle this long (default 300, 0: never)
   --max-concurrent-streams N   SETTINGS_MAX_CONCURRENT_STREAMS (default 100)
   --window N          per-stream receive window in octets (default 262144)
+  --no-content-cache  read small files at every request (pread, as nghttpd);
+                      by default their content is kept per thread and
+                      re-checked with stat() every second
 
 SSLKEYLOGFILE is honoured (TLS secrets for Wireshark).
 )";
@@ -183,87 +187,182 @@ std::string html_escape(std::string_view s) {
     return o;
 }
 
-void serve_file(const std::string& root, ha::request& req, ha::response& res) {
+/// Open files, per thread, as nghttpd keeps them: the descriptor, size and
+/// Last-Modified of a path, re-checked with stat() once it is older than
+/// `file_cache_ttl`, so that a request costs one pread() instead of
+/// open + fstat + read + close — or no system call at all: the content of a
+/// small file is kept too (unless --no-content-cache), and a change shows
+/// within `file_cache_ttl`. Bounded: past `file_cache_entries` paths the
+/// cache is emptied.
+struct cached_file {
+    int fd = -1;
+    std::size_t size = 0;
+    std::time_t mtime = 0;
+    ino_t inode = 0;
+    std::string modified;  ///< Last-Modified, formatted
+    std::string path;      ///< the file actually served (index.html of a directory)
+    std::string content;   ///< a small file's octets, when content caching is on
+    bool has_content = false;
+    std::chrono::steady_clock::time_point checked;
+};
+constexpr auto file_cache_ttl = std::chrono::seconds(1);
+constexpr std::size_t file_cache_entries = 1024;
+
+struct string_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+
+class file_cache {
+public:
+    ~file_cache() { clear(); }
+
+    /// The open regular file for `rel` under `root` (a directory's
+    /// index.html), or an errno value.
+    bool keep_content = true;
+
+    const cached_file* find(const std::string& root, std::string_view rel, int& error) {
+        const auto now = std::chrono::steady_clock::now();
+        auto it = map_.find(rel);
+        if (it != map_.end()) {
+            if (now - it->second.checked < file_cache_ttl) return &it->second;
+            struct stat st {};
+            if (::stat(it->second.path.c_str(), &st) == 0 && st.st_ino == it->second.inode &&
+                st.st_mtime == it->second.mtime && static_cast<std::size_t>(st.st_size) == it->second.size) {
+                it->second.checked = now;
+                return &it->second;
+            }
+            ::close(it->second.fd);
+            map_.erase(it);
+        }
+        std::string path = root + std::string(rel);
+        int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            error = errno;
+            return nullptr;
+        }
+        struct stat st {};
+        if (::fstat(fd, &st) != 0) {
+            error = errno;
+            ::close(fd);
+            return nullptr;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            ::close(fd);
+            path += path.back() == '/' ? "index.html" : "/index.html";
+            fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+            if (fd < 0 || ::fstat(fd, &st) != 0) {
+                if (fd >= 0) ::close(fd);
+                error = EISDIR;
+                return nullptr;
+            }
+        }
+        if (!S_ISREG(st.st_mode)) {
+            ::close(fd);
+            error = EACCES;
+            return nullptr;
+        }
+        if (map_.size() >= file_cache_entries) clear();
+        cached_file f;
+        f.fd = fd;
+        f.size = static_cast<std::size_t>(st.st_size);
+        f.mtime = st.st_mtime;
+        f.inode = st.st_ino;
+        f.modified = http_date(st.st_mtime);
+        f.path = std::move(path);
+        f.checked = now;
+        if (keep_content && f.size <= small_file) {
+            f.content.resize(f.size);
+            std::size_t got = 0;
+            while (got < f.size) {
+                const ssize_t n = ::pread(fd, f.content.data() + got, f.size - got, static_cast<off_t>(got));
+                if (n <= 0) break;
+                got += static_cast<std::size_t>(n);
+            }
+            f.has_content = got == f.size;
+        }
+        return &map_.emplace(std::string(rel), std::move(f)).first->second;
+    }
+
+    void clear() {
+        for (auto& [k, f] : map_) ::close(f.fd);
+        map_.clear();
+    }
+
+private:
+    std::unordered_map<std::string, cached_file, string_hash, std::equal_to<>> map_;
+};
+
+void send_listing(const std::string& root, std::string rel, bool head, ha::response& res) {
+    if (rel.back() != '/') rel += '/';
+    std::string body =
+        "<!DOCTYPE html>\n<title>" + html_escape(rel) + "</title>\n<h1>" + html_escape(rel) + "</h1>\n<ul>\n";
+    std::vector<std::string> names;
+    DIR* dir = ::opendir((root + rel).c_str());
+    if (!dir) return send_text(res, 404, "not found\n");
+    while (const dirent* e = ::readdir(dir))
+        if (e->d_name[0] != '.') names.emplace_back(e->d_name);
+    ::closedir(dir);
+    std::sort(names.begin(), names.end());
+    for (const auto& n : names) body += "<li><a href=\"" + html_escape(n) + "\">" + html_escape(n) + "</a>\n";
+    body += "</ul>\n";
+    const std::string length = std::to_string(body.size());
+    res.send_headers(200,
+                     {{"content-type", "text/html; charset=utf-8"},
+                      {"content-length", length},
+                      {"server", "h2pb"},
+                      {"date", date_now()}},
+                     head);
+    if (!head) res.send(wire::as_bytes(body), true);
+}
+
+void serve_file(const std::string& root, bool content_cache, ha::request& req, ha::response& res) {
     const std::string_view method = req.method();
     if (method != "GET" && method != "HEAD") {
         res.send_headers(405, {{"allow", "GET, HEAD"}, {"content-length", "0"}, {"server", "h2pb"}}, true);
         return;
     }
     const bool head = method == "HEAD";
-    std::string rel = file_path(req.path());
+    const std::string rel = file_path(req.path());
     if (rel.empty()) return send_text(res, 400, "bad path\n");
-    std::string path = root + rel;
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return send_text(res, errno == EACCES ? 403 : 404, errno == EACCES ? "forbidden\n" : "not found\n");
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-        ::close(fd);
-        return send_text(res, 500, "cannot stat\n");
+    thread_local file_cache cache;
+    cache.keep_content = content_cache;
+    int error = 0;
+    const cached_file* f = cache.find(root, rel, error);
+    if (!f) {
+        if (error == EISDIR) return send_listing(root, rel, head, res);
+        if (error == EACCES) return send_text(res, 403, "forbidden\n");
+        return send_text(res, 404, "not found\n");
     }
-    if (S_ISDIR(st.st_mode)) {
-        ::close(fd);
-        if (rel.back() != '/') rel += '/';
-        const std::string index = root + rel + "index.html";
-        fd = ::open(index.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-            if (fd >= 0) ::close(fd);
-            // A listing.
-            std::string body = "<!DOCTYPE html>\n<title>" + html_escape(rel) + "</title>\n<h1>" + html_escape(rel) +
-                               "</h1>\n<ul>\n";
-            std::vector<std::string> names;
-            if (DIR* dir = ::opendir((root + rel).c_str())) {
-                while (const dirent* e = ::readdir(dir))
-                    if (e->d_name[0] != '.') names.emplace_back(e->d_name);
-                ::closedir(dir);
-            }
-            std::sort(names.begin(), names.end());
-            for (const auto& n : names) body += "<li><a href=\"" + html_escape(n) + "\">" + html_escape(n) + "</a>\n";
-            body += "</ul>\n";
-            const std::string length = std::to_string(body.size());
-            res.send_headers(200, {{"content-type", "text/html; charset=utf-8"},
-                                   {"content-length", length},
-                                   {"server", "h2pb"},
-                                   {"date", date_now()}},
-                             head);
-            if (!head) res.send(wire::as_bytes(body), true);
-            return;
-        }
-        path = index;
-    } else if (!S_ISREG(st.st_mode)) {
-        ::close(fd);
-        return send_text(res, 403, "not a regular file\n");
-    }
-    const auto size = static_cast<std::size_t>(st.st_size);
+    const std::size_t size = f->size;
     char length[24];
     const auto lend = std::to_chars(length, length + sizeof length, size).ptr;
-    const std::string modified = http_date(st.st_mtime);
     res.send_headers(200,
-                     {{"content-type", content_type(path)},
+                     {{"content-type", content_type(f->path)},
                       {"content-length", std::string_view(length, static_cast<std::size_t>(lend - length))},
-                      {"last-modified", modified},
+                      {"last-modified", f->modified},
                       {"server", "h2pb"},
                       {"date", date_now()}},
                      head || size == 0);
-    if (head || size == 0) {
-        ::close(fd);
+    if (head || size == 0) return;
+    if (f->has_content) {
+        res.send(wire::as_bytes(f->content), true);  // copied into the output: the entry may change
         return;
     }
     if (size <= small_file) {
         thread_local std::unique_ptr<char[]> buf(new char[small_file]);
         std::size_t got = 0;
         while (got < size) {
-            const ssize_t n = ::read(fd, buf.get() + got, size - got);
+            const ssize_t n = ::pread(f->fd, buf.get() + got, size - got, static_cast<off_t>(got));
             if (n <= 0) break;
             got += static_cast<std::size_t>(n);
         }
-        ::close(fd);
         if (got != size) return res.reset(h2::error_code::internal_error);
         res.send(wire::bytes_view(reinterpret_cast<const wire::byte*>(buf.get()), size), true);
         return;
     }
     auto m = std::make_shared<mapping>();
-    m->data = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-    ::close(fd);
+    m->data = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, f->fd, 0);
     if (m->data == MAP_FAILED) {
         m->data = nullptr;
         return res.reset(h2::error_code::internal_error);
@@ -318,6 +417,7 @@ int run_serve(int argc, char** argv) {
     ha::server_options o;
     const bool trace = a.take_flag("--trace");
     const bool shared = a.take_flag("--shared-context");
+    const bool content_cache = !a.take_flag("--no-content-cache");
     const auto port = a.take_value("--port");
     const auto host = a.take_value("--host");
     const auto root_arg = a.take_value("--root");
@@ -399,7 +499,8 @@ int run_serve(int argc, char** argv) {
 
     ha::router routes;
     routes.add("/echo", ha::coroutine_handler(echo));
-    routes.set_fallback(ha::immediate_handler([root](ha::request& req, ha::response& res) { serve_file(root, req, res); }));
+    routes.set_fallback(ha::immediate_handler(
+        [root, content_cache](ha::request& req, ha::response& res) { serve_file(root, content_cache, req, res); }));
 
     ha::server srv(o, std::move(routes));
     if (auto e = srv.listen()) {
