@@ -679,6 +679,7 @@ private:
         }
         if (force_deadline_) at(*force_deadline_);
         if (auto c = conn_.next_deadline()) at(*c);
+        if (goaway_by_timer_) return d;  // closing: only the deadlines above are left
         if (opts_.idle_timeout.count() > 0) at(last_activity_ + opts_.idle_timeout);
         if (opts_.keepalive_interval.count() > 0) {
             if (ping_outstanding_) {
@@ -722,18 +723,21 @@ private:
         }
         if (handshaking_) return;
         conn_.tick(now, event_sink{*this});  // SETTINGS ACK timeout -> GOAWAY(SETTINGS_TIMEOUT)
-        if (opts_.idle_timeout.count() > 0 && now >= last_activity_ + opts_.idle_timeout) {
+        if (!goaway_by_timer_ && opts_.idle_timeout.count() > 0 && now >= last_activity_ + opts_.idle_timeout) {
             if (conn_.active_streams() == 0 && live_ == 0) {
                 conn_.goaway(error_code::no_error, "idle timeout");
+                goaway_by_timer_ = true;
+                if (!force_deadline_) force_deadline_ = now + opts_.linger_timeout;
             } else {
                 last_activity_ = now;  // not idle: streams are open
             }
         }
-        if (opts_.keepalive_interval.count() > 0) {
+        if (opts_.keepalive_interval.count() > 0 && !goaway_by_timer_) {
             if (ping_outstanding_ && now >= ping_sent_ + opts_.keepalive_timeout) {
                 conn_error_ = {stream_errc::timeout, error_code::no_error, false, "keepalive PING not acknowledged"};
                 conn_.goaway(error_code::no_error, "keepalive timeout");
                 fail_all(conn_error_);
+                goaway_by_timer_ = true;
                 force_deadline_ = now + opts_.linger_timeout;
             } else if (!ping_outstanding_ && now >= last_activity_ + opts_.keepalive_interval) {
                 conn_.ping(keepalive_opaque);
@@ -761,6 +765,7 @@ private:
     bool closed_ = false;
     bool timer_running_ = false;
     bool loops_started_ = false;
+    bool goaway_by_timer_ = false;  ///< idle or keepalive timeout: GOAWAY sent, closing
     bool ping_outstanding_ = false;
     bool require_alpn_ = true;
 

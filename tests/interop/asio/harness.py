@@ -114,10 +114,11 @@ def run(cmd, timeout=60, input=None):
         return subprocess.CompletedProcess(cmd, -1, e.stdout or b"", e.stderr or b"")
 
 
-def rss_kib(pid):
+def rss_kib(pid, field="VmRSS:"):
+    """A memory figure of /proc/PID/status in KiB (VmRSS, RssAnon...)."""
     with open("/proc/%d/status" % pid) as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field):
                 return int(line.split()[1])
     return 0
 
