@@ -266,10 +266,34 @@ public:
         return f;
     }
 
-    /// One whole request and response, bodies in memory.
+    /// One whole request and response, bodies in memory. A stream the
+    /// server refused before processing it (REFUSED_STREAM, as when requests
+    /// cross its SETTINGS_MAX_CONCURRENT_STREAMS, §5.1.2, §8.7) is retried,
+    /// up to `refused_retries` times.
+    static constexpr int refused_retries = 3;
+
     awaitable<stream_result<client_response>> fetch(std::string_view method, std::string_view path,
                                                     std::span<const hpack::field> extra = {},
                                                     wire::bytes_view body = {}, std::size_t max_body = 1u << 30) {
+        for (int attempt = 0;; ++attempt) {
+            auto r = co_await fetch_once(method, path, extra, body, max_body);
+            if (r || attempt == refused_retries || r.error().kind != stream_errc::reset_by_peer ||
+                r.error().code != error_code::refused_stream)
+                co_return r;
+        }
+    }
+
+    /// GOAWAY, finish the streams in flight, then close.
+    void shutdown() { s_->shutdown_client(); }
+    /// Closes now.
+    void close() { s_->abort("closed by the application"); }
+    bool is_closed() const noexcept { return s_->is_closed(); }
+    client_session& get_session() noexcept { return *s_; }
+
+private:
+    awaitable<stream_result<client_response>> fetch_once(std::string_view method, std::string_view path,
+                                                         std::span<const hpack::field> extra, wire::bytes_view body,
+                                                         std::size_t max_body) {
         const auto fields = request_fields(method, path, extra);
         const bool has_body = !body.empty();
         auto st = co_await open(fields, !has_body);
@@ -295,14 +319,6 @@ public:
         co_return out;
     }
 
-    /// GOAWAY, finish the streams in flight, then close.
-    void shutdown() { s_->shutdown_client(); }
-    /// Closes now.
-    void close() { s_->abort("closed by the application"); }
-    bool is_closed() const noexcept { return s_->is_closed(); }
-    client_session& get_session() noexcept { return *s_; }
-
-private:
     std::shared_ptr<client_session> s_;
     std::string scheme_;
     std::string authority_;

@@ -434,7 +434,12 @@ private:
     }
 
     void on_reset(const h2::stream_reset& e) {
+        // The connection forgets the stream (and its user data) before it
+        // reports the reset: look the exchange up by id (resets are rare,
+        // the pool is small).
         exchange* x = find(e.stream_id);
+        for (std::size_t i = 0; !x && i < all_.size(); ++i)
+            if (all_[i]->id == e.stream_id && !all_[i]->h2_closed) x = all_[i].get();
         if (!x) return;
         x->h2_closed = true;
         // §8.1: a server may answer in full and then reset with NO_ERROR a

@@ -64,8 +64,11 @@ inline std::optional<url> parse_url(std::string_view s) {
     for (char c : port)
         if (c < '0' || c > '9') return std::nullopt;
     u.host = std::string(host);
-    u.port = port.empty() ? (u.tls ? "443" : "80") : std::string(port);
-    u.path = rest.empty() || rest.front() == '?' ? "/" + std::string(rest) : std::string(rest);
+    u.port = port.empty() ? std::string(u.tls ? "443" : "80") : std::string(port);
+    // (Built with push_back/append: g++ 12 -O3 reports a false -Wrestrict
+    // on assigning a literal here, GCC PR 105329.)
+    if (rest.empty() || rest.front() == '?') u.path.push_back('/');
+    u.path.append(rest);
     return u;
 }
 
