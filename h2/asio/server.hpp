@@ -219,6 +219,7 @@ private:
             return;
         }
         x.app_running = true;
+        defer_write();
         auto self = std::static_pointer_cast<server_session>(shared_from_this());
         net::co_spawn(get_executor(), run_handler(std::get<coroutine_handler>(*h), x),
                       [self, &x](std::exception_ptr e) {

@@ -358,6 +358,9 @@ protected:
     }
 
     bool closing() const noexcept { return lingering_ || closed_; }
+    /// Set when input started work that runs later on the executor (a
+    /// handler coroutine): the write of this turn is then posted after it.
+    void defer_write() noexcept { handlers_deferred_ = true; }
     stream_error conn_error_;
 
 private:
@@ -592,8 +595,16 @@ private:
             const time_point now = h2::clock::now();
             last_activity_ = now;
             if (trace_) trace_->received(*r);
+            handlers_deferred_ = false;
             conn_.receive(*r, now, event_sink{*this});
-            after_io();
+            // Everything the input produced is queued: write it now, in this
+            // turn — unless handler coroutines were started, whose output
+            // should join the same write (the posted turn runs after them).
+            if (conn_.want_write() && !handlers_deferred_ && !writing_ && !write_scheduled_) {
+                write_turn();
+            } else {
+                after_io();
+            }
         }
     }
 
@@ -770,7 +781,8 @@ private:
     bool closed_ = false;
     bool timer_running_ = false;
     bool loops_started_ = false;
-    bool goaway_by_timer_ = false;  ///< idle or keepalive timeout: GOAWAY sent, closing
+    bool goaway_by_timer_ = false;
+    bool handlers_deferred_ = false;  ///< idle or keepalive timeout: GOAWAY sent, closing
     bool ping_outstanding_ = false;
     bool require_alpn_ = true;
 
