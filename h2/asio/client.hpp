@@ -55,13 +55,15 @@ struct client_options {
 };
 
 class client_session final : public session {
-public:
+  public:
     client_session(executor ex, tcp::socket socket, tls_context_ptr tls, const driver_options& o)
-        : session(std::move(ex), std::move(socket), tls.get(), h2::role::client, o), tls_(std::move(tls)) {}
+        : session(std::move(ex), std::move(socket), tls.get(), h2::role::client, o),
+          tls_(std::move(tls)) {}
 
     /// Opens a stream with a request header section (waits while the
     /// server's concurrency limit is reached).
-    awaitable<stream_result<exchange*>> open(std::span<const hpack::field> fields, bool end_stream) {
+    awaitable<stream_result<exchange*>> open(std::span<const hpack::field> fields,
+                                             bool end_stream) {
         for (;;) {
             if (is_closed() || closing()) co_return wire::failure{closed_error()};
             auto r = connection().submit_request(fields, end_stream);
@@ -77,9 +79,9 @@ public:
             }
             if (r.error() != h2::send_errc::too_many_streams) {
                 const bool goaway = r.error() == h2::send_errc::goaway_received;
-                co_return wire::failure{stream_error{goaway ? stream_errc::goaway : stream_errc::cannot_send,
-                                                     error_code::no_error, goaway,
-                                                     std::string(h2::describe(r.error()))}};
+                co_return wire::failure{stream_error{
+                    goaway ? stream_errc::goaway : stream_errc::cannot_send, error_code::no_error,
+                    goaway, std::string(h2::describe(r.error()))}};
             }
             wakeup slot;
             slot_waiters_.push_back(&slot);
@@ -91,7 +93,7 @@ public:
     /// streams in flight are done.
     void shutdown_client() { shutdown(std::nullopt); }
 
-private:
+  private:
     stream_error closed_error() const {
         if (conn_error_) return conn_error_;
         return {stream_errc::connection_closed, error_code::no_error, false, "connection closing"};
@@ -124,10 +126,12 @@ private:
 /// One request/response on a client connection. Dropping it before the
 /// response is complete cancels the stream (RST_STREAM(CANCEL)).
 class client_stream {
-public:
+  public:
     client_stream() noexcept = default;  ///< empty (the error side of a result)
-    client_stream(std::shared_ptr<client_session> s, exchange* x) noexcept : s_(std::move(s)), x_(x) {}
-    client_stream(client_stream&& o) noexcept : s_(std::move(o.s_)), x_(std::exchange(o.x_, nullptr)) {}
+    client_stream(std::shared_ptr<client_session> s, exchange* x) noexcept
+        : s_(std::move(s)), x_(x) {}
+    client_stream(client_stream&& o) noexcept
+        : s_(std::move(o.s_)), x_(std::exchange(o.x_, nullptr)) {}
     client_stream& operator=(client_stream&& o) noexcept {
         if (this != &o) {
             release();
@@ -147,7 +151,8 @@ public:
         return s_->write(*x_, data, end_stream);
     }
     /// Zero copy: `owner` keeps `data` alive until it is written.
-    awaitable<stream_error> write(std::shared_ptr<const void> owner, wire::bytes_view data, bool end_stream = false) {
+    awaitable<stream_error> write(std::shared_ptr<const void> owner, wire::bytes_view data,
+                                  bool end_stream = false) {
         return s_->write(*x_, data, end_stream, std::move(owner));
     }
     /// Ends the request with a trailer section.
@@ -174,7 +179,7 @@ public:
     /// RST_STREAM(code).
     void cancel(error_code code = error_code::cancel) { s_->reset(*x_, code); }
 
-private:
+  private:
     void release() {
         if (x_ && s_) s_->done(*x_);
         x_ = nullptr;
@@ -193,12 +198,12 @@ struct client_response {
 };
 
 class client {
-public:
+  public:
     explicit client(std::shared_ptr<client_session> s) : s_(std::move(s)) {}
 
     /// Connects (TCP, then TLS with ALPN "h2" for https) and starts HTTP/2.
-    static awaitable<stream_result<std::shared_ptr<client>>> connect(executor ex, url u, client_options o,
-                                                                     std::unique_ptr<trace_sink> trace = {}) {
+    static awaitable<stream_result<std::shared_ptr<client>>> connect(
+        executor ex, url u, client_options o, std::unique_ptr<trace_sink> trace = {}) {
         auto fail = [](stream_errc k, std::string m) {
             return wire::failure{stream_error{k, error_code::no_error, false, std::move(m)}};
         };
@@ -225,15 +230,21 @@ public:
         });
         error_code_t ec;
         tcp::resolver resolver(ex);
-        const auto endpoints = co_await resolver.async_resolve(u.host, u.port, net::redirect_error(net::use_awaitable, ec));
+        const auto endpoints = co_await resolver.async_resolve(
+            u.host, u.port, net::redirect_error(net::use_awaitable, ec));
         if (ec) {
             st->timer.cancel();
-            co_return fail(stream_errc::connection_closed, "cannot resolve " + u.host + ": " + ec.message());
+            co_return fail(stream_errc::connection_closed,
+                           "cannot resolve " + u.host + ": " + ec.message());
         }
-        co_await net::async_connect(st->socket, endpoints, net::redirect_error(net::use_awaitable, ec));
+        co_await net::async_connect(st->socket, endpoints,
+                                    net::redirect_error(net::use_awaitable, ec));
         st->timer.cancel();
-        if (st->timed_out) co_return fail(stream_errc::timeout, "connect to " + u.authority + " timed out");
-        if (ec) co_return fail(stream_errc::connection_closed, "cannot connect to " + u.authority + ": " + ec.message());
+        if (st->timed_out)
+            co_return fail(stream_errc::timeout, "connect to " + u.authority + " timed out");
+        if (ec)
+            co_return fail(stream_errc::connection_closed,
+                           "cannot connect to " + u.authority + ": " + ec.message());
 
         auto s = std::make_shared<client_session>(ex, std::move(st->socket), ctx, o.driver);
         if (trace) s->set_trace(std::move(trace));
@@ -251,7 +262,8 @@ public:
 
     /// Opens a stream with the given request header section (pseudo-header
     /// fields included).
-    awaitable<stream_result<client_stream>> open(std::span<const hpack::field> fields, bool end_stream) {
+    awaitable<stream_result<client_stream>> open(std::span<const hpack::field> fields,
+                                                 bool end_stream) {
         auto r = co_await s_->open(fields, end_stream);
         if (!r) co_return wire::failure{r.error()};
         co_return client_stream(s_, *r);
@@ -261,7 +273,8 @@ public:
     /// scheme and authority, then `extra`.
     std::vector<hpack::field> request_fields(std::string_view method, std::string_view path,
                                              std::span<const hpack::field> extra = {}) const {
-        std::vector<hpack::field> f{{":method", method}, {":scheme", scheme_}, {":authority", authority_}, {":path", path}};
+        std::vector<hpack::field> f{
+            {":method", method}, {":scheme", scheme_}, {":authority", authority_}, {":path", path}};
         f.insert(f.end(), extra.begin(), extra.end());
         return f;
     }
@@ -274,7 +287,8 @@ public:
 
     awaitable<stream_result<client_response>> fetch(std::string_view method, std::string_view path,
                                                     std::span<const hpack::field> extra = {},
-                                                    wire::bytes_view body = {}, std::size_t max_body = 1u << 30) {
+                                                    wire::bytes_view body = {},
+                                                    std::size_t max_body = 1u << 30) {
         for (int attempt = 0;; ++attempt) {
             auto r = co_await fetch_once(method, path, extra, body, max_body);
             if (r || attempt == refused_retries || r.error().kind != stream_errc::reset_by_peer ||
@@ -290,9 +304,11 @@ public:
     bool is_closed() const noexcept { return s_->is_closed(); }
     client_session& get_session() noexcept { return *s_; }
 
-private:
-    awaitable<stream_result<client_response>> fetch_once(std::string_view method, std::string_view path,
-                                                         std::span<const hpack::field> extra, wire::bytes_view body,
+  private:
+    awaitable<stream_result<client_response>> fetch_once(std::string_view method,
+                                                         std::string_view path,
+                                                         std::span<const hpack::field> extra,
+                                                         wire::bytes_view body,
                                                          std::size_t max_body) {
         const auto fields = request_fields(method, path, extra);
         const bool has_body = !body.empty();
@@ -301,21 +317,25 @@ private:
         if (has_body) {
             // A server may answer before reading the whole request and stop
             // it with RST_STREAM(NO_ERROR) (§8.1): the response stands.
-            if (auto e = co_await st->write(body, true); e && !st->complete()) co_return wire::failure{e};
+            if (auto e = co_await st->write(body, true); e && !st->complete())
+                co_return wire::failure{e};
         }
         if (auto e = co_await st->response()) co_return wire::failure{e};
         client_response out;
         out.status = st->status();
-        for (const auto& f : st->headers()) out.headers.emplace_back(std::string(f.name), std::string(f.value));
+        for (const auto& f : st->headers())
+            out.headers.emplace_back(std::string(f.name), std::string(f.value));
         for (;;) {
             auto piece = co_await st->read();
             if (!piece) co_return wire::failure{piece.error()};
             if (piece->empty()) break;
             if (out.body.size() + piece->size() > max_body)
-                co_return wire::failure{stream_error{stream_errc::body_too_large, error_code::no_error, false, {}}};
+                co_return wire::failure{
+                    stream_error{stream_errc::body_too_large, error_code::no_error, false, {}}};
             out.body.append(wire::as_chars(*piece));
         }
-        for (const auto& f : st->trailers()) out.trailers.emplace_back(std::string(f.name), std::string(f.value));
+        for (const auto& f : st->trailers())
+            out.trailers.emplace_back(std::string(f.name), std::string(f.value));
         co_return out;
     }
 

@@ -51,15 +51,15 @@ struct exchange {
     session* owner = nullptr;
 
     // ---- incoming message
-    field_store head;      ///< request header section / final response header section
-    field_store trailers;  ///< trailer section, if any
+    field_store head;          ///< request header section / final response header section
+    field_store trailers;      ///< trailer section, if any
     std::uint16_t status = 0;  ///< client: the final :status
     bool head_received = false;
-    bool in_end = false;        ///< the peer's END_STREAM arrived (after the body and trailers)
-    bool discard_body = false;  ///< nobody will read the body: release DATA as it arrives
-    wire::buffer body;          ///< received, not handed to the application yet
-    wire::buffer reading;       ///< handed out by the last read(); released at the next
-    std::size_t unconsumed = 0; ///< octets of body + reading not yet given back to flow control
+    bool in_end = false;         ///< the peer's END_STREAM arrived (after the body and trailers)
+    bool discard_body = false;   ///< nobody will read the body: release DATA as it arrives
+    wire::buffer body;           ///< received, not handed to the application yet
+    wire::buffer reading;        ///< handed out by the last read(); released at the next
+    std::size_t unconsumed = 0;  ///< octets of body + reading not yet given back to flow control
 
     // ---- outgoing message
     bool out_headers_sent = false;

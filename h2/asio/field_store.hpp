@@ -18,7 +18,7 @@
 namespace h2pb::h2::asio {
 
 class field_store {
-public:
+  public:
     void assign(std::span<const hpack::field> fields) {
         std::size_t total = 0;
         for (const auto& f : fields) total += f.name.size() + f.value.size();
@@ -30,7 +30,8 @@ public:
             bytes_.append(f.name);
             bytes_.append(f.value);
             fields_.push_back({std::string_view(base, f.name.size()),
-                               std::string_view(base + f.name.size(), f.value.size()), f.never_indexed});
+                               std::string_view(base + f.name.size(), f.value.size()),
+                               f.never_indexed});
         }
     }
 
@@ -61,7 +62,7 @@ public:
         if (fields_.capacity() * sizeof(hpack::field) > keep) fields_ = std::vector<hpack::field>();
     }
 
-private:
+  private:
     wire::buffer bytes_;
     std::vector<hpack::field> fields_;
 };

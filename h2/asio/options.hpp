@@ -87,7 +87,9 @@ struct driver_options {
 
     /// The SETTINGS ACK timeout (which also bounds the wait for the preface).
     void set_settings_timeout(duration d) { h2.limits.settings_timeout = d; }
-    duration settings_timeout() const { return std::chrono::duration_cast<duration>(h2.limits.settings_timeout); }
+    duration settings_timeout() const {
+        return std::chrono::duration_cast<duration>(h2.limits.settings_timeout);
+    }
 };
 
 }  // namespace h2pb::h2::asio

@@ -56,7 +56,7 @@ class server_session;
 /// The request a handler serves: its header section, its body as a stream,
 /// its trailers.
 class request {
-public:
+  public:
     explicit request(server_session& s, exchange& x) noexcept : s_(&s), x_(&x) {}
 
     std::uint32_t stream_id() const noexcept { return x_->id; }
@@ -81,20 +81,23 @@ public:
 
     exchange& raw() noexcept { return *x_; }
 
-private:
+  private:
     server_session* s_;
     exchange* x_;
 };
 
 /// The response a handler sends: header section, body, trailers.
 class response {
-public:
+  public:
     explicit response(server_session& s, exchange& x) noexcept : s_(&s), x_(&x) {}
 
     /// Sends the header section now: `:status` and then `fields`.
-    h2::send_errc send_headers(unsigned status, std::span<const hpack::field> fields = {}, bool end_stream = false);
-    h2::send_errc send_headers(unsigned status, std::initializer_list<hpack::field> fields, bool end_stream = false) {
-        return send_headers(status, std::span<const hpack::field>(fields.begin(), fields.size()), end_stream);
+    h2::send_errc send_headers(unsigned status, std::span<const hpack::field> fields = {},
+                               bool end_stream = false);
+    h2::send_errc send_headers(unsigned status, std::initializer_list<hpack::field> fields,
+                               bool end_stream = false) {
+        return send_headers(status, std::span<const hpack::field>(fields.begin(), fields.size()),
+                            end_stream);
     }
     /// Queues body octets without waiting (copied if flow control holds
     /// them back): for bodies already in memory.
@@ -108,7 +111,8 @@ public:
     }
     /// Writes body octets, waiting for flow-control credit (backpressure).
     awaitable<stream_error> write(wire::bytes_view data, bool end_stream = false);
-    awaitable<stream_error> write(std::shared_ptr<const void> owner, wire::bytes_view data, bool end_stream = false);
+    awaitable<stream_error> write(std::shared_ptr<const void> owner, wire::bytes_view data,
+                                  bool end_stream = false);
     /// RST_STREAM(code).
     void reset(error_code code = error_code::cancel);
 
@@ -117,7 +121,7 @@ public:
     /// Set once the stream failed (peer reset, connection lost...).
     const stream_error& error() const noexcept { return x_->error; }
 
-private:
+  private:
     server_session* s_;
     exchange* x_;
 };
@@ -128,13 +132,21 @@ using immediate_handler = std::function<void(request&, response&)>;
 /// :path -> handler. Exact paths first, then the longest matching prefix,
 /// then the fallback (404 unless set). The query (after '?') is not matched.
 class router {
-public:
+  public:
     using handler = std::variant<coroutine_handler, immediate_handler>;
 
-    void add(std::string path, coroutine_handler h) { exact_.push_back({std::move(path), std::move(h)}); }
-    void add(std::string path, immediate_handler h) { exact_.push_back({std::move(path), std::move(h)}); }
-    void add_prefix(std::string prefix, coroutine_handler h) { prefix_.push_back({std::move(prefix), std::move(h)}); }
-    void add_prefix(std::string prefix, immediate_handler h) { prefix_.push_back({std::move(prefix), std::move(h)}); }
+    void add(std::string path, coroutine_handler h) {
+        exact_.push_back({std::move(path), std::move(h)});
+    }
+    void add(std::string path, immediate_handler h) {
+        exact_.push_back({std::move(path), std::move(h)});
+    }
+    void add_prefix(std::string prefix, coroutine_handler h) {
+        prefix_.push_back({std::move(prefix), std::move(h)});
+    }
+    void add_prefix(std::string prefix, immediate_handler h) {
+        prefix_.push_back({std::move(prefix), std::move(h)});
+    }
     void set_fallback(handler h) { fallback_ = std::move(h); }
 
     const handler* find(std::string_view path) const noexcept {
@@ -143,12 +155,14 @@ public:
             if (r.path == path) return &r.h;
         const route* best = nullptr;
         for (const auto& r : prefix_)
-            if (path.substr(0, r.path.size()) == r.path && (!best || r.path.size() > best->path.size())) best = &r;
+            if (path.substr(0, r.path.size()) == r.path &&
+                (!best || r.path.size() > best->path.size()))
+                best = &r;
         if (best) return &best->h;
         return fallback_ ? &*fallback_ : nullptr;
     }
 
-private:
+  private:
     struct route {
         std::string path;
         handler h;
@@ -174,12 +188,14 @@ struct server_options {
     driver_options driver;
     int backlog = 1024;
     /// Optional: a trace sink per connection (h2pb serve --trace).
-    std::function<std::unique_ptr<trace_sink>(std::uint64_t connection_number, const tcp::endpoint& peer)> trace;
+    std::function<std::unique_ptr<trace_sink>(std::uint64_t connection_number,
+                                              const tcp::endpoint& peer)>
+        trace;
 };
 
 /// The server side of one connection.
 class server_session final : public session {
-public:
+  public:
     server_session(executor ex, tcp::socket socket, net::ssl::context* tls, const driver_options& o,
                    const router& routes, bool require_alpn)
         : session(std::move(ex), std::move(socket), tls, h2::role::server, o), routes_(routes) {
@@ -191,11 +207,12 @@ public:
 
     void start() {
         auto self = std::static_pointer_cast<server_session>(shared_from_this());
-        net::co_spawn(get_executor(), [self]() -> awaitable<void> { (void)co_await self->handshake(); },
-                      net::detached);
+        net::co_spawn(
+            get_executor(), [self]() -> awaitable<void> { (void)co_await self->handshake(); },
+            net::detached);
     }
 
-private:
+  private:
     friend class request;
     friend class response;
 
@@ -213,7 +230,8 @@ private:
             try {
                 (*imm)(req, res);
             } catch (...) {
-                x.error = {stream_errc::cannot_send, error_code::internal_error, false, "handler threw"};
+                x.error = {stream_errc::cannot_send, error_code::internal_error, false,
+                           "handler threw"};
             }
             done(x);
             return;
@@ -223,7 +241,9 @@ private:
         auto self = std::static_pointer_cast<server_session>(shared_from_this());
         net::co_spawn(get_executor(), run_handler(std::get<coroutine_handler>(*h), x),
                       [self, &x](std::exception_ptr e) {
-                          if (e) x.error = {stream_errc::cannot_send, error_code::internal_error, false, "handler threw"};
+                          if (e)
+                              x.error = {stream_errc::cannot_send, error_code::internal_error,
+                                         false, "handler threw"};
                           self->done(x);
                       });
     }
@@ -238,7 +258,8 @@ private:
         static constexpr std::string_view body = "not found\n";
         x.discard_body = true;
         x.app_running = true;
-        const hpack::field fields[] = {{":status", "404"}, {"content-type", "text/plain"}, {"content-length", "10"}};
+        const hpack::field fields[] = {
+            {":status", "404"}, {"content-type", "text/plain"}, {"content-length", "10"}};
         send_headers(x, fields, false);
         send(x, wire::as_bytes(body), true);
         done(x);
@@ -274,7 +295,9 @@ private:
 // ---------------------------------------------------------------------------
 // request / response
 
-inline awaitable<stream_result<wire::bytes_view>> request::read() { return s_->read(*x_); }
+inline awaitable<stream_result<wire::bytes_view>> request::read() {
+    return s_->read(*x_);
+}
 
 inline awaitable<stream_result<std::string>> request::read_all(std::size_t limit) {
     std::string out;
@@ -283,13 +306,15 @@ inline awaitable<stream_result<std::string>> request::read_all(std::size_t limit
         if (!r) co_return wire::failure{r.error()};
         if (r->empty()) co_return out;
         if (out.size() + r->size() > limit)
-            co_return wire::failure{stream_error{stream_errc::body_too_large, error_code::no_error, false,
+            co_return wire::failure{stream_error{stream_errc::body_too_large, error_code::no_error,
+                                                 false,
                                                  "more than " + std::to_string(limit) + " octets"}};
         out.append(wire::as_chars(*r));
     }
 }
 
-inline h2::send_errc response::send_headers(unsigned status, std::span<const hpack::field> fields, bool end_stream) {
+inline h2::send_errc response::send_headers(unsigned status, std::span<const hpack::field> fields,
+                                            bool end_stream) {
     if (status < 100 || status > 999) status = 500;
     std::to_chars(x_->status_text, x_->status_text + 3, status);
     auto& scratch = s_->scratch_;
@@ -299,34 +324,42 @@ inline h2::send_errc response::send_headers(unsigned status, std::span<const hpa
     return s_->send_headers(*x_, scratch, end_stream);
 }
 
-inline void response::send(wire::bytes_view data, bool end_stream) { s_->send(*x_, data, end_stream); }
+inline void response::send(wire::bytes_view data, bool end_stream) {
+    s_->send(*x_, data, end_stream);
+}
 
-inline void response::send(std::shared_ptr<const void> owner, wire::bytes_view data, bool end_stream) {
+inline void response::send(std::shared_ptr<const void> owner, wire::bytes_view data,
+                           bool end_stream) {
     s_->send(*x_, data, end_stream, std::move(owner));
 }
 
-inline void response::send_trailers(std::span<const hpack::field> fields) { s_->send_trailers(*x_, fields); }
+inline void response::send_trailers(std::span<const hpack::field> fields) {
+    s_->send_trailers(*x_, fields);
+}
 
 inline awaitable<stream_error> response::write(wire::bytes_view data, bool end_stream) {
     return s_->write(*x_, data, end_stream);
 }
 
-inline awaitable<stream_error> response::write(std::shared_ptr<const void> owner, wire::bytes_view data,
-                                               bool end_stream) {
+inline awaitable<stream_error> response::write(std::shared_ptr<const void> owner,
+                                               wire::bytes_view data, bool end_stream) {
     return s_->write(*x_, data, end_stream, std::move(owner));
 }
 
-inline void response::reset(error_code code) { s_->reset(*x_, code); }
+inline void response::reset(error_code code) {
+    s_->reset(*x_, code);
+}
 
 // ---------------------------------------------------------------------------
 // server
 
 class server {
-public:
+  public:
     server(server_options o, router routes) : opts_(std::move(o)), routes_(std::move(routes)) {
         if (opts_.threads == 0) opts_.threads = 1;
         const unsigned contexts = opts_.model == thread_model::shared_context ? 1 : opts_.threads;
-        const int hint = opts_.model == thread_model::shared_context ? static_cast<int>(opts_.threads) : 1;
+        const int hint =
+            opts_.model == thread_model::shared_context ? static_cast<int>(opts_.threads) : 1;
         for (unsigned i = 0; i < contexts; ++i) workers_.push_back(std::make_unique<worker>(hint));
     }
 
@@ -348,7 +381,8 @@ public:
         if (!ec) acceptor_->listen(opts_.backlog, ec);
         if (ec) {
             acceptor_.reset();
-            return "cannot listen on " + opts_.host + ":" + std::to_string(opts_.port) + ": " + ec.message();
+            return "cannot listen on " + opts_.host + ":" + std::to_string(opts_.port) + ": " +
+                   ec.message();
         }
         endpoint_ = acceptor_->local_endpoint(ec);
         return std::nullopt;
@@ -410,7 +444,8 @@ public:
                 std::lock_guard<std::mutex> lock(w->mutex);
                 w->stopping = true;
                 for (auto& weak : w->sessions)
-                    if (auto s = weak.lock()) net::post(s->get_executor(), [s] { s->abort("server stopped"); });
+                    if (auto s = weak.lock())
+                        net::post(s->get_executor(), [s] { s->abort("server stopped"); });
                 w->guard.reset();
             }
         }
@@ -426,7 +461,7 @@ public:
         return n;
     }
 
-private:
+  private:
     struct worker {
         explicit worker(int concurrency) : io(concurrency), guard(net::make_work_guard(io)) {}
         net::io_context io;
@@ -444,7 +479,8 @@ private:
             worker& w = *workers_[next];
             next = (next + 1) % workers_.size();
             error_code_t ec;
-            tcp::socket socket = co_await acceptor_->async_accept(w.io, net::redirect_error(net::use_awaitable, ec));
+            tcp::socket socket =
+                co_await acceptor_->async_accept(w.io, net::redirect_error(net::use_awaitable, ec));
             if (ec) {
                 if (ec == net::error::operation_aborted || !acceptor_->is_open()) co_return;
                 // EMFILE and friends: wait a little instead of spinning.
@@ -461,8 +497,8 @@ private:
                                                                   : executor(w.io.get_executor());
         error_code_t ec;
         const tcp::endpoint peer = socket.remote_endpoint(ec);
-        auto s = std::make_shared<server_session>(ex, std::move(socket), opts_.tls.get(), opts_.driver, routes_,
-                                                  opts_.require_alpn);
+        auto s = std::make_shared<server_session>(ex, std::move(socket), opts_.tls.get(),
+                                                  opts_.driver, routes_, opts_.require_alpn);
         const std::uint64_t number = ++connection_count_;
         if (opts_.trace) s->set_trace(opts_.trace(number, peer));
         {

@@ -62,7 +62,7 @@ namespace h2pb::h2::asio {
 /// Sees every octet a session receives and every gather list it writes
 /// (h2pb serve/get --trace). Called on the session's executor.
 class trace_sink {
-public:
+  public:
     virtual ~trace_sink() = default;
     virtual void received(wire::bytes_view bytes) = 0;
     virtual void sent(std::span<const wire::bytes_view> buffers) = 0;
@@ -71,10 +71,11 @@ public:
 };
 
 class session : public std::enable_shared_from_this<session> {
-public:
+  public:
     using time_point = h2::time_point;
 
-    session(executor ex, tcp::socket socket, net::ssl::context* tls, h2::role role, const driver_options& o)
+    session(executor ex, tcp::socket socket, net::ssl::context* tls, h2::role role,
+            const driver_options& o)
         : ex_(std::move(ex)),
           opts_(o),
           transport_(tls ? transport(std::move(socket), *tls, o.read_buffer_size)
@@ -111,7 +112,7 @@ public:
             handshake_deadline_ = h2::clock::now() + opts_.tls_handshake_timeout;
             rearm();
             const auto type = conn_.get_role() == h2::role::server ? net::ssl::stream_base::server
-                                                                    : net::ssl::stream_base::client;
+                                                                   : net::ssl::stream_base::client;
             const error_code_t ec = co_await transport_.handshake(type);
             handshaking_ = false;
             if (ec || closed_) {
@@ -125,14 +126,16 @@ public:
             if (trace_) trace_->note("TLS " + describe_session(ssl));
             const tls_check check = check_negotiated(ssl, require_alpn_);
             if (check == tls_check::inadequate_security) {
-                conn_error_ = {stream_errc::connection_error, error_code::inadequate_security, false,
-                               std::string(describe(check))};
-                conn_.goaway(error_code::inadequate_security, "TLS does not meet RFC 9113 section 9.2");
+                conn_error_ = {stream_errc::connection_error, error_code::inadequate_security,
+                               false, std::string(describe(check))};
+                conn_.goaway(error_code::inadequate_security,
+                             "TLS does not meet RFC 9113 section 9.2");
                 start_loops();
                 co_return conn_error_;
             }
             if (check != tls_check::ok) {
-                conn_error_ = {stream_errc::connection_closed, error_code::no_error, false, std::string(describe(check))};
+                conn_error_ = {stream_errc::connection_closed, error_code::no_error, false,
+                               std::string(describe(check))};
                 close_transport();
                 co_return conn_error_;
             }
@@ -145,7 +148,8 @@ public:
     /// at `force_at` whatever is left is closed. Call on the executor.
     void shutdown(std::optional<time_point> force_at) {
         if (closed_) return;
-        if (force_at && (!force_deadline_ || *force_at < *force_deadline_)) force_deadline_ = force_at;
+        if (force_at && (!force_deadline_ || *force_at < *force_deadline_))
+            force_deadline_ = force_at;
         conn_.shutdown(h2::clock::now());
         after_io();
         rearm();
@@ -154,7 +158,9 @@ public:
     /// Closes at once: streams fail with connection_closed.
     void abort(std::string why = "closed") {
         if (closed_) return;
-        if (!conn_error_) conn_error_ = {stream_errc::connection_closed, error_code::no_error, false, std::move(why)};
+        if (!conn_error_)
+            conn_error_ = {stream_errc::connection_closed, error_code::no_error, false,
+                           std::move(why)};
         close_transport();
     }
 
@@ -179,7 +185,8 @@ public:
     /// waits in the exchange (copied, or referenced while `owner` lives).
     /// Never waits, never refuses for lack of credit: for bodies already in
     /// memory. Streaming producers use write(), which waits.
-    void send(exchange& x, wire::bytes_view data, bool end_stream, std::shared_ptr<const void> owner = {}) {
+    void send(exchange& x, wire::bytes_view data, bool end_stream,
+              std::shared_ptr<const void> owner = {}) {
         if (x.error || x.out_end_queued || x.out_ended || x.h2_closed) return;
         if (!x.out_pending()) {
             const auto own = owner ? h2::data_ownership::borrow : h2::data_ownership::copy;
@@ -226,7 +233,8 @@ public:
         for (;;) {
             if (x.error) co_return x.error;
             if (x.out_ended || x.out_end_queued || x.h2_closed)
-                co_return stream_error{stream_errc::cannot_send, error_code::no_error, false, "stream already ended"};
+                co_return stream_error{stream_errc::cannot_send, error_code::no_error, false,
+                                       "stream already ended"};
             if (!x.out_pending()) {
                 const auto own = owner ? h2::data_ownership::borrow : h2::data_ownership::copy;
                 const auto r = conn_.send_data(x.id, data, end_stream, own);
@@ -291,7 +299,7 @@ public:
         maybe_release(x);
     }
 
-protected:
+  protected:
     // ------------------------------------------------------------------
     // For the server and the client
 
@@ -322,7 +330,9 @@ protected:
         return x;
     }
 
-    exchange* find(std::uint32_t id) const noexcept { return static_cast<exchange*>(conn_.stream_user_data(id)); }
+    exchange* find(std::uint32_t id) const noexcept {
+        return static_cast<exchange*>(conn_.stream_user_data(id));
+    }
 
     /// The stream's END_STREAM is queued: close bookkeeping; a server that
     /// answered before the request ended asks the client to stop (§8.1).
@@ -337,7 +347,9 @@ protected:
 
     /// Ends the application side after a failed local call.
     void fail_send(exchange& x, h2::send_errc e) {
-        if (!x.error) x.error = {stream_errc::cannot_send, error_code::no_error, false, std::string(h2::describe(e))};
+        if (!x.error)
+            x.error = {stream_errc::cannot_send, error_code::no_error, false,
+                       std::string(h2::describe(e))};
         drop_output(x);
         x.wake.notify();
     }
@@ -363,7 +375,7 @@ protected:
     void defer_write() noexcept { handlers_deferred_ = true; }
     stream_error conn_error_;
 
-private:
+  private:
     // ------------------------------------------------------------------
     // Events from the connection
 
@@ -451,7 +463,8 @@ private:
         if (!response_complete && !x->error) {
             stream_errc kind = e.remote ? stream_errc::reset_by_peer : stream_errc::reset_locally;
             std::string why;
-            if (e.remote && e.retryable && e.code != error_code::refused_stream) kind = stream_errc::goaway;
+            if (e.remote && e.retryable && e.code != error_code::refused_stream)
+                kind = stream_errc::goaway;
             if (!e.remote) why = std::string(h2::describe(e.reason));
             x->error = {kind, e.code, e.retryable, std::move(why)};
         }
@@ -564,7 +577,9 @@ private:
     }
 
     /// Keeps `owner` alive until the output queued so far is written.
-    void hold(const std::shared_ptr<const void>& owner) { held_.emplace_back(conn_.output_queued_total(), owner); }
+    void hold(const std::shared_ptr<const void>& owner) {
+        held_.emplace_back(conn_.output_queued_total(), owner);
+    }
 
     // ------------------------------------------------------------------
     // The loops
@@ -573,20 +588,24 @@ private:
         loops_started_ = true;
         schedule_write();  // our preface and SETTINGS, before anything is read
         auto self = shared_from_this();
-        net::co_spawn(ex_, [self]() { return self->read_loop(); }, net::detached);
+        net::co_spawn(
+            ex_, [self]() { return self->read_loop(); }, net::detached);
     }
 
     awaitable<void> read_loop() {
         for (;;) {
-            while (!closed_ && !lingering_ && conn_.output_size() > opts_.max_output_pending) co_await drained_.wait();
+            while (!closed_ && !lingering_ && conn_.output_size() > opts_.max_output_pending)
+                co_await drained_.wait();
             if (closed_) co_return;
             auto r = co_await transport_.read();
             if (closed_) co_return;
             if (!r) {
                 if (!lingering_ && !conn_error_) {
-                    const bool eof = r.error() == net::error::eof || r.error() == net::ssl::error::stream_truncated;
-                    conn_error_ = {stream_errc::connection_closed, error_code::no_error, false,
-                                   eof ? std::string("the peer closed the connection") : r.error().message()};
+                    const bool eof = r.error() == net::error::eof ||
+                                     r.error() == net::ssl::error::stream_truncated;
+                    conn_error_ = {
+                        stream_errc::connection_closed, error_code::no_error, false,
+                        eof ? std::string("the peer closed the connection") : r.error().message()};
                 }
                 close_transport();
                 co_return;
@@ -618,9 +637,10 @@ private:
         }
         if (trace_) trace_->sent(out);
         writing_ = true;
-        transport_.async_write(out, [self = shared_from_this()](const error_code_t& ec, std::size_t n) {
-            self->on_written(ec, n);
-        });
+        transport_.async_write(out,
+                               [self = shared_from_this()](const error_code_t& ec, std::size_t n) {
+                                   self->on_written(ec, n);
+                               });
     }
 
     void on_written(const error_code_t& ec, std::size_t n) {
@@ -628,7 +648,8 @@ private:
         if (closed_) return;
         if (ec) {
             if (!conn_error_)
-                conn_error_ = {stream_errc::connection_closed, error_code::no_error, false, "write: " + ec.message()};
+                conn_error_ = {stream_errc::connection_closed, error_code::no_error, false,
+                               "write: " + ec.message()};
             close_transport();
             return;
         }
@@ -651,8 +672,11 @@ private:
         if (!conn_.is_closed()) return;
         lingering_ = true;
         if (!conn_error_)
-            conn_error_ = {stream_errc::connection_closed, error_code::no_error, false, "GOAWAY exchanged, no stream left"};
-        if (trace_) trace_->note("done (" + conn_error_.message + "): end of our direction, waiting for the peer to close");
+            conn_error_ = {stream_errc::connection_closed, error_code::no_error, false,
+                           "GOAWAY exchanged, no stream left"};
+        if (trace_)
+            trace_->note("done (" + conn_error_.message +
+                         "): end of our direction, waiting for the peer to close");
         transport_.shutdown_send();
         linger_deadline_ = h2::clock::now() + opts_.linger_timeout;
         drained_.notify();
@@ -665,7 +689,8 @@ private:
         transport_.close();
         timer_.cancel();
         drained_.notify();
-        if (!conn_error_) conn_error_ = {stream_errc::connection_closed, error_code::no_error, false, "closed"};
+        if (!conn_error_)
+            conn_error_ = {stream_errc::connection_closed, error_code::no_error, false, "closed"};
         if (trace_) trace_->note("connection closed: " + conn_error_.message);
         fail_all(conn_error_);
         held_.clear();
@@ -679,7 +704,8 @@ private:
         if (timer_running_) return;
         timer_running_ = true;
         auto self = shared_from_this();
-        net::co_spawn(ex_, [self]() { return self->timer_loop(); }, net::detached);
+        net::co_spawn(
+            ex_, [self]() { return self->timer_loop(); }, net::detached);
     }
 
     /// The deadline of the earliest timer: recomputed whenever the timer
@@ -724,7 +750,8 @@ private:
 
     void on_timer(time_point now) {
         if (handshaking_ && now >= handshake_deadline_) {
-            conn_error_ = {stream_errc::timeout, error_code::no_error, false, "TLS handshake timeout"};
+            conn_error_ = {stream_errc::timeout, error_code::no_error, false,
+                           "TLS handshake timeout"};
             close_transport();
             return;
         }
@@ -733,13 +760,15 @@ private:
             return;
         }
         if (force_deadline_ && now >= *force_deadline_) {
-            conn_error_ = {stream_errc::timeout, error_code::no_error, false, "shutdown deadline passed"};
+            conn_error_ = {stream_errc::timeout, error_code::no_error, false,
+                           "shutdown deadline passed"};
             close_transport();
             return;
         }
         if (handshaking_) return;
         conn_.tick(now, event_sink{*this});  // SETTINGS ACK timeout -> GOAWAY(SETTINGS_TIMEOUT)
-        if (!goaway_by_timer_ && opts_.idle_timeout.count() > 0 && now >= last_activity_ + opts_.idle_timeout) {
+        if (!goaway_by_timer_ && opts_.idle_timeout.count() > 0 &&
+            now >= last_activity_ + opts_.idle_timeout) {
             if (conn_.active_streams() == 0 && live_ == 0) {
                 conn_.goaway(error_code::no_error, "idle timeout");
                 goaway_by_timer_ = true;
@@ -750,7 +779,8 @@ private:
         }
         if (opts_.keepalive_interval.count() > 0 && !goaway_by_timer_) {
             if (ping_outstanding_ && now >= ping_sent_ + opts_.keepalive_timeout) {
-                conn_error_ = {stream_errc::timeout, error_code::no_error, false, "keepalive PING not acknowledged"};
+                conn_error_ = {stream_errc::timeout, error_code::no_error, false,
+                               "keepalive PING not acknowledged"};
                 conn_.goaway(error_code::no_error, "keepalive timeout");
                 fail_all(conn_error_);
                 goaway_by_timer_ = true;
@@ -793,7 +823,8 @@ private:
     std::optional<time_point> force_deadline_;
 
     wakeup drained_;  ///< the read loop, paused while output is above max_output_pending
-    std::deque<std::pair<std::uint64_t, std::shared_ptr<const void>>> held_;  ///< owners of borrowed output
+    std::deque<std::pair<std::uint64_t, std::shared_ptr<const void>>>
+        held_;  ///< owners of borrowed output
 
     std::vector<std::unique_ptr<exchange>> all_;
     exchange* free_ = nullptr;

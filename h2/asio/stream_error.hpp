@@ -18,9 +18,9 @@ namespace h2pb::h2::asio {
 
 enum class stream_errc : std::uint8_t {
     ok = 0,
-    reset_by_peer,      ///< the peer sent RST_STREAM (code)
-    reset_locally,      ///< we reset the stream: the peer broke a rule, or the application cancelled
-    goaway,             ///< the peer's GOAWAY ended the stream (code; retryable if above its last id)
+    reset_by_peer,  ///< the peer sent RST_STREAM (code)
+    reset_locally,  ///< we reset the stream: the peer broke a rule, or the application cancelled
+    goaway,         ///< the peer's GOAWAY ended the stream (code; retryable if above its last id)
     connection_error,   ///< the HTTP/2 connection failed (code); GOAWAY was sent or received
     connection_closed,  ///< the transport closed or failed before the stream completed
     cannot_send,        ///< the connection refused to open or write the stream (see message)
@@ -30,15 +30,24 @@ enum class stream_errc : std::uint8_t {
 
 constexpr std::string_view describe(stream_errc e) noexcept {
     switch (e) {
-        case stream_errc::ok: return "ok";
-        case stream_errc::reset_by_peer: return "stream reset by the peer (RST_STREAM)";
-        case stream_errc::reset_locally: return "stream reset by us";
-        case stream_errc::goaway: return "the peer sent GOAWAY";
-        case stream_errc::connection_error: return "HTTP/2 connection error";
-        case stream_errc::connection_closed: return "connection closed";
-        case stream_errc::cannot_send: return "cannot send on the connection";
-        case stream_errc::body_too_large: return "body larger than the limit";
-        case stream_errc::timeout: return "timed out";
+        case stream_errc::ok:
+            return "ok";
+        case stream_errc::reset_by_peer:
+            return "stream reset by the peer (RST_STREAM)";
+        case stream_errc::reset_locally:
+            return "stream reset by us";
+        case stream_errc::goaway:
+            return "the peer sent GOAWAY";
+        case stream_errc::connection_error:
+            return "HTTP/2 connection error";
+        case stream_errc::connection_closed:
+            return "connection closed";
+        case stream_errc::cannot_send:
+            return "cannot send on the connection";
+        case stream_errc::body_too_large:
+            return "body larger than the limit";
+        case stream_errc::timeout:
+            return "timed out";
     }
     return "unknown";
 }
@@ -47,15 +56,15 @@ struct stream_error {
     stream_errc kind = stream_errc::ok;
     error_code code = error_code::no_error;  ///< the RFC 9113 code, where one applies
     bool retryable = false;                  ///< not processed by the peer (§8.7)
-    std::string message;                     ///< detail: GOAWAY debug data, OpenSSL or socket error...
+    std::string message;  ///< detail: GOAWAY debug data, OpenSSL or socket error...
 
     explicit operator bool() const noexcept { return kind != stream_errc::ok; }
 
     /// "stream reset by the peer (RST_STREAM): CANCEL" and so on.
     std::string to_string() const {
         std::string s(describe(kind));
-        if (kind == stream_errc::reset_by_peer || kind == stream_errc::reset_locally || kind == stream_errc::goaway ||
-            kind == stream_errc::connection_error) {
+        if (kind == stream_errc::reset_by_peer || kind == stream_errc::reset_locally ||
+            kind == stream_errc::goaway || kind == stream_errc::connection_error) {
             s += ": ";
             s += name(code);
         }

@@ -92,8 +92,8 @@ struct tls_client_options {
     /// Verify the server's certificate chain and that it names the host we
     /// connect to. Off only on request (h2pb get --insecure).
     bool verify_peer = true;
-    std::string ca_file;  ///< extra trusted CAs (PEM); the system's are used too
-    std::string ca_pem;   ///< extra trusted CAs as PEM text
+    std::string ca_file;                 ///< extra trusted CAs (PEM); the system's are used too
+    std::string ca_pem;                  ///< extra trusted CAs as PEM text
     tls_credentials client_credentials;  ///< optional client certificate
     bool allow_tls12 = true;
     std::string tls12_ciphers = default_tls12_ciphers;
@@ -129,7 +129,8 @@ struct keylog_file {
         return k;
     }
     keylog_file() {
-        if (const char* path = std::getenv("SSLKEYLOGFILE"); path && *path) file = std::fopen(path, "a");
+        if (const char* path = std::getenv("SSLKEYLOGFILE"); path && *path)
+            file = std::fopen(path, "a");
     }
     ~keylog_file() {
         if (file) std::fclose(file);
@@ -181,7 +182,8 @@ inline std::optional<std::string> use_credentials(SSL_CTX* ctx, const tls_creden
     }
     if (!c.key_pem.empty()) {
         bio_ptr bio(BIO_new_mem_buf(c.key_pem.data(), static_cast<int>(c.key_pem.size())));
-        EVP_PKEY* key = bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr;
+        EVP_PKEY* key =
+            bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr;
         if (!key) return openssl_errors("cannot read the private key PEM");
         const int ok = SSL_CTX_use_PrivateKey(ctx, key);
         EVP_PKEY_free(key);
@@ -192,12 +194,14 @@ inline std::optional<std::string> use_credentials(SSL_CTX* ctx, const tls_creden
     } else {
         return std::string("no private key given");
     }
-    if (SSL_CTX_check_private_key(ctx) != 1) return openssl_errors("the private key does not match the certificate");
+    if (SSL_CTX_check_private_key(ctx) != 1)
+        return openssl_errors("the private key does not match the certificate");
     return std::nullopt;
 }
 
 /// What both sides set: versions, TLS 1.2 restrictions of §9.2.
-inline std::optional<std::string> common_setup(SSL_CTX* ctx, bool allow_tls12, const std::string& ciphers,
+inline std::optional<std::string> common_setup(SSL_CTX* ctx, bool allow_tls12,
+                                               const std::string& ciphers,
                                                const std::string& groups) {
     if (SSL_CTX_set_min_proto_version(ctx, allow_tls12 ? TLS1_2_VERSION : TLS1_3_VERSION) != 1 ||
         SSL_CTX_set_max_proto_version(ctx, 0) != 1)  // 0: the highest OpenSSL has (TLS 1.3)
@@ -214,12 +218,12 @@ inline std::optional<std::string> common_setup(SSL_CTX* ctx, bool allow_tls12, c
 
 /// The server side of ALPN: select "h2" if offered; otherwise fail the
 /// handshake with no_application_protocol (RFC 7301 §3.2).
-inline int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
-                       unsigned int inlen, void*) {
+inline int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen,
+                       const unsigned char* in, unsigned int inlen, void*) {
     unsigned char* selected = nullptr;
     const auto* ours = reinterpret_cast<const unsigned char*>(alpn_h2_wire.data());
-    if (SSL_select_next_proto(&selected, outlen, ours, static_cast<unsigned>(alpn_h2_wire.size()), in, inlen) !=
-        OPENSSL_NPN_NEGOTIATED)
+    if (SSL_select_next_proto(&selected, outlen, ours, static_cast<unsigned>(alpn_h2_wire.size()),
+                              in, inlen) != OPENSSL_NPN_NEGOTIATED)
         return SSL_TLSEXT_ERR_ALERT_FATAL;
     *out = selected;
     return SSL_TLSEXT_ERR_OK;
@@ -231,7 +235,8 @@ inline int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, c
 inline tls_result make_server_context(const tls_server_options& o) {
     auto ctx = std::make_shared<net::ssl::context>(net::ssl::context::tls_server);
     SSL_CTX* c = ctx->native_handle();
-    if (auto e = detail::common_setup(c, o.allow_tls12, o.tls12_ciphers, o.groups)) return wire::failure{*e};
+    if (auto e = detail::common_setup(c, o.allow_tls12, o.tls12_ciphers, o.groups))
+        return wire::failure{*e};
     SSL_CTX_set_options(c, SSL_OP_CIPHER_SERVER_PREFERENCE);
     SSL_CTX_set_dh_auto(c, 1);  // DHE parameters matching the key size: 2048 bits or more
     if (auto e = detail::use_credentials(c, o.credentials)) return wire::failure{*e};
@@ -244,22 +249,27 @@ inline tls_result make_server_context(const tls_server_options& o) {
 inline tls_result make_client_context(const tls_client_options& o) {
     auto ctx = std::make_shared<net::ssl::context>(net::ssl::context::tls_client);
     SSL_CTX* c = ctx->native_handle();
-    if (auto e = detail::common_setup(c, o.allow_tls12, o.tls12_ciphers, o.groups)) return wire::failure{*e};
+    if (auto e = detail::common_setup(c, o.allow_tls12, o.tls12_ciphers, o.groups))
+        return wire::failure{*e};
     if (o.verify_peer) {
         SSL_CTX_set_verify(c, SSL_VERIFY_PEER, nullptr);
-        if (SSL_CTX_set_default_verify_paths(c) != 1) return wire::failure{detail::openssl_errors("no system CA store")};
+        if (SSL_CTX_set_default_verify_paths(c) != 1)
+            return wire::failure{detail::openssl_errors("no system CA store")};
         if (!o.ca_file.empty() && SSL_CTX_load_verify_locations(c, o.ca_file.c_str(), nullptr) != 1)
             return wire::failure{detail::openssl_errors("cannot load CA file " + o.ca_file)};
         if (!o.ca_pem.empty()) {
-            detail::bio_ptr bio(BIO_new_mem_buf(o.ca_pem.data(), static_cast<int>(o.ca_pem.size())));
+            detail::bio_ptr bio(
+                BIO_new_mem_buf(o.ca_pem.data(), static_cast<int>(o.ca_pem.size())));
             X509_STORE* store = SSL_CTX_get_cert_store(c);
             int added = 0;
-            while (X509* ca = bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr) {
+            while (X509* ca =
+                       bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr) {
                 added += X509_STORE_add_cert(store, ca);
                 X509_free(ca);
             }
             ERR_clear_error();
-            if (added == 0) return wire::failure{std::string("no CA certificate in the CA PEM text")};
+            if (added == 0)
+                return wire::failure{std::string("no CA certificate in the CA PEM text")};
         }
     } else {
         SSL_CTX_set_verify(c, SSL_VERIFY_NONE, nullptr);
@@ -277,7 +287,8 @@ inline tls_result make_client_context(const tls_client_options& o) {
 /// Per connection, before a client handshake: SNI (§9.2.1: required for
 /// TLS 1.2 and later; not for IP literals, RFC 6066 §3) and the name the
 /// certificate must match.
-inline std::optional<std::string> prepare_client(SSL* ssl, const std::string& host, bool verify_peer) {
+inline std::optional<std::string> prepare_client(SSL* ssl, const std::string& host,
+                                                 bool verify_peer) {
     error_code_t ec;
     (void)net::ip::make_address(host, ec);
     const bool is_ip = !ec;
@@ -304,18 +315,22 @@ inline std::string_view negotiated_alpn(const SSL* ssl) noexcept {
 /// What a finished handshake must satisfy before HTTP/2 starts.
 enum class tls_check : std::uint8_t {
     ok,
-    no_alpn,               ///< the peer did not negotiate ALPN at all
-    wrong_alpn,            ///< ALPN chose something other than "h2"
-    inadequate_security,   ///< §9.2: below TLS 1.2, or not ephemeral + AEAD
+    no_alpn,              ///< the peer did not negotiate ALPN at all
+    wrong_alpn,           ///< ALPN chose something other than "h2"
+    inadequate_security,  ///< §9.2: below TLS 1.2, or not ephemeral + AEAD
 };
 
 constexpr std::string_view describe(tls_check c) noexcept {
     switch (c) {
-        case tls_check::ok: return "ok";
-        case tls_check::no_alpn: return "the peer did not negotiate ALPN (h2 over TLS needs ALPN \"h2\", RFC 9113 §3.2)";
-        case tls_check::wrong_alpn: return "ALPN did not select \"h2\"";
+        case tls_check::ok:
+            return "ok";
+        case tls_check::no_alpn:
+            return "the peer did not negotiate ALPN (h2 over TLS needs ALPN \"h2\", RFC 9113 §3.2)";
+        case tls_check::wrong_alpn:
+            return "ALPN did not select \"h2\"";
         case tls_check::inadequate_security:
-            return "TLS below 1.2, or a cipher suite without ephemeral key exchange and AEAD (RFC 9113 §9.2)";
+            return "TLS below 1.2, or a cipher suite without ephemeral key exchange and AEAD (RFC "
+                   "9113 §9.2)";
     }
     return "unknown";
 }

@@ -53,7 +53,7 @@ inline wire::mutable_bytes thread_read_buffer(std::size_t size) {
 }  // namespace detail
 
 class transport {
-public:
+  public:
     using executor_type = executor;
     using tls_stream = net::ssl::stream<tcp::socket>;
 
@@ -96,14 +96,16 @@ public:
         error_code_t ec;
         if (tls_) {
             if (!own_buffer_) own_buffer_.reset(new wire::byte[read_size_]);
-            const std::size_t n = co_await tls_->async_read_some(net::buffer(own_buffer_.get(), read_size_),
-                                                                 net::redirect_error(net::use_awaitable, ec));
+            const std::size_t n =
+                co_await tls_->async_read_some(net::buffer(own_buffer_.get(), read_size_),
+                                               net::redirect_error(net::use_awaitable, ec));
             if (ec) co_return wire::failure{ec};
             co_return wire::bytes_view(own_buffer_.get(), n);
         }
         for (;;) {
             if (!skip_wait_) {
-                co_await tcp_->async_wait(tcp::socket::wait_read, net::redirect_error(net::use_awaitable, ec));
+                co_await tcp_->async_wait(tcp::socket::wait_read,
+                                          net::redirect_error(net::use_awaitable, ec));
                 if (ec) co_return wire::failure{ec};
             }
             skip_wait_ = false;
@@ -129,7 +131,8 @@ public:
             }
             staging_.clear();
             for (const auto& b : buffers) staging_.append(b);
-            net::async_write(*tls_, net::buffer(staging_.data(), staging_.size()), std::forward<Handler>(handler));
+            net::async_write(*tls_, net::buffer(staging_.data(), staging_.size()),
+                             std::forward<Handler>(handler));
             return;
         }
         iov_.clear();
@@ -155,14 +158,16 @@ public:
     /// Memory the transport holds between reads (for the idle-connection
     /// accounting of benchmarks and tests).
     std::size_t buffered_capacity() const noexcept {
-        return (own_buffer_ ? read_size_ : 0) + staging_.capacity() + iov_.capacity() * sizeof(net::const_buffer);
+        return (own_buffer_ ? read_size_ : 0) + staging_.capacity() +
+               iov_.capacity() * sizeof(net::const_buffer);
     }
 
-private:
+  private:
     std::optional<tcp::socket> tcp_;
     std::optional<tls_stream> tls_;
     std::size_t read_size_;
-    bool skip_wait_ = true;  ///< try a read before the first wait: the preface is often there already
+    bool skip_wait_ =
+        true;  ///< try a read before the first wait: the preface is often there already
     std::unique_ptr<wire::byte[]> own_buffer_;  ///< TLS only
     wire::buffer staging_;                      ///< TLS only
     std::vector<net::const_buffer> iov_;        ///< TCP only

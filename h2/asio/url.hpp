@@ -41,8 +41,10 @@ inline std::optional<url> parse_url(std::string_view s) {
     const auto slash = s.find_first_of("/?#");
     std::string_view authority = s.substr(0, slash);
     std::string_view rest = slash == std::string_view::npos ? std::string_view() : s.substr(slash);
-    if (const auto hash = rest.find('#'); hash != std::string_view::npos) rest = rest.substr(0, hash);
-    if (const auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+    if (const auto hash = rest.find('#'); hash != std::string_view::npos)
+        rest = rest.substr(0, hash);
+    if (const auto at = authority.rfind('@'); at != std::string_view::npos)
+        authority.remove_prefix(at + 1);
     if (authority.empty()) return std::nullopt;
     u.authority = std::string(authority);
     std::string_view host = authority;

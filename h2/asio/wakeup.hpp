@@ -22,7 +22,7 @@
 namespace h2pb::h2::asio {
 
 class wakeup {
-public:
+  public:
     using token_type = net::use_awaitable_t<executor>;
     using handler_type = typename net::async_result<token_type, void()>::handler_type;
 
@@ -48,7 +48,7 @@ public:
         net::post(std::move(h));
     }
 
-private:
+  private:
     std::optional<handler_type> waiter_;
 };
 

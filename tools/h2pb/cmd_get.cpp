@@ -111,7 +111,8 @@ ha::awaitable<void> one_request(std::shared_ptr<ha::client> c, job& j, std::size
     }
     ha::client_response r;
     r.status = st->status();
-    for (const auto& f : st->headers()) r.headers.emplace_back(std::string(f.name), std::string(f.value));
+    for (const auto& f : st->headers())
+        r.headers.emplace_back(std::string(f.name), std::string(f.value));
     for (;;) {
         auto piece = co_await st->read();
         if (!piece) {
@@ -121,7 +122,8 @@ ha::awaitable<void> one_request(std::shared_ptr<ha::client> c, job& j, std::size
         if (piece->empty()) break;
         r.body.append(wire::as_chars(*piece));
     }
-    for (const auto& f : st->trailers()) r.trailers.emplace_back(std::string(f.name), std::string(f.value));
+    for (const auto& f : st->trailers())
+        r.trailers.emplace_back(std::string(f.name), std::string(f.value));
     out.response = std::move(r);
 }
 
@@ -137,9 +139,10 @@ ha::awaitable<void> run_job(ha::executor ex, job& j) {
     std::size_t remaining = j.urls.size();
     ha::wakeup all_done;
     for (std::size_t i = 0; i < j.urls.size(); ++i) {
-        ha::net::co_spawn(ex, one_request(client, j, i), [&remaining, &all_done](std::exception_ptr) {
-            if (--remaining == 0) all_done.notify();
-        });
+        ha::net::co_spawn(ex, one_request(client, j, i),
+                          [&remaining, &all_done](std::exception_ptr) {
+                              if (--remaining == 0) all_done.notify();
+                          });
     }
     while (remaining > 0) co_await all_done.wait();
     client->shutdown();  // GOAWAY(NO_ERROR); the connection closes once both sides are done
@@ -178,7 +181,8 @@ int run_get(int argc, char** argv) {
         const auto colon = h->find(':', 1);
         if (colon == std::string::npos) return usage_error("a header is 'name: value'");
         header_arg ha_{h->substr(0, colon), h->substr(colon + 1)};
-        for (auto& ch : ha_.name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        for (auto& ch : ha_.name)
+            ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
         while (!ha_.value.empty() && ha_.value.front() == ' ') ha_.value.erase(0, 1);
         j.headers.push_back(std::move(ha_));
     }
@@ -188,14 +192,17 @@ int run_get(int argc, char** argv) {
     for (const auto& p : positionals) {
         auto u = ha::parse_url(p);
         if (!u) return usage_error("not an http:// or https:// URL: " + p);
-        if (!j.urls.empty() && (u->scheme != j.urls.front().scheme || u->authority != j.urls.front().authority))
-            return usage_error("all URLs must name the same scheme, host and port (one connection)");
+        if (!j.urls.empty() &&
+            (u->scheme != j.urls.front().scheme || u->authority != j.urls.front().authority))
+            return usage_error(
+                "all URLs must name the same scheme, host and port (one connection)");
         j.urls.push_back(std::move(*u));
     }
     int timeout = 60;
     if (timeout_arg) {
         int v = 0;
-        const auto r = std::from_chars(timeout_arg->data(), timeout_arg->data() + timeout_arg->size(), v);
+        const auto r =
+            std::from_chars(timeout_arg->data(), timeout_arg->data() + timeout_arg->size(), v);
         if (r.ec != std::errc() || v <= 0) return usage_error("--timeout takes seconds");
         timeout = v;
     }
@@ -232,7 +239,8 @@ int run_get(int argc, char** argv) {
     int status = 0;
     for (std::size_t i = 0; i < j.results.size(); ++i) {
         const outcome& o = j.results[i];
-        if (j.results.size() > 1 || trace) std::cout << (i || trace ? "\n" : "") << "== " << o.url << '\n';
+        if (j.results.size() > 1 || trace)
+            std::cout << (i || trace ? "\n" : "") << "== " << o.url << '\n';
         if (!o.response) {
             std::cout.flush();
             std::cerr << "h2pb get: " << o.url << ": " << o.response.error().to_string() << '\n';

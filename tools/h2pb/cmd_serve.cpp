@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <charconv>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <iostream>
@@ -63,6 +64,12 @@ Options:
   --trace             print every frame sent and received, annotated
   --grace SECONDS     graceful shutdown deadline (default 10)
   --idle-timeout S    close connections idle this long (default 300, 0: never)
+  --settings-timeout S  time for the peer's preface and SETTINGS ACK (default 10)
+  --handshake-timeout S TLS handshake timeout (default 10)
+  --keepalive S       PING after S seconds without input (default 7200, 0: never)
+  --keepalive-timeout S  time for the PING's ACK (default 20)
+  --max-output N      unwritten output (octets) above which reading stops
+                      (default 2097152); DATA is held at half of it
   --max-concurrent-streams N   SETTINGS_MAX_CONCURRENT_STREAMS (default 100)
   --window N          per-stream receive window in octets (default 262144)
   --no-content-cache  read small files at every request (pread, as nghttpd);
@@ -84,11 +91,20 @@ std::optional<unsigned long> parse_number(const std::string& s, unsigned long ma
     return v;
 }
 
+/// "2", "0.5": seconds as a duration (0 allowed).
+std::optional<ha::duration> parse_seconds(const std::string& s) {
+    char* end = nullptr;
+    const double v = std::strtod(s.c_str(), &end);
+    if (s.empty() || end != s.c_str() + s.size() || !(v >= 0) || v > 1e7) return std::nullopt;
+    return std::chrono::duration_cast<ha::duration>(std::chrono::duration<double>(v));
+}
+
 // ---------------------------------------------------------------- files
 
 std::string_view content_type(std::string_view path) {
     const auto dot = path.rfind('.');
-    const std::string_view ext = dot == std::string_view::npos ? std::string_view() : path.substr(dot + 1);
+    const std::string_view ext =
+        dot == std::string_view::npos ? std::string_view() : path.substr(dot + 1);
     if (ext == "html" || ext == "htm") return "text/html; charset=utf-8";
     if (ext == "txt" || ext == "md") return "text/plain; charset=utf-8";
     if (ext == "css") return "text/css";
@@ -177,11 +193,20 @@ std::string html_escape(std::string_view s) {
     std::string o;
     for (char c : s) {
         switch (c) {
-            case '<': o += "&lt;"; break;
-            case '>': o += "&gt;"; break;
-            case '&': o += "&amp;"; break;
-            case '"': o += "&quot;"; break;
-            default: o += c;
+            case '<':
+                o += "&lt;";
+                break;
+            case '>':
+                o += "&gt;";
+                break;
+            case '&':
+                o += "&amp;";
+                break;
+            case '"':
+                o += "&quot;";
+                break;
+            default:
+                o += c;
         }
     }
     return o;
@@ -210,11 +235,13 @@ constexpr std::size_t file_cache_entries = 1024;
 
 struct string_hash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    std::size_t operator()(std::string_view s) const noexcept {
+        return std::hash<std::string_view>{}(s);
+    }
 };
 
 class file_cache {
-public:
+  public:
     ~file_cache() { clear(); }
 
     /// The open regular file for `rel` under `root` (a directory's
@@ -228,7 +255,8 @@ public:
             if (now - it->second.checked < file_cache_ttl) return &it->second;
             struct stat st {};
             if (::stat(it->second.path.c_str(), &st) == 0 && st.st_ino == it->second.inode &&
-                st.st_mtime == it->second.mtime && static_cast<std::size_t>(st.st_size) == it->second.size) {
+                st.st_mtime == it->second.mtime &&
+                static_cast<std::size_t>(st.st_size) == it->second.size) {
                 it->second.checked = now;
                 return &it->second;
             }
@@ -275,7 +303,8 @@ public:
             f.content.resize(f.size);
             std::size_t got = 0;
             while (got < f.size) {
-                const ssize_t n = ::pread(fd, f.content.data() + got, f.size - got, static_cast<off_t>(got));
+                const ssize_t n =
+                    ::pread(fd, f.content.data() + got, f.size - got, static_cast<off_t>(got));
                 if (n <= 0) break;
                 got += static_cast<std::size_t>(n);
             }
@@ -289,14 +318,14 @@ public:
         map_.clear();
     }
 
-private:
+  private:
     std::unordered_map<std::string, cached_file, string_hash, std::equal_to<>> map_;
 };
 
 void send_listing(const std::string& root, std::string rel, bool head, ha::response& res) {
     if (rel.back() != '/') rel += '/';
-    std::string body =
-        "<!DOCTYPE html>\n<title>" + html_escape(rel) + "</title>\n<h1>" + html_escape(rel) + "</h1>\n<ul>\n";
+    std::string body = "<!DOCTYPE html>\n<title>" + html_escape(rel) + "</title>\n<h1>" +
+                       html_escape(rel) + "</h1>\n<ul>\n";
     std::vector<std::string> names;
     DIR* dir = ::opendir((root + rel).c_str());
     if (!dir) return send_text(res, 404, "not found\n");
@@ -304,7 +333,8 @@ void send_listing(const std::string& root, std::string rel, bool head, ha::respo
         if (e->d_name[0] != '.') names.emplace_back(e->d_name);
     ::closedir(dir);
     std::sort(names.begin(), names.end());
-    for (const auto& n : names) body += "<li><a href=\"" + html_escape(n) + "\">" + html_escape(n) + "</a>\n";
+    for (const auto& n : names)
+        body += "<li><a href=\"" + html_escape(n) + "\">" + html_escape(n) + "</a>\n";
     body += "</ul>\n";
     const std::string length = std::to_string(body.size());
     res.send_headers(200,
@@ -319,7 +349,8 @@ void send_listing(const std::string& root, std::string rel, bool head, ha::respo
 void serve_file(const std::string& root, bool content_cache, ha::request& req, ha::response& res) {
     const std::string_view method = req.method();
     if (method != "GET" && method != "HEAD") {
-        res.send_headers(405, {{"allow", "GET, HEAD"}, {"content-length", "0"}, {"server", "h2pb"}}, true);
+        res.send_headers(405, {{"allow", "GET, HEAD"}, {"content-length", "0"}, {"server", "h2pb"}},
+                         true);
         return;
     }
     const bool head = method == "HEAD";
@@ -337,13 +368,14 @@ void serve_file(const std::string& root, bool content_cache, ha::request& req, h
     const std::size_t size = f->size;
     char length[24];
     const auto lend = std::to_chars(length, length + sizeof length, size).ptr;
-    res.send_headers(200,
-                     {{"content-type", content_type(f->path)},
-                      {"content-length", std::string_view(length, static_cast<std::size_t>(lend - length))},
-                      {"last-modified", f->modified},
-                      {"server", "h2pb"},
-                      {"date", date_now()}},
-                     head || size == 0);
+    res.send_headers(
+        200,
+        {{"content-type", content_type(f->path)},
+         {"content-length", std::string_view(length, static_cast<std::size_t>(lend - length))},
+         {"last-modified", f->modified},
+         {"server", "h2pb"},
+         {"date", date_now()}},
+        head || size == 0);
     if (head || size == 0) return;
     if (f->has_content) {
         res.send(wire::as_bytes(f->content), true);  // copied into the output: the entry may change
@@ -380,13 +412,15 @@ ha::awaitable<void> echo(ha::request& req, ha::response& res) {
     storage.reserve(req.headers().size());
     std::vector<hpack::field> fields;
     std::string_view type = req.header("content-type");
-    fields.push_back({"content-type", type.empty() ? std::string_view("application/octet-stream") : type});
+    fields.push_back(
+        {"content-type", type.empty() ? std::string_view("application/octet-stream") : type});
     fields.push_back({"server", "h2pb"});
     for (const auto& f : req.headers()) {
         const std::string_view name = f.name.front() == ':' ? f.name.substr(1) : f.name;
         storage.push_back("x-echo-" + std::string(name));
     }
-    for (std::size_t i = 0; i < storage.size(); ++i) fields.push_back({storage[i], req.headers()[i].value});
+    for (std::size_t i = 0; i < storage.size(); ++i)
+        fields.push_back({storage[i], req.headers()[i].value});
     res.send_headers(200, fields);
     std::uint64_t total = 0;
     for (;;) {
@@ -402,7 +436,8 @@ ha::awaitable<void> echo(ha::request& req, ha::response& res) {
     tnames.reserve(req.trailers().size());
     for (const auto& f : req.trailers()) tnames.push_back("x-echo-trailer-" + std::string(f.name));
     trailers.push_back({"x-echo-length", length});
-    for (std::size_t i = 0; i < tnames.size(); ++i) trailers.push_back({tnames[i], req.trailers()[i].value});
+    for (std::size_t i = 0; i < tnames.size(); ++i)
+        trailers.push_back({tnames[i], req.trailers()[i].value});
     res.send_trailers(trailers);
 }
 
@@ -426,10 +461,29 @@ int run_serve(int argc, char** argv) {
     const auto threads = a.take_value("--threads");
     const auto grace_arg = a.take_value("--grace");
     const auto idle = a.take_value("--idle-timeout");
+    struct timeout_option {
+        const char* name;
+        ha::duration* target;
+    };
+    ha::duration settings_timeout = o.driver.settings_timeout();
+    const timeout_option timeouts[] = {{"--settings-timeout", &settings_timeout},
+                                       {"--handshake-timeout", &o.driver.tls_handshake_timeout},
+                                       {"--keepalive", &o.driver.keepalive_interval},
+                                       {"--keepalive-timeout", &o.driver.keepalive_timeout}};
+    for (const auto& t : timeouts) {
+        if (auto v = a.take_value(t.name)) {
+            const auto d = parse_seconds(*v);
+            if (!d) return usage_error(std::string(t.name) + " takes seconds");
+            *t.target = *d;
+        }
+    }
+    o.driver.set_settings_timeout(settings_timeout);
+    const auto max_output = a.take_value("--max-output");
     const auto mcs = a.take_value("--max-concurrent-streams");
     const auto window = a.take_value("--window");
     if (auto u = a.unknown_option()) return usage_error("unknown option " + *u);
-    if (!a.positionals().empty()) return usage_error("unexpected argument " + a.positionals().front());
+    if (!a.positionals().empty())
+        return usage_error("unexpected argument " + a.positionals().front());
 
     if (port) {
         const auto n = parse_number(*port, 65535);
@@ -450,9 +504,15 @@ int run_serve(int argc, char** argv) {
         grace = std::chrono::seconds(*n);
     }
     if (idle) {
-        const auto n = parse_number(*idle, 86400 * 365);
-        if (!n) return usage_error("--idle-timeout takes seconds");
-        o.driver.idle_timeout = std::chrono::seconds(*n);
+        const auto d = parse_seconds(*idle);
+        if (!d) return usage_error("--idle-timeout takes seconds");
+        o.driver.idle_timeout = *d;
+    }
+    if (max_output) {
+        const auto n = parse_number(*max_output, 1ul << 40);
+        if (!n || *n < 65536) return usage_error("--max-output takes octets, at least 65536");
+        o.driver.max_output_pending = *n;
+        o.driver.h2.limits.max_output_buffered = *n / 2;
     }
     if (mcs) {
         const auto n = parse_number(*mcs, 0xffffffffu);
@@ -463,10 +523,11 @@ int run_serve(int argc, char** argv) {
         const auto n = parse_number(*window, h2::max_window_size);
         if (!n || *n == 0) return usage_error("--window takes a number from 1 to 2147483647");
         o.driver.h2.initial_window_size = static_cast<std::uint32_t>(*n);
-        o.driver.h2.connection_window_size =
-            std::max<std::uint32_t>(o.driver.h2.connection_window_size, static_cast<std::uint32_t>(*n));
+        o.driver.h2.connection_window_size = std::max<std::uint32_t>(
+            o.driver.h2.connection_window_size, static_cast<std::uint32_t>(*n));
     }
-    if (cert.has_value() != key.has_value()) return usage_error("--tls-cert and --tls-key go together");
+    if (cert.has_value() != key.has_value())
+        return usage_error("--tls-cert and --tls-key go together");
     if (cert) {
         ha::tls_server_options t;
         t.credentials.cert_file = *cert;
@@ -481,15 +542,16 @@ int run_serve(int argc, char** argv) {
     std::string root = root_arg.value_or(".");
     while (root.size() > 1 && root.back() == '/') root.pop_back();
     struct stat st {};
-    if (::stat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return usage_error("--root " + root + " is not a directory");
+    if (::stat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        return usage_error("--root " + root + " is not a directory");
 
     auto lock = std::make_shared<std::mutex>();
     const auto start = std::chrono::steady_clock::now();
     if (trace) {
         const std::uint32_t table = o.driver.h2.header_table_size;
         o.trace = [lock, start, table](std::uint64_t n, const ha::tcp::endpoint& peer) {
-            auto t = std::make_unique<frame_trace>(std::cout, lock, "#" + std::to_string(n) + " ", false, start,
-                                                   table, 4096);
+            auto t = std::make_unique<frame_trace>(std::cout, lock, "#" + std::to_string(n) + " ",
+                                                   false, start, table, 4096);
             std::ostringstream s;
             s << "connection from " << peer;
             t->note(s.str());
@@ -499,8 +561,10 @@ int run_serve(int argc, char** argv) {
 
     ha::router routes;
     routes.add("/echo", ha::coroutine_handler(echo));
-    routes.set_fallback(ha::immediate_handler(
-        [root, content_cache](ha::request& req, ha::response& res) { serve_file(root, content_cache, req, res); }));
+    routes.set_fallback(
+        ha::immediate_handler([root, content_cache](ha::request& req, ha::response& res) {
+            serve_file(root, content_cache, req, res);
+        }));
 
     ha::server srv(o, std::move(routes));
     if (auto e = srv.listen()) {
@@ -510,9 +574,10 @@ int run_serve(int argc, char** argv) {
     {
         std::lock_guard<std::mutex> g(*lock);
         const auto ep = srv.local_endpoint();
-        const std::string addr = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
-        std::cout << "listening on " << addr << ':' << ep.port() << (o.tls ? " (TLS, ALPN h2)" : " (h2c)")
-                  << std::endl;
+        const std::string addr =
+            ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
+        std::cout << "listening on " << addr << ':' << ep.port()
+                  << (o.tls ? " (TLS, ALPN h2)" : " (h2c)") << std::endl;
     }
 
     // Signals on a context of their own: the first shuts down gracefully,
@@ -520,13 +585,14 @@ int run_serve(int argc, char** argv) {
     ha::net::io_context signal_io(1);
     ha::net::signal_set signals(signal_io, SIGINT, SIGTERM);
     int received = 0;
-    std::function<void(const ha::error_code_t&, int)> on_signal = [&](const ha::error_code_t& ec, int) {
+    std::function<void(const ha::error_code_t&, int)> on_signal = [&](const ha::error_code_t& ec,
+                                                                      int) {
         if (ec) return;
         if (++received == 1) {
             {
                 std::lock_guard<std::mutex> g(*lock);
-                std::cerr << "h2pb serve: shutting down (GOAWAY; " << grace.count() << " s for streams in flight)"
-                          << std::endl;
+                std::cerr << "h2pb serve: shutting down (GOAWAY; " << grace.count()
+                          << " s for streams in flight)" << std::endl;
             }
             srv.shutdown(grace);
         } else {

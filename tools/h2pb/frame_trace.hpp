@@ -27,14 +27,15 @@
 namespace h2pb::cli {
 
 class frame_trace final : public h2::asio::trace_sink {
-public:
+  public:
     using clock = std::chrono::steady_clock;
 
     /// `label` prefixes every line (a connection number on a server).
     /// `recv_table`: the HPACK table size we advertised (what the peer's
     /// encoder may use); `send_table`: what our encoder may use.
     frame_trace(std::ostream& out, std::shared_ptr<std::mutex> lock, std::string label, bool client,
-                clock::time_point start, std::uint32_t recv_table = 4096, std::uint32_t send_table = 4096)
+                clock::time_point start, std::uint32_t recv_table = 4096,
+                std::uint32_t send_table = 4096)
         : out_(out),
           lock_(std::move(lock)),
           label_(std::move(label)),
@@ -55,13 +56,13 @@ public:
         emit(s.str());
     }
 
-private:
+  private:
     struct direction {
         direction(const char* n, bool expect_preface, std::uint32_t table)
             : name(n), preface(expect_preface), decoder(h2::max_max_frame_size, table, false) {}
         const char* name;
-        bool preface;        ///< the client preface is still to come on this direction
-        std::string pending; ///< octets of an incomplete frame
+        bool preface;            ///< the client preface is still to come on this direction
+        std::string pending;     ///< octets of an incomplete frame
         std::size_t offset = 0;  ///< stream offset of pending[0]
         frames_decoder decoder;
     };
@@ -84,7 +85,8 @@ private:
         std::size_t pos = 0;
         if (d.preface) {
             if (d.pending.size() < h2::client_preface.size()) return;
-            s << stamp() << d.name << "  " << d.offset << "  client preface \"PRI * HTTP/2.0\\r\\n\\r\\nSM\\r\\n\\r\\n\" ("
+            s << stamp() << d.name << "  " << d.offset
+              << "  client preface \"PRI * HTTP/2.0\\r\\n\\r\\nSM\\r\\n\\r\\n\" ("
               << h2::client_preface.size() << " octets, RFC 9113 §3.4)\n";
             pos = h2::client_preface.size();
             d.preface = false;

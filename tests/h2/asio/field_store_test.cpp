@@ -14,7 +14,8 @@ TEST_CASE("a field_store outlives the fields it copied", "[field_store]") {
     {
         std::string name = "content-type", value = "text/plain";
         std::string secret = "s3cret";
-        const std::vector<field> f{{":status", "200"}, {name, value}, {"authorization", secret, true}};
+        const std::vector<field> f{
+            {":status", "200"}, {name, value}, {"authorization", secret, true}};
         s.assign(f);
         name.assign(name.size(), 'x');
         value.assign(value.size(), 'y');

@@ -44,7 +44,8 @@ ha::router test_routes(std::shared_ptr<std::atomic<int>> events) {
               res.send_headers(200, {{"content-type", "text/plain"}, {"x-method", req.method()}});
               res.send(wire::as_bytes(std::string_view("hello\n")), true);
           }));
-    r.add("/echo", ha::coroutine_handler([](ha::request& req, ha::response& res) -> ha::awaitable<void> {
+    r.add("/echo",
+          ha::coroutine_handler([](ha::request& req, ha::response& res) -> ha::awaitable<void> {
               res.send_headers(200, {});
               std::size_t total = 0;
               for (;;) {
@@ -54,20 +55,25 @@ ha::router test_routes(std::shared_ptr<std::atomic<int>> events) {
                   if (co_await res.write(*piece)) co_return;
               }
               const std::string n = std::to_string(total);
-              const std::string t = std::string(req.trailers().empty() ? "" : req.trailers()[0].value);
+              const std::string t =
+                  std::string(req.trailers().empty() ? "" : req.trailers()[0].value);
               res.send_trailers({{"x-length", n}, {"x-request-trailer", t}});
           }));
-    r.add("/big", ha::coroutine_handler([events](ha::request&, ha::response& res) -> ha::awaitable<void> {
+    r.add("/big",
+          ha::coroutine_handler([events](ha::request&, ha::response& res) -> ha::awaitable<void> {
               res.send_headers(200, {});
               const std::string chunk = pattern(64 * 1024);
               for (int i = 0; i < 128; ++i) {  // 8 MiB
                   if (auto e = co_await res.write(wire::as_bytes(chunk), i == 127)) {
-                      if (e.kind == ha::stream_errc::reset_by_peer && e.code == h2::error_code::cancel) ++*events;
+                      if (e.kind == ha::stream_errc::reset_by_peer &&
+                          e.code == h2::error_code::cancel)
+                          ++*events;
                       co_return;
                   }
               }
           }));
-    r.add("/slow", ha::coroutine_handler([](ha::request&, ha::response& res) -> ha::awaitable<void> {
+    r.add("/slow",
+          ha::coroutine_handler([](ha::request&, ha::response& res) -> ha::awaitable<void> {
               co_await sleep_for(150ms);
               res.send_headers(200, {});
               co_await res.write(wire::as_bytes(std::string_view("slow")), true);
@@ -75,11 +81,13 @@ ha::router test_routes(std::shared_ptr<std::atomic<int>> events) {
     r.add("/reset", ha::immediate_handler([](ha::request&, ha::response& res) {
               res.reset(h2::error_code::enhance_your_calm);
           }));
-    r.add("/throw-early", ha::coroutine_handler([](ha::request&, ha::response&) -> ha::awaitable<void> {
+    r.add("/throw-early",
+          ha::coroutine_handler([](ha::request&, ha::response&) -> ha::awaitable<void> {
               throw std::runtime_error("boom");
               co_return;
           }));
-    r.add("/throw-late", ha::coroutine_handler([](ha::request&, ha::response& res) -> ha::awaitable<void> {
+    r.add("/throw-late",
+          ha::coroutine_handler([](ha::request&, ha::response& res) -> ha::awaitable<void> {
               res.send_headers(200, {});
               co_await res.write(wire::as_bytes(std::string_view("partial")));
               throw std::runtime_error("boom");
@@ -165,7 +173,8 @@ TEST_CASE("bodies stream both ways through a coroutine handler, with trailers", 
         std::size_t sent = 0;
         while (sent < body.size()) {
             const std::size_t n = std::min<std::size_t>(100000, body.size() - sent);
-            const auto e = co_await st->write(wire::as_bytes(std::string_view(body).substr(sent, n)));
+            const auto e =
+                co_await st->write(wire::as_bytes(std::string_view(body).substr(sent, n)));
             REQUIRE_FALSE(e);
             sent += n;
         }
@@ -201,7 +210,8 @@ TEST_CASE("RST_STREAM from a handler reaches the client as an error with its cod
     });
 }
 
-TEST_CASE("a handler that throws: 500 before headers, RST_STREAM(INTERNAL_ERROR) after", "[server]") {
+TEST_CASE("a handler that throws: 500 before headers, RST_STREAM(INTERNAL_ERROR) after",
+          "[server]") {
     fixture f;
     f.run([](ha::client& c) -> ha::awaitable<void> {
         auto early = co_await c.fetch("GET", "/throw-early");
@@ -214,7 +224,8 @@ TEST_CASE("a handler that throws: 500 before headers, RST_STREAM(INTERNAL_ERROR)
     });
 }
 
-TEST_CASE("more requests than SETTINGS_MAX_CONCURRENT_STREAMS: open() waits for a slot", "[server]") {
+TEST_CASE("more requests than SETTINGS_MAX_CONCURRENT_STREAMS: open() waits for a slot",
+          "[server]") {
     ha::server_options o;
     o.driver.h2.max_concurrent_streams = 4;
     fixture f(o);
@@ -255,7 +266,8 @@ TEST_CASE("a client that cancels: the handler's write fails with CANCEL", "[serv
     });
 }
 
-TEST_CASE("graceful shutdown: the stream in flight completes, new streams are refused", "[server]") {
+TEST_CASE("graceful shutdown: the stream in flight completes, new streams are refused",
+          "[server]") {
     fixture f;
     f.run([&f](ha::client& c) -> ha::awaitable<void> {
         auto ex = co_await ha::net::this_coro::executor;
@@ -275,14 +287,16 @@ TEST_CASE("graceful shutdown: the stream in flight completes, new streams are re
         co_await sleep_for(60ms);  // the GOAWAY arrives
         auto late = co_await c.fetch("GET", "/hello");
         REQUIRE_FALSE(late);
-        CHECK((late.error().kind == ha::stream_errc::goaway || late.error().kind == ha::stream_errc::connection_closed));
+        CHECK((late.error().kind == ha::stream_errc::goaway ||
+               late.error().kind == ha::stream_errc::connection_closed));
         while (!done) co_await w.wait();
         CHECK(slow_ok);
     });
 }
 
 TEST_CASE("thread models: io_context per thread and a shared io_context", "[server]") {
-    for (const auto model : {ha::thread_model::context_per_thread, ha::thread_model::shared_context}) {
+    for (const auto model :
+         {ha::thread_model::context_per_thread, ha::thread_model::shared_context}) {
         ha::server_options o;
         o.threads = 2;
         o.model = model;
@@ -300,7 +314,8 @@ TEST_CASE("thread models: io_context per thread and a shared io_context", "[serv
     }
 }
 
-TEST_CASE("TLS end to end: ALPN h2, certificate from memory, verified by the client", "[server][tls]") {
+TEST_CASE("TLS end to end: ALPN h2, certificate from memory, verified by the client",
+          "[server][tls]") {
     const auto cred = h2pb::test::make_self_signed();
     ha::tls_server_options so;
     so.credentials.cert_pem = cred.cert_pem;

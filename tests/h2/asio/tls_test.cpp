@@ -54,10 +54,16 @@ outcome handshake(ha::net::ssl::context& server_ctx, ha::net::ssl::context& clie
     REQUIRE_FALSE(ha::prepare_client(client.native_ssl(), host, verify));
     outcome o;
     ha::net::co_spawn(
-        io, [&]() -> ha::awaitable<void> { o.server_ec = co_await server.handshake(ha::net::ssl::stream_base::server); },
+        io,
+        [&]() -> ha::awaitable<void> {
+            o.server_ec = co_await server.handshake(ha::net::ssl::stream_base::server);
+        },
         ha::net::detached);
     ha::net::co_spawn(
-        io, [&]() -> ha::awaitable<void> { o.client_ec = co_await client.handshake(ha::net::ssl::stream_base::client); },
+        io,
+        [&]() -> ha::awaitable<void> {
+            o.client_ec = co_await client.handshake(ha::net::ssl::stream_base::client);
+        },
         ha::net::detached);
     io.run_for(std::chrono::seconds(10));
     if (!o.server_ec && !o.client_ec) {
@@ -203,7 +209,8 @@ TEST_CASE("credentials from files, and clear errors", "[tls]") {
     auto m = ha::make_server_context(mismatch);
     REQUIRE_FALSE(m);
     INFO(m.error());
-    CHECK((m.error().find("does not match") != std::string::npos || m.error().find("cannot use the private key") != std::string::npos));
+    CHECK((m.error().find("does not match") != std::string::npos ||
+           m.error().find("cannot use the private key") != std::string::npos));
 
     ha::tls_server_options garbage;
     garbage.credentials.cert_pem = "not a certificate";
