@@ -11,8 +11,10 @@ up and serve a well-behaved client.
       connection) -> GOAWAY(PROTOCOL_ERROR) (§6.9)
   4b. sends GOAWAY(INTERNAL_ERROR) mid-transfer and goes away -> the server
       drops the connection, nothing else
-  5. a flood of PINGs without reading the answers -> bounded, then
-     GOAWAY(ENHANCE_YOUR_CALM) or the connection is closed
+  5. a flood of PINGs without reading the answers -> memory stays bounded
+  6. never answers the keepalive PING -> GOAWAY(NO_ERROR, keepalive timeout);
+     a peer that answers stays connected
+  7. a TLS client that never starts its handshake -> closed at the timeout
 
 usage: misbehaving.py H2PB SCRATCH_DIR
 """
@@ -24,7 +26,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import H2pbServer, check, finish, make_files, need, rss_kib, run, scratch  # noqa: E402
+from harness import H2pbServer, check, finish, make_cert, make_files, need, rss_kib, run, scratch  # noqa: E402
 
 need("nghttp")
 try:
@@ -214,5 +216,43 @@ with H2pbServer(h2pb, root, "--settings-timeout", str(settings_timeout), "--idle
     s.close()
     well_behaved(srv, "after the PING flood")
     check(srv.alive(), "the server is still running")
+
+# 6. A peer that never answers the keepalive PING.
+with H2pbServer(h2pb, root, "--keepalive", "0.5", "--keepalive-timeout", "0.5") as srv:
+    s = connect(srv.port)
+    s.sendall(PREFACE + frame(SETTINGS, 0, 0) + frame(SETTINGS, 1, 0))
+    f, _, secs = read_frames(s, lambda t, fl, st, p: t == 6 and not fl & 1, 5)
+    check(f is not None, "keepalive: a PING after 0.5 s without input (%.1f s)" % secs)
+    f, _, secs = read_frames(s, lambda t, fl, st, p: t == GOAWAY, 5)
+    check(goaway_code(f) == "NO_ERROR" and b"keepalive" in f[3][8:],
+          "keepalive: no PING ACK within 0.5 s: GOAWAY(NO_ERROR, keepalive timeout) (%s)" % goaway_code(f))
+    check(wait_eof(s, 5), "... and the server closes the connection")
+    s.close()
+    # A peer that answers stays connected.
+    s = connect(srv.port)
+    s.sendall(PREFACE + frame(SETTINGS, 0, 0) + frame(SETTINGS, 1, 0))
+    answered = 0
+    deadline = time.monotonic() + 2.2
+    while time.monotonic() < deadline:
+        f, eof, _ = read_frames(s, lambda t, fl, st, p: t in (6, GOAWAY), deadline - time.monotonic())
+        if f is None or eof or f[0] == GOAWAY:
+            break
+        if not f[1] & 1:
+            s.sendall(frame(6, 1, 0, f[3]))
+            answered += 1
+    check(answered >= 2 and f is None, "a peer that answers the PINGs stays connected (%d answered)" % answered)
+    s.close()
+    well_behaved(srv, "with keepalive on")
+
+# 7. A TLS client that connects and never starts its handshake.
+cert, key = make_cert(work)
+with H2pbServer(h2pb, root, "--handshake-timeout", "1", tls=(cert, key)) as srv:
+    s = connect(srv.port)
+    start = time.monotonic()
+    eof = wait_eof(s, 5)
+    secs = time.monotonic() - start
+    check(eof and 0.8 < secs < 3, "TLS handshake never started: closed after %.1f s (timeout 1 s)" % secs)
+    s.close()
+    check(srv.alive(), "the TLS server is still running")
 
 finish()
