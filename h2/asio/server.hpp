@@ -365,7 +365,11 @@ class server {
 
     server(const server&) = delete;
     server& operator=(const server&) = delete;
-    ~server() { join(); }
+    /// Closes whatever is still open (stop()) and waits for the threads.
+    ~server() {
+        stop();
+        join();
+    }
 
     /// Binds and listens. Returns an error message, or nothing on success;
     /// port() then tells the port (useful with port 0).

@@ -657,7 +657,11 @@ class session : public std::enable_shared_from_this<session> {
         const std::uint64_t drained = conn_.output_drained_total();
         while (!held_.empty() && held_.front().first <= drained) held_.pop_front();
         drained_.notify();
-        conn_.tick(h2::clock::now(), event_sink{*this});  // streams blocked on the output budget
+        // Streams blocked on the output budget may go on. The time of the
+        // last input is recent enough here (the SETTINGS timeout, the other
+        // use of the time in tick(), is checked by the timer with a fresh one)
+        // and saves a clock read per write.
+        conn_.tick(last_activity_, event_sink{*this});
         if (conn_.want_write()) {
             schedule_write();
         } else {

@@ -22,6 +22,7 @@
 // records.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -54,6 +55,9 @@ inline wire::mutable_bytes thread_read_buffer(std::size_t size) {
 
 class transport {
   public:
+    /// The largest TLS record's plaintext (RFC 8446 §5.1, RFC 5246 §6.2.1).
+    static constexpr std::size_t max_tls_record = 16384;
+
     using executor_type = executor;
     using tls_stream = net::ssl::stream<tcp::socket>;
 
@@ -95,6 +99,9 @@ class transport {
     awaitable<read_result> read() {
         error_code_t ec;
         if (tls_) {
+            // One SSL_read returns at most one record: 16 KiB of plaintext
+            // (RFC 8446 §5.1). A larger buffer would never fill.
+            read_size_ = std::min<std::size_t>(read_size_, max_tls_record);
             if (!own_buffer_) own_buffer_.reset(new wire::byte[read_size_]);
             const std::size_t n =
                 co_await tls_->async_read_some(net::buffer(own_buffer_.get(), read_size_),
