@@ -234,9 +234,15 @@ error decoder::run(wire::bytes_view block, OnField& on_field, Observer& observer
                 if (age >= table_.count()) return {errc::index_out_of_range, offset(start)};
                 const dynamic_table::entry e = table_.at(age);
                 emit = admit(start, e.name.size(), e.value.size());
-                if (emit || observing) {
+                if (emit) {
                     f.name = stable(e.name);
                     f.value = stable(e.value);
+                } else if constexpr (observing) {
+                    // Past the limit nothing is copied (that is the point of
+                    // the limit); the observer sees the table's octets, which
+                    // stay put until the next insertion.
+                    f.name = e.name;
+                    f.value = e.value;
                 }
             }
             if (emit) on_field(static_cast<const field&>(f));

@@ -33,9 +33,9 @@
 // A caller can replace it.
 //
 // Table size: the table is min(options.max_table_size, the peer's
-// SETTINGS_HEADER_TABLE_SIZE). When that changes, the next block starts with a
-// dynamic table size update — two when it went down and up again since the
-// last block: the lowest value, then the final one (§4.2).
+// SETTINGS_HEADER_TABLE_SIZE). When either changes, the next block starts with
+// a dynamic table size update — two when the size went down and up again since
+// the last block: the lowest value, then the final one (§4.2).
 #pragma once
 
 #include <algorithm>
@@ -144,11 +144,13 @@ class encoder {
     /// The peer's SETTINGS_HEADER_TABLE_SIZE changed (and we acknowledged it).
     /// The next block starts with the dynamic table size update(s) it needs.
     void set_peer_max_table_size(std::uint32_t size) {
+        if (size == peer_max_) return;
         peer_max_ = size;
         note_effective_size();
     }
     /// Our own cap changed.
     void set_max_table_size(std::uint32_t size) {
+        if (size == options_.max_table_size) return;
         options_.max_table_size = size;
         note_effective_size();
     }
@@ -237,13 +239,17 @@ class encoder {
     }
 
     /// §4.2, §6.3: signal the lowest size since the last block if it is below
-    /// the current one, then the final size if different.
+    /// the current one, then the final size. The final size is sent even when
+    /// it did not change (the peer raised its setting above our cap, say): the
+    /// peer's decoder then knows what we use, as with nghttp2's encoder.
     byte* write_size_updates(byte* p) {
+        bool wrote = false;
         if (pending_min_ < table_.max_size()) {
             p = encode_integer(p, pending_min_, 5, 0x20);
             resize_table(pending_min_);
+            wrote = true;
         }
-        if (pending_final_ != table_.max_size()) {
+        if (pending_final_ != table_.max_size() || !wrote) {
             p = encode_integer(p, pending_final_, 5, 0x20);
             resize_table(pending_final_);
         }

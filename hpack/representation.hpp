@@ -81,9 +81,11 @@ struct representation {
     /// indexed: the index; literal: the name index (0 = literal name);
     /// size update: the new maximum size.
     std::uint32_t index = 0;
-    literal_string name;      ///< literals with a literal name
-    literal_string value;     ///< literals
-    field decoded;            ///< the field (not for size updates)
+    literal_string name;   ///< literals with a literal name
+    literal_string value;  ///< literals
+    /// The field (not for size updates). Its views are valid during the
+    /// observer call, and until the next decode() when `emitted`.
+    field decoded;
     bool added = false;       ///< the field was added to the dynamic table
     std::size_t evicted = 0;  ///< dynamic table entries this representation evicted
     bool emitted = false;     ///< the field was passed on (false past the header list limit)

@@ -25,7 +25,7 @@ class scratch {
     /// After a block that needed more than this, reset() releases the chunks
     /// beyond it, so one pathological block does not pin memory for the life
     /// of the connection.
-    static constexpr std::size_t retained_size = 256 * 1024;
+    static constexpr std::size_t retained_size = std::size_t{256} * 1024;
 
     /// Forgets everything written; views handed out before become invalid.
     void reset() noexcept {

@@ -241,7 +241,12 @@ TEST_CASE("dynamic table size updates follow the peer's setting (§4.2)", "[hpac
         CHECK(encode(e, {}) == "");  // only once
     }
     SECTION("raised: an update to the new size") {
-        e.set_peer_max_table_size(8192);  // above our cap of 4096: nothing changes
+        // Above our cap of 4096: the table stays at 4096, and says so once.
+        e.set_peer_max_table_size(8192);
+        CHECK(encode(e, {}) == "3fe11f");
+        CHECK(e.table().count() == 1);
+        CHECK(encode(e, {}) == "");
+        e.set_peer_max_table_size(8192);  // the same value again: nothing to say
         CHECK(encode(e, {}) == "");
         hpack::encoder_options big;
         big.max_table_size = 65536;

@@ -1,0 +1,1342 @@
+// protoc-gen-h2pb — the protoc plugin that turns .proto files into h2pb's
+// header-only C++ (one `NAME.h2pb.hpp` per `NAME.proto`).
+//
+//   protoc --plugin=protoc-gen-h2pb=PATH --h2pb_out=OUT_DIR -I SRC SRC/foo.proto
+//
+// What it emits, per message, is a plain value struct (see
+// docs/proto_codec.md for the full mapping):
+//
+//   proto3 scalar/string/enum      T                        (implicit presence)
+//   proto3 `optional`, proto2      std::optional<T>         (explicit presence)
+//   message (singular)             h2pb::proto::box<M>      (presence, recursion ok)
+//   repeated                       std::vector<T>
+//   map<K, V>                      h2pb::proto::map_field<K, V> (sorted by key)
+//   oneof                          std::variant<std::monostate, ...>; message
+//                                  members as h2pb::proto::heap<M>
+//   enum                           enum class E : std::int32_t
+//
+// and the members that encode, decode and merge it with the primitives of
+// proto_codec/ (decode.hpp, encode.hpp): one switch-on-tag parse loop, a size
+// pass and a write pass.
+#include <google/protobuf/compiler/code_generator.h>
+#include <google/protobuf/compiler/plugin.h>
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/descriptor.pb.h>
+#include <google/protobuf/io/printer.h>
+#include <google/protobuf/io/zero_copy_stream.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace {
+
+namespace pb = google::protobuf;
+using pb::Descriptor;
+using pb::EnumDescriptor;
+using pb::FieldDescriptor;
+using pb::FileDescriptor;
+using pb::OneofDescriptor;
+
+// ---------------------------------------------------------------- names
+
+const std::set<std::string>& cpp_keywords() {
+    static const std::set<std::string> k = {
+        "alignas",
+        "alignof",
+        "and",
+        "and_eq",
+        "asm",
+        "auto",
+        "bitand",
+        "bitor",
+        "bool",
+        "break",
+        "case",
+        "catch",
+        "char",
+        "char8_t",
+        "char16_t",
+        "char32_t",
+        "class",
+        "compl",
+        "concept",
+        "const",
+        "consteval",
+        "constexpr",
+        "constinit",
+        "const_cast",
+        "continue",
+        "co_await",
+        "co_return",
+        "co_yield",
+        "decltype",
+        "default",
+        "delete",
+        "do",
+        "double",
+        "dynamic_cast",
+        "else",
+        "enum",
+        "explicit",
+        "export",
+        "extern",
+        "false",
+        "float",
+        "for",
+        "friend",
+        "goto",
+        "if",
+        "inline",
+        "int",
+        "long",
+        "mutable",
+        "namespace",
+        "new",
+        "noexcept",
+        "not",
+        "not_eq",
+        "nullptr",
+        "operator",
+        "or",
+        "or_eq",
+        "private",
+        "protected",
+        "public",
+        "register",
+        "reinterpret_cast",
+        "requires",
+        "return",
+        "short",
+        "signed",
+        "sizeof",
+        "static",
+        "static_assert",
+        "static_cast",
+        "struct",
+        "switch",
+        "template",
+        "this",
+        "thread_local",
+        "throw",
+        "true",
+        "try",
+        "typedef",
+        "typeid",
+        "typename",
+        "union",
+        "unsigned",
+        "using",
+        "virtual",
+        "void",
+        "volatile",
+        "wchar_t",
+        "while",
+        "xor",
+        "xor_eq",
+        "NULL",
+        "errno",
+        "assert",
+        "EOF",
+        "major",
+        "minor",
+        "unix",
+        "linux",
+        // members every generated struct has
+        "encode",
+        "decode",
+        "merge",
+        "clear",
+        "encoded_size",
+        "is_initialized",
+        "unknown_fields_",
+    };
+    return k;
+}
+
+/// Members every generated struct has (a field of that name gets "_").
+const std::set<std::string>& member_names() {
+    static const std::set<std::string> k = {
+        "encode", "decode", "merge", "clear", "encoded_size", "is_initialized", "unknown_fields_"};
+    return k;
+}
+
+std::vector<std::string> split_lines(const std::string& s) {
+    std::vector<std::string> out;
+    std::istringstream in(s);
+    for (std::string l; std::getline(in, l);) out.push_back(l);
+    return out;
+}
+
+std::string safe_name(const std::string& n) {
+    return cpp_keywords().count(n) != 0 ? n + "_" : n;
+}
+
+std::string replace_all(std::string s, const std::string& from, const std::string& to) {
+    std::size_t pos = 0;
+    while ((pos = s.find(from, pos)) != std::string::npos) {
+        s.replace(pos, from.size(), to);
+        pos += to.size();
+    }
+    return s;
+}
+
+/// Extra outer namespace for every generated type (plugin parameter
+/// `namespace=NAME`), so that h2pb's structs and libprotobuf's classes for the
+/// same .proto can live in one program (the benchmarks and interop tests).
+std::string& namespace_prefix() {
+    static std::string prefix;
+    return prefix;
+}
+
+std::string namespace_of(const FileDescriptor* f) {
+    // package a.b.c -> a::b::c; a component that is a C++ keyword gets "_".
+    std::string ns;
+    std::istringstream parts(f->package());
+    for (std::string part; std::getline(parts, part, '.');) {
+        if (!ns.empty()) ns += "::";
+        const bool keyword = cpp_keywords().count(part) != 0 && member_names().count(part) == 0;
+        ns += keyword ? part + "_" : part;
+    }
+    if (namespace_prefix().empty()) return ns;
+    return ns.empty() ? namespace_prefix() : namespace_prefix() + "::" + ns;
+}
+
+/// The flattened C++ name of a message or enum: Outer_Inner (as protoc's C++).
+/// While true, the generator emits the view variant of each message
+/// (plugin parameter `views`): Outer_Inner_view, string/bytes as
+/// std::string_view into the decoded input, message fields as views.
+bool& view_mode() {
+    static bool v = false;
+    return v;
+}
+
+template <class D>
+std::string local_name(const D* d) {
+    const std::string& pkg = d->file()->package();
+    std::string rel = pkg.empty() ? d->full_name() : d->full_name().substr(pkg.size() + 1);
+    rel = replace_all(rel, ".", "_");
+    if constexpr (std::is_same_v<D, Descriptor>) {
+        if (view_mode()) rel += "_view";
+    }
+    return rel;
+}
+template <class D>
+std::string qualified(const D* d) {
+    const std::string ns = namespace_of(d->file());
+    return (ns.empty() ? "::" : "::" + ns + "::") + local_name(d);
+}
+
+std::string header_name(const std::string& proto) {
+    std::string base = proto;
+    if (base.size() > 6 && base.compare(base.size() - 6, 6, ".proto") == 0)
+        base.resize(base.size() - 6);
+    return base + ".h2pb.hpp";
+}
+
+// ---------------------------------------------------------------- field kinds
+
+bool is_proto3(const FileDescriptor* f) {
+    return f->syntax() == FileDescriptor::SYNTAX_PROTO3;
+}
+
+/// libprotobuf 3.21: an enum field of a proto2 file is closed (unknown values
+/// go to unknown fields); of a proto3 file open.
+bool closed_enum(const FieldDescriptor* f) {
+    return f->type() == FieldDescriptor::TYPE_ENUM && !is_proto3(f->file());
+}
+
+bool is_message(const FieldDescriptor* f) {
+    return f->type() == FieldDescriptor::TYPE_MESSAGE || f->type() == FieldDescriptor::TYPE_GROUP;
+}
+bool is_group(const FieldDescriptor* f) {
+    return f->type() == FieldDescriptor::TYPE_GROUP;
+}
+bool is_stringish(const FieldDescriptor* f) {
+    return f->type() == FieldDescriptor::TYPE_STRING || f->type() == FieldDescriptor::TYPE_BYTES;
+}
+bool is_scalar(const FieldDescriptor* f) {
+    return !is_message(f) && !is_stringish(f);
+}
+bool utf8_checked(const FieldDescriptor* f) {
+    return f->type() == FieldDescriptor::TYPE_STRING && is_proto3(f->file());
+}
+
+/// proto::kind for a scalar field type.
+std::string kind_of(const FieldDescriptor* f) {
+    switch (f->type()) {
+        case FieldDescriptor::TYPE_INT32:
+            return "int32";
+        case FieldDescriptor::TYPE_INT64:
+            return "int64";
+        case FieldDescriptor::TYPE_UINT32:
+            return "uint32";
+        case FieldDescriptor::TYPE_UINT64:
+            return "uint64";
+        case FieldDescriptor::TYPE_SINT32:
+            return "sint32";
+        case FieldDescriptor::TYPE_SINT64:
+            return "sint64";
+        case FieldDescriptor::TYPE_BOOL:
+            return "bool_";
+        case FieldDescriptor::TYPE_ENUM:
+            return "enum_";
+        case FieldDescriptor::TYPE_FIXED32:
+            return "fixed32";
+        case FieldDescriptor::TYPE_FIXED64:
+            return "fixed64";
+        case FieldDescriptor::TYPE_SFIXED32:
+            return "sfixed32";
+        case FieldDescriptor::TYPE_SFIXED64:
+            return "sfixed64";
+        case FieldDescriptor::TYPE_FLOAT:
+            return "float_";
+        case FieldDescriptor::TYPE_DOUBLE:
+            return "double_";
+        default:
+            return "";
+    }
+}
+std::string K(const FieldDescriptor* f) {
+    return "::h2pb::proto::kind::" + kind_of(f);
+}
+
+/// Bytes a fixed-width scalar takes (0 for varints).
+int fixed_width(const FieldDescriptor* f) {
+    switch (f->type()) {
+        case FieldDescriptor::TYPE_FIXED32:
+        case FieldDescriptor::TYPE_SFIXED32:
+        case FieldDescriptor::TYPE_FLOAT:
+            return 4;
+        case FieldDescriptor::TYPE_FIXED64:
+        case FieldDescriptor::TYPE_SFIXED64:
+        case FieldDescriptor::TYPE_DOUBLE:
+            return 8;
+        default:
+            return 0;
+    }
+}
+
+int wire_type_of(const FieldDescriptor* f) {
+    switch (f->type()) {
+        case FieldDescriptor::TYPE_STRING:
+        case FieldDescriptor::TYPE_BYTES:
+        case FieldDescriptor::TYPE_MESSAGE:
+            return 2;
+        case FieldDescriptor::TYPE_GROUP:
+            return 3;
+        default: {
+            const int w = fixed_width(f);
+            return w == 4 ? 5 : w == 8 ? 1 : 0;
+        }
+    }
+}
+
+std::uint32_t tag_of(int number, int wire_type) {
+    return (static_cast<std::uint32_t>(number) << 3) | static_cast<std::uint32_t>(wire_type);
+}
+std::size_t varint_len(std::uint64_t v) {
+    std::size_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        ++n;
+    }
+    return n;
+}
+
+/// The C++ type of one element of the field.
+std::string element_type(const FieldDescriptor* f) {
+    switch (f->type()) {
+        case FieldDescriptor::TYPE_INT32:
+        case FieldDescriptor::TYPE_SINT32:
+        case FieldDescriptor::TYPE_SFIXED32:
+            return "std::int32_t";
+        case FieldDescriptor::TYPE_INT64:
+        case FieldDescriptor::TYPE_SINT64:
+        case FieldDescriptor::TYPE_SFIXED64:
+            return "std::int64_t";
+        case FieldDescriptor::TYPE_UINT32:
+        case FieldDescriptor::TYPE_FIXED32:
+            return "std::uint32_t";
+        case FieldDescriptor::TYPE_UINT64:
+        case FieldDescriptor::TYPE_FIXED64:
+            return "std::uint64_t";
+        case FieldDescriptor::TYPE_BOOL:
+            return "bool";
+        case FieldDescriptor::TYPE_FLOAT:
+            return "float";
+        case FieldDescriptor::TYPE_DOUBLE:
+            return "double";
+        case FieldDescriptor::TYPE_STRING:
+        case FieldDescriptor::TYPE_BYTES:
+            return view_mode() ? "std::string_view" : "std::string";
+        case FieldDescriptor::TYPE_ENUM:
+            return qualified(f->enum_type());
+        case FieldDescriptor::TYPE_MESSAGE:
+        case FieldDescriptor::TYPE_GROUP:
+            return qualified(f->message_type());
+    }
+    return "void";
+}
+
+bool in_oneof(const FieldDescriptor* f) {
+    return f->real_containing_oneof() != nullptr;
+}
+/// Singular scalar/string/enum with explicit presence (std::optional).
+bool optional_value(const FieldDescriptor* f) {
+    return !f->is_repeated() && !is_message(f) && !in_oneof(f) && f->has_presence();
+}
+
+std::string member_type(const FieldDescriptor* f) {
+    if (f->is_map()) {
+        const FieldDescriptor* k = f->message_type()->FindFieldByNumber(1);
+        const FieldDescriptor* v = f->message_type()->FindFieldByNumber(2);
+        return "::h2pb::proto::map_field<" + element_type(k) + ", " + element_type(v) + ">";
+    }
+    if (f->is_repeated()) return "std::vector<" + element_type(f) + ">";
+    if (is_message(f)) return "::h2pb::proto::box<" + element_type(f) + ">";
+    if (optional_value(f)) return "std::optional<" + element_type(f) + ">";
+    return element_type(f);
+}
+
+// ---------------------------------------------------------------- literals
+
+std::string int_literal(std::int64_t v, bool is64) {
+    if (is64) {
+        if (v == std::numeric_limits<std::int64_t>::min()) return "(-9223372036854775807LL - 1)";
+        return "std::int64_t{" + std::to_string(v) + "LL}";
+    }
+    if (v == std::numeric_limits<std::int32_t>::min()) return "(-2147483647 - 1)";
+    return std::to_string(v);
+}
+
+std::string float_literal(double v, bool is_float) {
+    const std::string t = is_float ? "float" : "double";
+    if (std::isnan(v)) return "std::numeric_limits<" + t + ">::quiet_NaN()";
+    if (std::isinf(v))
+        return std::string(v < 0 ? "-" : "") + "std::numeric_limits<" + t + ">::infinity()";
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    std::string s = buf;
+    if (s.find_first_of(".eE") == std::string::npos) s += ".0";
+    return is_float ? "static_cast<float>(" + s + ")" : s;
+}
+
+std::string string_literal(const std::string& s) {
+    std::string out = "\"";
+    for (unsigned char c : s) {
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '?') {
+            out += static_cast<char>(c);
+        } else {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\%03o", c);
+            out += buf;
+        }
+    }
+    return out + "\"";
+}
+
+std::string enum_value_name(const pb::EnumValueDescriptor* v) {
+    return safe_name(v->name());
+}
+
+/// The field's default value as a C++ expression of its element type.
+std::string default_value(const FieldDescriptor* f) {
+    switch (f->cpp_type()) {
+        case FieldDescriptor::CPPTYPE_INT32:
+            return int_literal(f->default_value_int32(), false);
+        case FieldDescriptor::CPPTYPE_INT64:
+            return int_literal(f->default_value_int64(), true);
+        case FieldDescriptor::CPPTYPE_UINT32:
+            return std::to_string(f->default_value_uint32()) + "U";
+        case FieldDescriptor::CPPTYPE_UINT64:
+            return "std::uint64_t{" + std::to_string(f->default_value_uint64()) + "ULL}";
+        case FieldDescriptor::CPPTYPE_FLOAT:
+            return float_literal(f->default_value_float(), true);
+        case FieldDescriptor::CPPTYPE_DOUBLE:
+            return float_literal(f->default_value_double(), false);
+        case FieldDescriptor::CPPTYPE_BOOL:
+            return f->default_value_bool() ? "true" : "false";
+        case FieldDescriptor::CPPTYPE_ENUM:
+            return qualified(f->enum_type()) + "::" + enum_value_name(f->default_value_enum());
+        case FieldDescriptor::CPPTYPE_STRING:
+            return string_literal(f->default_value_string());
+        default:
+            return "{}";
+    }
+}
+
+// ---------------------------------------------------------------- output helper
+
+class out_text {
+  public:
+    void line(const std::string& s = "") {
+        if (!s.empty()) text_.append(static_cast<std::size_t>(indent_) * 4, ' ');
+        text_ += s;
+        text_ += '\n';
+    }
+    void in() { ++indent_; }
+    void out() { --indent_; }
+    const std::string& str() const { return text_; }
+
+  private:
+    std::string text_;
+    int indent_ = 0;
+};
+
+// ---------------------------------------------------------------- the generator
+
+class generator final : public pb::compiler::CodeGenerator {
+  public:
+    std::uint64_t GetSupportedFeatures() const override { return FEATURE_PROTO3_OPTIONAL; }
+
+    bool Generate(const FileDescriptor* file, const std::string& parameter,
+                  pb::compiler::GeneratorContext* context, std::string* error) const override {
+        // Parameters: comma-separated key=value (--h2pb_out=namespace=x,views:OUT_DIR).
+        bool views = false;
+        std::istringstream params(parameter);
+        for (std::string kv; std::getline(params, kv, ',');) {
+            if (kv.empty()) continue;
+            const auto eq = kv.find('=');
+            const std::string key = kv.substr(0, eq);
+            const std::string value = eq == std::string::npos ? "" : kv.substr(eq + 1);
+            if (key == "namespace") {
+                namespace_prefix() = replace_all(value, ".", "::");
+            } else if (key == "views") {
+                views = value.empty() || value == "true";
+            } else {
+                *error = "protoc-gen-h2pb: unknown parameter '" + key +
+                         "' (known: namespace=NAME, views)";
+                return false;
+            }
+        }
+        out_text o;
+        emit_file(file, views, o);
+        std::unique_ptr<pb::io::ZeroCopyOutputStream> stream(
+            context->Open(header_name(file->name())));
+        pb::io::Printer printer(stream.get(), '$');
+        printer.PrintRaw(o.str());
+        return true;
+    }
+
+  private:
+    // ---- collection
+
+    static void collect(const Descriptor* d, std::vector<const Descriptor*>& msgs,
+                        std::vector<const EnumDescriptor*>& enums) {
+        for (int i = 0; i < d->enum_type_count(); ++i) enums.push_back(d->enum_type(i));
+        for (int i = 0; i < d->nested_type_count(); ++i) {
+            const Descriptor* n = d->nested_type(i);
+            if (n->options().map_entry()) continue;  // maps become map_field
+            collect(n, msgs, enums);
+        }
+        msgs.push_back(d);
+    }
+
+    static std::vector<const FieldDescriptor*> fields_by_number(const Descriptor* d) {
+        std::vector<const FieldDescriptor*> v;
+        for (int i = 0; i < d->field_count(); ++i) v.push_back(d->field(i));
+        std::sort(v.begin(), v.end(), [](auto* a, auto* b) { return a->number() < b->number(); });
+        return v;
+    }
+
+    /// Whether d (or any message it contains) has required fields.
+    static bool needs_init_check(const Descriptor* d, std::map<const Descriptor*, int>& memo) {
+        auto it = memo.find(d);
+        if (it != memo.end()) return it->second == 1;
+        memo[d] = 0;  // cycles: assume no until proven
+        bool r = false;
+        for (int i = 0; i < d->field_count() && !r; ++i) {
+            const FieldDescriptor* f = d->field(i);
+            if (f->is_required()) r = true;
+            if (is_message(f) && needs_init_check(f->message_type(), memo)) r = true;
+        }
+        memo[d] = r ? 1 : 0;
+        return r;
+    }
+
+    // ---- file
+
+    void emit_file(const FileDescriptor* file, bool views, out_text& o) const {
+        std::vector<const Descriptor*> msgs;
+        std::vector<const EnumDescriptor*> enums;
+        for (int i = 0; i < file->enum_type_count(); ++i) enums.push_back(file->enum_type(i));
+        for (int i = 0; i < file->message_type_count(); ++i)
+            collect(file->message_type(i), msgs, enums);
+
+        o.line("// Generated by protoc-gen-h2pb from " + file->name() + ". Do not edit.");
+        o.line("// The encoding rules are in h2pb/proto_codec/ (decode.hpp, encode.hpp).");
+        o.line("#pragma once");
+        o.line();
+        o.line("#include <cstdint>");
+        o.line("#include <limits>");
+        o.line("#include <optional>");
+        o.line("#include <string>");
+        o.line("#include <variant>");
+        o.line("#include <vector>");
+        o.line();
+        o.line("#include <h2pb/proto_codec/runtime.hpp>");
+        for (int i = 0; i < file->dependency_count(); ++i) {
+            o.line("#include \"" + header_name(file->dependency(i)->name()) + "\"");
+        }
+        o.line();
+        const std::string ns = namespace_of(file);
+        if (!ns.empty()) o.line("namespace " + ns + " {");
+        o.line();
+        for (const EnumDescriptor* e : enums) emit_enum(e, o);
+        for (const Descriptor* d : msgs) o.line("struct " + local_name(d) + ";");
+        o.line();
+        std::map<const Descriptor*, int> memo;
+        for (const Descriptor* d : msgs) emit_struct(d, o);
+        for (const Descriptor* d : msgs) emit_functions(d, o, memo);
+        if (views) {
+            // The same messages again as views: string and bytes fields are
+            // std::string_view into the bytes given to decode(), which must
+            // outlive the view. Decoding copies nothing but unknown fields.
+            view_mode() = true;
+            o.line("// ---- views: string/bytes fields point into the decoded input ----");
+            o.line();
+            for (const Descriptor* d : msgs) o.line("struct " + local_name(d) + ";");
+            o.line();
+            for (const Descriptor* d : msgs) emit_struct(d, o);
+            for (const Descriptor* d : msgs) emit_functions(d, o, memo);
+            view_mode() = false;
+        }
+        if (!ns.empty()) o.line("}  // namespace " + ns);
+    }
+
+    void emit_enum(const EnumDescriptor* e, out_text& o) const {
+        const std::string name = local_name(e);
+        o.line("enum class " + name + " : std::int32_t {");
+        o.in();
+        for (int i = 0; i < e->value_count(); ++i) {
+            const auto* v = e->value(i);
+            o.line(enum_value_name(v) + " = " + int_literal(v->number(), false) + ",");
+        }
+        o.out();
+        o.line("};");
+        o.line("/// Whether v is one of " + e->full_name() +
+               "'s values (a closed enum keeps others as unknown fields).");
+        o.line("constexpr bool " + name + "_is_known(std::int32_t v) noexcept {");
+        o.in();
+        o.line("switch (v) {");
+        o.in();
+        std::set<int> seen;
+        for (int i = 0; i < e->value_count(); ++i) {
+            if (seen.insert(e->value(i)->number()).second)
+                o.line("case " + int_literal(e->value(i)->number(), false) + ":");
+        }
+        o.line("    return true;");
+        o.line("default:");
+        o.line("    return false;");
+        o.out();
+        o.line("}");
+        o.out();
+        o.line("}");
+        o.line("/// The name of a value of " + e->full_name() + " (\"\" if unknown).");
+        o.line("constexpr const char* " + name + "_name(" + name + " v) noexcept {");
+        o.in();
+        o.line("switch (static_cast<std::int32_t>(v)) {");
+        o.in();
+        seen.clear();
+        for (int i = 0; i < e->value_count(); ++i) {
+            if (seen.insert(e->value(i)->number()).second) {
+                o.line("case " + int_literal(e->value(i)->number(), false) + ": return \"" +
+                       e->value(i)->name() + "\";");
+            }
+        }
+        o.line("default: return \"\";");
+        o.out();
+        o.line("}");
+        o.out();
+        o.line("}");
+        o.line();
+    }
+
+    // ---- struct definition
+
+    static std::string oneof_type(const OneofDescriptor* od) {
+        std::string t = "std::variant<std::monostate";
+        for (int i = 0; i < od->field_count(); ++i) {
+            const FieldDescriptor* f = od->field(i);
+            t += ", ";
+            t += is_message(f) ? "::h2pb::proto::heap<" + element_type(f) + ">" : element_type(f);
+        }
+        return t + ">";
+    }
+
+    void emit_struct(const Descriptor* d, out_text& o) const {
+        const std::string name = local_name(d);
+        o.line("/// " + d->full_name());
+        o.line("struct " + name + " {");
+        o.in();
+        for (int i = 0; i < d->nested_type_count(); ++i) {
+            const Descriptor* n = d->nested_type(i);
+            if (n->options().map_entry()) continue;
+            o.line("using " + safe_name(n->name()) + " = " + local_name(n) + ";");
+        }
+        for (int i = 0; i < d->enum_type_count(); ++i) {
+            o.line("using " + safe_name(d->enum_type(i)->name()) + " = " +
+                   local_name(d->enum_type(i)) + ";");
+        }
+        for (const FieldDescriptor* f : fields_by_number(d)) {
+            if (in_oneof(f)) continue;
+            std::string init;
+            if (!f->is_repeated() && !is_message(f) && !optional_value(f)) {
+                if (f->type() == FieldDescriptor::TYPE_ENUM) {
+                    init = " = " + default_value(f);
+                } else if (!is_stringish(f)) {
+                    init = "{}";
+                }
+            }
+            o.line(member_type(f) + " " + safe_name(f->name()) + init + ";  // " +
+                   std::to_string(f->number()));
+        }
+        for (int i = 0; i < d->real_oneof_decl_count(); ++i) {
+            const OneofDescriptor* od = d->oneof_decl(i);
+            std::string comment = "/// oneof " + od->name() + ": index 0 = none";
+            for (int j = 0; j < od->field_count(); ++j) {
+                comment += ", " + std::to_string(j + 1) + " = " + od->field(j)->name();
+            }
+            o.line(comment);
+            o.line(oneof_type(od) + " " + safe_name(od->name()) + ";");
+            for (int j = 0; j < od->field_count(); ++j) {
+                o.line("static constexpr std::size_t " + safe_name(od->field(j)->name()) +
+                       "_index = " + std::to_string(j + 1) + ";");
+            }
+        }
+        o.line("::h2pb::proto::unknown_fields unknown_fields_;");
+        o.line();
+        // defaults getters for explicit-presence scalars
+        for (const FieldDescriptor* f : fields_by_number(d)) {
+            if (!optional_value(f)) continue;
+            const std::string n = "this->" + safe_name(f->name());
+            if (is_stringish(f)) {
+                if (view_mode()) {
+                    o.line("std::string_view " + f->name() + "_or_default() const {");
+                    o.line("    return " + n + " ? *" + n + " : std::string_view(" +
+                           default_value(f) + ", " +
+                           std::to_string(f->default_value_string().size()) + ");");
+                    o.line("}");
+                } else {
+                    o.line("const std::string& " + f->name() + "_or_default() const {");
+                    o.line("    static const std::string d(" + default_value(f) + ", " +
+                           std::to_string(f->default_value_string().size()) + ");");
+                    o.line("    return " + n + " ? *" + n + " : d;");
+                    o.line("}");
+                }
+            } else {
+                o.line(element_type(f) + " " + f->name() + "_or_default() const { return " + n +
+                       " ? *" + n + " : " + element_type(f) + "(" + default_value(f) + "); }");
+            }
+        }
+        o.line("std::size_t encoded_size() const { return ::h2pb::proto::encoded_size(*this); }");
+        o.line(
+            "void encode(::h2pb::wire::buffer& out) const { ::h2pb::proto::encode(*this, out); }");
+        o.line(
+            "::h2pb::proto::error decode(::h2pb::wire::bytes_view in, ::h2pb::proto::decode_limits "
+            "limits = {}) {");
+        o.line("    return ::h2pb::proto::decode(*this, in, limits);");
+        o.line("}");
+        o.line(
+            "::h2pb::proto::error merge(::h2pb::wire::bytes_view in, ::h2pb::proto::decode_limits "
+            "limits = {}) {");
+        o.line("    return ::h2pb::proto::merge(*this, in, limits);");
+        o.line("}");
+        o.line("void merge(const " + name + "& other);");
+        o.line("void clear();");
+        o.line("bool is_initialized() const { return _h2pb_is_initialized(); }");
+        o.line("friend bool operator==(const " + name + "&, const " + name + "&) = default;");
+        o.line();
+        o.line("// The interface of proto_codec/message.hpp.");
+        o.line(
+            "const ::h2pb::wire::byte* _h2pb_parse(const ::h2pb::wire::byte* p, const "
+            "::h2pb::wire::byte* end,");
+        o.line(
+            "                                      ::h2pb::proto::decode_context& ctx, "
+            "std::uint32_t end_group);");
+        o.line("std::size_t _h2pb_size(::h2pb::proto::size_cache& cache) const;");
+        o.line(
+            "::h2pb::wire::byte* _h2pb_write(::h2pb::wire::byte* p, ::h2pb::proto::size_cache& "
+            "cache) const;");
+        o.line("bool _h2pb_is_initialized() const;");
+        o.out();
+        o.line("};");
+        o.line();
+    }
+
+    // ---- functions
+
+    void emit_functions(const Descriptor* d, out_text& o,
+                        std::map<const Descriptor*, int>& memo) const {
+        emit_parse(d, o);
+        emit_size(d, o);
+        emit_write(d, o);
+        emit_clear(d, o);
+        emit_merge(d, o);
+        emit_is_initialized(d, o, memo);
+    }
+
+    /// Reads one value of field f into `target` (an lvalue of element type);
+    /// for closed enums an unknown value is appended to `unknown` (an
+    /// expression of type unknown_fields*) instead, as the bytes tag_at..p.
+    static void emit_read_value(
+        const FieldDescriptor* f, const std::string& target, out_text& o,
+        const std::string& on_unknown_enum =
+            "unknown_fields_.append(tag_at, static_cast<std::size_t>(p - tag_at));\ncontinue;") {
+        if (is_group(f)) {
+            o.line("p = ::h2pb::proto::read_group(p, end, " + target + ", " +
+                   std::to_string(f->number()) + ", ctx);");
+        } else if (is_message(f)) {
+            // The target is created only once the length prefix has been checked.
+            o.line("p = ::h2pb::proto::read_message(p, end, ctx, [&]() -> auto& { return " +
+                   target + "; });");
+        } else if (is_stringish(f)) {
+            o.line("p = ::h2pb::proto::read_string(p, end, " + target + ", " +
+                   (utf8_checked(f) ? "true" : "false") + ", ctx);");
+        } else if (closed_enum(f)) {
+            o.line("{");
+            o.in();
+            o.line("std::int32_t raw = 0;");
+            o.line(
+                "p = ::h2pb::proto::read_scalar<::h2pb::proto::kind::enum_>(p, end, &raw, ctx);");
+            o.line("if (p == nullptr) return nullptr;");
+            o.line("if (" + qualified(f->enum_type()) + "_is_known(raw)) {");
+            o.line("    " + target + " = static_cast<" + element_type(f) + ">(raw);");
+            o.line("} else {");
+            for (const std::string& l : split_lines(on_unknown_enum)) o.line("    " + l);
+            o.line("}");
+            o.out();
+            o.line("}");
+        } else {
+            o.line("p = ::h2pb::proto::read_scalar<" + K(f) + ">(p, end, &" + target + ", ctx);");
+        }
+    }
+
+    static std::string hex_tag(std::uint32_t t) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "0x%x", t);
+        return buf;
+    }
+
+    void emit_parse(const Descriptor* d, out_text& o) const {
+        const std::string name = local_name(d);
+        std::vector<const FieldDescriptor*> maps;
+        o.line("inline const ::h2pb::wire::byte* " + name +
+               "::_h2pb_parse(const ::h2pb::wire::byte* p,");
+        o.line(
+            "        const ::h2pb::wire::byte* end, ::h2pb::proto::decode_context& ctx, "
+            "std::uint32_t end_group) {");
+        o.in();
+        o.line("const std::uint32_t end_group_tag = (end_group << 3) | 4;");
+        o.line("while (p < end) {");
+        o.in();
+        o.line("const ::h2pb::wire::byte* const tag_at = p;");
+        o.line("std::uint32_t tag = 0;");
+        o.line("p = ::h2pb::proto::read_tag(p, end, &tag, ctx);");
+        o.line("if (p == nullptr) return nullptr;");
+        o.line("switch (tag) {");
+        o.in();
+        for (const FieldDescriptor* f : fields_by_number(d)) {
+            const std::string n = "this->" + safe_name(f->name());
+            const int num = f->number();
+            const std::uint32_t tag = tag_of(num, wire_type_of(f));
+            o.line("case " + hex_tag(tag) + ": {  // " + f->name());
+            o.in();
+            if (f->is_map()) {
+                maps.push_back(f);
+                emit_map_entry_parse(f, o);
+            } else if (f->is_repeated()) {
+                if (is_message(f) || is_stringish(f)) {
+                    emit_read_value(f, n + ".emplace_back()", o);
+                } else {
+                    o.line(element_type(f) + " v{};");
+                    emit_read_value(f, "v", o);
+                    o.line("if (p == nullptr) return nullptr;");
+                    o.line(n + ".push_back(v);");
+                }
+            } else if (in_oneof(f)) {
+                const OneofDescriptor* od = f->real_containing_oneof();
+                const std::string on = "this->" + safe_name(od->name());
+                const std::string idx = std::to_string(f->index_in_oneof() + 1);
+                if (is_message(f)) {
+                    emit_read_value(f,
+                                    "(" + on + ".index() != " + idx + " ? *" + on + ".emplace<" +
+                                        idx + ">() : *std::get<" + idx + ">(" + on + "))",
+                                    o);
+                } else if (is_stringish(f)) {
+                    o.line("if (" + on + ".index() != " + idx + ") " + on + ".emplace<" + idx +
+                           ">();");
+                    emit_read_value(f, "std::get<" + idx + ">(" + on + ")", o);
+                } else {
+                    o.line(element_type(f) + " v{};");
+                    emit_read_value(f, "v", o);
+                    o.line("if (p == nullptr) return nullptr;");
+                    o.line(on + ".emplace<" + idx + ">(v);");
+                }
+            } else if (is_message(f)) {
+                emit_read_value(f, n + ".ensure()", o);
+            } else if (optional_value(f)) {
+                if (is_stringish(f)) {
+                    o.line("if (!" + n + ") " + n + ".emplace();");
+                    emit_read_value(f, "*" + n, o);
+                } else {
+                    o.line(element_type(f) + " v{};");
+                    emit_read_value(f, "v", o);
+                    o.line("if (p == nullptr) return nullptr;");
+                    o.line(n + " = v;");
+                }
+            } else {
+                emit_read_value(f, n, o);
+            }
+            o.line("if (p == nullptr) return nullptr;");
+            o.line("continue;");
+            o.out();
+            o.line("}");
+            // the other encoding of a packable repeated field
+            if (f->is_repeated() && f->is_packable()) {
+                o.line("case " + hex_tag(tag_of(num, 2)) + ": {  // " + f->name() + ", packed");
+                o.in();
+                if (closed_enum(f)) {
+                    o.line("p = ::h2pb::proto::read_packed_closed_enum<" + element_type(f) +
+                           ">(p, end, " + n + ", " + std::to_string(num) + ", " +
+                           qualified(f->enum_type()) + "_is_known, &unknown_fields_, ctx);");
+                } else {
+                    o.line("p = ::h2pb::proto::read_packed<" + K(f) + ", " + element_type(f) +
+                           ">(p, end, " + n + ", ctx);");
+                }
+                o.line("if (p == nullptr) return nullptr;");
+                o.line("continue;");
+                o.out();
+                o.line("}");
+            }
+        }
+        o.line("default:");
+        o.line("    break;");
+        o.out();
+        o.line("}");
+        o.line("if (tag == end_group_tag && end_group != 0) {");
+        for (const FieldDescriptor* f : maps)
+            o.line("    " + safe_name(f->name()) + ".normalize();");
+        o.line("    return p;");
+        o.line("}");
+        o.line(
+            "p = ::h2pb::proto::parse_unknown(tag_at, p, end, tag, end_group, ctx, "
+            "&unknown_fields_);");
+        o.line("if (p == nullptr) return nullptr;");
+        o.out();
+        o.line("}");
+        for (const FieldDescriptor* f : maps) o.line(safe_name(f->name()) + ".normalize();");
+        o.line("return ::h2pb::proto::end_of_input(p, end_group, ctx);");
+        o.out();
+        o.line("}");
+        o.line();
+    }
+
+    void emit_map_entry_parse(const FieldDescriptor* f, out_text& o) const {
+        const FieldDescriptor* k = f->message_type()->FindFieldByNumber(1);
+        const FieldDescriptor* v = f->message_type()->FindFieldByNumber(2);
+        const std::string n = "this->" + safe_name(f->name());
+        o.line("std::size_t len = 0;");
+        o.line("const ::h2pb::wire::byte* const len_at = p;");
+        o.line("p = ::h2pb::proto::read_length(p, end, &len, ctx);");
+        o.line("if (p == nullptr || !ctx.enter(len_at)) return nullptr;");
+        o.line("const ::h2pb::wire::byte* const entry_end = p + len;");
+        o.line("auto& entry = " + n + ".append_for_decode();");
+        if (closed_enum(v)) o.line("bool unknown_value = false;");
+        o.line("while (p < entry_end) {");
+        o.in();
+        o.line("const ::h2pb::wire::byte* const entry_tag_at = p;");
+        o.line("std::uint32_t entry_tag = 0;");
+        o.line("p = ::h2pb::proto::read_tag(p, entry_end, &entry_tag, ctx);");
+        o.line("if (p == nullptr) return nullptr;");
+        o.line("{");
+        o.in();
+        o.line(
+            "const ::h2pb::wire::byte* const end = entry_end;  // the entry's fields end with the "
+            "entry");
+        o.line("if (entry_tag == " + hex_tag(tag_of(1, wire_type_of(k))) + ") {");
+        o.in();
+        emit_read_value(k, "entry.first", o);
+        o.line("if (p == nullptr) return nullptr;");
+        o.line("continue;");
+        o.out();
+        o.line("}");
+        o.line("if (entry_tag == " + hex_tag(tag_of(2, wire_type_of(v))) + ") {");
+        o.in();
+        emit_read_value(v, "entry.second", o, "unknown_value = true;");
+        o.line("if (p == nullptr) return nullptr;");
+        o.line("continue;");
+        o.out();
+        o.line("}");
+        o.line(
+            "p = ::h2pb::proto::parse_unknown(entry_tag_at, p, end, entry_tag, 0, ctx, nullptr);");
+        o.line("if (p == nullptr) return nullptr;");
+        o.out();
+        o.line("}");
+        o.out();
+        o.line("}");
+        o.line("ctx.leave();");
+        if (closed_enum(v)) {
+            o.line(
+                "if (unknown_value) {  // libprotobuf keeps the whole entry as an unknown field");
+            o.line("    " + n + ".drop_last();");
+            o.line("    unknown_fields_.append(tag_at, static_cast<std::size_t>(p - tag_at));");
+            o.line("}");
+        }
+    }
+
+    // ---- size and write
+
+    /// Size expression of one value (no tag) of field f held in `v`.
+    static std::string value_size_expr(const FieldDescriptor* f, const std::string& v) {
+        if (is_stringish(f)) return "::h2pb::proto::len_size(" + v + ".size())";
+        return "::h2pb::proto::scalar_size<" + K(f) + ">(" + v + ")";
+    }
+    static std::string write_value(const FieldDescriptor* f, const std::string& v) {
+        if (is_stringish(f)) return "p = ::h2pb::proto::write_bytes(p, " + v + ");";
+        return "p = ::h2pb::proto::write_scalar<" + K(f) + ">(p, " + v + ");";
+    }
+    static std::string write_tag(std::uint32_t tag) {
+        return "p = ::h2pb::proto::write_tag<" + hex_tag(tag) + ">(p);";
+    }
+    static std::string is_nonzero(const FieldDescriptor* f, const std::string& v) {
+        if (is_stringish(f)) return "!" + v + ".empty()";
+        if (f->type() == FieldDescriptor::TYPE_ENUM)
+            return "static_cast<std::int32_t>(" + v + ") != 0";
+        return "!::h2pb::proto::is_zero(" + v + ")";
+    }
+
+    /// Emits the size computation of one present singular value of f in `v`
+    /// (an expression of element type; messages: the struct) into n.
+    static void size_one(const FieldDescriptor* f, const std::string& v, out_text& o) {
+        const std::uint32_t tag = tag_of(f->number(), wire_type_of(f));
+        const std::string ts = std::to_string(varint_len(tag));
+        if (is_group(f)) {
+            o.line("n += " + std::to_string(2 * varint_len(tag)) + " + " + v +
+                   "._h2pb_size(cache);");
+        } else if (is_message(f)) {
+            o.line("{");
+            o.line("    const std::size_t slot = cache.push();");
+            o.line("    const std::size_t s = " + v + "._h2pb_size(cache);");
+            o.line("    cache.set(slot, s);");
+            o.line("    n += " + ts + " + ::h2pb::proto::len_size(s);");
+            o.line("}");
+        } else {
+            o.line("n += " + ts + " + " + value_size_expr(f, v) + ";");
+        }
+    }
+    static void write_one(const FieldDescriptor* f, const std::string& v, out_text& o) {
+        const std::uint32_t tag = tag_of(f->number(), wire_type_of(f));
+        o.line(write_tag(tag));
+        if (is_group(f)) {
+            o.line("p = " + v + "._h2pb_write(p, cache);");
+            o.line(write_tag(tag_of(f->number(), 4)));
+        } else if (is_message(f)) {
+            o.line("p = ::h2pb::proto::write_varint(p, cache.next());");
+            o.line("p = " + v + "._h2pb_write(p, cache);");
+        } else {
+            o.line(write_value(f, v));
+        }
+    }
+
+    void emit_size(const Descriptor* d, out_text& o) const {
+        o.line("inline std::size_t " + local_name(d) +
+               "::_h2pb_size([[maybe_unused]] ::h2pb::proto::size_cache& cache) const {");
+        o.in();
+        o.line("std::size_t n = unknown_fields_.size();");
+        for (const FieldDescriptor* f : fields_by_number(d)) {
+            const std::string n = "this->" + safe_name(f->name());
+            const std::uint32_t tag = tag_of(f->number(), wire_type_of(f));
+            const std::string ts = std::to_string(varint_len(tag));
+            if (f->is_map()) {
+                const FieldDescriptor* k = f->message_type()->FindFieldByNumber(1);
+                const FieldDescriptor* v = f->message_type()->FindFieldByNumber(2);
+                o.line("for (const auto& [key, value] : " + n + ") {");
+                o.in();
+                if (is_message(v)) {
+                    o.line("const std::size_t slot = cache.push();");
+                    o.line("const std::size_t s = value._h2pb_size(cache);");
+                    o.line("cache.set(slot, s);");
+                    o.line("const std::size_t e = 2 + " + value_size_expr(k, "key") +
+                           " + ::h2pb::proto::len_size(s);");
+                } else {
+                    o.line("const std::size_t e = 2 + " + value_size_expr(k, "key") + " + " +
+                           value_size_expr(v, "value") + ";");
+                }
+                o.line("n += " + ts + " + ::h2pb::proto::len_size(e);");
+                o.out();
+                o.line("}");
+            } else if (f->is_repeated()) {
+                if (f->is_packed()) {
+                    o.line("if (!" + n + ".empty()) {");
+                    o.in();
+                    if (fixed_width(f) != 0) {
+                        o.line("n += " + std::to_string(varint_len(tag_of(f->number(), 2))) +
+                               " + ::h2pb::proto::len_size(" + n + ".size() * " +
+                               std::to_string(fixed_width(f)) + ");");
+                    } else {
+                        o.line("const std::size_t s = ::h2pb::proto::measure_packed<" + K(f) +
+                               ">(" + n + ", cache);");
+                        o.line("n += " + std::to_string(varint_len(tag_of(f->number(), 2))) +
+                               " + ::h2pb::proto::len_size(s);");
+                    }
+                    o.out();
+                    o.line("}");
+                } else if (is_scalar(f)) {
+                    o.line("n += " + n + ".size() * " + ts +
+                           " + ::h2pb::proto::packed_payload_size<" + K(f) + ">(" + n + ");");
+                } else {
+                    o.line("for (const auto& v : " + n + ") {");
+                    o.in();
+                    size_one(f, "v", o);
+                    o.out();
+                    o.line("}");
+                }
+            } else if (in_oneof(f)) {
+                const OneofDescriptor* od = f->real_containing_oneof();
+                const std::string idx = std::to_string(f->index_in_oneof() + 1);
+                o.line("if (const auto* v = std::get_if<" + idx + ">(&" + "this->" +
+                       safe_name(od->name()) + ")) {");
+                o.in();
+                size_one(f, is_message(f) ? "(**v)" : "(*v)", o);
+                o.out();
+                o.line("}");
+            } else if (is_message(f)) {
+                o.line("if (" + n + ".has_value()) {");
+                o.in();
+                size_one(f, "(*" + n + ")", o);
+                o.out();
+                o.line("}");
+            } else if (optional_value(f)) {
+                o.line("if (" + n + ".has_value()) {");
+                o.in();
+                size_one(f, "(*" + n + ")", o);
+                o.out();
+                o.line("}");
+            } else {
+                o.line("if (" + is_nonzero(f, n) + ") {");
+                o.in();
+                size_one(f, n, o);
+                o.out();
+                o.line("}");
+            }
+        }
+        o.line("return n;");
+        o.out();
+        o.line("}");
+        o.line();
+    }
+
+    void emit_write(const Descriptor* d, out_text& o) const {
+        o.line("inline ::h2pb::wire::byte* " + local_name(d) +
+               "::_h2pb_write(::h2pb::wire::byte* p, [[maybe_unused]] ::h2pb::proto::size_cache& "
+               "cache) const {");
+        o.in();
+        for (const FieldDescriptor* f : fields_by_number(d)) {
+            const std::string n = "this->" + safe_name(f->name());
+            const std::uint32_t tag = tag_of(f->number(), wire_type_of(f));
+            if (f->is_map()) {
+                const FieldDescriptor* k = f->message_type()->FindFieldByNumber(1);
+                const FieldDescriptor* v = f->message_type()->FindFieldByNumber(2);
+                o.line("for (const auto& [key, value] : " + n + ") {");
+                o.in();
+                if (is_message(v)) {
+                    o.line("const std::size_t s = cache.next();");
+                    o.line("const std::size_t e = 2 + " + value_size_expr(k, "key") +
+                           " + ::h2pb::proto::len_size(s);");
+                } else {
+                    o.line("const std::size_t e = 2 + " + value_size_expr(k, "key") + " + " +
+                           value_size_expr(v, "value") + ";");
+                }
+                o.line(write_tag(tag));
+                o.line("p = ::h2pb::proto::write_varint(p, e);");
+                o.line(write_tag(tag_of(1, wire_type_of(k))));
+                o.line(write_value(k, "key"));
+                o.line(write_tag(tag_of(2, wire_type_of(v))));
+                if (is_message(v)) {
+                    o.line("p = ::h2pb::proto::write_varint(p, s);");
+                    o.line("p = value._h2pb_write(p, cache);");
+                } else {
+                    o.line(write_value(v, "value"));
+                }
+                o.out();
+                o.line("}");
+            } else if (f->is_repeated()) {
+                if (f->is_packed()) {
+                    o.line("if (!" + n + ".empty()) {");
+                    o.in();
+                    o.line(write_tag(tag_of(f->number(), 2)));
+                    if (fixed_width(f) != 0) {
+                        o.line("p = ::h2pb::proto::write_varint(p, " + n + ".size() * " +
+                               std::to_string(fixed_width(f)) + ");");
+                        o.line("p = ::h2pb::proto::write_packed_payload<" + K(f) + ">(p, " + n +
+                               ");");
+                    } else {
+                        o.line("p = ::h2pb::proto::write_packed<" + K(f) + ">(p, " + n +
+                               ", cache);");
+                    }
+                    o.out();
+                    o.line("}");
+                } else {
+                    o.line("for (const auto& v : " + n + ") {");
+                    o.in();
+                    write_one(f, "v", o);
+                    o.out();
+                    o.line("}");
+                }
+            } else if (in_oneof(f)) {
+                const OneofDescriptor* od = f->real_containing_oneof();
+                const std::string idx = std::to_string(f->index_in_oneof() + 1);
+                o.line("if (const auto* v = std::get_if<" + idx + ">(&" + "this->" +
+                       safe_name(od->name()) + ")) {");
+                o.in();
+                write_one(f, is_message(f) ? "(**v)" : "(*v)", o);
+                o.out();
+                o.line("}");
+            } else if (is_message(f) || optional_value(f)) {
+                o.line("if (" + n + ".has_value()) {");
+                o.in();
+                write_one(f, "(*" + n + ")", o);
+                o.out();
+                o.line("}");
+            } else {
+                o.line("if (" + is_nonzero(f, n) + ") {");
+                o.in();
+                write_one(f, n, o);
+                o.out();
+                o.line("}");
+            }
+        }
+        o.line("return ::h2pb::proto::write_unknown(p, unknown_fields_);");
+        o.out();
+        o.line("}");
+        o.line();
+    }
+
+    // ---- clear, merge, is_initialized
+
+    void emit_clear(const Descriptor* d, out_text& o) const {
+        o.line("inline void " + local_name(d) + "::clear() {");
+        o.in();
+        for (const FieldDescriptor* f : fields_by_number(d)) {
+            if (in_oneof(f)) continue;
+            const std::string n = "this->" + safe_name(f->name());
+            if (f->is_repeated() || is_message(f) || is_stringish(f) || optional_value(f)) {
+                o.line(is_message(f) && !f->is_repeated()                    ? n + ".reset();"
+                       : optional_value(f)                                   ? n + ".reset();"
+                       : view_mode() && is_stringish(f) && !f->is_repeated() ? n + " = {};"
+                                                                             : n + ".clear();");
+            } else if (f->type() == FieldDescriptor::TYPE_ENUM) {
+                o.line(n + " = " + default_value(f) + ";");
+            } else {
+                o.line(n + " = {};");
+            }
+        }
+        for (int i = 0; i < d->real_oneof_decl_count(); ++i) {
+            o.line("this->" + safe_name(d->oneof_decl(i)->name()) + ".emplace<0>();");
+        }
+        o.line("unknown_fields_.clear();");
+        o.out();
+        o.line("}");
+        o.line();
+    }
+
+    void emit_merge(const Descriptor* d, out_text& o) const {
+        const std::string name = local_name(d);
+        o.line("inline void " + name + "::merge([[maybe_unused]] const " + name + "& other) {");
+        o.in();
+        for (const FieldDescriptor* f : fields_by_number(d)) {
+            if (in_oneof(f)) continue;
+            const std::string raw = safe_name(f->name());
+            const std::string n = "this->" + raw;
+            if (f->is_map()) {
+                o.line("for (const auto& [key, value] : other." + raw + ") " + n +
+                       "[key] = value;");
+            } else if (f->is_repeated()) {
+                o.line(n + ".insert(" + n + ".end(), other." + raw + ".begin(), other." + raw +
+                       ".end());");
+            } else if (is_message(f)) {
+                o.line("if (other." + raw + ") " + n + ".ensure().merge(*other." + raw + ");");
+            } else if (optional_value(f)) {
+                o.line("if (other." + raw + ") " + n + " = other." + raw + ";");
+            } else {
+                o.line("if (" + is_nonzero(f, "other." + raw) + ") " + n + " = other." + raw + ";");
+            }
+        }
+        for (int i = 0; i < d->real_oneof_decl_count(); ++i) {
+            const OneofDescriptor* od = d->oneof_decl(i);
+            const std::string raw_on = safe_name(od->name());
+            const std::string on = "this->" + raw_on;
+            for (int j = 0; j < od->field_count(); ++j) {
+                const FieldDescriptor* f = od->field(j);
+                const std::string idx = std::to_string(j + 1);
+                if (is_message(f)) {
+                    o.line("if (const auto* v = std::get_if<" + idx + ">(&other." + raw_on +
+                           ")) {");
+                    o.line("    if (" + on + ".index() != " + idx + ") " + on + ".emplace<" + idx +
+                           ">();");
+                    o.line("    std::get<" + idx + ">(" + on + ")->merge(**v);");
+                    o.line("}");
+                } else {
+                    o.line("if (const auto* v = std::get_if<" + idx + ">(&other." + raw_on + ")) " +
+                           on + ".emplace<" + idx + ">(*v);");
+                }
+            }
+        }
+        o.line("unknown_fields_.append(other.unknown_fields_.view());");
+        o.out();
+        o.line("}");
+        o.line();
+    }
+
+    void emit_is_initialized(const Descriptor* d, out_text& o,
+                             std::map<const Descriptor*, int>& memo) const {
+        o.line("inline bool " + local_name(d) + "::_h2pb_is_initialized() const {");
+        o.in();
+        for (const FieldDescriptor* f : fields_by_number(d)) {
+            const std::string n = "this->" + safe_name(f->name());
+            if (f->is_required()) o.line("if (!" + n + ".has_value()) return false;");
+            if (f->is_map()) {
+                const FieldDescriptor* v = f->message_type()->FindFieldByNumber(2);
+                if (is_message(v) && needs_init_check(v->message_type(), memo)) {
+                    o.line("for (const auto& e : " + n +
+                           ") if (!e.second._h2pb_is_initialized()) return false;");
+                }
+                continue;
+            }
+            if (!is_message(f) || !needs_init_check(f->message_type(), memo)) continue;
+            if (f->is_repeated()) {
+                o.line("for (const auto& v : " + n +
+                       ") if (!v._h2pb_is_initialized()) return false;");
+            } else if (in_oneof(f)) {
+                const std::string idx = std::to_string(f->index_in_oneof() + 1);
+                o.line("if (const auto* v = std::get_if<" + idx + ">(&" + "this->" +
+                       safe_name(f->real_containing_oneof()->name()) +
+                       "); v != nullptr && !(*v)->_h2pb_is_initialized()) return false;");
+            } else {
+                o.line("if (" + n + " && !" + n + "->_h2pb_is_initialized()) return false;");
+            }
+        }
+        o.line("return true;");
+        o.out();
+        o.line("}");
+        o.line();
+    }
+};
+
+}  // namespace
+
+int main(int argc, char* argv[]) {
+    generator g;
+    return google::protobuf::compiler::PluginMain(argc, argv, &g);
+}
