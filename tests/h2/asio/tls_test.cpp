@@ -1,8 +1,11 @@
 // h2/asio/tls.hpp: contexts from PEM in memory and files, ALPN "h2", the
 // RFC 9113 §9.2 checks, peer verification, SSLKEYLOGFILE — with real
 // handshakes between two endpoints over a loopback TCP connection.
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -20,7 +23,9 @@ namespace {
 // SSLKEYLOGFILE is read once, when the first context asks for it: set it
 // before main().
 const std::string keylog_path = [] {
-    const std::string p = "h2pb_tls_test_keylog.txt";
+    const std::string p = (std::filesystem::temp_directory_path() /
+                           ("h2pb_tls_test_keylog_" + std::to_string(::getpid()) + ".txt"))
+                              .string();
     std::remove(p.c_str());
     ::setenv("SSLKEYLOGFILE", p.c_str(), 1);
     return p;
@@ -188,7 +193,11 @@ TEST_CASE("the client verifies the certificate chain and name by default", "[tls
 }
 
 TEST_CASE("credentials from files, and clear errors", "[tls]") {
-    const std::string cert = "h2pb_tls_test_cert.pem", key = "h2pb_tls_test_key.pem";
+    const auto dir = std::filesystem::temp_directory_path();
+    const std::string cert =
+        (dir / ("h2pb_tls_test_cert_" + std::to_string(::getpid()) + ".pem")).string();
+    const std::string key =
+        (dir / ("h2pb_tls_test_key_" + std::to_string(::getpid()) + ".pem")).string();
     std::ofstream(cert) << test_credentials().cert_pem;
     std::ofstream(key) << test_credentials().key_pem;
     ha::tls_server_options o;
@@ -229,4 +238,5 @@ TEST_CASE("SSLKEYLOGFILE receives the secrets in NSS key log format", "[tls]") {
     text << in.rdbuf();
     CHECK(text.str().find("CLIENT_HANDSHAKE_TRAFFIC_SECRET ") != std::string::npos);
     CHECK(text.str().find("SERVER_TRAFFIC_SECRET_0 ") != std::string::npos);
+    std::remove(keylog_path.c_str());
 }
