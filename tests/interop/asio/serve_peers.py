@@ -10,6 +10,7 @@ import hashlib
 import os
 import re
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (H2pbServer, check, finish, make_cert, make_files, need, read_file, run,  # noqa: E402
@@ -93,5 +94,15 @@ for tls in (None, (cert, key)):
             check(r.returncode != 0 and b"alert" in r.stderr.lower() + r.stdout.lower(),
                   "ALPN without h2: no_application_protocol alert")
         check(srv.alive(), "%s server still running" % mode)
+
+# --trace: the server prints every frame it receives and sends, annotated.
+with H2pbServer(h2pb, root, "--trace") as srv:
+    r = run(["nghttp", srv.url("/100.bin")], timeout=30)
+    time.sleep(0.3)
+    text = bytes(srv.out).decode(errors="replace")
+    check(r.returncode == 0 and r.stdout == small, "nghttp GET with the server tracing")
+    check("client preface" in text and re.search(r"recv\s+\d+\s+HEADERS\s+stream \d+", text) is not None
+          and ":path: /100.bin" in text and re.search(r"send\s+\d+\s+DATA\s+stream \d+\s+length 100", text)
+          is not None, "serve --trace shows the preface, the decoded request HEADERS and the DATA sent")
 
 finish()
