@@ -587,43 +587,76 @@ class session : public std::enable_shared_from_this<session> {
     void start_loops() {
         loops_started_ = true;
         schedule_write();  // our preface and SETTINGS, before anything is read
-        auto self = shared_from_this();
-        net::co_spawn(
-            ex_, [self]() { return self->read_loop(); }, net::detached);
+        // A cleartext peer's preface is often there already: try it first.
+        if (!transport_.is_tls()) {
+            error_code_t ec;
+            const wire::bytes_view in = transport_.read_now(ec);
+            if (ec != net::error::would_block && ec != net::error::try_again) {
+                on_read(ec, in);
+                return;
+            }
+        }
+        start_read();
     }
 
-    awaitable<void> read_loop() {
-        for (;;) {
-            while (!closed_ && !lingering_ && conn_.output_size() > opts_.max_output_pending)
-                co_await drained_.wait();
-            if (closed_) co_return;
-            auto r = co_await transport_.read();
-            if (closed_) co_return;
-            if (!r) {
+    /// The read side of the loop: wait for input, process it, again. Input
+    /// stops while unwritten output is above max_output_pending (on_written
+    /// resumes it). Completion handlers rather than a coroutine: nothing is
+    /// allocated per read.
+    void start_read() {
+        if (closed_ || reading_) return;
+        if (!lingering_ && conn_.output_size() > opts_.max_output_pending) {
+            read_paused_ = true;
+            return;
+        }
+        read_paused_ = false;
+        reading_ = true;
+        transport_.async_read(
+            read_memory_, [self = shared_from_this()](const error_code_t& ec, wire::bytes_view in) {
+                self->reading_ = false;
+                self->on_read(ec, in);
+            });
+    }
+
+    void on_read(error_code_t ec, wire::bytes_view in) {
+        // A full buffer means more is probably waiting: read it now, before
+        // waiting again (bounded, so that other connections get their turn).
+        for (int more = 0;; ++more) {
+            if (closed_) return;
+            if (ec) {
                 if (!lingering_ && !conn_error_) {
-                    const bool eof = r.error() == net::error::eof ||
-                                     r.error() == net::ssl::error::stream_truncated;
+                    const bool eof =
+                        ec == net::error::eof || ec == net::ssl::error::stream_truncated;
                     conn_error_ = {
                         stream_errc::connection_closed, error_code::no_error, false,
-                        eof ? std::string("the peer closed the connection") : r.error().message()};
+                        eof ? std::string("the peer closed the connection") : ec.message()};
                 }
                 close_transport();
-                co_return;
+                return;
             }
-            if (lingering_) continue;  // after our last frame: discard until the peer closes
-            const time_point now = h2::clock::now();
-            last_activity_ = now;
-            if (trace_) trace_->received(*r);
-            handlers_deferred_ = false;
-            conn_.receive(*r, now, event_sink{*this});
-            // Everything the input produced is queued: write it now, in this
-            // turn — unless handler coroutines were started, whose output
-            // should join the same write (the posted turn runs after them).
-            if (conn_.want_write() && !handlers_deferred_ && !writing_ && !write_scheduled_) {
-                write_turn();
-            } else {
-                after_io();
-            }
+            if (!lingering_) process(in);  // after our last frame: discard until the peer closes
+            if (closed_ || !transport_.more_likely() || more == 16 ||
+                (!lingering_ && conn_.output_size() > opts_.max_output_pending))
+                break;
+            in = transport_.read_now(ec);
+            if (ec == net::error::would_block || ec == net::error::try_again) break;
+        }
+        start_read();
+    }
+
+    void process(wire::bytes_view in) {
+        const time_point now = h2::clock::now();
+        last_activity_ = now;
+        if (trace_) trace_->received(in);
+        handlers_deferred_ = false;
+        conn_.receive(in, now, event_sink{*this});
+        // Everything the input produced is queued: write it now, in this
+        // turn — unless handler coroutines were started, whose output
+        // should join the same write (the posted turn runs after them).
+        if (conn_.want_write() && !handlers_deferred_ && !writing_ && !write_scheduled_) {
+            write_turn();
+        } else {
+            after_io();
         }
     }
 
@@ -637,7 +670,7 @@ class session : public std::enable_shared_from_this<session> {
         }
         if (trace_) trace_->sent(out);
         writing_ = true;
-        transport_.async_write(out,
+        transport_.async_write(out, write_memory_,
                                [self = shared_from_this()](const error_code_t& ec, std::size_t n) {
                                    self->on_written(ec, n);
                                });
@@ -656,7 +689,7 @@ class session : public std::enable_shared_from_this<session> {
         conn_.consume_output(n);
         const std::uint64_t drained = conn_.output_drained_total();
         while (!held_.empty() && held_.front().first <= drained) held_.pop_front();
-        drained_.notify();
+        if (read_paused_) start_read();
         // Streams blocked on the output budget may go on. The time of the
         // last input is recent enough here (the SETTINGS timeout, the other
         // use of the time in tick(), is checked by the timer with a fresh one)
@@ -683,7 +716,7 @@ class session : public std::enable_shared_from_this<session> {
                          "): end of our direction, waiting for the peer to close");
         transport_.shutdown_send();
         linger_deadline_ = h2::clock::now() + opts_.linger_timeout;
-        drained_.notify();
+        if (read_paused_) start_read();  // lingering reads ignore the output cap
         rearm();
     }
 
@@ -692,7 +725,6 @@ class session : public std::enable_shared_from_this<session> {
         closed_ = true;
         transport_.close();
         timer_.cancel();
-        drained_.notify();
         if (!conn_error_)
             conn_error_ = {stream_errc::connection_closed, error_code::no_error, false, "closed"};
         if (trace_) trace_->note("connection closed: " + conn_error_.message);
@@ -826,7 +858,10 @@ class session : public std::enable_shared_from_this<session> {
     time_point linger_deadline_{};
     std::optional<time_point> force_deadline_;
 
-    wakeup drained_;  ///< the read loop, paused while output is above max_output_pending
+    handler_memory read_memory_;   ///< the pending read's operation
+    handler_memory write_memory_;  ///< the pending write's operation
+    bool reading_ = false;         ///< a read is in flight
+    bool read_paused_ = false;     ///< reading stopped: output above max_output_pending
     std::deque<std::pair<std::uint64_t, std::shared_ptr<const void>>>
         held_;  ///< owners of borrowed output
 

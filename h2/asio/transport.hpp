@@ -31,6 +31,7 @@
 #include <vector>
 
 #include <h2pb/h2/asio/asio.hpp>
+#include <h2pb/h2/asio/handler_memory.hpp>
 #include <h2pb/h2/asio/tls.hpp>
 #include <h2pb/wire/buffer.hpp>
 #include <h2pb/wire/bytes.hpp>
@@ -91,60 +92,74 @@ class transport {
         co_return ec;
     }
 
-    using read_result = wire::result<wire::bytes_view, error_code_t>;
-
-    /// Waits for input and returns what was received: a view into a buffer
-    /// that stays valid until the caller next suspends. End of stream is
-    /// net::error::eof.
-    awaitable<read_result> read() {
-        error_code_t ec;
+    /// Waits for input, then calls handler(error_code_t, wire::bytes_view):
+    /// a view into a buffer that stays valid until the handler returns. End
+    /// of stream is net::error::eof. (A completion handler, not a coroutine:
+    /// the operation then lives in Asio's recycled handler memory, and a
+    /// read costs no allocation.)
+    /// `memory` holds the operation (handler_memory.hpp).
+    template <class Handler>
+    void async_read(handler_memory& memory, Handler&& handler) {
         if (tls_) {
             // One SSL_read returns at most one record: 16 KiB of plaintext
             // (RFC 8446 §5.1). A larger buffer would never fill.
             read_size_ = std::min<std::size_t>(read_size_, max_tls_record);
             if (!own_buffer_) own_buffer_.reset(new wire::byte[read_size_]);
-            const std::size_t n =
-                co_await tls_->async_read_some(net::buffer(own_buffer_.get(), read_size_),
-                                               net::redirect_error(net::use_awaitable, ec));
-            if (ec) co_return wire::failure{ec};
-            co_return wire::bytes_view(own_buffer_.get(), n);
+            tls_->async_read_some(
+                net::buffer(own_buffer_.get(), read_size_),
+                with_memory(memory, [this, h = std::forward<Handler>(handler)](
+                                        const error_code_t& ec, std::size_t n) mutable {
+                    h(ec, wire::bytes_view(own_buffer_.get(), ec ? 0 : n));
+                }));
+            return;
         }
-        for (;;) {
-            if (!skip_wait_) {
-                co_await tcp_->async_wait(tcp::socket::wait_read,
-                                          net::redirect_error(net::use_awaitable, ec));
-                if (ec) co_return wire::failure{ec};
-            }
-            skip_wait_ = false;
-            const wire::mutable_bytes buf = detail::thread_read_buffer(read_size_);
-            const std::size_t n = tcp_->read_some(net::buffer(buf.data(), buf.size()), ec);
-            if (ec == net::error::would_block || ec == net::error::try_again) continue;
-            if (ec) co_return wire::failure{ec};
-            // A full buffer: more is probably waiting; read again before waiting.
-            skip_wait_ = n == buf.size();
-            co_return wire::bytes_view(buf.data(), n);
-        }
+        tcp_->async_wait(tcp::socket::wait_read,
+                         with_memory(memory, [this, &memory, h = std::forward<Handler>(handler)](
+                                                 const error_code_t& ec) mutable {
+                             if (ec) return h(ec, wire::bytes_view{});
+                             error_code_t rec;
+                             const wire::bytes_view got = read_now(rec);
+                             if (rec == net::error::would_block || rec == net::error::try_again)
+                                 return async_read(memory, std::move(h));  // spurious: wait again
+                             h(rec, got);
+                         }));
     }
+
+    /// Cleartext only: reads what is there without waiting (would_block if
+    /// nothing is), into the thread's buffer.
+    wire::bytes_view read_now(error_code_t& ec) {
+        const wire::mutable_bytes buf = detail::thread_read_buffer(read_size_);
+        const std::size_t n = tcp_->read_some(net::buffer(buf.data(), buf.size()), ec);
+        last_read_full_ = !ec && n == buf.size();
+        return wire::bytes_view(buf.data(), ec ? 0 : n);
+    }
+
+    /// The last read_now() filled the buffer: more is probably waiting.
+    bool more_likely() const noexcept { return !tls_ && last_read_full_; }
 
     /// Writes all of `buffers` (views that stay valid until the handler
     /// runs), then calls handler(error_code_t, std::size_t).
     template <class Handler>
-    void async_write(std::span<const wire::bytes_view> buffers, Handler&& handler) {
+    void async_write(std::span<const wire::bytes_view> buffers, handler_memory& memory,
+                     Handler&& handler) {
         if (tls_) {
             if (buffers.size() == 1) {
                 net::async_write(*tls_, net::buffer(buffers[0].data(), buffers[0].size()),
-                                 std::forward<Handler>(handler));
+                                 with_memory(memory, std::forward<Handler>(handler)));
                 return;
             }
             staging_.clear();
             for (const auto& b : buffers) staging_.append(b);
             net::async_write(*tls_, net::buffer(staging_.data(), staging_.size()),
-                             std::forward<Handler>(handler));
+                             with_memory(memory, std::forward<Handler>(handler)));
             return;
         }
         iov_.clear();
         for (const auto& b : buffers) iov_.emplace_back(b.data(), b.size());
-        net::async_write(*tcp_, iov_, std::forward<Handler>(handler));
+        // A span, not the vector: the write operation keeps a copy of the
+        // buffer sequence, and copying a span allocates nothing.
+        net::async_write(*tcp_, std::span<const net::const_buffer>(iov_),
+                         with_memory(memory, std::forward<Handler>(handler)));
     }
 
     /// Ends our direction (TCP FIN): the peer reads end of stream after what
@@ -173,8 +188,7 @@ class transport {
     std::optional<tcp::socket> tcp_;
     std::optional<tls_stream> tls_;
     std::size_t read_size_;
-    bool skip_wait_ =
-        true;  ///< try a read before the first wait: the preface is often there already
+    bool last_read_full_ = false;               ///< the last cleartext read filled the buffer
     std::unique_ptr<wire::byte[]> own_buffer_;  ///< TLS only
     wire::buffer staging_;                      ///< TLS only
     std::vector<net::const_buffer> iov_;        ///< TCP only
