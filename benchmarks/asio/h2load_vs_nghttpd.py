@@ -22,6 +22,7 @@ import os
 import re
 import resource
 import shutil
+import signal
 import socket
 import statistics
 import struct
@@ -153,6 +154,41 @@ def idle_connections(port, n):
     return socks
 
 
+def count_allocations(h2pb, root, work, extra):
+    """mallocs per request of h2pb serve in steady state: the server runs
+    with benchmarks/asio/malloc_count.c preloaded; after a warm-up on the
+    same connections' pattern, the count over a second h2load run is divided
+    by its requests (the connections of that run are new: their setup is
+    included, so the figure is an upper bound)."""
+    shim = os.path.join(work, "malloc_count.so")
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "malloc_count.c")
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if not cc or subprocess.run([cc, "-shared", "-fPIC", "-O2", "-o", shim, src]).returncode != 0:
+        return None
+    env = dict(os.environ, LD_PRELOAD=shim)
+    proc = subprocess.Popen([h2pb, "serve", "--port", "0", "--root", root] + extra, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+    port = int(re.match(r"listening on .*:(\d+)", proc.stdout.readline().decode()).group(1))
+    url = "http://127.0.0.1:%d/100.bin" % port
+    os.set_blocking(proc.stderr.fileno(), False)
+
+    def snapshot():
+        proc.send_signal(signal.SIGUSR1)
+        time.sleep(0.2)
+        text = (proc.stderr.read() or b"").decode()
+        return int(re.findall(r"mallocs (\d+)", text)[-1])
+
+    out = {}
+    for name, args, n in (("c8_m32", ["-c", "8", "-m", "32"], 100000), ("c1_m1", ["-c", "1", "-m", "1"], 10000)):
+        h2load(["-n", "5000"] + args + [url])
+        before = snapshot()
+        h2load(["-n", str(n)] + args + ["-t", "1", url])
+        out[name] = (snapshot() - before) / n
+    proc.terminate()
+    proc.wait(10)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("h2pb")
@@ -208,7 +244,18 @@ def main():
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    res = {"threads": a.threads, "rounds": a.rounds, "requests": a.requests, "idle_connections": a.idle}
+    work = tempfile.mkdtemp(prefix="h2pb-bench-")
+    try:
+        root = os.path.join(work, "www")
+        os.makedirs(root)
+        with open(os.path.join(root, "100.bin"), "wb") as f:
+            f.write(os.urandom(100))
+        allocs = count_allocations(a.h2pb, root, work, extra)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    res = {"threads": a.threads, "rounds": a.rounds, "requests": a.requests, "idle_connections": a.idle,
+           "h2pb_mallocs_per_request": allocs}
     for k in kinds:
         res[k] = {
             "rps_median": statistics.median(rps[k]),
@@ -244,6 +291,9 @@ def main():
              r["idle_rss"]))
     print("| RSS added by them, per connection | %.1f KiB | %.1f KiB | %.2f | |"
           % (d_h / a.idle, d_n / a.idle, r["idle_delta"]))
+    if allocs:
+        print("\nh2pb serve, mallocs per request (new connections' setup included): "
+              "%.4f at -c 8 -m 32, %.4f at -c 1 -m 1" % (allocs["c8_m32"], allocs["c1_m1"]))
 
 
 if __name__ == "__main__":
