@@ -106,7 +106,7 @@ class session : public std::enable_shared_from_this<session> {
     /// loops start. Returns why it failed, or ok. Call on the executor.
     awaitable<stream_error> handshake() {
         auto self = shared_from_this();
-        co_spawn_timer();
+        start_timer();
         if (transport_.is_tls()) {
             handshaking_ = true;
             handshake_deadline_ = h2::clock::now() + opts_.tls_handshake_timeout;
@@ -736,12 +736,10 @@ class session : public std::enable_shared_from_this<session> {
     // ------------------------------------------------------------------
     // Timers
 
-    void co_spawn_timer() {
+    void start_timer() {
         if (timer_running_) return;
         timer_running_ = true;
-        auto self = shared_from_this();
-        net::co_spawn(
-            ex_, [self]() { return self->timer_loop(); }, net::detached);
+        arm_timer();
     }
 
     /// The deadline of the earliest timer: recomputed whenever the timer
@@ -773,15 +771,22 @@ class session : public std::enable_shared_from_this<session> {
         if (timer_running_) timer_.cancel();
     }
 
-    awaitable<void> timer_loop() {
-        while (!closed_) {
-            timer_.expires_at(next_deadline());
-            error_code_t ec;
-            co_await timer_.async_wait(net::redirect_error(net::use_awaitable, ec));
-            if (closed_) break;
-            on_timer(h2::clock::now());
-        }
-        timer_running_ = false;
+    /// One timer per connection, waiting for the earliest deadline; every
+    /// wake-up (expiry or rearm()) checks them all and waits again.
+    void arm_timer() {
+        timer_.expires_at(next_deadline());
+        timer_.async_wait([self = shared_from_this()](const error_code_t&) {
+            if (self->closed_) {
+                self->timer_running_ = false;
+                return;
+            }
+            self->on_timer(h2::clock::now());
+            if (self->closed_) {
+                self->timer_running_ = false;
+                return;
+            }
+            self->arm_timer();
+        });
     }
 
     void on_timer(time_point now) {
