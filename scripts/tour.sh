@@ -1,7 +1,8 @@
 #!/bin/sh
 # A tour of the gRPC wire with the h2pb tool: the article's examples, decoded
-# layer by layer. Every byte shown is produced here, by protoc (the reference
-# encoder) or by h2pb, and compared with the article's byte dumps.
+# layer by layer, then a live HTTP/2 exchange between h2pb serve and h2pb get.
+# Every byte shown is produced here, by protoc (the reference encoder) or by
+# h2pb, and compared with the article's byte dumps.
 # usage: tour.sh [PATH_TO_H2PB]
 set -eu
 h2pb=${1:-}
@@ -106,4 +107,47 @@ for bad in "00 00 00 00 0a 08 96 01 12 05 41 70" "02 00 00 00 00" "08 96 01 12 0
   say "(exit status $status)"
   say
 done
+section "7. HTTP/2, live: h2pb serve answers h2pb get, frame by frame"
+www="$tmp/www"
+mkdir -p "$www"
+printf 'Hello from h2pb serve!\n' > "$www/hello.txt"
+say "h2pb serve listens on a free port (--port 0); its first line says which:"
+"$h2pb" serve --port 0 --root "$www" > "$tmp/serve.out" 2> "$tmp/serve.err" &
+server=$!
+trap 'kill "$server" 2>/dev/null || true; rm -rf "$tmp"' EXIT
+for _ in $(seq 100); do grep -q '^listening on' "$tmp/serve.out" 2>/dev/null && break; sleep 0.05; done
+port=$(sed -n 's/^listening on [^:]*:\([0-9]*\).*/\1/p' "$tmp/serve.out")
+say "  $(head -n 1 "$tmp/serve.out")"
+say
+say "h2pb get fetches the page twice on one connection (two streams at once);"
+say "--trace prints every frame it sends and receives, decoded by the same"
+say "parser and HPACK decoder as h2pb frames:"
+url="http://127.0.0.1:$port/hello.txt"
+printf '$ h2pb get --trace %s %s\n' "$url" "$url"
+"$h2pb" get --trace "$url" "$url" > "$tmp/get.out"
+cat "$tmp/get.out"
+frames() { grep -E '^\[ *[0-9.]+\] (send|recv) ' "$tmp/get.out" | sed 's/^\[ *[0-9.]*\] //'; }
+say
+say "Layer 1, frames: the client's 24-octet preface, SETTINGS each way (each"
+say "acknowledged with an empty SETTINGS+ACK), WINDOW_UPDATE opening the"
+say "connection window, one HEADERS per request (END_STREAM: a GET has no"
+say "body), the answers on the same stream ids, and GOAWAY to close:"
+frames | sed 's/^/  /'
+say
+say "Layer 2, HPACK: each field is a static table index (:method GET is entry 2,"
+say "one octet), or a literal; a literal \"with incremental indexing\" enters the"
+say "connection's dynamic table (indices from 62, RFC 7541 §2.3.3), so the same"
+say "field in the second request, and in the second response, is one octet:"
+grep -E '^ +(:[a-z]+|content-type|server|date): ' "$tmp/get.out" | sed 's/^ */  /'
+say
+say "Layer 3, the body: the DATA frame carries the file's octets, as sent:"
+grep -E '^ +data: ' "$tmp/get.out" | head -n 1 | sed 's/^ */  /'
+say "  = $(hex < "$www/hello.txt")   (hello.txt)"
+kill -TERM "$server"
+wait "$server" || true
+say
+say "SIGTERM: the server sends GOAWAY on its open connections, lets streams in"
+say "flight finish, and exits: $(head -n 1 "$tmp/serve.err")"
+
+say
 say "That is the tour. h2pb decode --help lists every option."

@@ -1,0 +1,878 @@
+// h2pb::h2::asio — the loop that drives one sans-IO h2::connection over a
+// transport. The server's connections and the client's are sessions.
+//
+// One turn of the loop:
+//
+//   read what the socket has  ->  conn.receive(bytes, now, events)
+//        (into a reused buffer)         |  headers / data / reset / writable ...
+//                                       v
+//                        exchanges (streams) and the handlers that run them
+//                                       |  submit_response, send_data, consume
+//                                       v
+//   one vectored write of everything conn.output() holds  ->  consume_output(n)
+//                                       |
+//   timers: SETTINGS ACK, idle, keepalive PING, shutdown deadline, linger
+//
+// Everything of one session runs on one executor: the io_context of its
+// thread (one thread per context: no locking at all), or a strand when
+// several threads share a context. Handler coroutines run there too.
+//
+// Writes. Output is never written frame by frame: whatever the connection
+// has queued when the write turn runs — the answers to a whole read, all
+// handlers that ran meanwhile — goes out in one write. The turn is posted,
+// so handlers resumed by the same input add their output first. While a
+// write is in flight, new output accumulates in the connection's other
+// output generation and goes in the next write.
+//
+// Backpressure. A handler that does not read its request body stops the
+// WINDOW_UPDATEs, so the peer stops sending. A peer that does not read
+// stops our writes: send_data() accepts no more than the connection's output
+// budget, handlers wait for stream_writable, and when the unwritten output
+// still exceeds max_output_pending the loop stops reading from the peer.
+//
+// Closing. When the connection has nothing left to do (after a connection
+// error, or once GOAWAY was exchanged and the last stream finished), the
+// remaining output (the GOAWAY) is written, our direction of the TCP
+// connection is shut down, and the socket is closed when the peer closes its
+// side or the linger timeout passes.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <h2pb/h2/asio/asio.hpp>
+#include <h2pb/h2/asio/exchange.hpp>
+#include <h2pb/h2/asio/options.hpp>
+#include <h2pb/h2/asio/stream_error.hpp>
+#include <h2pb/h2/asio/tls.hpp>
+#include <h2pb/h2/asio/transport.hpp>
+#include <h2pb/h2/asio/wakeup.hpp>
+#include <h2pb/h2/connection.hpp>
+
+namespace h2pb::h2::asio {
+
+/// Sees every octet a session receives and every gather list it writes
+/// (h2pb serve/get --trace). Called on the session's executor.
+class trace_sink {
+  public:
+    virtual ~trace_sink() = default;
+    virtual void received(wire::bytes_view bytes) = 0;
+    virtual void sent(std::span<const wire::bytes_view> buffers) = 0;
+    /// Connection-level notes: TLS parameters, close reasons.
+    virtual void note(std::string_view) {}
+};
+
+class session : public std::enable_shared_from_this<session> {
+  public:
+    using time_point = h2::time_point;
+
+    session(executor ex, tcp::socket socket, net::ssl::context* tls, h2::role role,
+            const driver_options& o)
+        : ex_(std::move(ex)),
+          opts_(o),
+          transport_(tls ? transport(std::move(socket), *tls, o.read_buffer_size)
+                         : transport(std::move(socket), o.read_buffer_size)),
+          conn_(role, h2::clock::now(), o.h2),
+          timer_(ex_) {
+        transport_.configure(o.tcp_nodelay);
+        last_activity_ = h2::clock::now();
+    }
+
+    session(const session&) = delete;
+    session& operator=(const session&) = delete;
+    virtual ~session() = default;
+
+    const executor& get_executor() const noexcept { return ex_; }
+    h2::connection& connection() noexcept { return conn_; }
+    transport& get_transport() noexcept { return transport_; }
+    const driver_options& options() const noexcept { return opts_; }
+    void set_trace(std::unique_ptr<trace_sink> t) { trace_ = std::move(t); }
+    trace_sink* trace() const noexcept { return trace_.get(); }
+    bool is_closed() const noexcept { return closed_; }
+    /// Why the connection ended (kind ok while it is up).
+    const stream_error& close_reason() const noexcept { return conn_error_; }
+    /// Exchanges in use (streams plus handlers still running).
+    std::size_t live_exchanges() const noexcept { return live_; }
+
+    /// TLS handshake (with its timeout) and the §9.2 / ALPN checks; then the
+    /// loops start. Returns why it failed, or ok. Call on the executor.
+    awaitable<stream_error> handshake() {
+        auto self = shared_from_this();
+        start_timer();
+        if (transport_.is_tls()) {
+            handshaking_ = true;
+            handshake_deadline_ = h2::clock::now() + opts_.tls_handshake_timeout;
+            rearm();
+            const auto type = conn_.get_role() == h2::role::server ? net::ssl::stream_base::server
+                                                                   : net::ssl::stream_base::client;
+            const error_code_t ec = co_await transport_.handshake(type);
+            handshaking_ = false;
+            if (ec || closed_) {
+                if (!conn_error_)
+                    conn_error_ = {stream_errc::connection_closed, error_code::no_error, false,
+                                   "TLS handshake: " + ec.message()};
+                close_transport();
+                co_return conn_error_;
+            }
+            SSL* ssl = transport_.native_ssl();
+            if (trace_) trace_->note("TLS " + describe_session(ssl));
+            const tls_check check = check_negotiated(ssl, require_alpn_);
+            if (check == tls_check::inadequate_security) {
+                conn_error_ = {stream_errc::connection_error, error_code::inadequate_security,
+                               false, std::string(describe(check))};
+                conn_.goaway(error_code::inadequate_security,
+                             "TLS does not meet RFC 9113 section 9.2");
+                start_loops();
+                co_return conn_error_;
+            }
+            if (check != tls_check::ok) {
+                conn_error_ = {stream_errc::connection_closed, error_code::no_error, false,
+                               std::string(describe(check))};
+                close_transport();
+                co_return conn_error_;
+            }
+        }
+        start_loops();
+        co_return stream_error{};
+    }
+
+    /// Graceful shutdown (§6.8): GOAWAY, let the streams finish, then close;
+    /// at `force_at` whatever is left is closed. Call on the executor.
+    void shutdown(std::optional<time_point> force_at) {
+        if (closed_) return;
+        if (force_at && (!force_deadline_ || *force_at < *force_deadline_))
+            force_deadline_ = force_at;
+        conn_.shutdown(h2::clock::now());
+        after_io();
+        rearm();
+    }
+
+    /// Closes at once: streams fail with connection_closed.
+    void abort(std::string why = "closed") {
+        if (closed_) return;
+        if (!conn_error_)
+            conn_error_ = {stream_errc::connection_closed, error_code::no_error, false,
+                           std::move(why)};
+        close_transport();
+    }
+
+    // ------------------------------------------------------------------
+    // What request/response and client_stream call (on the executor)
+
+    /// Sends a header section now (HEADERS are not flow controlled).
+    h2::send_errc send_headers(exchange& x, std::span<const hpack::field> fields, bool end_stream) {
+        if (x.error || x.h2_closed) return h2::send_errc::no_such_stream;
+        const h2::send_errc e = conn_.submit_headers(x.id, fields, end_stream);
+        if (e != h2::send_errc::ok) return e;
+        x.out_headers_sent = true;
+        if (end_stream) {
+            x.out_ended = true;
+            after_local_end(x);
+        }
+        schedule_write();
+        return e;
+    }
+
+    /// Queues body octets: what flow control allows goes now, the rest
+    /// waits in the exchange (copied, or referenced while `owner` lives).
+    /// Never waits, never refuses for lack of credit: for bodies already in
+    /// memory. Streaming producers use write(), which waits.
+    void send(exchange& x, wire::bytes_view data, bool end_stream,
+              std::shared_ptr<const void> owner = {}) {
+        if (x.error || x.out_end_queued || x.out_ended || x.h2_closed) return;
+        if (!x.out_pending()) {
+            const auto own = owner ? h2::data_ownership::borrow : h2::data_ownership::copy;
+            const auto r = conn_.send_data(x.id, data, end_stream, own);
+            if (!r) return fail_send(x, r.error());
+            if (owner && *r) hold(owner);
+            data = data.subspan(*r);
+            schedule_write();
+            if (data.empty()) {
+                if (end_stream) {
+                    x.out_ended = true;
+                    after_local_end(x);
+                }
+                return;
+            }
+        }
+        out_chunk& c = x.out_queue.emplace_back();
+        if (owner) {
+            c.borrowed = data;
+            c.owner = std::move(owner);
+        } else {
+            c.owned.append(data);
+        }
+        if (end_stream) x.out_end_queued = true;
+    }
+
+    /// Trailers (a header section with END_STREAM), after the queued body.
+    void send_trailers(exchange& x, std::span<const hpack::field> fields) {
+        if (x.error || x.out_end_queued || x.out_ended || x.h2_closed) return;
+        if (!x.out_pending()) {
+            send_headers(x, fields, true);
+            return;
+        }
+        x.out_trailers.assign(fields);
+        x.out_trailers_queued = true;
+        x.out_end_queued = true;
+    }
+
+    /// Writes body octets, waiting for flow-control credit: returns once the
+    /// connection has taken all of them (copied, or referenced while `owner`
+    /// lives), or the stream failed.
+    awaitable<stream_error> write(exchange& x, wire::bytes_view data, bool end_stream,
+                                  std::shared_ptr<const void> owner = {}) {
+        for (;;) {
+            if (x.error) co_return x.error;
+            if (x.out_ended || x.out_end_queued || x.h2_closed)
+                co_return stream_error{stream_errc::cannot_send, error_code::no_error, false,
+                                       "stream already ended"};
+            if (!x.out_pending()) {
+                const auto own = owner ? h2::data_ownership::borrow : h2::data_ownership::copy;
+                const auto r = conn_.send_data(x.id, data, end_stream, own);
+                if (!r) {
+                    fail_send(x, r.error());
+                    co_return x.error;
+                }
+                if (owner && *r) hold(owner);
+                const bool all = *r == data.size();
+                data = data.subspan(*r);
+                schedule_write();
+                if (all) {
+                    if (end_stream) {
+                        x.out_ended = true;
+                        after_local_end(x);
+                    }
+                    co_return stream_error{};
+                }
+            }
+            co_await x.wake.wait();
+        }
+    }
+
+    /// The next piece of the incoming body: a view valid until the next
+    /// read(); empty at the end of the body. The previous piece is released
+    /// to flow control now.
+    awaitable<stream_result<wire::bytes_view>> read(exchange& x) {
+        release_reading(x);
+        while (x.body.empty() && !x.in_end && !x.error) co_await x.wake.wait();
+        if (!x.body.empty()) {
+            std::swap(x.body, x.reading);
+            co_return wire::bytes_view(x.reading.view());
+        }
+        if (x.error && !x.in_end) co_return wire::failure{x.error};
+        co_return wire::bytes_view{};
+    }
+
+    /// Waits for the incoming header section (client: the final response).
+    awaitable<stream_error> wait_head(exchange& x) {
+        while (!x.head_received && !x.error) co_await x.wake.wait();
+        if (x.head_received) co_return stream_error{};
+        co_return x.error;
+    }
+
+    /// Resets the stream (RST_STREAM with `code`).
+    void reset(exchange& x, error_code code) {
+        if (x.h2_closed) return;
+        conn_.reset_stream(x.id, code);
+        x.error = {stream_errc::reset_locally, code, false, "reset by the application"};
+        x.h2_closed = true;
+        drop_output(x);
+        schedule_write();
+        x.wake.notify();
+    }
+
+    /// The application is done with the exchange (handler returned, client
+    /// handle dropped). An unfinished stream is ended (on_abandoned).
+    void done(exchange& x) {
+        x.app_done = true;
+        x.app_running = false;
+        if (!x.h2_closed && !closed_) on_abandoned(x);
+        maybe_release(x);
+    }
+
+  protected:
+    // ------------------------------------------------------------------
+    // For the server and the client
+
+    /// Server: a request header section arrived on a new exchange.
+    virtual void on_request(exchange& x) = 0;
+    /// The application finished with an exchange whose stream is still open.
+    virtual void on_abandoned(exchange& x) = 0;
+    /// An exchange went back to the pool (a stream slot may be free).
+    virtual void on_released() {}
+    virtual void on_goaway(const h2::goaway_received&) {}
+    /// The transport is closed; the session is about to die.
+    virtual void on_closed() {}
+
+    /// Require ALPN "h2" on a TLS server (tls_server_options::require_alpn).
+    void set_require_alpn(bool r) noexcept { require_alpn_ = r; }
+
+    exchange* acquire() {
+        exchange* x = free_;
+        if (x) {
+            free_ = x->next_free;
+            x->next_free = nullptr;
+        } else {
+            all_.push_back(std::make_unique<exchange>());
+            x = all_.back().get();
+        }
+        x->owner = this;
+        ++live_;
+        return x;
+    }
+
+    exchange* find(std::uint32_t id) const noexcept {
+        return static_cast<exchange*>(conn_.stream_user_data(id));
+    }
+
+    /// The stream's END_STREAM is queued: close bookkeeping; a server that
+    /// answered before the request ended asks the client to stop (§8.1).
+    void after_local_end(exchange& x) {
+        check_closed(x);
+        if (!x.h2_closed && x.app_done && conn_.get_role() == h2::role::server && !x.in_end) {
+            conn_.reset_stream(x.id, error_code::no_error);
+            x.h2_closed = true;
+        }
+        maybe_release(x);
+    }
+
+    /// Ends the application side after a failed local call.
+    void fail_send(exchange& x, h2::send_errc e) {
+        if (!x.error)
+            x.error = {stream_errc::cannot_send, error_code::no_error, false,
+                       std::string(h2::describe(e))};
+        drop_output(x);
+        x.wake.notify();
+    }
+
+    void schedule_write() {
+        if (write_scheduled_ || writing_ || closed_) return;
+        write_scheduled_ = true;
+        net::post(ex_, [self = shared_from_this()] { self->write_turn(); });
+    }
+
+    /// After input or a timer: write what is pending, or finish.
+    void after_io() {
+        if (conn_.want_write()) {
+            schedule_write();
+        } else if (!writing_) {
+            maybe_finish();
+        }
+    }
+
+    bool closing() const noexcept { return lingering_ || closed_; }
+    /// Set when input started work that runs later on the executor (a
+    /// handler coroutine): the write of this turn is then posted after it.
+    void defer_write() noexcept { handlers_deferred_ = true; }
+    stream_error conn_error_;
+
+  private:
+    // ------------------------------------------------------------------
+    // Events from the connection
+
+    struct event_sink {
+        session& s;
+        void operator()(const h2::settings_received&) const {}
+        void operator()(const h2::settings_acknowledged&) const {}
+        void operator()(const h2::headers_received& e) const { s.on_headers(e); }
+        void operator()(const h2::data_received& e) const { s.on_data(e); }
+        void operator()(const h2::stream_reset& e) const { s.on_reset(e); }
+        void operator()(const h2::ping_received&) const {}
+        void operator()(const h2::ping_acknowledged& e) const {
+            if (e.opaque == keepalive_opaque) s.ping_outstanding_ = false;
+        }
+        void operator()(const h2::goaway_received& e) const { s.on_goaway(e); }
+        void operator()(const h2::stream_writable& e) const { s.on_writable(e); }
+        void operator()(const h2::connection_error& e) const { s.on_connection_error(e); }
+    };
+
+    static constexpr std::uint64_t keepalive_opaque = 0x6832706b65657061ull;  // "h2pkeepa"
+    /// Pooled buffers above this size are freed when their exchange is reused.
+    static constexpr std::size_t pooled_buffer_keep = 64 * 1024;
+
+    void on_headers(const h2::headers_received& e) {
+        switch (e.kind) {
+            case h2::section_kind::request: {
+                exchange* x = acquire();
+                x->id = e.stream_id;
+                conn_.set_stream_user_data(e.stream_id, x);
+                x->head.assign(e.fields);
+                x->head_received = true;
+                x->in_end = e.end_stream;
+                on_request(*x);
+                return;
+            }
+            case h2::section_kind::response: {
+                exchange* x = find(e.stream_id);
+                if (!x || e.status < 200) return;  // 1xx: interim, the final response follows
+                x->status = e.status;
+                x->head.assign(e.fields);
+                x->head_received = true;
+                if (e.end_stream) x->in_end = true;
+                x->wake.notify();
+                if (e.end_stream) check_closed(*x);
+                return;
+            }
+            case h2::section_kind::trailers: {
+                exchange* x = find(e.stream_id);
+                if (!x) return;
+                x->trailers.assign(e.fields);
+                x->in_end = true;
+                x->wake.notify();
+                check_closed(*x);
+                return;
+            }
+        }
+    }
+
+    void on_data(const h2::data_received& e) {
+        exchange* x = find(e.stream_id);
+        if (!x || x->discard_body || x->app_done) {
+            if (!e.data.empty()) conn_.consume(e.stream_id, e.data.size());
+        } else if (!e.data.empty()) {
+            x->body.append(e.data);
+            x->unconsumed += e.data.size();
+        }
+        if (!x) return;
+        if (e.end_stream) x->in_end = true;
+        x->wake.notify();
+        if (e.end_stream) check_closed(*x);
+    }
+
+    void on_reset(const h2::stream_reset& e) {
+        // The connection forgets the stream (and its user data) before it
+        // reports the reset: look the exchange up by id (resets are rare,
+        // the pool is small).
+        exchange* x = find(e.stream_id);
+        for (std::size_t i = 0; !x && i < all_.size(); ++i)
+            if (all_[i]->id == e.stream_id && !all_[i]->h2_closed) x = all_[i].get();
+        if (!x) return;
+        x->h2_closed = true;
+        // §8.1: a server may answer in full and then reset with NO_ERROR a
+        // request it does not need the rest of; the response stands.
+        const bool response_complete = x->in_end && e.code == error_code::no_error && e.remote;
+        if (!response_complete && !x->error) {
+            stream_errc kind = e.remote ? stream_errc::reset_by_peer : stream_errc::reset_locally;
+            std::string why;
+            if (e.remote && e.retryable && e.code != error_code::refused_stream)
+                kind = stream_errc::goaway;
+            if (!e.remote) why = std::string(h2::describe(e.reason));
+            x->error = {kind, e.code, e.retryable, std::move(why)};
+        }
+        drop_output(*x);
+        x->wake.notify();
+        maybe_release(*x);
+    }
+
+    void on_writable(const h2::stream_writable& e) {
+        exchange* x = find(e.stream_id);
+        if (!x) return;
+        if (x->out_pending() || (x->out_end_queued && !x->out_ended)) pump(*x);
+        x->wake.notify();
+    }
+
+    void on_connection_error(const h2::connection_error& e) {
+        std::string why(h2::describe(e.reason.code));
+        why += " at octet " + std::to_string(e.reason.offset);
+        conn_error_ = {stream_errc::connection_error, e.code, false, std::move(why)};
+        fail_all(conn_error_);
+    }
+
+    /// Every live exchange fails with `why` (the connection is gone).
+    void fail_all(const stream_error& why) {
+        for (auto& p : all_) {
+            exchange& x = *p;
+            if (x.id == 0 || x.h2_closed) continue;
+            if (!x.error && !(x.in_end && x.out_ended)) x.error = why;
+            x.h2_closed = true;
+            drop_output(x);
+            x.wake.notify();
+        }
+        for (auto& p : all_)
+            if (p->id != 0) maybe_release(*p);
+    }
+
+    // ------------------------------------------------------------------
+    // Exchanges
+
+    void check_closed(exchange& x) {
+        if (!x.h2_closed && conn_.state_of(x.id) == h2::stream_state::closed) {
+            x.h2_closed = true;
+            x.wake.notify();
+        }
+    }
+
+    void maybe_release(exchange& x) {
+        if (x.id == 0 || !x.finished()) return;
+        if (x.unconsumed) conn_.consume(x.id, x.unconsumed);  // the connection window's share
+        if (find(x.id) == &x) conn_.set_stream_user_data(x.id, nullptr);
+        x.reset(pooled_buffer_keep);
+        x.next_free = free_;
+        free_ = &x;
+        --live_;
+        on_released();
+        after_io();
+    }
+
+    void release_reading(exchange& x) {
+        if (x.reading.empty()) return;
+        const std::size_t n = x.reading.size();
+        x.reading.clear();
+        x.unconsumed -= n;
+        if (!x.h2_closed) {
+            conn_.consume(x.id, n);
+            schedule_write();
+        } else {
+            conn_.consume(x.id, n);  // the connection window's share only
+        }
+    }
+
+    void drop_output(exchange& x) {
+        x.out_queue.clear();
+        x.out_queue_head = 0;
+        x.out_trailers_queued = false;
+    }
+
+    /// Moves queued output into the connection as far as credit allows.
+    void pump(exchange& x) {
+        while (x.out_pending()) {
+            out_chunk& c = x.out_queue[x.out_queue_head];
+            const wire::bytes_view rest = c.rest();
+            const bool last = x.out_queue_head + 1 == x.out_queue.size();
+            const bool end = last && x.out_end_queued && !x.out_trailers_queued;
+            const auto own = c.owner ? h2::data_ownership::borrow : h2::data_ownership::copy;
+            const auto r = conn_.send_data(x.id, rest, end, own);
+            if (!r) return fail_send(x, r.error());
+            if (c.owner && *r) hold(c.owner);
+            c.pos += *r;
+            if (*r < rest.size()) {
+                schedule_write();
+                return;  // stream_writable resumes
+            }
+            if (end) x.out_ended = true;
+            ++x.out_queue_head;
+        }
+        x.out_queue.clear();
+        x.out_queue_head = 0;
+        if (x.out_end_queued && !x.out_ended) {
+            if (x.out_trailers_queued) {
+                conn_.submit_trailers(x.id, x.out_trailers.fields());
+                x.out_trailers_queued = false;
+            } else {
+                (void)conn_.send_data(x.id, {}, true);
+            }
+            x.out_ended = true;
+        }
+        schedule_write();
+        if (x.out_ended) after_local_end(x);
+    }
+
+    /// Keeps `owner` alive until the output queued so far is written.
+    void hold(const std::shared_ptr<const void>& owner) {
+        held_.emplace_back(conn_.output_queued_total(), owner);
+    }
+
+    // ------------------------------------------------------------------
+    // The loops
+
+    void start_loops() {
+        loops_started_ = true;
+        schedule_write();  // our preface and SETTINGS, before anything is read
+        // A cleartext peer's preface is often there already: try it first.
+        if (!transport_.is_tls()) {
+            error_code_t ec;
+            const wire::bytes_view in = transport_.read_now(ec);
+            if (ec != net::error::would_block && ec != net::error::try_again) {
+                on_read(ec, in);
+                return;
+            }
+        }
+        start_read();
+    }
+
+    /// The read side of the loop: wait for input, process it, again. Input
+    /// stops while unwritten output is above max_output_pending (on_written
+    /// resumes it). Completion handlers rather than a coroutine: nothing is
+    /// allocated per read.
+    void start_read() {
+        if (closed_ || reading_) return;
+        if (!lingering_ && conn_.output_size() > opts_.max_output_pending) {
+            read_paused_ = true;
+            return;
+        }
+        read_paused_ = false;
+        reading_ = true;
+        transport_.async_read(
+            read_memory_, [self = shared_from_this()](const error_code_t& ec, wire::bytes_view in) {
+                self->reading_ = false;
+                self->on_read(ec, in);
+            });
+    }
+
+    void on_read(error_code_t ec, wire::bytes_view in) {
+        // A full buffer means more is probably waiting: read it now, before
+        // waiting again (bounded, so that other connections get their turn).
+        for (int more = 0;; ++more) {
+            if (closed_) return;
+            if (ec) {
+                if (!lingering_ && !conn_error_) {
+                    const bool eof =
+                        ec == net::error::eof || ec == net::ssl::error::stream_truncated;
+                    conn_error_ = {
+                        stream_errc::connection_closed, error_code::no_error, false,
+                        eof ? std::string("the peer closed the connection") : ec.message()};
+                }
+                close_transport();
+                return;
+            }
+            if (!lingering_) process(in);  // after our last frame: discard until the peer closes
+            if (closed_ || !transport_.more_likely() || more == 16 ||
+                (!lingering_ && conn_.output_size() > opts_.max_output_pending))
+                break;
+            in = transport_.read_now(ec);
+            if (ec == net::error::would_block || ec == net::error::try_again) break;
+        }
+        start_read();
+    }
+
+    void process(wire::bytes_view in) {
+        const time_point now = h2::clock::now();
+        last_activity_ = now;
+        if (trace_) trace_->received(in);
+        handlers_deferred_ = false;
+        conn_.receive(in, now, event_sink{*this});
+        // Everything the input produced is queued: write it now, in this
+        // turn — unless handler coroutines were started, whose output
+        // should join the same write (the posted turn runs after them).
+        if (conn_.want_write() && !handlers_deferred_ && !writing_ && !write_scheduled_) {
+            write_turn();
+        } else {
+            after_io();
+        }
+    }
+
+    void write_turn() {
+        write_scheduled_ = false;
+        if (writing_ || closed_ || !loops_started_) return;  // before the handshake, output waits
+        const std::span<const wire::bytes_view> out = conn_.output();
+        if (out.empty()) {
+            maybe_finish();
+            return;
+        }
+        if (trace_) trace_->sent(out);
+        writing_ = true;
+        transport_.async_write(out, write_memory_,
+                               [self = shared_from_this()](const error_code_t& ec, std::size_t n) {
+                                   self->on_written(ec, n);
+                               });
+    }
+
+    void on_written(const error_code_t& ec, std::size_t n) {
+        writing_ = false;
+        if (closed_) return;
+        if (ec) {
+            if (!conn_error_)
+                conn_error_ = {stream_errc::connection_closed, error_code::no_error, false,
+                               "write: " + ec.message()};
+            close_transport();
+            return;
+        }
+        conn_.consume_output(n);
+        const std::uint64_t drained = conn_.output_drained_total();
+        while (!held_.empty() && held_.front().first <= drained) held_.pop_front();
+        if (read_paused_) start_read();
+        // Streams blocked on the output budget may go on. The time of the
+        // last input is recent enough here (the SETTINGS timeout, the other
+        // use of the time in tick(), is checked by the timer with a fresh one)
+        // and saves a clock read per write.
+        conn_.tick(last_activity_, event_sink{*this});
+        if (conn_.want_write()) {
+            schedule_write();
+        } else {
+            maybe_finish();
+        }
+    }
+
+    /// Nothing left to write: if the connection is done, shut down our
+    /// direction and linger until the peer closes.
+    void maybe_finish() {
+        if (closed_ || lingering_ || !loops_started_) return;
+        if (!conn_.is_closed()) return;
+        lingering_ = true;
+        if (!conn_error_)
+            conn_error_ = {stream_errc::connection_closed, error_code::no_error, false,
+                           "GOAWAY exchanged, no stream left"};
+        if (trace_)
+            trace_->note("done (" + conn_error_.message +
+                         "): end of our direction, waiting for the peer to close");
+        transport_.shutdown_send();
+        linger_deadline_ = h2::clock::now() + opts_.linger_timeout;
+        if (read_paused_) start_read();  // lingering reads ignore the output cap
+        rearm();
+    }
+
+    void close_transport() {
+        if (closed_) return;
+        closed_ = true;
+        transport_.close();
+        timer_.cancel();
+        if (!conn_error_)
+            conn_error_ = {stream_errc::connection_closed, error_code::no_error, false, "closed"};
+        if (trace_) trace_->note("connection closed: " + conn_error_.message);
+        fail_all(conn_error_);
+        held_.clear();
+        on_closed();
+    }
+
+    // ------------------------------------------------------------------
+    // Timers
+
+    void start_timer() {
+        if (timer_running_) return;
+        timer_running_ = true;
+        arm_timer();
+    }
+
+    /// The deadline of the earliest timer: recomputed whenever the timer
+    /// fires or rearm() is called (timers that move later, like idle, are
+    /// not re-armed on every read; they are checked when they fire).
+    time_point next_deadline() const {
+        time_point d = time_point::max();
+        auto at = [&d](time_point t) { d = std::min(d, t); };
+        if (handshaking_) at(handshake_deadline_);
+        if (lingering_) {
+            at(linger_deadline_);
+            return d;
+        }
+        if (force_deadline_) at(*force_deadline_);
+        if (auto c = conn_.next_deadline()) at(*c);
+        if (goaway_by_timer_) return d;  // closing: only the deadlines above are left
+        if (opts_.idle_timeout.count() > 0) at(last_activity_ + opts_.idle_timeout);
+        if (opts_.keepalive_interval.count() > 0) {
+            if (ping_outstanding_) {
+                at(ping_sent_ + opts_.keepalive_timeout);
+            } else {
+                at(last_activity_ + opts_.keepalive_interval);
+            }
+        }
+        return d;
+    }
+
+    void rearm() {
+        if (timer_running_) timer_.cancel();
+    }
+
+    /// One timer per connection, waiting for the earliest deadline; every
+    /// wake-up (expiry or rearm()) checks them all and waits again.
+    void arm_timer() {
+        timer_.expires_at(next_deadline());
+        timer_.async_wait([self = shared_from_this()](const error_code_t&) {
+            if (self->closed_) {
+                self->timer_running_ = false;
+                return;
+            }
+            self->on_timer(h2::clock::now());
+            if (self->closed_) {
+                self->timer_running_ = false;
+                return;
+            }
+            self->arm_timer();
+        });
+    }
+
+    void on_timer(time_point now) {
+        if (handshaking_ && now >= handshake_deadline_) {
+            conn_error_ = {stream_errc::timeout, error_code::no_error, false,
+                           "TLS handshake timeout"};
+            close_transport();
+            return;
+        }
+        if (lingering_) {
+            if (now >= linger_deadline_) close_transport();
+            return;
+        }
+        if (force_deadline_ && now >= *force_deadline_) {
+            conn_error_ = {stream_errc::timeout, error_code::no_error, false,
+                           "shutdown deadline passed"};
+            close_transport();
+            return;
+        }
+        if (handshaking_) return;
+        conn_.tick(now, event_sink{*this});  // SETTINGS ACK timeout -> GOAWAY(SETTINGS_TIMEOUT)
+        if (!goaway_by_timer_ && opts_.idle_timeout.count() > 0 &&
+            now >= last_activity_ + opts_.idle_timeout) {
+            if (conn_.active_streams() == 0 && live_ == 0) {
+                conn_.goaway(error_code::no_error, "idle timeout");
+                goaway_by_timer_ = true;
+                if (!force_deadline_) force_deadline_ = now + opts_.linger_timeout;
+            } else {
+                last_activity_ = now;  // not idle: streams are open
+            }
+        }
+        if (opts_.keepalive_interval.count() > 0 && !goaway_by_timer_) {
+            if (ping_outstanding_ && now >= ping_sent_ + opts_.keepalive_timeout) {
+                conn_error_ = {stream_errc::timeout, error_code::no_error, false,
+                               "keepalive PING not acknowledged"};
+                conn_.goaway(error_code::no_error, "keepalive timeout");
+                fail_all(conn_error_);
+                goaway_by_timer_ = true;
+                force_deadline_ = now + opts_.linger_timeout;
+            } else if (!ping_outstanding_ && now >= last_activity_ + opts_.keepalive_interval) {
+                conn_.ping(keepalive_opaque);
+                ping_outstanding_ = true;
+                ping_sent_ = now;
+            }
+        }
+        after_io();
+    }
+
+    // ------------------------------------------------------------------
+    // Members
+
+    executor ex_;
+    driver_options opts_;
+    transport transport_;
+    h2::connection conn_;
+    net::steady_timer timer_;
+    std::unique_ptr<trace_sink> trace_;
+
+    bool writing_ = false;
+    bool write_scheduled_ = false;
+    bool handshaking_ = false;
+    bool lingering_ = false;
+    bool closed_ = false;
+    bool timer_running_ = false;
+    bool loops_started_ = false;
+    bool goaway_by_timer_ = false;
+    bool handlers_deferred_ = false;  ///< idle or keepalive timeout: GOAWAY sent, closing
+    bool ping_outstanding_ = false;
+    bool require_alpn_ = true;
+
+    time_point last_activity_{};
+    time_point ping_sent_{};
+    time_point handshake_deadline_{};
+    time_point linger_deadline_{};
+    std::optional<time_point> force_deadline_;
+
+    handler_memory read_memory_;   ///< the pending read's operation
+    handler_memory write_memory_;  ///< the pending write's operation
+    bool reading_ = false;         ///< a read is in flight
+    bool read_paused_ = false;     ///< reading stopped: output above max_output_pending
+    std::deque<std::pair<std::uint64_t, std::shared_ptr<const void>>>
+        held_;  ///< owners of borrowed output
+
+    std::vector<std::unique_ptr<exchange>> all_;
+    exchange* free_ = nullptr;
+    std::size_t live_ = 0;
+};
+
+}  // namespace h2pb::h2::asio
