@@ -134,7 +134,10 @@ class heap {
     heap(T&& v) : ptr_(new T(std::move(v))) {}  // NOLINT(google-explicit-constructor)
     heap(const heap& o) : ptr_(new T(*o.ptr_)) {}
     // A moved-from heap keeps a (default) value, so it is never null.
-    heap(heap&& o) : ptr_(new T()) { std::swap(ptr_, o.ptr_); }
+    // Allocates (so it cannot be noexcept): the moved-from side keeps a value.
+    heap(heap&& o) : ptr_(new T()) {
+        std::swap(ptr_, o.ptr_);
+    }  // NOLINT(performance-noexcept-move-constructor)
     heap& operator=(const heap& o) {
         if (this != &o) *ptr_ = *o.ptr_;
         return *this;

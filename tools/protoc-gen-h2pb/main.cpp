@@ -729,8 +729,11 @@ class generator final : public pb::compiler::CodeGenerator {
                     o.line("}");
                 } else {
                     o.line("const std::string& " + f->name() + "_or_default() const {");
-                    o.line("    static const std::string d(" + default_value(f) + ", " +
-                           std::to_string(f->default_value_string().size()) + ");");
+                    if (f->default_value_string().empty())
+                        o.line("    static const std::string d;");
+                    else
+                        o.line("    static const std::string d(" + default_value(f) + ", " +
+                               std::to_string(f->default_value_string().size()) + ");");
                     o.line("    return " + n + " ? *" + n + " : d;");
                     o.line("}");
                 }
