@@ -98,6 +98,9 @@ class decoder {
     std::size_t table_size() const noexcept { return table_.size(); }
     /// The dynamic table (for tools and tests).
     const dynamic_table& table() const noexcept { return table_; }
+    /// Octets of scratch memory held for Huffman-decoded strings and copies
+    /// of table entries (it grows with the largest block decoded).
+    std::size_t scratch_capacity() const noexcept { return scratch_.capacity(); }
     /// Size of the last decoded header list (name + value + 32 per field,
     /// counting also the fields past the limit).
     std::uint64_t last_header_list_size() const noexcept { return list_size_; }

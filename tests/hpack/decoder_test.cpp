@@ -356,3 +356,17 @@ TEST_CASE("an empty block is an empty list", "[hpack][decoder]") {
     CHECK_FALSE(r.err);
     CHECK(r.fields.empty());
 }
+
+TEST_CASE("a decoder holds memory in proportion to what it decoded", "[hpack][decoder]") {
+    hpack::decoder d;
+    CHECK(d.table().memory() == 0);
+    CHECK(d.scratch_capacity() == 0);
+    // C.4.1-C.4.3: Huffman-coded requests, three entries in the table.
+    REQUIRE_FALSE(run(d, "8286 8441 8cf1 e3c2 e5f2 3a6b a0ab 90f4 ff").err);
+    REQUIRE_FALSE(run(d, "8286 84be 5886 a8eb 1064 9cbf").err);
+    REQUIRE_FALSE(run(d, "8287 85bf 4088 25a8 49e9 5ba9 7d7f 8925 a849 e95b b8e8 b4bf").err);
+    REQUIRE(d.table_size() == 164);
+    CHECK(d.table().memory() <= 256 + 8 * 16);
+    CHECK(d.scratch_capacity() == hpack::scratch::first_chunk_size);
+    CHECK(hpack::scratch::first_chunk_size <= 512);
+}
