@@ -185,8 +185,6 @@ class connection {
           now_(now) {
         inbound_ = r == role::server ? inbound_state::client_preface : inbound_state::frame_header;
         next_local_stream_id_ = r == role::client ? 1 : 2;
-        fields_.reserve(32);
-        induced_ends_.resize(std::max<std::uint32_t>(options.limits.max_queued_control_frames, 1));
         send_preface(now);
     }
 
@@ -518,12 +516,52 @@ class connection {
         discard,     ///< decode and drop (stream we reset, or beyond our GOAWAY)
     };
 
+    /// The output positions where our unwritten answers to the peer's frames
+    /// end (SETTINGS and PING ACKs, RST_STREAMs), oldest first: a ring that
+    /// doubles from 4 entries as answers pile up (its size is bounded by
+    /// max_queued_control_frames) and lets go of its memory when a flood has
+    /// drained, so a well-behaved peer costs a few octets here.
+    class induced_ring {
+      public:
+        std::size_t size() const noexcept { return count_; }
+        /// Forgets the answers written out (ending at or before `drained`).
+        void drain(std::uint64_t drained) noexcept {
+            while (count_ > 0 && ends_[head_] <= drained) {
+                head_ = (head_ + 1) & (ends_.size() - 1);
+                --count_;
+            }
+            if (count_ == 0 && ends_.size() > retained) ends_ = decltype(ends_)();
+        }
+        void push(std::uint64_t end) {
+            if (count_ == ends_.size()) grow();
+            ends_[(head_ + count_) & (ends_.size() - 1)] = end;
+            ++count_;
+        }
+
+      private:
+        static constexpr std::size_t first = 4;
+        static constexpr std::size_t retained = 64;
+        void grow() {
+            std::vector<std::uint64_t> next(std::max(first, ends_.size() * 2));
+            for (std::size_t i = 0; i < count_; ++i)
+                next[i] = ends_[(head_ + i) & (ends_.size() - 1)];
+            ends_ = std::move(next);
+            head_ = 0;
+        }
+        std::vector<std::uint64_t> ends_;  ///< capacity: a power of two
+        std::size_t head_ = 0;
+        std::size_t count_ = 0;
+    };
+
     struct pending_settings_entry {
         settings values;  ///< our settings once this frame is acknowledged
         time_point sent;
     };
 
     static constexpr std::size_t max_pending_settings = 8;
+    /// The decoded-fields vector starts with room for a typical request or
+    /// response header section, and grows with larger ones.
+    static constexpr std::size_t first_fields_capacity = 8;
     /// DATA payloads shorter than this are copied even with data_ownership::borrow:
     /// a separate gather entry costs more than copying a few hundred octets.
     static constexpr std::size_t borrow_threshold = 512;
@@ -1015,6 +1053,7 @@ class connection {
             block_.target == block_target::new_stream || block_.target == block_target::deliver;
         checker_.start(kind);
         fields_.clear();
+        if (fields_.capacity() == 0) fields_.reserve(first_fields_capacity);
         const hpack::error he = decoder_.decode(block, [&](const hpack::field& fld) {
             if (!check) return;
             fields_.push_back(fld);
@@ -1209,18 +1248,12 @@ class connection {
     /// peer is not reading what it asks for (CVE-2019-9512/9515).
     template <class H>
     bool note_induced_frame(H& h) {
-        const std::uint64_t drained = output_.drained_total();
-        while (induced_count_ > 0 && induced_ends_[induced_head_] <= drained) {
-            induced_head_ = (induced_head_ + 1) % induced_ends_.size();
-            --induced_count_;
-        }
-        if (induced_count_ >= options_.limits.max_queued_control_frames) {
+        induced_.drain(output_.drained_total());
+        if (induced_.size() >= options_.limits.max_queued_control_frames) {
             connection_failure(errc::control_frame_flood, frame_offset_, h);
             return false;
         }
-        induced_ends_[(induced_head_ + induced_count_) % induced_ends_.size()] =
-            output_.queued_total();
-        ++induced_count_;
+        induced_.push(output_.queued_total());
         return true;
     }
 
@@ -1573,9 +1606,7 @@ class connection {
 
     // Abuse accounting.
     std::uint32_t empty_frames_ = 0;
-    std::vector<std::uint64_t> induced_ends_;  ///< ring: output positions where answers end
-    std::size_t induced_head_ = 0;
-    std::size_t induced_count_ = 0;
+    induced_ring induced_;
 
     // Blocked senders (FIFO).
     stream* blocked_head_ = nullptr;
