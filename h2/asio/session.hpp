@@ -40,7 +40,6 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <span>
@@ -688,7 +687,13 @@ class session : public std::enable_shared_from_this<session> {
         }
         conn_.consume_output(n);
         const std::uint64_t drained = conn_.output_drained_total();
-        while (!held_.empty() && held_.front().first <= drained) held_.pop_front();
+        while (held_head_ < held_.size() && held_[held_head_].first <= drained)
+            held_[held_head_++].second.reset();
+        if (held_head_ == held_.size() || (held_head_ >= 32 && held_head_ * 2 >= held_.size())) {
+            // Compact: the vector does not creep while output keeps flowing.
+            held_.erase(held_.begin(), held_.begin() + static_cast<std::ptrdiff_t>(held_head_));
+            held_head_ = 0;
+        }
         if (read_paused_) start_read();
         // Streams blocked on the output budget may go on. The time of the
         // last input is recent enough here (the SETTINGS timeout, the other
@@ -730,6 +735,7 @@ class session : public std::enable_shared_from_this<session> {
         if (trace_) trace_->note("connection closed: " + conn_error_.message);
         fail_all(conn_error_);
         held_.clear();
+        held_head_ = 0;
         on_closed();
     }
 
@@ -863,12 +869,15 @@ class session : public std::enable_shared_from_this<session> {
     time_point linger_deadline_{};
     std::optional<time_point> force_deadline_;
 
-    handler_memory read_memory_;   ///< the pending read's operation
-    handler_memory write_memory_;  ///< the pending write's operation
-    bool reading_ = false;         ///< a read is in flight
-    bool read_paused_ = false;     ///< reading stopped: output above max_output_pending
-    std::deque<std::pair<std::uint64_t, std::shared_ptr<const void>>>
-        held_;  ///< owners of borrowed output
+    read_handler_memory read_memory_;    ///< the pending read's operation
+    write_handler_memory write_memory_;  ///< the pending write's operation
+    bool reading_ = false;               ///< a read is in flight
+    bool read_paused_ = false;           ///< reading stopped: output above max_output_pending
+    /// Owners of borrowed output, with the output position where their bytes
+    /// end, oldest from held_head_ on (a vector, not a std::deque: an empty
+    /// deque already holds memory, and most connections never borrow).
+    std::vector<std::pair<std::uint64_t, std::shared_ptr<const void>>> held_;
+    std::size_t held_head_ = 0;
 
     std::vector<std::unique_ptr<exchange>> all_;
     exchange* free_ = nullptr;
