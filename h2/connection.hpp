@@ -909,7 +909,7 @@ class connection {
             unreleased_ -= static_cast<std::uint32_t>(piece.size());
             const bool end = last && data_end_stream_;
             if (end) remote_end_stream(s);  // before the event: the state is final
-            h(data_received{id, piece, end});
+            h(data_received{id, piece, end, s->user_data});
             if (end) {
                 finish_remote_end(s, id);
                 data_stream_ = nullptr;
@@ -935,7 +935,7 @@ class connection {
             // END_STREAM with no data octets (or after padding).
             const std::uint32_t id = data_stream_id_;
             remote_end_stream(s);
-            h(data_received{id, {}, true});
+            h(data_received{id, {}, true, s->user_data});
             finish_remote_end(s, id);
         }
     }
@@ -1100,7 +1100,8 @@ class connection {
         if (end && s->content_length_known && !s->no_content_expected && s->content_remaining != 0)
             return stream_failure(id, errc::content_length_mismatch, frame_offset_, h);
         if (end) remote_end_stream(s);
-        h(headers_received{id, kind, std::span<const hpack::field>(fields_), end, info.status});
+        h(headers_received{id, kind, std::span<const hpack::field>(fields_), end, info.status,
+                           s->user_data});
         if (end) finish_remote_end(s, id);
     }
 
@@ -1119,8 +1120,13 @@ class connection {
         // work the client does not pay for; past the budget, close.
         if (!reset_bucket_.take(now_))
             return connection_failure(errc::rapid_reset, frame_offset_, h);
+        void* const user_data = s->user_data;
         close_stream(s, close_reason::end_stream);
-        h(stream_reset{id, code, true, code == error_code::refused_stream});
+        h(stream_reset{.stream_id = id,
+                       .code = code,
+                       .remote = true,
+                       .retryable = code == error_code::refused_stream,
+                       .user_data = user_data});
     }
 
     template <class H>
@@ -1195,8 +1201,13 @@ class connection {
         std::sort(ids.begin(), ids.end());
         for (const std::uint32_t id : ids) {
             if (stream* st = streams_.find(id)) {
+                void* const user_data = st->user_data;
                 close_stream(st, close_reason::end_stream);
-                h(stream_reset{id, error_code::refused_stream, true, true});
+                h(stream_reset{.stream_id = id,
+                               .code = error_code::refused_stream,
+                               .remote = true,
+                               .retryable = true,
+                               .user_data = user_data});
             }
         }
         // With an error code the peer closes the transport next (§5.4.1);
@@ -1280,8 +1291,14 @@ class connection {
         write_rst_stream(output_.control(), id, code);
         if (!note_induced_frame(h)) return;
         if (stream* s = streams_.find(id)) {
+            void* const user_data = s->user_data;
             close_stream(s, close_reason::reset_by_us);
-            h(stream_reset{id, code, false, false, e});
+            h(stream_reset{.stream_id = id,
+                           .code = code,
+                           .remote = false,
+                           .retryable = false,
+                           .reason = e,
+                           .user_data = user_data});
         } else {
             closed_.remember(id, close_reason::reset_by_us);
         }
@@ -1425,7 +1442,7 @@ class connection {
                 block(s);
                 continue;
             }
-            h(stream_writable{id, cap});
+            h(stream_writable{id, cap, s->user_data});
         }
     }
 

@@ -398,6 +398,12 @@ class session : public std::enable_shared_from_this<session> {
     /// Pooled buffers above this size are freed when their exchange is reused.
     static constexpr std::size_t pooled_buffer_keep = 64 * 1024;
 
+    /// The exchange attached to an event's stream (null: none, or not ours).
+    template <class Event>
+    static exchange* of(const Event& e) noexcept {
+        return static_cast<exchange*>(e.user_data);
+    }
+
     void on_headers(const h2::headers_received& e) {
         switch (e.kind) {
             case h2::section_kind::request: {
@@ -411,7 +417,7 @@ class session : public std::enable_shared_from_this<session> {
                 return;
             }
             case h2::section_kind::response: {
-                exchange* x = find(e.stream_id);
+                exchange* x = of(e);
                 if (!x || e.status < 200) return;  // 1xx: interim, the final response follows
                 x->status = e.status;
                 x->head.assign(e.fields);
@@ -422,7 +428,7 @@ class session : public std::enable_shared_from_this<session> {
                 return;
             }
             case h2::section_kind::trailers: {
-                exchange* x = find(e.stream_id);
+                exchange* x = of(e);
                 if (!x) return;
                 x->trailers.assign(e.fields);
                 x->in_end = true;
@@ -434,7 +440,7 @@ class session : public std::enable_shared_from_this<session> {
     }
 
     void on_data(const h2::data_received& e) {
-        exchange* x = find(e.stream_id);
+        exchange* x = of(e);
         if (!x || x->discard_body || x->app_done) {
             if (!e.data.empty()) conn_.consume(e.stream_id, e.data.size());
         } else if (!e.data.empty()) {
@@ -448,12 +454,9 @@ class session : public std::enable_shared_from_this<session> {
     }
 
     void on_reset(const h2::stream_reset& e) {
-        // The connection forgets the stream (and its user data) before it
-        // reports the reset: look the exchange up by id (resets are rare,
-        // the pool is small).
-        exchange* x = find(e.stream_id);
-        for (std::size_t i = 0; !x && i < all_.size(); ++i)
-            if (all_[i]->id == e.stream_id && !all_[i]->h2_closed) x = all_[i].get();
+        // The connection has forgotten the stream by now; the event carries
+        // the exchange we attached to it.
+        exchange* x = of(e);
         if (!x) return;
         x->h2_closed = true;
         // §8.1: a server may answer in full and then reset with NO_ERROR a
@@ -473,7 +476,7 @@ class session : public std::enable_shared_from_this<session> {
     }
 
     void on_writable(const h2::stream_writable& e) {
-        exchange* x = find(e.stream_id);
+        exchange* x = of(e);
         if (!x) return;
         if (x->out_pending() || (x->out_end_queued && !x->out_ended)) pump(*x);
         x->wake.notify();
