@@ -410,10 +410,20 @@ class session : public std::enable_shared_from_this<session> {
                 exchange* x = acquire();
                 x->id = e.stream_id;
                 conn_.set_stream_user_data(e.stream_id, x);
-                x->head.assign(e.fields);
+                // No copy while the request is handled inside this event (an
+                // immediate handler); a copy if it outlives the event.
+                x->head.borrow(e.fields);
                 x->head_received = true;
                 x->in_end = e.end_stream;
                 on_request(*x);
+                if (x->id != e.stream_id) return;  // done and released
+                // The event's fields go away now: whoever still needs them
+                // gets a copy; a finished handler does not.
+                if (x->app_done) {
+                    x->head.clear();
+                } else {
+                    x->head.own();
+                }
                 return;
             }
             case h2::section_kind::response: {
