@@ -250,7 +250,8 @@ class connection {
         next_local_stream_id_ += 2;
         stream* s = new_stream(id, true);
         for (const auto& f : fields)
-            if (f.name == ":method") s->request_was_head = f.value == "HEAD";
+            if (fields::detail::is(f.name, ":method"))
+                s->request_was_head = fields::detail::is(f.value, "HEAD");
         write_header_block(id, fields, end_stream);
         s->state = transition(s->state, stream_event::send_headers).next;
         s->local_headers_sent = true;
@@ -1449,7 +1450,7 @@ class connection {
     /// A response whose :status is 1xx (§8.1: interim, the final one follows).
     static bool is_interim_response(std::span<const hpack::field> fields) noexcept {
         for (const auto& f : fields)
-            if (f.name == ":status") return !f.value.empty() && f.value[0] == '1';
+            if (fields::detail::is(f.name, ":status")) return !f.value.empty() && f.value[0] == '1';
         return false;
     }
 
