@@ -554,6 +554,22 @@ class connection {
         std::size_t count_ = 0;
     };
 
+    /// The peer's HPACK dynamic table entries whose name and value octets
+    /// passed the §8.2.1 checks: later references to them skip those checks
+    /// (the rules about what a field means in its section still apply).
+    /// Entry ids are never reused, so a remembered id stays true; the set is
+    /// direct-mapped and small (a table holds a few dozen entries, a
+    /// connection reuses fewer), a collision only costs a check.
+    class checked_entry_set {
+      public:
+        bool contains(std::uint64_t id) const noexcept { return slots_[id % size] == id + 1; }
+        void insert(std::uint64_t id) noexcept { slots_[id % size] = id + 1; }
+
+      private:
+        static constexpr std::size_t size = 16;
+        std::array<std::uint64_t, size> slots_{};  ///< id + 1; 0: empty
+    };
+
     struct pending_settings_entry {
         settings values;  ///< our settings once this frame is acknowledged
         time_point sent;
@@ -1055,11 +1071,19 @@ class connection {
         checker_.start(kind);
         fields_.clear();
         if (fields_.capacity() == 0) fields_.reserve(first_fields_capacity);
-        const hpack::error he = decoder_.decode(block, [&](const hpack::field& fld) {
-            if (!check) return;
-            fields_.push_back(fld);
-            checker_.add(fld.name, fld.value);
-        });
+        const hpack::error he =
+            decoder_.decode(block, [&](const hpack::field& fld, hpack::field_origin origin) {
+                if (!check) return;
+                fields_.push_back(fld);
+                using source = hpack::field_origin::source;
+                // §8.2.1 octet checks: once per HPACK table entry, not per use.
+                const bool known = origin.from == source::static_entry ||
+                                   (origin.from == source::dynamic_entry &&
+                                    checked_entries_.contains(origin.entry));
+                const errc e = checker_.add(fld.name, fld.value, known);
+                if (e == errc::ok && !known && origin.from != source::literal)
+                    checked_entries_.insert(origin.entry);
+            });
         if (he && he.code != hpack::errc::header_list_too_large)
             return connection_failure(errc::compression_failed, frame_offset_, h);
 
@@ -1620,6 +1644,7 @@ class connection {
     wire::buffer block_buf_;
     std::vector<hpack::field> fields_;
     field_checker checker_;
+    checked_entry_set checked_entries_;
     wire::buffer spill_;
 
     // Abuse accounting.

@@ -227,9 +227,13 @@ class field_checker {
     }
 
     /// Checks one field; returns the first violation of the section so far.
-    constexpr errc add(std::string_view name, std::string_view value) noexcept {
+    /// `octets_known_valid`: the name and value octets are known to pass
+    /// §8.2.1 (the field is an HPACK table entry that passed before), so only
+    /// the rules about what the field means in this section are applied.
+    constexpr errc add(std::string_view name, std::string_view value,
+                       bool octets_known_valid = false) noexcept {
         if (error_ != errc::ok) return error_;
-        error_ = check(name, value);
+        error_ = check(name, value, octets_known_valid);
         return error_;
     }
 
@@ -264,11 +268,14 @@ class field_checker {
     static constexpr std::uint8_t bit_method = 1, bit_scheme = 2, bit_authority = 4, bit_path = 8,
                                   bit_status = 16;
 
-    constexpr errc check(std::string_view name, std::string_view value) noexcept {
-        if (!name.empty() && name[0] == ':') return check_pseudo(name, value);
+    constexpr errc check(std::string_view name, std::string_view value,
+                         bool octets_valid) noexcept {
+        if (!name.empty() && name[0] == ':') return check_pseudo(name, value, octets_valid);
         regular_seen_ = true;
-        if (auto e = fields::check_name(name); e != errc::ok) return e;
-        if (auto e = fields::check_value(value); e != errc::ok) return e;
+        if (!octets_valid) {
+            if (auto e = fields::check_name(name); e != errc::ok) return e;
+            if (auto e = fields::check_value(value); e != errc::ok) return e;
+        }
         if (fields::is_connection_specific(name)) return errc::connection_specific_field;
         if (fields::detail::is(name, "te") && !fields::detail::iequals(value, "trailers"))
             return errc::te_not_trailers;
@@ -283,14 +290,16 @@ class field_checker {
         return errc::ok;
     }
 
-    constexpr errc check_pseudo(std::string_view name, std::string_view value) noexcept {
+    constexpr errc check_pseudo(std::string_view name, std::string_view value,
+                                bool octets_valid) noexcept {
         if (kind_ == section_kind::trailers) return errc::pseudo_in_trailers;
         if (regular_seen_) return errc::pseudo_after_regular;
         const std::uint8_t bit = pseudo_bit(name);
         if (bit == 0) return errc::pseudo_unknown;
         if (seen_ & bit) return errc::pseudo_duplicate;
         seen_ |= bit;
-        if (auto e = fields::check_value(value); e != errc::ok) return e;
+        if (!octets_valid)
+            if (auto e = fields::check_value(value); e != errc::ok) return e;
         switch (bit) {
             case bit_method:
                 if (fields::check_name(value) != errc::ok && !is_upper_token(value))

@@ -607,6 +607,54 @@ TEST_CASE("events carry the stream's user data; stream_reset after the stream is
     CHECK(c.resets.back() == std::pair<std::uint32_t, void*>{d, &resp_d});
 }
 
+TEST_CASE("§8.2.1 an HPACK table entry with invalid octets is refused every time it is used",
+          "[h2][connection][error]") {
+    // The connection checks the octets of a dynamic table entry once and
+    // remembers the entries that passed; one that failed is checked (and
+    // refused) at every reference.
+    connection server(role::server, t0());
+    recorder r;
+    peer_bytes p;
+    p.preface().settings();
+    const std::string start =
+        "\x82\x86\x84\x01\x0b"
+        "example.com";  // GET http / example.com
+    const auto block = [&](std::string_view rest) {
+        std::string b = start;
+        b += rest;
+        return b;
+    };
+    // 1: literal with indexing "X-Bad: v" (uppercase: §8.2.1), added as entry 0.
+    const std::string b1 = block(std::string("\x40\x05X-Bad\x01v", 9));
+    // 3: index 62 -> entry 0 again.
+    const std::string b3 = block("\xbe");
+    // 5: "x-ok: v" added as entry 1 (index 62; X-Bad is 63 now).
+    const std::string b5 = block(std::string("\x40\x04x-ok\x01v", 8));
+    // 7: entry 1 (remembered as checked) and 9: entry 0 (never passed).
+    const std::string b7 = block("\xbe");
+    const std::string b9 = block("\xbf");
+    for (const auto& [id, b] : {std::pair<std::uint32_t, const std::string*>{1, &b1},
+                                {3, &b3},
+                                {5, &b5},
+                                {7, &b7},
+                                {9, &b9}})
+        p.raw_headers(id, wire::as_bytes(*b), {.end_stream = true});
+    server.receive(p.view(), t0(), r);
+    REQUIRE(r.count<connection_error>() == 0);
+    // The refused requests never reach the application: RST_STREAM only.
+    std::vector<std::uint32_t> reset, accepted;
+    for (const auto& f : frames_of(drain(server))) {
+        if (f.header.type != frame_type::rst_stream) continue;
+        CHECK(u32_at(f.payload, 0) == static_cast<std::uint32_t>(error_code::protocol_error));
+        reset.push_back(f.header.stream_id);
+    }
+    for (const auto& h : r.all<ev_headers>()) accepted.push_back(h.stream_id);
+    CHECK(reset == std::vector<std::uint32_t>{1, 3, 9});
+    CHECK(accepted == std::vector<std::uint32_t>{5, 7});
+    const auto h7 = r.all<ev_headers>()[1];
+    CHECK(h7.get("x-ok") == "v");
+}
+
 TEST_CASE("receive() accepts any split of the input, octet by octet", "[h2][connection]") {
     connection client(role::client, t0());
     connection server(role::server, t0());
