@@ -185,8 +185,6 @@ class connection {
           now_(now) {
         inbound_ = r == role::server ? inbound_state::client_preface : inbound_state::frame_header;
         next_local_stream_id_ = r == role::client ? 1 : 2;
-        fields_.reserve(32);
-        induced_ends_.resize(std::max<std::uint32_t>(options.limits.max_queued_control_frames, 1));
         send_preface(now);
     }
 
@@ -252,7 +250,8 @@ class connection {
         next_local_stream_id_ += 2;
         stream* s = new_stream(id, true);
         for (const auto& f : fields)
-            if (f.name == ":method") s->request_was_head = f.value == "HEAD";
+            if (fields::detail::is(f.name, ":method"))
+                s->request_was_head = fields::detail::is(f.value, "HEAD");
         write_header_block(id, fields, end_stream);
         s->state = transition(s->state, stream_event::send_headers).next;
         s->local_headers_sent = true;
@@ -518,12 +517,68 @@ class connection {
         discard,     ///< decode and drop (stream we reset, or beyond our GOAWAY)
     };
 
+    /// The output positions where our unwritten answers to the peer's frames
+    /// end (SETTINGS and PING ACKs, RST_STREAMs), oldest first: a ring that
+    /// doubles from 4 entries as answers pile up (its size is bounded by
+    /// max_queued_control_frames) and lets go of its memory when a flood has
+    /// drained, so a well-behaved peer costs a few octets here.
+    class induced_ring {
+      public:
+        std::size_t size() const noexcept { return count_; }
+        /// Forgets the answers written out (ending at or before `drained`).
+        void drain(std::uint64_t drained) noexcept {
+            while (count_ > 0 && ends_[head_] <= drained) {
+                head_ = (head_ + 1) & (ends_.size() - 1);
+                --count_;
+            }
+            if (count_ == 0 && ends_.size() > retained) ends_ = decltype(ends_)();
+        }
+        void push(std::uint64_t end) {
+            if (count_ == ends_.size()) grow();
+            ends_[(head_ + count_) & (ends_.size() - 1)] = end;
+            ++count_;
+        }
+
+      private:
+        static constexpr std::size_t first = 4;
+        static constexpr std::size_t retained = 64;
+        void grow() {
+            std::vector<std::uint64_t> next(std::max(first, ends_.size() * 2));
+            for (std::size_t i = 0; i < count_; ++i)
+                next[i] = ends_[(head_ + i) & (ends_.size() - 1)];
+            ends_ = std::move(next);
+            head_ = 0;
+        }
+        std::vector<std::uint64_t> ends_;  ///< capacity: a power of two
+        std::size_t head_ = 0;
+        std::size_t count_ = 0;
+    };
+
+    /// The peer's HPACK dynamic table entries whose name and value octets
+    /// passed the §8.2.1 checks: later references to them skip those checks
+    /// (the rules about what a field means in its section still apply).
+    /// Entry ids are never reused, so a remembered id stays true; the set is
+    /// direct-mapped and small (a table holds a few dozen entries, a
+    /// connection reuses fewer), a collision only costs a check.
+    class checked_entry_set {
+      public:
+        bool contains(std::uint64_t id) const noexcept { return slots_[id % size] == id + 1; }
+        void insert(std::uint64_t id) noexcept { slots_[id % size] = id + 1; }
+
+      private:
+        static constexpr std::size_t size = 16;
+        std::array<std::uint64_t, size> slots_{};  ///< id + 1; 0: empty
+    };
+
     struct pending_settings_entry {
         settings values;  ///< our settings once this frame is acknowledged
         time_point sent;
     };
 
     static constexpr std::size_t max_pending_settings = 8;
+    /// The decoded-fields vector starts with room for a typical request or
+    /// response header section, and grows with larger ones.
+    static constexpr std::size_t first_fields_capacity = 8;
     /// DATA payloads shorter than this are copied even with data_ownership::borrow:
     /// a separate gather entry costs more than copying a few hundred octets.
     static constexpr std::size_t borrow_threshold = 512;
@@ -871,7 +926,7 @@ class connection {
             unreleased_ -= static_cast<std::uint32_t>(piece.size());
             const bool end = last && data_end_stream_;
             if (end) remote_end_stream(s);  // before the event: the state is final
-            h(data_received{id, piece, end});
+            h(data_received{id, piece, end, s->user_data});
             if (end) {
                 finish_remote_end(s, id);
                 data_stream_ = nullptr;
@@ -897,7 +952,7 @@ class connection {
             // END_STREAM with no data octets (or after padding).
             const std::uint32_t id = data_stream_id_;
             remote_end_stream(s);
-            h(data_received{id, {}, true});
+            h(data_received{id, {}, true, s->user_data});
             finish_remote_end(s, id);
         }
     }
@@ -1015,11 +1070,20 @@ class connection {
             block_.target == block_target::new_stream || block_.target == block_target::deliver;
         checker_.start(kind);
         fields_.clear();
-        const hpack::error he = decoder_.decode(block, [&](const hpack::field& fld) {
-            if (!check) return;
-            fields_.push_back(fld);
-            checker_.add(fld.name, fld.value);
-        });
+        if (fields_.capacity() == 0) fields_.reserve(first_fields_capacity);
+        const hpack::error he =
+            decoder_.decode(block, [&](const hpack::field& fld, hpack::field_origin origin) {
+                if (!check) return;
+                fields_.push_back(fld);
+                using source = hpack::field_origin::source;
+                // §8.2.1 octet checks: once per HPACK table entry, not per use.
+                const bool known = origin.from == source::static_entry ||
+                                   (origin.from == source::dynamic_entry &&
+                                    checked_entries_.contains(origin.entry));
+                const errc e = checker_.add(fld.name, fld.value, known);
+                if (e == errc::ok && !known && origin.from != source::literal)
+                    checked_entries_.insert(origin.entry);
+            });
         if (he && he.code != hpack::errc::header_list_too_large)
             return connection_failure(errc::compression_failed, frame_offset_, h);
 
@@ -1061,7 +1125,8 @@ class connection {
         if (end && s->content_length_known && !s->no_content_expected && s->content_remaining != 0)
             return stream_failure(id, errc::content_length_mismatch, frame_offset_, h);
         if (end) remote_end_stream(s);
-        h(headers_received{id, kind, std::span<const hpack::field>(fields_), end, info.status});
+        h(headers_received{id, kind, std::span<const hpack::field>(fields_), end, info.status,
+                           s->user_data});
         if (end) finish_remote_end(s, id);
     }
 
@@ -1080,8 +1145,13 @@ class connection {
         // work the client does not pay for; past the budget, close.
         if (!reset_bucket_.take(now_))
             return connection_failure(errc::rapid_reset, frame_offset_, h);
+        void* const user_data = s->user_data;
         close_stream(s, close_reason::end_stream);
-        h(stream_reset{id, code, true, code == error_code::refused_stream});
+        h(stream_reset{.stream_id = id,
+                       .code = code,
+                       .remote = true,
+                       .retryable = code == error_code::refused_stream,
+                       .user_data = user_data});
     }
 
     template <class H>
@@ -1156,8 +1226,13 @@ class connection {
         std::sort(ids.begin(), ids.end());
         for (const std::uint32_t id : ids) {
             if (stream* st = streams_.find(id)) {
+                void* const user_data = st->user_data;
                 close_stream(st, close_reason::end_stream);
-                h(stream_reset{id, error_code::refused_stream, true, true});
+                h(stream_reset{.stream_id = id,
+                               .code = error_code::refused_stream,
+                               .remote = true,
+                               .retryable = true,
+                               .user_data = user_data});
             }
         }
         // With an error code the peer closes the transport next (§5.4.1);
@@ -1209,18 +1284,12 @@ class connection {
     /// peer is not reading what it asks for (CVE-2019-9512/9515).
     template <class H>
     bool note_induced_frame(H& h) {
-        const std::uint64_t drained = output_.drained_total();
-        while (induced_count_ > 0 && induced_ends_[induced_head_] <= drained) {
-            induced_head_ = (induced_head_ + 1) % induced_ends_.size();
-            --induced_count_;
-        }
-        if (induced_count_ >= options_.limits.max_queued_control_frames) {
+        induced_.drain(output_.drained_total());
+        if (induced_.size() >= options_.limits.max_queued_control_frames) {
             connection_failure(errc::control_frame_flood, frame_offset_, h);
             return false;
         }
-        induced_ends_[(induced_head_ + induced_count_) % induced_ends_.size()] =
-            output_.queued_total();
-        ++induced_count_;
+        induced_.push(output_.queued_total());
         return true;
     }
 
@@ -1247,8 +1316,14 @@ class connection {
         write_rst_stream(output_.control(), id, code);
         if (!note_induced_frame(h)) return;
         if (stream* s = streams_.find(id)) {
+            void* const user_data = s->user_data;
             close_stream(s, close_reason::reset_by_us);
-            h(stream_reset{id, code, false, false, e});
+            h(stream_reset{.stream_id = id,
+                           .code = code,
+                           .remote = false,
+                           .retryable = false,
+                           .reason = e,
+                           .user_data = user_data});
         } else {
             closed_.remember(id, close_reason::reset_by_us);
         }
@@ -1392,14 +1467,14 @@ class connection {
                 block(s);
                 continue;
             }
-            h(stream_writable{id, cap});
+            h(stream_writable{id, cap, s->user_data});
         }
     }
 
     /// A response whose :status is 1xx (§8.1: interim, the final one follows).
     static bool is_interim_response(std::span<const hpack::field> fields) noexcept {
         for (const auto& f : fields)
-            if (f.name == ":status") return !f.value.empty() && f.value[0] == '1';
+            if (fields::detail::is(f.name, ":status")) return !f.value.empty() && f.value[0] == '1';
         return false;
     }
 
@@ -1569,13 +1644,12 @@ class connection {
     wire::buffer block_buf_;
     std::vector<hpack::field> fields_;
     field_checker checker_;
+    checked_entry_set checked_entries_;
     wire::buffer spill_;
 
     // Abuse accounting.
     std::uint32_t empty_frames_ = 0;
-    std::vector<std::uint64_t> induced_ends_;  ///< ring: output positions where answers end
-    std::size_t induced_head_ = 0;
-    std::size_t induced_count_ = 0;
+    induced_ring induced_;
 
     // Blocked senders (FIFO).
     stream* blocked_head_ = nullptr;

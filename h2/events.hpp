@@ -12,6 +12,11 @@
 // Views inside events (header fields, DATA bytes, GOAWAY debug data) are valid
 // only until the handler returns: copy what you keep. The handler may call
 // back into the connection (submit a response, send data, consume, reset).
+//
+// Events about a stream carry its `user_data`: the pointer the application
+// attached with connection::set_stream_user_data (null until it does), so a
+// driver finds its own state for the stream without a lookup — even in
+// stream_reset, which is reported after the connection forgot the stream.
 #pragma once
 
 #include <cstdint>
@@ -41,8 +46,9 @@ struct headers_received {
     std::uint32_t stream_id;
     section_kind kind;  ///< request, response (1xx or final) or trailers
     std::span<const hpack::field> fields;
-    bool end_stream;           ///< the peer will send nothing more on the stream
-    std::uint16_t status = 0;  ///< responses: the :status value
+    bool end_stream;            ///< the peer will send nothing more on the stream
+    std::uint16_t status = 0;   ///< responses: the :status value
+    void* user_data = nullptr;  ///< the stream's (set_stream_user_data); null for a new stream
 };
 
 /// Part of a DATA frame's payload (padding removed). A frame may come in
@@ -52,19 +58,25 @@ struct headers_received {
 struct data_received {
     std::uint32_t stream_id;
     wire::bytes_view data;
-    bool end_stream;  ///< last piece of the stream (may come with empty data)
+    bool end_stream;            ///< last piece of the stream (may come with empty data)
+    void* user_data = nullptr;  ///< the stream's (set_stream_user_data)
 };
 
 /// A stream ended abnormally. `remote`: the peer sent RST_STREAM (or a GOAWAY
 /// that excludes the stream); otherwise we reset it because the peer broke a
 /// rule (`reason`). `retryable`: the peer guarantees it did not process the
 /// stream (REFUSED_STREAM, or above a GOAWAY's last stream id, §8.7).
+/// The connection has already forgotten the stream when this is reported
+/// (stream_user_data(stream_id) is null by then): `user_data` is what the
+/// application had attached to it (set_stream_user_data), so that it finds
+/// its own state without a search.
 struct stream_reset {
     std::uint32_t stream_id;
     error_code code;
     bool remote;
     bool retryable;
     errc reason = errc::ok;
+    void* user_data = nullptr;
 };
 
 /// The peer sent a PING (its ACK is queued).
@@ -90,6 +102,7 @@ struct goaway_received {
 struct stream_writable {
     std::uint32_t stream_id;
     std::size_t capacity;
+    void* user_data = nullptr;  ///< the stream's (set_stream_user_data)
 };
 
 /// The connection failed: a GOAWAY with `code` is queued (unless the peer

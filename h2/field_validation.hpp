@@ -23,8 +23,11 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
+#include <type_traits>
 
 #include <h2pb/h2/errc.hpp>
 
@@ -60,6 +63,16 @@ constexpr std::array<bool, 256> make_value_chars() {
 }
 inline constexpr std::array<bool, 256> value_chars = make_value_chars();
 
+/// s == the literal `lit`. (std::string_view's operator== compiles to a call
+/// to compare() and memcmp with g++ 12; with the length a constant, the
+/// comparison here is a couple of inline loads.)
+template <std::size_t N>
+constexpr bool is(std::string_view s, const char (&lit)[N]) noexcept {
+    if (s.size() != N - 1) return false;
+    if (std::is_constant_evaluated()) return s == std::string_view(lit, N - 1);
+    return std::memcmp(s.data(), lit, N - 1) == 0;
+}
+
 constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i) {
@@ -71,9 +84,41 @@ constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
 }
 }  // namespace detail
 
+namespace detail {
+/// Whether all 8 octets of `w` are in 'a'-'z', '0'-'9' or '-', the octets of
+/// nearly every real field name ("content-type", "grpc-timeout"): a word
+/// at a time, the common case of check_name. Range tests on octets below
+/// 0x80 (adding 0x80 - low sets an octet's top bit when it is >= low; no
+/// octet carries into the next), and an exact per-octet zero test for '-'.
+/// False means "look octet by octet", not "invalid".
+inline bool word_is_common_name(std::uint64_t w) noexcept {
+    constexpr std::uint64_t ones = 0x0101010101010101ull;
+    constexpr std::uint64_t highs = ones * 0x80;
+    constexpr std::uint64_t lows = ones * 0x7f;
+    if (w & highs) return false;
+    const auto at_least = [w](unsigned low) { return w + ones * (0x80 - low); };
+    const std::uint64_t lower = at_least('a') & ~at_least('z' + 1);
+    const std::uint64_t digit = at_least('0') & ~at_least('9' + 1);
+    const std::uint64_t x = w ^ (ones * '-');
+    const std::uint64_t dash = ~(((x & lows) + lows) | x);
+    return ((lower | digit | dash) & highs) == highs;
+}
+}  // namespace detail
+
 /// §8.2.1 for a regular field name (no leading colon).
 constexpr errc check_name(std::string_view name) noexcept {
     if (name.empty()) return errc::field_name_empty;
+    if (!std::is_constant_evaluated() && name.size() >= 8) {
+        // Whole words, the last one overlapping the one before it.
+        bool common = true;
+        for (std::size_t i = 0; common && i < name.size(); i += 8) {
+            const std::size_t at = i + 8 <= name.size() ? i : name.size() - 8;
+            std::uint64_t w;
+            std::memcpy(&w, name.data() + at, 8);
+            common = detail::word_is_common_name(w);
+        }
+        if (common) return errc::ok;
+    }
     for (unsigned char c : name) {
         if (detail::name_chars[c]) continue;
         return c >= 'A' && c <= 'Z' ? errc::field_name_uppercase : errc::field_name_invalid;
@@ -81,10 +126,41 @@ constexpr errc check_name(std::string_view name) noexcept {
     return errc::ok;
 }
 
+namespace detail {
+/// Whether any of the 8 octets of `w` is a control other than HTAB, or DEL:
+/// the octets value_chars refuses. Word at a time (RFC 9113 §8.2.1 values are
+/// mostly printable ASCII): "some octet is below 0x20" and "some octet is
+/// 0x7f" are the classic exact SWAR tests (bit twiddling hacks' hasless and
+/// haszero). HTAB, which is allowed, is below 0x20 too: a flagged word is
+/// decided octet by octet.
+inline bool word_may_be_invalid(std::uint64_t w) noexcept {
+    constexpr std::uint64_t ones = 0x0101010101010101ull;
+    constexpr std::uint64_t highs = 0x8080808080808080ull;
+    const std::uint64_t below_space = (w - ones * 0x20) & ~w & highs;
+    const std::uint64_t x = w ^ (ones * 0x7f);
+    const std::uint64_t del = (x - ones) & ~x & highs;
+    return (below_space | del) != 0;
+}
+}  // namespace detail
+
 /// §8.2.1 for a field value.
 constexpr errc check_value(std::string_view value) noexcept {
-    for (unsigned char c : value)
-        if (!detail::value_chars[c]) return errc::field_value_invalid;
+    bool scan = true;  // octet by octet
+    if (!std::is_constant_evaluated() && value.size() >= 8) {
+        // Whole words, the last one overlapping the one before it; a flagged
+        // word sends the value to the octet-by-octet scan.
+        scan = false;
+        for (std::size_t i = 0; !scan && i < value.size(); i += 8) {
+            const std::size_t at = i + 8 <= value.size() ? i : value.size() - 8;
+            std::uint64_t w;
+            std::memcpy(&w, value.data() + at, 8);
+            scan = detail::word_may_be_invalid(w);
+        }
+    }
+    if (scan) {
+        for (unsigned char c : value)
+            if (!detail::value_chars[c]) return errc::field_value_invalid;
+    }
     if (!value.empty()) {
         const char first = value.front(), last = value.back();
         if (first == ' ' || first == '\t' || last == ' ' || last == '\t')
@@ -94,9 +170,21 @@ constexpr errc check_value(std::string_view value) noexcept {
 }
 
 /// §8.2.2: fields with connection-specific meaning (TE is checked apart).
+/// (The length decides which names to compare with: most fields compare
+/// with none.)
 constexpr bool is_connection_specific(std::string_view name) noexcept {
-    return name == "connection" || name == "keep-alive" || name == "proxy-connection" ||
-           name == "transfer-encoding" || name == "upgrade";
+    switch (name.size()) {
+        case 7:
+            return detail::is(name, "upgrade");
+        case 10:
+            return detail::is(name, "connection") || detail::is(name, "keep-alive");
+        case 16:
+            return detail::is(name, "proxy-connection");
+        case 17:
+            return detail::is(name, "transfer-encoding");
+        default:
+            return false;
+    }
 }
 
 /// Parses a content-length value: 1-19 digits. Returns false if invalid.
@@ -139,9 +227,13 @@ class field_checker {
     }
 
     /// Checks one field; returns the first violation of the section so far.
-    constexpr errc add(std::string_view name, std::string_view value) noexcept {
+    /// `octets_known_valid`: the name and value octets are known to pass
+    /// §8.2.1 (the field is an HPACK table entry that passed before), so only
+    /// the rules about what the field means in this section are applied.
+    constexpr errc add(std::string_view name, std::string_view value,
+                       bool octets_known_valid = false) noexcept {
         if (error_ != errc::ok) return error_;
-        error_ = check(name, value);
+        error_ = check(name, value, octets_known_valid);
         return error_;
     }
 
@@ -157,7 +249,7 @@ class field_checker {
             } else {
                 if (!(seen_ & bit_scheme)) return error_ = errc::missing_scheme;
                 if (!(seen_ & bit_path) || path_.empty()) return error_ = errc::missing_path;
-                if (scheme_http_ && path_[0] != '/' && path_ != "*")
+                if (scheme_http_ && path_[0] != '/' && !fields::detail::is(path_, "*"))
                     return error_ = errc::path_invalid;
                 if (scheme_http_ && authority_.find('@') != std::string_view::npos)
                     return error_ = errc::authority_invalid;
@@ -176,15 +268,18 @@ class field_checker {
     static constexpr std::uint8_t bit_method = 1, bit_scheme = 2, bit_authority = 4, bit_path = 8,
                                   bit_status = 16;
 
-    constexpr errc check(std::string_view name, std::string_view value) noexcept {
-        if (!name.empty() && name[0] == ':') return check_pseudo(name, value);
+    constexpr errc check(std::string_view name, std::string_view value,
+                         bool octets_valid) noexcept {
+        if (!name.empty() && name[0] == ':') return check_pseudo(name, value, octets_valid);
         regular_seen_ = true;
-        if (auto e = fields::check_name(name); e != errc::ok) return e;
-        if (auto e = fields::check_value(value); e != errc::ok) return e;
+        if (!octets_valid) {
+            if (auto e = fields::check_name(name); e != errc::ok) return e;
+            if (auto e = fields::check_value(value); e != errc::ok) return e;
+        }
         if (fields::is_connection_specific(name)) return errc::connection_specific_field;
-        if (name == "te" && !fields::detail::iequals(value, "trailers"))
+        if (fields::detail::is(name, "te") && !fields::detail::iequals(value, "trailers"))
             return errc::te_not_trailers;
-        if (name == "content-length" && kind_ != section_kind::trailers) {
+        if (fields::detail::is(name, "content-length") && kind_ != section_kind::trailers) {
             std::uint64_t n = 0;
             if (!fields::parse_content_length(value, n)) return errc::content_length_invalid;
             if (info_.has_content_length && info_.content_length != n)
@@ -195,36 +290,27 @@ class field_checker {
         return errc::ok;
     }
 
-    constexpr errc check_pseudo(std::string_view name, std::string_view value) noexcept {
+    constexpr errc check_pseudo(std::string_view name, std::string_view value,
+                                bool octets_valid) noexcept {
         if (kind_ == section_kind::trailers) return errc::pseudo_in_trailers;
         if (regular_seen_) return errc::pseudo_after_regular;
-        std::uint8_t bit = 0;
-        if (kind_ == section_kind::request) {
-            if (name == ":method")
-                bit = bit_method;
-            else if (name == ":scheme")
-                bit = bit_scheme;
-            else if (name == ":authority")
-                bit = bit_authority;
-            else if (name == ":path")
-                bit = bit_path;
-        } else if (name == ":status") {
-            bit = bit_status;
-        }
+        const std::uint8_t bit = pseudo_bit(name);
         if (bit == 0) return errc::pseudo_unknown;
         if (seen_ & bit) return errc::pseudo_duplicate;
         seen_ |= bit;
-        if (auto e = fields::check_value(value); e != errc::ok) return e;
+        if (!octets_valid)
+            if (auto e = fields::check_value(value); e != errc::ok) return e;
         switch (bit) {
             case bit_method:
                 if (fields::check_name(value) != errc::ok && !is_upper_token(value))
                     return errc::field_value_invalid;  // a method is a token (RFC 9110 §9.1)
-                info_.head_request = value == "HEAD";
-                info_.connect_request = value == "CONNECT";
+                info_.head_request = fields::detail::is(value, "HEAD");
+                info_.connect_request = fields::detail::is(value, "CONNECT");
                 break;
             case bit_scheme:
                 if (value.empty()) return errc::missing_scheme;
-                scheme_http_ = value == "http" || value == "https";
+                scheme_http_ =
+                    fields::detail::is(value, "http") || fields::detail::is(value, "https");
                 break;
             case bit_authority:
                 authority_ = value;
@@ -236,6 +322,26 @@ class field_checker {
                 return check_status(value);
         }
         return errc::ok;
+    }
+
+    /// The bit of a pseudo-header defined for this kind of section, 0 for
+    /// any other (chosen by length, then compared).
+    constexpr std::uint8_t pseudo_bit(std::string_view name) const noexcept {
+        if (kind_ == section_kind::request) {
+            switch (name.size()) {
+                case 5:
+                    return fields::detail::is(name, ":path") ? bit_path : 0;
+                case 7:
+                    return fields::detail::is(name, ":method")   ? bit_method
+                           : fields::detail::is(name, ":scheme") ? bit_scheme
+                                                                 : 0;
+                case 10:
+                    return fields::detail::is(name, ":authority") ? bit_authority : 0;
+                default:
+                    return 0;
+            }
+        }
+        return fields::detail::is(name, ":status") ? bit_status : 0;
     }
 
     constexpr errc check_status(std::string_view v) noexcept {

@@ -5,14 +5,19 @@
 // message rules (§8.1) need to remember between frames.
 //
 // Storage does not allocate per stream in steady state: streams live in
-// fixed-size slabs and are recycled through a free list, and the id -> stream
-// index is an open-addressing hash table (linear probing, backward-shift
-// deletion, no tombstones) that only allocates when it grows. Stream
-// addresses are stable for the stream's lifetime. Closed streams leave the
-// table at once; what the connection must remember about them afterwards
-// fits in `closed_streams` (a bounded ring of recently closed ids).
+// slabs and are recycled through a free list, and the id -> stream index is
+// an open-addressing hash table (linear probing, backward-shift deletion, no
+// tombstones) that only allocates when it grows. Both start empty and grow
+// with the number of streams open at once (slabs of 4, 4, 8, 16, then 32
+// streams; an index of 8 slots, doubling), so a connection that runs one
+// stream at a time holds a few hundred octets for them. Stream addresses are
+// stable for the stream's lifetime. Closed streams leave the table at once;
+// what the connection must remember about them afterwards fits in
+// `closed_streams` (a bounded ring of recently closed ids, also grown on
+// demand).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -52,16 +57,21 @@ struct stream {
 /// Streams by id. See the top of the file for the storage strategy.
 class stream_table {
   public:
-    stream_table() { grow_index(64); }
+    stream_table() = default;
     stream_table(const stream_table&) = delete;
     stream_table& operator=(const stream_table&) = delete;
 
     std::size_t size() const noexcept { return size_; }
+    /// Streams the slabs hold (open or free).
+    std::size_t slab_capacity() const noexcept { return allocated_; }
+    /// Slots of the id index.
+    std::size_t index_capacity() const noexcept { return index_.size(); }
 
     stream* find(std::uint32_t id) const noexcept {
         if (id == 0) return nullptr;
+        // Before the first insert, slots_ is one empty sentinel slot.
         for (std::size_t i = slot_of(id);; i = (i + 1) & mask_) {
-            const entry& e = index_[i];
+            const entry& e = slots_[i];
             if (e.id == id) return e.s;
             if (e.id == 0) return nullptr;
         }
@@ -69,7 +79,7 @@ class stream_table {
 
     /// A fresh stream for `id` (which must not be present).
     stream* insert(std::uint32_t id) {
-        if ((size_ + 1) * 2 > index_.size()) grow_index(index_.size() * 2);
+        if ((size_ + 1) * 2 > index_.size()) grow_index(std::max(min_index, index_.size() * 2));
         stream* s = allocate();
         *s = stream{};
         s->id = id;
@@ -103,8 +113,22 @@ class stream_table {
     /// insert or erase.
     template <class F>
     void for_each(F&& f) const {
+        if (size_ == 0) return;
         for (const entry& e : index_)
             if (e.id != 0) f(*e.s);
+    }
+
+    /// With no stream open, frees the slabs and the index (they grow again
+    /// with the next streams). Stream pointers handed out before are then
+    /// invalid: not while a caller may still look at a closed stream.
+    void release_if_empty() noexcept {
+        if (size_ != 0) return;
+        slabs_ = decltype(slabs_)();
+        free_ = decltype(free_)();
+        index_ = decltype(index_)();
+        slots_ = empty_index();
+        mask_ = 0;
+        allocated_ = 0;
     }
 
   private:
@@ -112,7 +136,11 @@ class stream_table {
         std::uint32_t id = 0;
         stream* s = nullptr;
     };
-    static constexpr std::size_t slab_size = 32;
+    /// Slabs double from min_slab up to max_slab streams; the index starts
+    /// at min_index slots and is kept at most half full.
+    static constexpr std::size_t min_slab = 4;
+    static constexpr std::size_t max_slab = 32;
+    static constexpr std::size_t min_index = 8;
 
     std::size_t slot_of(std::uint32_t id) const noexcept {
         // Ids of one endpoint step by 2: drop the parity bit. Multiplying by an
@@ -130,6 +158,7 @@ class stream_table {
     void grow_index(std::size_t capacity) {
         std::vector<entry> old = std::move(index_);
         index_.assign(capacity, entry{});
+        slots_ = index_.data();
         mask_ = capacity - 1;
         for (const entry& e : old)
             if (e.id != 0) place(e.id, e.s);
@@ -137,10 +166,12 @@ class stream_table {
 
     stream* allocate() {
         if (free_.empty()) {
-            slabs_.push_back(std::make_unique<stream[]>(slab_size));
+            const std::size_t n = std::min(max_slab, std::max(min_slab, allocated_));
+            slabs_.push_back(std::make_unique<stream[]>(n));
             stream* slab = slabs_.back().get();
-            free_.reserve(free_.size() + slab_size);
-            for (std::size_t i = slab_size; i-- > 0;) free_.push_back(slab + i);
+            allocated_ += n;
+            free_.reserve(allocated_);
+            for (std::size_t i = n; i-- > 0;) free_.push_back(slab + i);
         }
         stream* s = free_.back();
         free_.pop_back();
@@ -149,9 +180,17 @@ class stream_table {
 
     std::vector<std::unique_ptr<stream[]>> slabs_;
     std::vector<stream*> free_;
+    /// The one empty slot an unallocated index probes.
+    static const entry* empty_index() noexcept {
+        static constexpr entry empty{};
+        return &empty;
+    }
+
     std::vector<entry> index_;
+    const entry* slots_ = empty_index();  ///< index_.data(), or the sentinel while it is empty
     std::size_t mask_ = 0;
     std::size_t size_ = 0;
+    std::size_t allocated_ = 0;  ///< streams in the slabs
 };
 
 /// How a stream that left the table was closed: what decides the fate of
@@ -161,12 +200,17 @@ enum class close_reason : std::uint8_t {
     reset_by_us,  ///< we sent RST_STREAM: the peer's frames in flight are ignored
 };
 
-/// A bounded memory of recently closed streams (oldest forgotten first).
+/// A bounded memory of recently closed streams (oldest forgotten first). Its
+/// ring grows as streams close, up to the capacity.
 class closed_streams {
   public:
-    explicit closed_streams(std::size_t capacity = 128) : ring_(capacity ? capacity : 1) {}
+    explicit closed_streams(std::size_t capacity = 128) : capacity_(capacity ? capacity : 1) {}
 
-    void remember(std::uint32_t id, close_reason why) noexcept {
+    void remember(std::uint32_t id, close_reason why) {
+        if (ring_.size() < capacity_) {
+            ring_.push_back({id, why});
+            return;
+        }
         ring_[next_] = {id, why};
         next_ = (next_ + 1) % ring_.size();
     }
@@ -179,9 +223,13 @@ class closed_streams {
     }
 
     void set_capacity(std::size_t n) {
-        ring_.assign(n ? n : 1, {});
+        capacity_ = n ? n : 1;
+        ring_ = decltype(ring_)();
         next_ = 0;
     }
+    std::size_t capacity() const noexcept { return capacity_; }
+    /// Entries the ring holds now (at most capacity()).
+    std::size_t size() const noexcept { return ring_.size(); }
 
   private:
     struct item {
@@ -189,7 +237,8 @@ class closed_streams {
         close_reason why = close_reason::end_stream;
     };
     std::vector<item> ring_;
-    std::size_t next_ = 0;
+    std::size_t capacity_;
+    std::size_t next_ = 0;  ///< once full: the oldest entry, overwritten next
 };
 
 }  // namespace h2pb::h2

@@ -60,6 +60,22 @@ namespace detail {
 struct unobserved {};
 }  // namespace detail
 
+/// Where a decoded field's name and value came from, for a caller that
+/// remembers what it concluded about a table entry: on_field may take
+/// (const field&, field_origin). Dynamic table entries are named by their id,
+/// their insertion number (dynamic_table::inserted() numbering), which is
+/// never reused: a conclusion about entry `entry` stays true of its octets.
+struct field_origin {
+    enum class source : std::uint8_t {
+        literal,        ///< a literal value (or name) on the wire, not added to the table
+        static_entry,   ///< an indexed field of the static table (name and value)
+        dynamic_entry,  ///< an indexed field of the dynamic table: entry `entry`
+        new_entry,      ///< a literal that was added to the dynamic table as entry `entry`
+    };
+    source from = source::literal;
+    std::uint64_t entry = 0;
+};
+
 struct decoder_options {
     /// Our SETTINGS_HEADER_TABLE_SIZE, as acknowledged by the peer: the largest
     /// dynamic table the peer's encoder may use, and the table's initial size.
@@ -98,13 +114,17 @@ class decoder {
     std::size_t table_size() const noexcept { return table_.size(); }
     /// The dynamic table (for tools and tests).
     const dynamic_table& table() const noexcept { return table_; }
+    /// Octets of scratch memory held for Huffman-decoded strings and copies
+    /// of table entries (it grows with the largest block decoded).
+    std::size_t scratch_capacity() const noexcept { return scratch_.capacity(); }
     /// Size of the last decoded header list (name + value + 32 per field,
     /// counting also the fields past the limit).
     std::uint64_t last_header_list_size() const noexcept { return list_size_; }
 
-    /// Decodes one complete header block, calling on_field(const field&) for
-    /// each field in order, and observer(const representation&) (if given) for
-    /// each representation after it has been applied.
+    /// Decodes one complete header block, calling on_field(const field&) —
+    /// or on_field(const field&, field_origin) — for each field in order, and
+    /// observer(const representation&) (if given) for each representation
+    /// after it has been applied.
     template <class OnField, class Observer = no_observer>
     error decode(wire::bytes_view block, OnField&& on_field, Observer&& observer = {}) {
         return run(block, on_field, observer);
@@ -183,6 +203,15 @@ error decoder::run(wire::bytes_view block, OnField& on_field, Observer& observer
 
     scratch_.reset();
     list_size_ = 0;
+    // Passes a field on, with its origin if on_field wants it.
+    const auto emit_field = [&on_field](const field& f, field_origin origin) {
+        if constexpr (std::is_invocable_v<OnField&, const field&, field_origin>) {
+            on_field(f, origin);
+        } else {
+            (void)origin;
+            on_field(f);
+        }
+    };
     const std::uint64_t max_list = options_.max_header_list_size;
     error over_limit{};        // the deferred header_list_too_large, if any
     unsigned updates = 0;      // size updates seen at the start of this block
@@ -224,6 +253,7 @@ error decoder::run(wire::bytes_view block, OnField& on_field, Observer& observer
             fields_seen = true;
             field f;
             bool emit = false;
+            field_origin origin{field_origin::source::static_entry};
             if (index <= static_table_size) [[likely]] {
                 const static_entry& e = static_table[index];
                 f.name = e.name;
@@ -232,6 +262,7 @@ error decoder::run(wire::bytes_view block, OnField& on_field, Observer& observer
             } else {
                 const std::size_t age = index - static_table_size - 1;
                 if (age >= table_.count()) return {errc::index_out_of_range, offset(start)};
+                origin = {field_origin::source::dynamic_entry, table_.inserted() - 1 - age};
                 const dynamic_table::entry e = table_.at(age);
                 emit = admit(start, e.name.size(), e.value.size());
                 if (emit) {
@@ -245,7 +276,7 @@ error decoder::run(wire::bytes_view block, OnField& on_field, Observer& observer
                     f.value = e.value;
                 }
             }
-            if (emit) on_field(static_cast<const field&>(f));
+            if (emit) emit_field(f, origin);
             if constexpr (observing) {
                 rep.kind = representation_kind::indexed;
                 rep.index = index;
@@ -316,7 +347,10 @@ error decoder::run(wire::bytes_view block, OnField& on_field, Observer& observer
             bool added = false;
             [[maybe_unused]] const std::size_t count_before = table_.count();
             if (indexing) added = table_.insert(table_name, f.value);
-            if (emit) on_field(static_cast<const field&>(f));
+            if (emit)
+                emit_field(
+                    f, added ? field_origin{field_origin::source::new_entry, table_.inserted() - 1}
+                             : field_origin{});
             if constexpr (observing) {
                 rep.kind = indexing ? representation_kind::literal_with_indexing
                            : never  ? representation_kind::literal_never_indexed

@@ -12,13 +12,17 @@
 // than the maximum empties the table and is not added. Lowering the maximum
 // (a dynamic table size update, §6.3) evicts until the size fits.
 //
-// Storage: entry descriptors live in a ring whose capacity is a power of two
-// (at most max_size / 32 entries can exist), and name and value octets in one
-// contiguous byte store of twice the maximum size, each entry's octets kept
-// contiguous (an entry that does not fit before the end of the store goes to
-// its start). Twice the maximum is always enough: when the live octets wrap,
-// the gap they leave at the end is shorter than the entry that wrapped. Nothing
-// is allocated per insert; the store is allocated once for a given maximum.
+// Storage: entry descriptors live in a ring whose capacity is a power of two,
+// and name and value octets in one contiguous byte store, each entry's octets
+// kept contiguous (an entry that does not fit before the end of the store goes
+// to its start). The store is kept at least twice as large as the live octets
+// it holds: then when the live octets wrap, the gap they leave at the end is
+// shorter than the entry that wrapped, so the entry always fits. Both grow on
+// demand, geometrically, as entries arrive (a fresh table holds no memory; a
+// table with a few small entries, a few hundred octets), up to what the
+// maximum size allows: at most max_size / 32 entries, and twice max_size
+// octets. Nothing is allocated per insert once the table has reached the
+// working size of its connection.
 //
 // Each entry also has an id, its insertion number since the table was created
 // (the newest has id inserted() - 1, the oldest inserted() - count()); the
@@ -93,19 +97,23 @@ class dynamic_table {
         return equal_octets(reinterpret_cast<const char*>(store_.get()) + d.offset, name.data(),
                             name.size());
     }
-    /// Capacity of the descriptor ring (slots are 0 .. ring_capacity() - 1).
+    /// Capacity of the descriptor ring (slots are 0 .. ring_capacity() - 1;
+    /// 0 until the first insert).
     std::size_t ring_capacity() const noexcept { return ring_capacity_; }
+    /// Capacity of the octet store.
+    std::size_t store_capacity() const noexcept { return store_capacity_; }
+    /// Heap memory held, in octets (store and ring).
+    std::size_t memory() const noexcept {
+        return store_capacity_ + ring_capacity_ * sizeof(descriptor);
+    }
 
     /// Sets the maximum size, evicting the oldest entries until the table fits
-    /// (§4.3). Growing the maximum may reallocate the storage (not per block:
-    /// only when a SETTINGS change allows a larger table than ever before).
+    /// (§4.3). Storage is not reallocated: it grows as entries arrive. A
+    /// maximum of zero (the peer wants no dynamic table) releases it.
     void set_max_size(std::uint32_t max_size) {
         max_size_ = max_size;
         evict_to(max_size);
-        if (store_ != nullptr && (std::size_t{max_size} * 2 > store_capacity_ ||
-                                  needed_ring(max_size) > ring_capacity_)) {
-            relocate(max_size);
-        }
+        if (max_size == 0) release();
     }
 
     /// Adds (name, value) at the front, evicting from the back as needed
@@ -121,7 +129,12 @@ class dynamic_table {
             return false;
         }
         while (size_ + entry_size > max_size_) evict_oldest();
-        if (store_ == nullptr) relocate(max_size_);
+        // Room for one more descriptor, and a store at least twice the live
+        // octets. The old store stays alive until the copy below is done:
+        // `name` may point into it.
+        std::unique_ptr<std::uint8_t[]> old_store;
+        if (count_ == ring_capacity_ || 2 * (live_octets() + octets) > store_capacity_)
+            old_store = grow(octets);
         const std::size_t at = place(octets);
         // memmove: `name` may be an entry of this table that was just evicted
         // and whose octets overlap the place chosen for the new entry.
@@ -150,9 +163,20 @@ class dynamic_table {
         std::uint32_t value_length = 0;
     };
 
-    static std::size_t needed_ring(std::uint32_t max_size) noexcept {
+    /// The smallest ring and store a table that holds anything gets: a
+    /// handful of typical fields (`:status: 200`, `content-type: ...`,
+    /// `server: ...`, `date: ...`) fit without a second allocation.
+    static constexpr std::size_t min_ring = 8;
+    static constexpr std::size_t min_store = 256;
+
+    /// The most entries a table of `max_size` octets can hold is max_size / 32
+    /// (empty name and value): the ring never needs more than the power of
+    /// two above that.
+    static std::size_t max_ring(std::uint32_t max_size) noexcept {
         return std::bit_ceil(std::size_t{max_size} / entry_overhead + 1);
     }
+
+    std::size_t live_octets() const noexcept { return size_ - count_ * entry_overhead; }
 
     std::size_t slot_of_age(std::size_t i) const noexcept {
         return static_cast<std::size_t>(inserted_ - 1 - i) & (ring_capacity_ - 1);
@@ -181,8 +205,10 @@ class dynamic_table {
 
     /// Chooses where `octets` contiguous octets go: after the newest entry, or
     /// at the start of the store when they do not fit before its end. The
-    /// caller has already evicted enough that the live octets plus these fit
-    /// in max_size_, which (store twice as large) guarantees room.
+    /// caller has made the store at least twice as large as the live octets
+    /// plus these, which guarantees room: a wrap happens only when the newest
+    /// entry ends past the middle of the store, so the octets that wrapped
+    /// end before the oldest one starts.
     std::size_t place(std::size_t octets) noexcept {
         if (count_ == 0) {
             oldest_offset_ = 0;
@@ -197,13 +223,30 @@ class dynamic_table {
         return 0;  // wrap to the front (the live octets then start at oldest_offset_ > octets)
     }
 
-    /// Allocates storage for `max_size` and moves the entries there, compacted
-    /// in age order.
-    void relocate(std::uint32_t max_size) {
-        const std::size_t capacity = std::max<std::size_t>(std::size_t{max_size} * 2, 64);
-        const std::size_t ring = needed_ring(max_size);
+    /// Makes room for one more entry of `octets` octets: doubles the ring
+    /// when it is full, and the store when it would hold more than half live
+    /// octets (within the bounds max_size_ implies). Returns the old store,
+    /// which the caller keeps until it has copied the new entry's name.
+    std::unique_ptr<std::uint8_t[]> grow(std::size_t octets) {
+        std::size_t ring = ring_capacity_;
+        if (count_ == ring) {
+            ring = std::min(std::max(min_ring, ring * 2), max_ring(max_size_));
+            ring = std::max(ring, std::bit_ceil(count_ + 1));
+        }
+        std::size_t store = store_capacity_;
+        const std::size_t needed = 2 * (live_octets() + octets);
+        if (needed > store) {
+            store = std::min(std::max(min_store, store * 2), std::size_t{max_size_} * 2);
+            store = std::max(store, needed);
+        }
+        return relocate(store, ring);
+    }
+
+    /// Moves the entries to a store and a ring of the given capacities,
+    /// compacted in age order; returns the old store.
+    std::unique_ptr<std::uint8_t[]> relocate(std::size_t capacity, std::size_t ring) {
         auto store = std::make_unique_for_overwrite<std::uint8_t[]>(capacity);
-        auto descriptors = std::make_unique<descriptor[]>(ring);
+        auto descriptors = std::make_unique_for_overwrite<descriptor[]>(ring);
         std::size_t at = 0;
         for (std::size_t age = count_; age-- > 0;) {  // oldest first
             const std::uint64_t id = inserted_ - 1 - age;
@@ -215,18 +258,28 @@ class dynamic_table {
             nd.offset = static_cast<std::uint32_t>(at);
             at += octets;
         }
-        store_ = std::move(store);
+        std::swap(store, store_);
         ring_ = std::move(descriptors);
         store_capacity_ = capacity;
         ring_capacity_ = ring;
         oldest_offset_ = 0;
         write_ = at;
+        return store;
+    }
+
+    /// Frees the storage of an empty table.
+    void release() noexcept {
+        store_.reset();
+        ring_.reset();
+        store_capacity_ = 0;
+        ring_capacity_ = 0;
+        write_ = oldest_offset_ = 0;
     }
 
     std::unique_ptr<std::uint8_t[]> store_;
     std::unique_ptr<descriptor[]> ring_;
     std::size_t store_capacity_ = 0;
-    std::size_t ring_capacity_ = 1;
+    std::size_t ring_capacity_ = 0;
     std::size_t write_ = 0;          ///< end of the newest entry's octets
     std::size_t oldest_offset_ = 0;  ///< start of the oldest entry's octets
     std::size_t size_ = 0;

@@ -19,6 +19,9 @@
 // array of bucket heads plus one "next older entry in this bucket" link per
 // entry; as the dynamic table only ever evicts its oldest entries, a walk down
 // a bucket can stop at the first evicted id, so evictions need no unlinking.
+// The indexes are sized to the table's ring (twice as many buckets as slots)
+// and rebuilt when the ring grows: an encoder whose table holds a few entries
+// holds a few hundred octets of index.
 //
 // Sensitive fields (§7.1.3) are sent never-indexed and never looked up as a
 // whole: fields marked never_indexed (a decoded field keeps the mark when it is
@@ -169,6 +172,12 @@ class encoder {
     const encoder_options& options() const noexcept { return options_; }
     const dynamic_table& table() const noexcept { return table_; }
     std::size_t table_size() const noexcept { return table_.size(); }
+    /// Heap memory of the hash indexes, in octets (the table's own is
+    /// table().memory()).
+    std::size_t index_memory() const noexcept {
+        return (heads_nv_.capacity() + heads_n_.capacity()) * sizeof(std::uint64_t) +
+               links_.capacity() * sizeof(link);
+    }
 
     /// Appends one complete header block encoding `fields`, in order. Names
     /// and values must be shorter than 2^32 octets.
@@ -263,13 +272,23 @@ class encoder {
         if (table_.ring_capacity() != ring) rebuild_index();
     }
 
-    /// (Re)builds the hash indexes for the table's current ring capacity.
+    /// (Re)builds the hash indexes for the table's current ring capacity:
+    /// twice as many buckets as ring slots, so the index grows with the
+    /// table (nothing while the table has never held an entry).
     void rebuild_index() {
-        const std::size_t buckets = std::max<std::size_t>(table_.ring_capacity() * 2, 16);
+        const std::size_t ring = table_.ring_capacity();
+        if (ring == 0) {
+            mask_ = 0;
+            heads_nv_ = decltype(heads_nv_)();
+            heads_n_ = decltype(heads_n_)();
+            links_ = decltype(links_)();
+            return;
+        }
+        const std::size_t buckets = std::max<std::size_t>(ring * 2, 16);
         mask_ = buckets - 1;
         heads_nv_.assign(buckets, 0);
         heads_n_.assign(buckets, 0);
-        links_.assign(table_.ring_capacity(), link{});
+        links_.assign(ring, link{});
         for (std::uint64_t id = table_.oldest_id(); id < table_.inserted(); ++id) {
             const auto e = table_.by_id(id);
             const std::uint8_t sn = find_static_name(e.name);

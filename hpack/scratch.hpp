@@ -21,7 +21,7 @@ namespace h2pb::hpack {
 class scratch {
   public:
     /// Size of the first chunk; later ones double, or fit the request.
-    static constexpr std::size_t first_chunk_size = 4096;
+    static constexpr std::size_t first_chunk_size = 512;
     /// After a block that needed more than this, reset() releases the chunks
     /// beyond it, so one pathological block does not pin memory for the life
     /// of the connection.

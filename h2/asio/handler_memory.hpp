@@ -17,16 +17,16 @@
 
 namespace h2pb::h2::asio {
 
-/// One reusable block; larger or concurrent requests fall back to the heap.
-class handler_memory {
+/// One reusable block of `Size` octets; larger or concurrent requests fall
+/// back to the heap.
+template <std::size_t Size>
+class basic_handler_memory {
   public:
-    /// Fits a socket wait, and a composed vectored write with its handler
-    /// (between 448 and 512 octets with g++ 12 and Boost 1.74: measured).
-    static constexpr std::size_t size = 512;
+    static constexpr std::size_t size = Size;
 
-    handler_memory() = default;
-    handler_memory(const handler_memory&) = delete;
-    handler_memory& operator=(const handler_memory&) = delete;
+    basic_handler_memory() = default;
+    basic_handler_memory(const basic_handler_memory&) = delete;
+    basic_handler_memory& operator=(const basic_handler_memory&) = delete;
 
     void* allocate(std::size_t n) {
         if (!in_use_ && n <= size) {
@@ -49,42 +49,54 @@ class handler_memory {
     bool in_use_ = false;
 };
 
-/// The standard allocator interface over a handler_memory.
-template <class T>
+/// The pending read: a socket wait and its handler (144 octets with g++ 12
+/// and Boost 1.74: measured), or a TLS read.
+using read_handler_memory = basic_handler_memory<256>;
+/// The pending write: a composed vectored write with its handler (between
+/// 448 and 512 octets with g++ 12 and Boost 1.74: measured).
+using write_handler_memory = basic_handler_memory<512>;
+
+/// The standard allocator interface over a handler memory block.
+template <class T, class Memory>
 class handler_allocator {
   public:
     using value_type = T;
 
-    explicit handler_allocator(handler_memory& m) noexcept : memory_(&m) {}
+    explicit handler_allocator(Memory& m) noexcept : memory_(&m) {}
     template <class U>
-    handler_allocator(const handler_allocator<U>& other) noexcept  // NOLINT: rebinding
+    handler_allocator(const handler_allocator<U, Memory>& other) noexcept  // NOLINT: rebinding
         : memory_(other.memory_) {}
+
+    template <class U>
+    struct rebind {
+        using other = handler_allocator<U, Memory>;
+    };
 
     T* allocate(std::size_t n) { return static_cast<T*>(memory_->allocate(sizeof(T) * n)); }
     void deallocate(T* p, std::size_t) noexcept { memory_->deallocate(p); }
 
     template <class U>
-    bool operator==(const handler_allocator<U>& other) const noexcept {
+    bool operator==(const handler_allocator<U, Memory>& other) const noexcept {
         return memory_ == other.memory_;
     }
     template <class U>
-    bool operator!=(const handler_allocator<U>& other) const noexcept {
+    bool operator!=(const handler_allocator<U, Memory>& other) const noexcept {
         return memory_ != other.memory_;
     }
 
   private:
-    template <class>
+    template <class, class>
     friend class handler_allocator;
-    handler_memory* memory_;
+    Memory* memory_;
 };
 
 /// A handler whose operation memory comes from `memory`.
-template <class Handler>
+template <class Handler, class Memory>
 class handler_with_memory {
   public:
-    using allocator_type = handler_allocator<Handler>;
+    using allocator_type = handler_allocator<Handler, Memory>;
 
-    handler_with_memory(handler_memory& m, Handler h) : memory_(&m), handler_(std::move(h)) {}
+    handler_with_memory(Memory& m, Handler h) : memory_(&m), handler_(std::move(h)) {}
 
     allocator_type get_allocator() const noexcept { return allocator_type(*memory_); }
 
@@ -94,12 +106,12 @@ class handler_with_memory {
     }
 
   private:
-    handler_memory* memory_;
+    Memory* memory_;
     Handler handler_;
 };
 
-template <class Handler>
-handler_with_memory<std::decay_t<Handler>> with_memory(handler_memory& m, Handler&& h) {
+template <class Memory, class Handler>
+handler_with_memory<std::decay_t<Handler>, Memory> with_memory(Memory& m, Handler&& h) {
     return {m, std::forward<Handler>(h)};
 }
 

@@ -237,6 +237,7 @@ class server_session final : public session {
             return;
         }
         x.app_running = true;
+        x.head.own();  // the handler runs after the event: it needs a copy
         defer_write();
         auto self = std::static_pointer_cast<server_session>(shared_from_this());
         net::co_spawn(get_executor(), run_handler(std::get<coroutine_handler>(*h), x),

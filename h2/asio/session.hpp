@@ -40,7 +40,6 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <span>
@@ -399,20 +398,36 @@ class session : public std::enable_shared_from_this<session> {
     /// Pooled buffers above this size are freed when their exchange is reused.
     static constexpr std::size_t pooled_buffer_keep = 64 * 1024;
 
+    /// The exchange attached to an event's stream (null: none, or not ours).
+    template <class Event>
+    static exchange* of(const Event& e) noexcept {
+        return static_cast<exchange*>(e.user_data);
+    }
+
     void on_headers(const h2::headers_received& e) {
         switch (e.kind) {
             case h2::section_kind::request: {
                 exchange* x = acquire();
                 x->id = e.stream_id;
                 conn_.set_stream_user_data(e.stream_id, x);
-                x->head.assign(e.fields);
+                // No copy while the request is handled inside this event (an
+                // immediate handler); a copy if it outlives the event.
+                x->head.borrow(e.fields);
                 x->head_received = true;
                 x->in_end = e.end_stream;
                 on_request(*x);
+                if (x->id != e.stream_id) return;  // done and released
+                // The event's fields go away now: whoever still needs them
+                // gets a copy; a finished handler does not.
+                if (x->app_done) {
+                    x->head.clear();
+                } else {
+                    x->head.own();
+                }
                 return;
             }
             case h2::section_kind::response: {
-                exchange* x = find(e.stream_id);
+                exchange* x = of(e);
                 if (!x || e.status < 200) return;  // 1xx: interim, the final response follows
                 x->status = e.status;
                 x->head.assign(e.fields);
@@ -423,7 +438,7 @@ class session : public std::enable_shared_from_this<session> {
                 return;
             }
             case h2::section_kind::trailers: {
-                exchange* x = find(e.stream_id);
+                exchange* x = of(e);
                 if (!x) return;
                 x->trailers.assign(e.fields);
                 x->in_end = true;
@@ -435,7 +450,7 @@ class session : public std::enable_shared_from_this<session> {
     }
 
     void on_data(const h2::data_received& e) {
-        exchange* x = find(e.stream_id);
+        exchange* x = of(e);
         if (!x || x->discard_body || x->app_done) {
             if (!e.data.empty()) conn_.consume(e.stream_id, e.data.size());
         } else if (!e.data.empty()) {
@@ -449,12 +464,9 @@ class session : public std::enable_shared_from_this<session> {
     }
 
     void on_reset(const h2::stream_reset& e) {
-        // The connection forgets the stream (and its user data) before it
-        // reports the reset: look the exchange up by id (resets are rare,
-        // the pool is small).
-        exchange* x = find(e.stream_id);
-        for (std::size_t i = 0; !x && i < all_.size(); ++i)
-            if (all_[i]->id == e.stream_id && !all_[i]->h2_closed) x = all_[i].get();
+        // The connection has forgotten the stream by now; the event carries
+        // the exchange we attached to it.
+        exchange* x = of(e);
         if (!x) return;
         x->h2_closed = true;
         // §8.1: a server may answer in full and then reset with NO_ERROR a
@@ -474,7 +486,7 @@ class session : public std::enable_shared_from_this<session> {
     }
 
     void on_writable(const h2::stream_writable& e) {
-        exchange* x = find(e.stream_id);
+        exchange* x = of(e);
         if (!x) return;
         if (x->out_pending() || (x->out_end_queued && !x->out_ended)) pump(*x);
         x->wake.notify();
@@ -688,7 +700,13 @@ class session : public std::enable_shared_from_this<session> {
         }
         conn_.consume_output(n);
         const std::uint64_t drained = conn_.output_drained_total();
-        while (!held_.empty() && held_.front().first <= drained) held_.pop_front();
+        while (held_head_ < held_.size() && held_[held_head_].first <= drained)
+            held_[held_head_++].second.reset();
+        if (held_head_ == held_.size() || (held_head_ >= 32 && held_head_ * 2 >= held_.size())) {
+            // Compact: the vector does not creep while output keeps flowing.
+            held_.erase(held_.begin(), held_.begin() + static_cast<std::ptrdiff_t>(held_head_));
+            held_head_ = 0;
+        }
         if (read_paused_) start_read();
         // Streams blocked on the output budget may go on. The time of the
         // last input is recent enough here (the SETTINGS timeout, the other
@@ -730,6 +748,7 @@ class session : public std::enable_shared_from_this<session> {
         if (trace_) trace_->note("connection closed: " + conn_error_.message);
         fail_all(conn_error_);
         held_.clear();
+        held_head_ = 0;
         on_closed();
     }
 
@@ -863,12 +882,15 @@ class session : public std::enable_shared_from_this<session> {
     time_point linger_deadline_{};
     std::optional<time_point> force_deadline_;
 
-    handler_memory read_memory_;   ///< the pending read's operation
-    handler_memory write_memory_;  ///< the pending write's operation
-    bool reading_ = false;         ///< a read is in flight
-    bool read_paused_ = false;     ///< reading stopped: output above max_output_pending
-    std::deque<std::pair<std::uint64_t, std::shared_ptr<const void>>>
-        held_;  ///< owners of borrowed output
+    read_handler_memory read_memory_;    ///< the pending read's operation
+    write_handler_memory write_memory_;  ///< the pending write's operation
+    bool reading_ = false;               ///< a read is in flight
+    bool read_paused_ = false;           ///< reading stopped: output above max_output_pending
+    /// Owners of borrowed output, with the output position where their bytes
+    /// end, oldest from held_head_ on (a vector, not a std::deque: an empty
+    /// deque already holds memory, and most connections never borrow).
+    std::vector<std::pair<std::uint64_t, std::shared_ptr<const void>>> held_;
+    std::size_t held_head_ = 0;
 
     std::vector<std::unique_ptr<exchange>> all_;
     exchange* free_ = nullptr;

@@ -68,12 +68,13 @@ class transport {
 
     /// TLS: the handshake is still to be done (handshake()).
     transport(tcp::socket socket, net::ssl::context& ctx, std::size_t read_buffer_size = 64 * 1024)
-        : tls_(std::in_place, std::move(socket), ctx), read_size_(read_buffer_size) {}
+        : tls_(std::make_unique<tls_stream>(std::move(socket), ctx)),
+          read_size_(read_buffer_size) {}
 
     transport(const transport&) = delete;
     transport& operator=(const transport&) = delete;
 
-    bool is_tls() const noexcept { return tls_.has_value(); }
+    bool is_tls() const noexcept { return tls_ != nullptr; }
     tcp::socket& socket() noexcept { return tls_ ? tls_->next_layer() : *tcp_; }
     executor_type get_executor() noexcept { return socket().get_executor(); }
     SSL* native_ssl() noexcept { return tls_ ? tls_->native_handle() : nullptr; }
@@ -99,7 +100,7 @@ class transport {
     /// read costs no allocation.)
     /// `memory` holds the operation (handler_memory.hpp).
     template <class Handler>
-    void async_read(handler_memory& memory, Handler&& handler) {
+    void async_read(read_handler_memory& memory, Handler&& handler) {
         if (tls_) {
             // One SSL_read returns at most one record: 16 KiB of plaintext
             // (RFC 8446 §5.1). A larger buffer would never fill.
@@ -140,7 +141,7 @@ class transport {
     /// Writes all of `buffers` (views that stay valid until the handler
     /// runs), then calls handler(error_code_t, std::size_t).
     template <class Handler>
-    void async_write(std::span<const wire::bytes_view> buffers, handler_memory& memory,
+    void async_write(std::span<const wire::bytes_view> buffers, write_handler_memory& memory,
                      Handler&& handler) {
         if (tls_) {
             if (buffers.size() == 1) {
@@ -186,7 +187,7 @@ class transport {
 
   private:
     std::optional<tcp::socket> tcp_;
-    std::optional<tls_stream> tls_;
+    std::unique_ptr<tls_stream> tls_;  ///< on the heap: a cleartext transport stays small
     std::size_t read_size_;
     bool last_read_full_ = false;               ///< the last cleartext read filled the buffer
     std::unique_ptr<wire::byte[]> own_buffer_;  ///< TLS only

@@ -3,6 +3,10 @@
 // PING, GOAWAY, and the API contract the drivers rely on.
 #include <catch2/catch.hpp>
 
+#include <type_traits>
+#include <utility>
+#include <vector>
+
 #include "h2_harness.hpp"
 
 using namespace h2pb;
@@ -493,6 +497,162 @@ TEST_CASE("stream user data is kept per stream", "[h2][connection]") {
     p.client.set_stream_user_data(id, &x);
     CHECK(p.client.stream_user_data(id) == &x);
     CHECK(p.client.stream_user_data(id + 2) == nullptr);
+}
+
+TEST_CASE("events carry the stream's user data; stream_reset after the stream is gone",
+          "[h2][connection]") {
+    pair p;
+    int req_a = 0, req_b = 0, req_c = 0, resp_a = 0, resp_b = 0, resp_c = 0;
+    // Every stream event the server reports, with the user data it carried.
+    struct seen {
+        std::vector<std::pair<std::uint32_t, void*>> headers, data, resets, writable;
+    } s, c;
+    const auto watch = [](seen& w, connection& conn, void* attach) {
+        return [&w, &conn, attach](const auto& e) {
+            using E = std::decay_t<decltype(e)>;
+            if constexpr (std::is_same_v<E, headers_received>) {
+                w.headers.emplace_back(e.stream_id, e.user_data);
+                if (e.kind == section_kind::request) conn.set_stream_user_data(e.stream_id, attach);
+            } else if constexpr (std::is_same_v<E, data_received>) {
+                w.data.emplace_back(e.stream_id, e.user_data);
+                conn.consume(e.stream_id, e.data.size());
+            } else if constexpr (std::is_same_v<E, stream_reset>) {
+                // The connection no longer knows the stream...
+                CHECK(conn.stream_user_data(e.stream_id) == nullptr);
+                w.resets.emplace_back(e.stream_id, e.user_data);  // ...the event does
+            } else if constexpr (std::is_same_v<E, stream_writable>) {
+                w.writable.emplace_back(e.stream_id, e.user_data);
+            }
+        };
+    };
+    // Stream a: a request with a body, a response; the client resets it.
+    // Stream b: a request whose body breaks its content-length: the server
+    // resets it (a stream error). Stream c: its response waits for window.
+    const std::uint32_t a = *p.client.submit_request(post_request(), false);
+    p.client.set_stream_user_data(a, &resp_a);
+    const hpack::field b_head[] = {{":method", "POST"},
+                                   {":scheme", "https"},
+                                   {":authority", "example.com"},
+                                   {":path", "/b"},
+                                   {"content-length", "10"}};
+    const std::uint32_t b = *p.client.submit_request(b_head, false);
+    p.client.set_stream_user_data(b, &resp_b);
+    const std::uint32_t cid = *p.client.submit_request(get_request("/c"), true);
+    p.client.set_stream_user_data(cid, &resp_c);
+    int* const server_side[] = {&req_a, &req_b, &req_c};
+    int next = 0;
+    auto server_events = [&](const auto& e) {
+        using E = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<E, headers_received>) {
+            if (e.kind == section_kind::request) {
+                CHECK(e.user_data == nullptr);  // new: nothing attached yet
+                s.headers.emplace_back(e.stream_id, e.user_data);
+                p.server.set_stream_user_data(e.stream_id, server_side[next++]);
+                return;
+            }
+        }
+        watch(s, p.server, nullptr)(e);
+    };
+    auto client_events = watch(c, p.client, nullptr);
+    const auto run = [&] {
+        for (int round = 0; round < 100; ++round) {
+            const std::string to_server = drain(p.client);
+            const std::string to_client = drain(p.server);
+            if (to_server.empty() && to_client.empty()) return;
+            p.server.receive(wire::as_bytes(to_server), t0(), server_events);
+            p.client.receive(wire::as_bytes(to_client), t0(), client_events);
+        }
+    };
+    REQUIRE(*p.client.send_data(a, wire::as_bytes("body of a"), false) == 9);
+    REQUIRE(*p.client.send_data(b, wire::as_bytes("short"), true) == 5);  // 5 != 10
+    run();
+    REQUIRE(s.data.size() == 1);
+    CHECK(s.data[0] == std::pair<std::uint32_t, void*>{a, &req_a});
+    REQUIRE(s.resets.size() == 1);  // b: content-length mismatch, reset by the server
+    CHECK(s.resets[0] == std::pair<std::uint32_t, void*>{b, &req_b});
+    REQUIRE(c.resets.size() == 1);  // the client hears of it with its own pointer
+    CHECK(c.resets[0] == std::pair<std::uint32_t, void*>{b, &resp_b});
+
+    const hpack::field ok[] = {{":status", "200"}};
+    REQUIRE(p.server.submit_response(a, ok, false) == send_errc::ok);
+    REQUIRE(p.server.submit_response(cid, ok, false) == send_errc::ok);
+    // c: more than the client's stream window (65,535): a stream_writable follows.
+    const std::string big(70000, 'c');
+    const std::size_t took = *p.server.send_data(cid, wire::as_bytes(big), true);
+    REQUIRE(took < big.size());
+    run();
+    REQUIRE(c.headers.size() == 2);
+    for (const auto& [id, ud] : c.headers) CHECK(ud == (id == a ? &resp_a : &resp_c));
+    REQUIRE_FALSE(c.data.empty());
+    for (const auto& [id, ud] : c.data) CHECK(ud == &resp_c);
+    REQUIRE_FALSE(s.writable.empty());
+    CHECK(s.writable[0] == std::pair<std::uint32_t, void*>{cid, &req_c});
+
+    // The client resets a: the server's stream_reset carries its pointer.
+    REQUIRE(p.client.reset_stream(a, error_code::cancel) == send_errc::ok);
+    run();
+    REQUIRE(s.resets.size() == 2);
+    CHECK(s.resets[1] == std::pair<std::uint32_t, void*>{a, &req_a});
+    CHECK_FALSE(p.server.is_closed());
+
+    // GOAWAY: the client's streams above the last stream id are reported
+    // (retryable) with their pointers too.
+    int resp_d = 0;
+    const std::uint32_t d = *p.client.submit_request(get_request("/d"), true);
+    p.client.set_stream_user_data(d, &resp_d);
+    drain(p.client);  // d never reaches the server
+    p.server.goaway(error_code::no_error);
+    run();
+    REQUIRE_FALSE(c.resets.empty());
+    CHECK(c.resets.back() == std::pair<std::uint32_t, void*>{d, &resp_d});
+}
+
+TEST_CASE("§8.2.1 an HPACK table entry with invalid octets is refused every time it is used",
+          "[h2][connection][error]") {
+    // The connection checks the octets of a dynamic table entry once and
+    // remembers the entries that passed; one that failed is checked (and
+    // refused) at every reference.
+    connection server(role::server, t0());
+    recorder r;
+    peer_bytes p;
+    p.preface().settings();
+    const std::string start =
+        "\x82\x86\x84\x01\x0b"
+        "example.com";  // GET http / example.com
+    const auto block = [&](std::string_view rest) {
+        std::string b = start;
+        b += rest;
+        return b;
+    };
+    // 1: literal with indexing "X-Bad: v" (uppercase: §8.2.1), added as entry 0.
+    const std::string b1 = block(std::string("\x40\x05X-Bad\x01v", 9));
+    // 3: index 62 -> entry 0 again.
+    const std::string b3 = block("\xbe");
+    // 5: "x-ok: v" added as entry 1 (index 62; X-Bad is 63 now).
+    const std::string b5 = block(std::string("\x40\x04x-ok\x01v", 8));
+    // 7: entry 1 (remembered as checked) and 9: entry 0 (never passed).
+    const std::string b7 = block("\xbe");
+    const std::string b9 = block("\xbf");
+    for (const auto& [id, b] : {std::pair<std::uint32_t, const std::string*>{1, &b1},
+                                {3, &b3},
+                                {5, &b5},
+                                {7, &b7},
+                                {9, &b9}})
+        p.raw_headers(id, wire::as_bytes(*b), {.end_stream = true});
+    server.receive(p.view(), t0(), r);
+    REQUIRE(r.count<connection_error>() == 0);
+    // The refused requests never reach the application: RST_STREAM only.
+    std::vector<std::uint32_t> reset, accepted;
+    for (const auto& f : frames_of(drain(server))) {
+        if (f.header.type != frame_type::rst_stream) continue;
+        CHECK(u32_at(f.payload, 0) == static_cast<std::uint32_t>(error_code::protocol_error));
+        reset.push_back(f.header.stream_id);
+    }
+    for (const auto& h : r.all<ev_headers>()) accepted.push_back(h.stream_id);
+    CHECK(reset == std::vector<std::uint32_t>{1, 3, 9});
+    CHECK(accepted == std::vector<std::uint32_t>{5, 7});
+    const auto h7 = r.all<ev_headers>()[1];
+    CHECK(h7.get("x-ok") == "v");
 }
 
 TEST_CASE("receive() accepts any split of the input, octet by octet", "[h2][connection]") {

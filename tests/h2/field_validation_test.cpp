@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <initializer_list>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -133,4 +134,60 @@ TEST_CASE("the first violation of a section sticks", "[h2][fields]") {
     CHECK(c.add("Bad", "x") == errc::field_name_uppercase);
     CHECK(c.add(":method", "GET") == errc::field_name_uppercase);
     CHECK(c.finish() == errc::field_name_uppercase);
+}
+
+TEST_CASE("§8.2.1 values: every octet at every position of short and long values", "[h2][fields]") {
+    // The rule itself (RFC 9110 §5.5 field-vchar, SP, HTAB, obs-text), octet
+    // by octet, against check_value's word-at-a-time scan.
+    const auto allowed = [](unsigned c) { return (c >= 0x20 && c != 0x7f) || c == '\t'; };
+    for (std::size_t length : {1u, 7u, 8u, 9u, 15u, 16u, 17u, 24u, 40u}) {
+        for (std::size_t at = 0; at < length; ++at) {
+            for (unsigned c = 0; c < 256; ++c) {
+                std::string v(length, 'v');
+                v[at] = static_cast<char>(c);
+                const bool edge_whitespace =
+                    (c == ' ' || c == '\t') && (at == 0 || at == length - 1);
+                const errc expected = !allowed(c)       ? errc::field_value_invalid
+                                      : edge_whitespace ? errc::field_value_whitespace
+                                                        : errc::ok;
+                INFO("length " << length << ", octet " << c << " at " << at);
+                REQUIRE(fields::check_value(v) == expected);
+            }
+        }
+    }
+    // Two bad octets in one word, and one past a run of good words.
+    CHECK(fields::check_value("abcdefgh\x01\x7f") == errc::field_value_invalid);
+    CHECK(fields::check_value(std::string(64, 'a') + '\n') == errc::field_value_invalid);
+    CHECK(fields::check_value(std::string(64, '\xff')) == errc::ok);  // obs-text
+    static_assert(fields::check_value("constant\tevaluated") == errc::ok);
+    static_assert(fields::check_value("bad\x7fvalue") == errc::field_value_invalid);
+}
+
+TEST_CASE("§8.2.1 names: every octet at every position of short and long names", "[h2][fields]") {
+    // The rule itself (RFC 9110 §5.6.2 tchar, lowercase only), octet by
+    // octet, against check_name's word-at-a-time fast path.
+    const auto allowed = [](unsigned c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+               std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
+                   std::string_view::npos;
+    };
+    for (std::size_t length : {1u, 7u, 8u, 9u, 12u, 15u, 16u, 17u, 30u}) {
+        for (const char fill : {'a', '-', '7', 'z'}) {
+            for (std::size_t at = 0; at < length; ++at) {
+                for (unsigned c = 0; c < 256; ++c) {
+                    std::string n(length, fill);
+                    n[at] = static_cast<char>(c);
+                    const errc expected = allowed(c)               ? errc::ok
+                                          : (c >= 'A' && c <= 'Z') ? errc::field_name_uppercase
+                                                                   : errc::field_name_invalid;
+                    INFO("length " << length << ", octet " << c << " at " << at);
+                    REQUIRE(fields::check_name(n) == expected);
+                }
+            }
+        }
+    }
+    CHECK(fields::check_name("content-type") == errc::ok);
+    CHECK(fields::check_name("x-request-id-0123456789") == errc::ok);
+    CHECK(fields::check_name("x-request-Id-0123456789") == errc::field_name_uppercase);
+    static_assert(fields::check_name("grpc-timeout") == errc::ok);
 }

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <random>
+#include <vector>
 
 #include <h2pb/h2/stream.hpp>
 
@@ -69,4 +70,50 @@ TEST_CASE("closed streams: bounded memory, oldest forgotten first", "[h2][stream
     CHECK(c.find(1) == nullptr);
     CHECK(*c.find(7) == close_reason::reset_by_us);
     CHECK(c.find(9) == nullptr);
+}
+
+TEST_CASE("stream table: storage grows with the streams open at once", "[h2][stream]") {
+    stream_table t;
+    CHECK(t.slab_capacity() == 0);
+    CHECK(t.index_capacity() == 0);
+    CHECK(t.find(1) == nullptr);
+    // One stream at a time (a client that waits for each response): the
+    // first slab and the first index are all it ever takes.
+    for (std::uint32_t id = 1; id < 2001; id += 2) t.erase(t.insert(id));
+    CHECK(t.slab_capacity() == 4);
+    CHECK(t.index_capacity() == 8);
+    // 100 at once: slabs of 4, 4, 8, 16, 32, 32, 32 (128 streams), index 256.
+    std::vector<stream*> open;
+    for (std::uint32_t id = 3001; open.size() < 100; id += 2) open.push_back(t.insert(id));
+    CHECK(t.slab_capacity() == 128);
+    CHECK(t.index_capacity() == 256);
+    for (stream* s : open) CHECK(t.find(s->id) == s);
+    // Closing them and opening as many again allocates nothing new.
+    for (stream* s : open) t.erase(s);
+    open.clear();
+    for (std::uint32_t id = 5001; open.size() < 100; id += 2) open.push_back(t.insert(id));
+    CHECK(t.slab_capacity() == 128);
+    for (stream* s : open) t.erase(s);
+    // With none open the memory can be given back; it grows again after.
+    t.release_if_empty();
+    CHECK(t.slab_capacity() == 0);
+    CHECK(t.index_capacity() == 0);
+    stream* s = t.insert(7001);
+    CHECK(t.find(7001) == s);
+    CHECK(t.slab_capacity() == 4);
+    // Not while a stream is open.
+    t.release_if_empty();
+    CHECK(t.find(7001) == s);
+}
+
+TEST_CASE("closed streams: the ring grows up to its capacity", "[h2][stream]") {
+    closed_streams c(128);
+    CHECK(c.size() == 0);
+    c.remember(1, close_reason::end_stream);
+    CHECK(c.size() == 1);
+    for (std::uint32_t id = 3; id < 1000; id += 2) c.remember(id, close_reason::end_stream);
+    CHECK(c.size() == 128);
+    CHECK(c.find(999));
+    CHECK(c.find(999 - 2 * 127));
+    CHECK(c.find(999 - 2 * 128) == nullptr);
 }

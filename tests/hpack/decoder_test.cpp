@@ -356,3 +356,53 @@ TEST_CASE("an empty block is an empty list", "[hpack][decoder]") {
     CHECK_FALSE(r.err);
     CHECK(r.fields.empty());
 }
+
+TEST_CASE("a decoder holds memory in proportion to what it decoded", "[hpack][decoder]") {
+    hpack::decoder d;
+    CHECK(d.table().memory() == 0);
+    CHECK(d.scratch_capacity() == 0);
+    // C.4.1-C.4.3: Huffman-coded requests, three entries in the table.
+    REQUIRE_FALSE(run(d, "8286 8441 8cf1 e3c2 e5f2 3a6b a0ab 90f4 ff").err);
+    REQUIRE_FALSE(run(d, "8286 84be 5886 a8eb 1064 9cbf").err);
+    REQUIRE_FALSE(run(d, "8287 85bf 4088 25a8 49e9 5ba9 7d7f 8925 a849 e95b b8e8 b4bf").err);
+    REQUIRE(d.table_size() == 164);
+    CHECK(d.table().memory() <= 256 + 8 * 16);
+    CHECK(d.scratch_capacity() == hpack::scratch::first_chunk_size);
+    CHECK(hpack::scratch::first_chunk_size <= 512);
+}
+
+TEST_CASE("on_field can take each field's origin: static, dynamic entry, new entry, literal",
+          "[hpack][decoder]") {
+    hpack::decoder d;
+    using source = hpack::field_origin::source;
+    std::vector<std::pair<std::string, hpack::field_origin>> seen;
+    const auto decode = [&](std::string_view hex_text) {
+        seen.clear();
+        const wire::buffer block = hex(hex_text);
+        REQUIRE_FALSE(d.decode(block.view(), [&](const hpack::field& f, hpack::field_origin o) {
+            seen.emplace_back(std::string(f.name), o);
+        }));
+    };
+    // C.3.1: three static fields; :authority is a literal added as entry 0.
+    decode("8286 8441 0f77 7777 2e65 7861 6d70 6c65 2e63 6f6d");
+    REQUIRE(seen.size() == 4);
+    for (int i = 0; i < 3; ++i) CHECK(seen[i].second.from == source::static_entry);
+    CHECK(seen[3].second.from == source::new_entry);
+    CHECK(seen[3].second.entry == 0);
+    // C.3.2: index 62 is entry 0; cache-control: no-cache becomes entry 1.
+    decode("8286 84be 5808 6e6f 2d63 6163 6865");
+    REQUIRE(seen.size() == 5);
+    CHECK(seen[3].first == ":authority");
+    CHECK(seen[3].second.from == source::dynamic_entry);
+    CHECK(seen[3].second.entry == 0);
+    CHECK(seen[4].second.from == source::new_entry);
+    CHECK(seen[4].second.entry == 1);
+    // C.3.3: index 63 is entry 0 again (one older now), 62 entry 1... and a
+    // literal without indexing (C.2.2's :path) is a plain literal.
+    decode("bfbe 040c 2f73 616d 706c 652f 7061 7468");
+    REQUIRE(seen.size() == 3);
+    CHECK(seen[0].second.entry == 0);
+    CHECK(seen[1].second.entry == 1);
+    CHECK(seen[1].first == "cache-control");
+    CHECK(seen[2].second.from == source::literal);
+}

@@ -184,3 +184,52 @@ TEST_CASE("random insertions and size changes match a deque model", "[hpack][dyn
         }
     }
 }
+
+TEST_CASE("storage grows with the entries, not with the maximum size", "[hpack][dynamic_table]") {
+    dynamic_table t(65536);
+    // A fresh table holds nothing, whatever its maximum.
+    CHECK(t.memory() == 0);
+    CHECK(t.ring_capacity() == 0);
+    // Three typical response fields (about 120 octets of names and values):
+    // the smallest ring and store.
+    t.insert("content-type", "application/octet-stream");
+    t.insert("server", "h2pb");
+    t.insert("date", "Mon, 21 Oct 2013 20:13:21 GMT");
+    CHECK(t.ring_capacity() == 8);
+    CHECK(t.store_capacity() == 256);
+    CHECK(t.memory() <= 256 + 8 * 16);
+    // More entries: the ring doubles past 8 entries, the store stays at
+    // least twice the live octets.
+    for (int i = 0; i < 6; ++i) t.insert(numbered("x-name-", i), "value");
+    CHECK(t.count() == 9);
+    CHECK(t.ring_capacity() == 16);
+    CHECK(t.store_capacity() >= 2 * (t.size() - 32 * t.count()));
+    CHECK(t.store_capacity() <= 1024);
+}
+
+TEST_CASE("grown storage stays within what the maximum size allows", "[hpack][dynamic_table]") {
+    dynamic_table t;  // 4096 octets: at most 128 entries
+    for (int i = 0; i < 5000; ++i) t.insert("k", std::to_string(i));  // 33-36 octets each
+    CHECK(t.count() >= 110);                                          // 4096 / 34-37 octets
+    CHECK(t.ring_capacity() == 128);  // the power of two above the count
+    CHECK(t.store_capacity() <= 2 * 4096);
+    // At the working size, inserting the same kind of entries no longer grows it.
+    const std::size_t held = t.memory();
+    for (int i = 0; i < 5000; ++i) t.insert("k", std::to_string(i));
+    CHECK(t.memory() == held);
+    // Large entries: the store reaches twice the maximum, no more.
+    for (int i = 0; i < 100; ++i) t.insert(numbered("n", i), std::string(1000, 'v'));
+    CHECK(t.store_capacity() == 2 * 4096);
+}
+
+TEST_CASE("a maximum size of zero releases the storage", "[hpack][dynamic_table]") {
+    dynamic_table t;
+    t.insert("a", "b");
+    CHECK(t.memory() > 0);
+    t.set_max_size(0);
+    CHECK(t.count() == 0);
+    CHECK(t.memory() == 0);
+    t.set_max_size(4096);
+    CHECK(t.insert("a", "b"));
+    CHECK(t.at(0).value == "b");
+}

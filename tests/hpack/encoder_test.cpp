@@ -324,3 +324,52 @@ TEST_CASE("random header lists round-trip through the decoder", "[hpack][encoder
         }
     }
 }
+
+TEST_CASE("an encoder holds memory in proportion to its table's entries", "[hpack][encoder]") {
+    hpack::encoder e;
+    // Nothing at all before the first entry.
+    CHECK(e.index_memory() == 0);
+    CHECK(e.table().memory() == 0);
+    // A typical response (h2pb serve's): three fields go into the table.
+    const std::vector<field> response{
+        {":status", "200"},        {"content-type", "application/octet-stream"},
+        {"content-length", "100"}, {"last-modified", "Wed, 25 Nov 2026 06:00:00 GMT"},
+        {"server", "h2pb"},        {"date", "Wed, 25 Nov 2026 06:18:00 GMT"}};
+    wire::buffer out;
+    e.encode(response, out);
+    REQUIRE(e.table().count() == 3);
+    // Index: 16 buckets of two heads, 8 links; table: 8 slots, 256 octets.
+    CHECK(e.index_memory() <= 2 * 16 * 8 + 8 * 24);
+    CHECK(e.table().memory() <= 256 + 8 * 16);
+    // The same response again: found in the table, nothing grows.
+    const std::size_t index = e.index_memory();
+    const std::size_t table = e.table().memory();
+    out.clear();
+    e.encode(response, out);
+    CHECK(e.index_memory() == index);
+    CHECK(e.table().memory() == table);
+    // Many distinct entries: the index grows with the ring, up to the bound a
+    // 4096-octet table implies (256 slots, 512 buckets).
+    for (int i = 0; i < 1000; ++i) {
+        out.clear();
+        e.encode({{"x-request-id", std::to_string(i)}}, out);
+    }
+    CHECK(e.table().ring_capacity() <= 256);
+    CHECK(e.index_memory() <= 2 * 512 * 8 + 256 * 24);
+    CHECK(e.index_memory() > index);
+}
+
+TEST_CASE("a peer's table size of zero releases the encoder's table and index",
+          "[hpack][encoder]") {
+    hpack::encoder e;
+    wire::buffer out;
+    e.encode({{"x-a", "1"}}, out);
+    REQUIRE(e.table().count() == 1);
+    REQUIRE(e.index_memory() > 0);
+    e.set_peer_max_table_size(0);
+    out.clear();
+    e.encode({{"x-a", "1"}}, out);
+    CHECK(wire::to_hex(out.view(), '\0').substr(0, 2) == "20");  // size update to 0
+    CHECK(e.table().memory() == 0);
+    CHECK(e.index_memory() == 0);
+}

@@ -45,3 +45,28 @@ TEST_CASE("reassigning reuses the store; trim drops large buffers", "[field_stor
     s.assign(g);
     CHECK(s.get("a") == "1");
 }
+
+TEST_CASE("a field_store can borrow fields, and copy them in when they must outlive them",
+          "[field_store]") {
+    field_store s;
+    s.assign(std::vector<field>{{"stale", "1"}});
+    std::string value = "text/plain";
+    {
+        const std::vector<field> f{{":status", "200"}, {"content-type", value}};
+        s.borrow(f);
+        CHECK(s.borrowing());
+        CHECK(s.fields().data() == f.data());  // no copy
+        CHECK(s.get("content-type") == "text/plain");
+        CHECK_FALSE(s.has("stale"));
+        s.own();
+        CHECK_FALSE(s.borrowing());
+        CHECK(s.fields().data() != f.data());
+        value.assign(value.size(), 'x');  // the original changes, then goes away
+    }
+    CHECK(s.get("content-type") == "text/plain");
+    CHECK(s.fields().size() == 2);
+    s.clear();
+    CHECK(s.empty());
+    s.own();  // nothing borrowed: nothing happens
+    CHECK(s.empty());
+}

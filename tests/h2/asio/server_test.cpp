@@ -78,6 +78,19 @@ ha::router test_routes(std::shared_ptr<std::atomic<int>> events) {
               res.send_headers(200, {});
               co_await res.write(wire::as_bytes(std::string_view("slow")), true);
           }));
+    r.add("/read-all", ha::coroutine_handler(
+                           [events](ha::request& req, ha::response& res) -> ha::awaitable<void> {
+                               auto body = co_await req.read_all(1 << 20);
+                               if (!body) {
+                                   // The server reset the stream: the peer broke a rule.
+                                   if (body.error().kind == ha::stream_errc::reset_locally &&
+                                       body.error().code == h2::error_code::protocol_error)
+                                       ++*events;
+                                   co_return;
+                               }
+                               res.send_headers(200, {});
+                               co_await res.write(wire::as_bytes(*body), true);
+                           }));
     r.add("/reset", ha::immediate_handler([](ha::request&, ha::response& res) {
               res.reset(h2::error_code::enhance_your_calm);
           }));
@@ -207,6 +220,50 @@ TEST_CASE("RST_STREAM from a handler reaches the client as an error with its cod
         auto ok = co_await c.fetch("GET", "/hello");
         REQUIRE(ok);
         CHECK(ok->status == 200);
+    });
+}
+
+TEST_CASE("a stream error on one of several requests reaches its handler, the others go on",
+          "[server]") {
+    fixture f;
+    f.run([&f](ha::client& c) -> ha::awaitable<void> {
+        // Three requests in flight on one connection; the middle one's body
+        // breaks its content-length (RFC 9113 §8.1.1): the server resets it,
+        // and its handler (found through the stream_reset event's user data)
+        // fails; the other two are answered.
+        const std::vector<h2pb::hpack::field> ten{{"content-length", "10"}};
+        const auto good = c.request_fields("POST", "/read-all");
+        const auto bad = c.request_fields("POST", "/read-all", ten);
+        auto s1 = co_await c.open(good, false);
+        auto s2 = co_await c.open(bad, false);
+        auto s3 = co_await c.open(good, false);
+        REQUIRE(s1);
+        REQUIRE(s2);
+        REQUIRE(s3);
+        const auto w1 = co_await s1->write(wire::as_bytes(std::string_view("first")), true);
+        const auto w2 = co_await s2->write(wire::as_bytes(std::string_view("short")), true);
+        const auto w3 = co_await s3->write(wire::as_bytes(std::string_view("third")), true);
+        CHECK_FALSE(w1);
+        CHECK_FALSE(w2);
+        CHECK_FALSE(w3);
+        const auto e2 = co_await s2->response();
+        CHECK(e2.kind == ha::stream_errc::reset_by_peer);
+        CHECK(e2.code == h2::error_code::protocol_error);
+        for (auto* st : {&*s1, &*s3}) {
+            const auto head = co_await st->response();
+            REQUIRE_FALSE(head);
+            CHECK(st->status() == 200);
+            std::string back;
+            for (;;) {
+                auto piece = co_await st->read();
+                REQUIRE(piece);
+                if (piece->empty()) break;
+                back.append(wire::as_chars(*piece));
+            }
+            CHECK(back == (st == &*s1 ? "first" : "third"));
+        }
+        for (int i = 0; i < 100 && f.events->load() == 0; ++i) co_await sleep_for(10ms);
+        CHECK(f.events->load() == 1);
     });
 }
 
