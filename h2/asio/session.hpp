@@ -20,9 +20,12 @@
 // Writes. Output is never written frame by frame: whatever the connection
 // has queued when the write turn runs — the answers to a whole read, all
 // handlers that ran meanwhile — goes out in one write. The turn is posted,
-// so handlers resumed by the same input add their output first. While a
-// write is in flight, new output accumulates in the connection's other
-// output generation and goes in the next write.
+// so handlers resumed by the same input add their output first (input that
+// started no handler is answered in the same turn). A cleartext write is
+// tried at once and completes in place when the socket takes it all; only
+// the rest waits for the socket. While a write is in flight, new output
+// accumulates in the connection's other output generation and goes in the
+// next write.
 //
 // Backpressure. A handler that does not read its request body stops the
 // WINDOW_UPDATEs, so the peer stops sending. A peer that does not read
@@ -355,6 +358,7 @@ class session : public std::enable_shared_from_this<session> {
 
     void schedule_write() {
         if (write_scheduled_ || writing_ || closed_) return;
+        if (processing_) return;  // process() writes at its end
         write_scheduled_ = true;
         net::post(ex_, [self = shared_from_this()] { self->write_turn(); });
     }
@@ -661,7 +665,15 @@ class session : public std::enable_shared_from_this<session> {
         last_activity_ = now;
         if (trace_) trace_->received(in);
         handlers_deferred_ = false;
-        conn_.receive(in, now, event_sink{*this});
+        {
+            // Handlers that answer at once queue output for the write below.
+            processing_ = true;
+            struct reset {
+                bool& flag;
+                ~reset() { flag = false; }
+            } done{processing_};
+            conn_.receive(in, now, event_sink{*this});
+        }
         // Everything the input produced is queued: write it now, in this
         // turn — unless handler coroutines were started, whose output
         // should join the same write (the posted turn runs after them).
@@ -682,10 +694,24 @@ class session : public std::enable_shared_from_this<session> {
         }
         if (trace_) trace_->sent(out);
         writing_ = true;
-        transport_.async_write(out, write_memory_,
-                               [self = shared_from_this()](const error_code_t& ec, std::size_t n) {
-                                   self->on_written(ec, n);
-                               });
+        std::size_t done = 0;
+        if (!transport_.is_tls()) {
+            // Usually the socket takes it all now: finish the turn here, with
+            // no operation queued and no wait for the next turn of the loop.
+            error_code_t ec;
+            done = transport_.write_now(out, ec);
+            if (ec && ec != net::error::would_block && ec != net::error::try_again)
+                return on_written(ec, done);
+            std::size_t total = 0;
+            for (const auto& b : out) total += b.size();
+            if (done == total) return on_written(error_code_t{}, done);
+        }
+        transport_.async_write(
+            out, write_memory_,
+            [self = shared_from_this()](const error_code_t& ec, std::size_t n) {
+                self->on_written(ec, n);
+            },
+            done);
     }
 
     void on_written(const error_code_t& ec, std::size_t n) {
@@ -871,8 +897,9 @@ class session : public std::enable_shared_from_this<session> {
     bool closed_ = false;
     bool timer_running_ = false;
     bool loops_started_ = false;
-    bool goaway_by_timer_ = false;
-    bool handlers_deferred_ = false;  ///< idle or keepalive timeout: GOAWAY sent, closing
+    bool goaway_by_timer_ = false;    ///< idle or keepalive timeout: GOAWAY sent, closing
+    bool processing_ = false;         ///< inside process(): it writes what the input produced
+    bool handlers_deferred_ = false;  ///< input started handler coroutines: the write is posted
     bool ping_outstanding_ = false;
     bool require_alpn_ = true;
 

@@ -15,7 +15,10 @@
 // stream, so a TLS connection reads into a buffer of its own.
 //
 // Writing. The gather list (the connection's pending frames, DATA payloads
-// referenced in place) goes to the kernel in one vectored write for TCP.
+// referenced in place) goes to the kernel in one vectored write for TCP,
+// tried at once (write_now): when the socket takes it all, as it usually
+// does, no operation is queued and no completion has to wait for the next
+// turn of the event loop.
 // Asio's TLS stream encrypts only the first buffer of a sequence per
 // operation, so for TLS the list is first joined into one staging buffer
 // (a copy that encryption would make anyway) and written as one sequence of
@@ -138,11 +141,21 @@ class transport {
     /// The last read_now() filled the buffer: more is probably waiting.
     bool more_likely() const noexcept { return !tls_ && last_read_full_; }
 
+    /// Cleartext only: writes as much of `buffers` as the socket takes now,
+    /// without waiting (0 and would_block if it takes nothing). The caller
+    /// passes the rest, `skip` octets in, to async_write().
+    std::size_t write_now(std::span<const wire::bytes_view> buffers, error_code_t& ec) {
+        gather(buffers, 0);
+        return tcp_->write_some(std::span<const net::const_buffer>(iov_), ec);
+    }
+
     /// Writes all of `buffers` (views that stay valid until the handler
     /// runs), then calls handler(error_code_t, std::size_t).
+    /// The first `skip` octets are taken as written already (by write_now):
+    /// the handler's count includes them.
     template <class Handler>
     void async_write(std::span<const wire::bytes_view> buffers, write_handler_memory& memory,
-                     Handler&& handler) {
+                     Handler&& handler, std::size_t skip = 0) {
         if (tls_) {
             if (buffers.size() == 1) {
                 net::async_write(*tls_, net::buffer(buffers[0].data(), buffers[0].size()),
@@ -155,12 +168,14 @@ class transport {
                              with_memory(memory, std::forward<Handler>(handler)));
             return;
         }
-        iov_.clear();
-        for (const auto& b : buffers) iov_.emplace_back(b.data(), b.size());
+        gather(buffers, skip);
         // A span, not the vector: the write operation keeps a copy of the
         // buffer sequence, and copying a span allocates nothing.
         net::async_write(*tcp_, std::span<const net::const_buffer>(iov_),
-                         with_memory(memory, std::forward<Handler>(handler)));
+                         with_memory(memory, [skip, h = std::forward<Handler>(handler)](
+                                                 const error_code_t& ec, std::size_t n) mutable {
+                             h(ec, skip + n);
+                         }));
     }
 
     /// Ends our direction (TCP FIN): the peer reads end of stream after what
@@ -186,6 +201,19 @@ class transport {
     }
 
   private:
+    /// The iovec list of `buffers` minus their first `skip` octets.
+    void gather(std::span<const wire::bytes_view> buffers, std::size_t skip) {
+        iov_.clear();
+        for (const auto& b : buffers) {
+            if (skip >= b.size()) {
+                skip -= b.size();
+                continue;
+            }
+            iov_.emplace_back(b.data() + skip, b.size() - skip);
+            skip = 0;
+        }
+    }
+
     std::optional<tcp::socket> tcp_;
     std::unique_ptr<tls_stream> tls_;  ///< on the heap: a cleartext transport stays small
     std::size_t read_size_;

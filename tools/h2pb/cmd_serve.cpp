@@ -127,10 +127,25 @@ std::string http_date(std::time_t t) {
 }
 
 /// The Date field of this second, formatted once per second per thread.
+/// The clocks of the per-request paths: the coarse variants (the kernel's
+/// time of the last tick, a few milliseconds old) read a shared page and
+/// nothing else, where the precise ones read the TSC and convert; a Date
+/// header and a one-second cache check need no more than the tick.
+inline std::time_t coarse_wall_seconds() noexcept {
+    timespec ts{};
+    ::clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+    return ts.tv_sec;
+}
+inline std::chrono::nanoseconds coarse_monotonic() noexcept {
+    timespec ts{};
+    ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
 std::string_view date_now() {
     thread_local std::time_t cached = 0;
     thread_local std::string text;
-    const std::time_t now = std::time(nullptr);
+    const std::time_t now = coarse_wall_seconds();
     if (now != cached) {
         cached = now;
         text = http_date(now);
@@ -228,7 +243,7 @@ struct cached_file {
     std::string path;      ///< the file actually served (index.html of a directory)
     std::string content;   ///< a small file's octets, when content caching is on
     bool has_content = false;
-    std::chrono::steady_clock::time_point checked;
+    std::chrono::nanoseconds checked{};  ///< coarse_monotonic() of the last stat()
 };
 constexpr auto file_cache_ttl = std::chrono::seconds(1);
 constexpr std::size_t file_cache_entries = 1024;
@@ -249,7 +264,7 @@ class file_cache {
     bool keep_content = true;
 
     const cached_file* find(const std::string& root, std::string_view rel, int& error) {
-        const auto now = std::chrono::steady_clock::now();
+        const auto now = coarse_monotonic();
         auto it = map_.find(rel);
         if (it != map_.end()) {
             if (now - it->second.checked < file_cache_ttl) return &it->second;
