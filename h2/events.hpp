@@ -71,10 +71,10 @@ struct data_received {
 /// application had attached to it (set_stream_user_data), so that it finds
 /// its own state without a search.
 struct stream_reset {
-    std::uint32_t stream_id;
-    error_code code;
-    bool remote;
-    bool retryable;
+    std::uint32_t stream_id = 0;
+    error_code code{};
+    bool remote = false;
+    bool retryable = false;
     errc reason = errc::ok;
     void* user_data = nullptr;
 };
@@ -100,15 +100,15 @@ struct goaway_received {
 /// A stream that send_data() could not fully serve can send again:
 /// `capacity` octets now (flow-control windows and output budget).
 struct stream_writable {
-    std::uint32_t stream_id;
-    std::size_t capacity;
+    std::uint32_t stream_id = 0;
+    std::size_t capacity = 0;
     void* user_data = nullptr;  ///< the stream's (set_stream_user_data)
 };
 
 /// The connection failed: a GOAWAY with `code` is queued (unless the peer
 /// closed it first), nothing more is received. Flush the output and close.
 struct connection_error {
-    error_code code;
+    error_code code{};
     error reason;  ///< the rule and the offset in the received byte stream
 };
 

@@ -441,10 +441,11 @@ constexpr frame_result<window_update_frame> parse_window_update(const frame_head
                                                                 std::size_t base = 0) noexcept {
     if (p.size() != 4) return detail::fail(errc::window_update_bad_length, base);
     const std::uint32_t inc = wire::load_be32(p.data()) & max_window_size;
-    if (inc == 0)
+    if (inc == 0) {
         return detail::fail(h.stream_id == 0 ? errc::window_update_zero_increment_connection
                                              : errc::window_update_zero_increment_stream,
                             base);
+    }
     return window_update_frame{inc};
 }
 

@@ -347,10 +347,11 @@ error decoder::run(wire::bytes_view block, OnField& on_field, Observer& observer
             bool added = false;
             [[maybe_unused]] const std::size_t count_before = table_.count();
             if (indexing) added = table_.insert(table_name, f.value);
-            if (emit)
+            if (emit) {
                 emit_field(
                     f, added ? field_origin{field_origin::source::new_entry, table_.inserted() - 1}
                              : field_origin{});
+            }
             if constexpr (observing) {
                 rep.kind = indexing ? representation_kind::literal_with_indexing
                            : never  ? representation_kind::literal_never_indexed

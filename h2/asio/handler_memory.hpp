@@ -45,7 +45,7 @@ class basic_handler_memory {
     }
 
   private:
-    alignas(std::max_align_t) unsigned char storage_[size];
+    alignas(std::max_align_t) unsigned char storage_[size]{};
     bool in_use_ = false;
 };
 

@@ -29,14 +29,14 @@ using duration = std::chrono::steady_clock::duration;
 /// worth of small frames in one system call and four 16 KiB DATA frames. For
 /// cleartext connections the buffer is per thread, not per connection, so
 /// idle connections cost none of it.
-inline constexpr std::size_t default_read_buffer_size = 64 * 1024;
+inline constexpr std::size_t default_read_buffer_size = std::size_t{64} * 1024;
 
 /// Unwritten output (all frames) above which the driver stops reading from
 /// the peer. The sans-IO connection already stops accepting DATA above its
 /// own budget (limits.max_output_buffered); this bounds what the peer can
 /// make us answer (HEADERS of responses, RST_STREAM, PING ACKs) when it does
 /// not read: we withhold credit at the TCP layer (RFC 9113 §10.5).
-inline constexpr std::size_t default_max_output_pending = 2 * 1024 * 1024;
+inline constexpr std::size_t default_max_output_pending = std::size_t{2} * 1024 * 1024;
 
 /// A TLS handshake takes a few round trips; 10 s is generous even on a slow
 /// network and stops a peer from holding a socket with a half-done handshake.

@@ -154,10 +154,12 @@ class router {
         for (const auto& r : exact_)
             if (r.path == path) return &r.h;
         const route* best = nullptr;
-        for (const auto& r : prefix_)
+        for (const auto& r : prefix_) {
             if (path.substr(0, r.path.size()) == r.path &&
-                (!best || r.path.size() > best->path.size()))
+                (!best || r.path.size() > best->path.size())) {
                 best = &r;
+            }
+        }
         if (best) return &best->h;
         return fallback_ ? &*fallback_ : nullptr;
     }
@@ -241,7 +243,7 @@ class server_session final : public session {
         defer_write();
         auto self = std::static_pointer_cast<server_session>(shared_from_this());
         net::co_spawn(get_executor(), run_handler(std::get<coroutine_handler>(*h), x),
-                      [self, &x](std::exception_ptr e) {
+                      [self, &x](const std::exception_ptr& e) {
                           if (e)
                               x.error = {stream_errc::cannot_send, error_code::internal_error,
                                          false, "handler threw"};
@@ -306,10 +308,11 @@ inline awaitable<stream_result<std::string>> request::read_all(std::size_t limit
         auto r = co_await s_->read(*x_);
         if (!r) co_return wire::failure{r.error()};
         if (r->empty()) co_return out;
-        if (out.size() + r->size() > limit)
+        if (out.size() + r->size() > limit) {
             co_return wire::failure{stream_error{stream_errc::body_too_large, error_code::no_error,
                                                  false,
                                                  "more than " + std::to_string(limit) + " octets"}};
+        }
         out.append(wire::as_chars(*r));
     }
 }

@@ -265,7 +265,9 @@ class session : public std::enable_shared_from_this<session> {
     /// to flow control now.
     awaitable<stream_result<wire::bytes_view>> read(exchange& x) {
         release_reading(x);
-        while (x.body.empty() && !x.in_end && !x.error) co_await x.wake.wait();
+        while (x.body.empty() && !x.in_end && !x.error) {
+            co_await x.wake.wait();
+        }
         if (!x.body.empty()) {
             std::swap(x.body, x.reading);
             co_return wire::bytes_view(x.reading.view());
@@ -276,7 +278,9 @@ class session : public std::enable_shared_from_this<session> {
 
     /// Waits for the incoming header section (client: the final response).
     awaitable<stream_error> wait_head(exchange& x) {
-        while (!x.head_received && !x.error) co_await x.wake.wait();
+        while (!x.head_received && !x.error) {
+            co_await x.wake.wait();
+        }
         if (x.head_received) co_return stream_error{};
         co_return x.error;
     }
@@ -400,7 +404,7 @@ class session : public std::enable_shared_from_this<session> {
 
     static constexpr std::uint64_t keepalive_opaque = 0x6832706b65657061ull;  // "h2pkeepa"
     /// Pooled buffers above this size are freed when their exchange is reused.
-    static constexpr std::size_t pooled_buffer_keep = 64 * 1024;
+    static constexpr std::size_t pooled_buffer_keep = std::size_t{64} * 1024;
 
     /// The exchange attached to an event's stream (null: none, or not ours).
     template <class Event>

@@ -66,11 +66,12 @@ class transport {
     using tls_stream = net::ssl::stream<tcp::socket>;
 
     /// Cleartext (h2c).
-    explicit transport(tcp::socket socket, std::size_t read_buffer_size = 64 * 1024)
+    explicit transport(tcp::socket socket, std::size_t read_buffer_size = std::size_t{64} * 1024)
         : tcp_(std::move(socket)), read_size_(read_buffer_size) {}
 
     /// TLS: the handshake is still to be done (handshake()).
-    transport(tcp::socket socket, net::ssl::context& ctx, std::size_t read_buffer_size = 64 * 1024)
+    transport(tcp::socket socket, net::ssl::context& ctx,
+              std::size_t read_buffer_size = std::size_t{64} * 1024)
         : tls_(std::make_unique<tls_stream>(std::move(socket), ctx)),
           read_size_(read_buffer_size) {}
 
@@ -92,7 +93,9 @@ class transport {
     /// TLS handshake (a no-op for cleartext).
     awaitable<error_code_t> handshake(net::ssl::stream_base::handshake_type type) {
         error_code_t ec;
-        if (tls_) co_await tls_->async_handshake(type, net::redirect_error(net::use_awaitable, ec));
+        if (tls_) {
+            co_await tls_->async_handshake(type, net::redirect_error(net::use_awaitable, ec));
+        }
         co_return ec;
     }
 

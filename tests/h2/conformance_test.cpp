@@ -940,11 +940,13 @@ void run(const conformance_case& c) {
             CHECK(find_frame(out, frame_type::rst_stream) == nullptr);
             CHECK(rec.count<connection_error>() == 0);
             bool answered = false;
-            for (const auto& f : out)
+            for (const auto& f : out) {
                 if (f.header.type == frame_type::ping && f.header.has(flag::ack) &&
                     wire::load_be64(reinterpret_cast<const wire::byte*>(f.payload.data())) ==
-                        probe_opaque)
+                        probe_opaque) {
                     answered = true;
+                }
+            }
             CHECK(answered);
             break;
         }

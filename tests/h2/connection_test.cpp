@@ -150,11 +150,12 @@ TEST_CASE("flow control: WINDOW_UPDATE only after half the window is consumed",
     p.server.consume(id, 30000);
     fs = frames_of(drain(p.server));
     int updates = 0;
-    for (const auto& f : fs)
+    for (const auto& f : fs) {
         if (f.header.type == frame_type::window_update) {
             ++updates;
             CHECK(u32_at(f.payload, 0) == 40000);
         }
+    }
     CHECK(updates == 2);  // stream and connection
 }
 

@@ -60,7 +60,7 @@ TEST_CASE("bytes handed out stay put while more is appended", "[h2][output_queue
     // The next call hands out what was appended meanwhile.
     auto next = q.buffers();
     CHECK(joined(next).starts_with("more bytes"));
-    CHECK(q.size() == 1000 * 44);
+    CHECK(q.size() == std::size_t{1000} * 44);
 }
 
 TEST_CASE("the lifetime clock: a payload is released once drained_total passes it",

@@ -28,7 +28,8 @@ using namespace h2pb::test;
 namespace {
 
 std::uint8_t body_byte(std::uint32_t stream, std::size_t i, bool response) {
-    return static_cast<std::uint8_t>(stream * 131 + i * 7 + (i >> 8) + (response ? 101 : 0));
+    return static_cast<std::uint8_t>(std::size_t{stream} * 131 + i * 7 + (i >> 8) +
+                                     (response ? 101 : 0));
 }
 std::string make_body(std::uint32_t stream, std::size_t n, bool response) {
     std::string s(n, '\0');

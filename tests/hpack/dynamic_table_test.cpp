@@ -212,14 +212,14 @@ TEST_CASE("grown storage stays within what the maximum size allows", "[hpack][dy
     for (int i = 0; i < 5000; ++i) t.insert("k", std::to_string(i));  // 33-36 octets each
     CHECK(t.count() >= 110);                                          // 4096 / 34-37 octets
     CHECK(t.ring_capacity() == 128);  // the power of two above the count
-    CHECK(t.store_capacity() <= 2 * 4096);
+    CHECK(t.store_capacity() <= std::size_t{2} * 4096);
     // At the working size, inserting the same kind of entries no longer grows it.
     const std::size_t held = t.memory();
     for (int i = 0; i < 5000; ++i) t.insert("k", std::to_string(i));
     CHECK(t.memory() == held);
     // Large entries: the store reaches twice the maximum, no more.
     for (int i = 0; i < 100; ++i) t.insert(numbered("n", i), std::string(1000, 'v'));
-    CHECK(t.store_capacity() == 2 * 4096);
+    CHECK(t.store_capacity() == std::size_t{2} * 4096);
 }
 
 TEST_CASE("a maximum size of zero releases the storage", "[hpack][dynamic_table]") {

@@ -202,6 +202,7 @@ TEST_CASE("the dynamic table is searched by name and by name and value", "[hpack
         names.push_back("x-custom-" + std::to_string(i));
         values.push_back("value-" + std::to_string(i * 7));
     }
+    fields.reserve(60);
     for (int i = 0; i < 60; ++i) fields.push_back({names[i], values[i]});
     wire::buffer first;
     e.encode(fields, first);
@@ -309,8 +310,11 @@ TEST_CASE("random header lists round-trip through the decoder", "[hpack][encoder
                 storage.push_back(std::move(s));
             }
             std::vector<field> fields;
-            for (int i = 0; i < n; ++i)
-                fields.push_back({storage[2 * i], storage[2 * i + 1], rng() % 10 == 0});
+            fields.reserve(static_cast<std::size_t>(n));
+            for (int i = 0; i < n; ++i) {
+                const auto k = static_cast<std::size_t>(i);
+                fields.push_back({storage[2 * k], storage[2 * k + 1], rng() % 10 == 0});
+            }
             wire::buffer out;
             e.encode(fields, out);
             const auto back = decode(d, out);

@@ -298,7 +298,7 @@ static h2pb::wire::buffer nested_chain(int depth) {
             n >>= 7;
         }
         outer.push_back(static_cast<char>(n));
-        body = outer + body;
+        body.insert(0, outer);
     }
     h2pb::wire::buffer b;
     b.append(body);

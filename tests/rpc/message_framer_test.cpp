@@ -111,6 +111,7 @@ TEST_CASE("a message contiguous in its chunk is delivered without a copy") {
 
 TEST_CASE("many messages in one chunk: all views into the chunk, offsets exact") {
     std::vector<std::string> msgs;
+    msgs.reserve(1000);
     for (int i = 0; i < 1000; ++i)
         msgs.push_back(std::string(static_cast<std::size_t>(i % 37), char('a' + i % 26)));
     const wire::buffer stream = framed(msgs);

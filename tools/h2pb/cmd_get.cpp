@@ -140,11 +140,13 @@ ha::awaitable<void> run_job(ha::executor ex, job& j) {
     ha::wakeup all_done;
     for (std::size_t i = 0; i < j.urls.size(); ++i) {
         ha::net::co_spawn(ex, one_request(client, j, i),
-                          [&remaining, &all_done](std::exception_ptr) {
+                          [&remaining, &all_done](const std::exception_ptr&) {
                               if (--remaining == 0) all_done.notify();
                           });
     }
-    while (remaining > 0) co_await all_done.wait();
+    while (remaining > 0) {
+        co_await all_done.wait();
+    }
     client->shutdown();  // GOAWAY(NO_ERROR); the connection closes once both sides are done
     ha::net::steady_timer t(ex);
     for (int i = 0; i < 100 && !client->is_closed(); ++i) {

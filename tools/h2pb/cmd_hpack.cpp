@@ -445,6 +445,7 @@ int hpack_encode(cli::args& a, bool json, std::uint32_t table_size) {
     std::vector<block_report> reports;
     for (const auto& b : blocks) {
         std::vector<hpack::field> fields;
+        fields.reserve(b.size());
         for (const auto& [name, value] : b) fields.push_back({name, value});
         wire::buffer out;
         e.encode(fields, out);

@@ -193,7 +193,7 @@ struct mapping {
 
 /// Files up to this size are read into a per-thread buffer and copied into
 /// the connection's output; larger ones are mapped and sent without a copy.
-constexpr std::size_t small_file = 64 * 1024;
+constexpr std::size_t small_file = std::size_t{64} * 1024;
 
 void send_text(ha::response& res, unsigned status, std::string_view text) {
     const std::string length = std::to_string(text.size());

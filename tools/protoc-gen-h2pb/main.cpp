@@ -35,6 +35,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -477,6 +478,16 @@ std::string default_value(const FieldDescriptor* f) {
 
 // ---------------------------------------------------------------- output helper
 
+/// The parts joined into one string, allocated once: for generated lines
+/// assembled from many small pieces inside loops.
+template <class... Parts>
+std::string cat(const Parts&... parts) {
+    std::string s;
+    s.reserve((std::string_view(parts).size() + ...));
+    (s.append(std::string_view(parts)), ...);
+    return s;
+}
+
 class out_text {
   public:
     void line(const std::string& s = "") {
@@ -544,6 +555,7 @@ class generator final : public pb::compiler::CodeGenerator {
 
     static std::vector<const FieldDescriptor*> fields_by_number(const Descriptor* d) {
         std::vector<const FieldDescriptor*> v;
+        v.reserve(static_cast<std::size_t>(d->field_count()));
         for (int i = 0; i < d->field_count(); ++i) v.push_back(d->field(i));
         std::sort(v.begin(), v.end(), [](auto* a, auto* b) { return a->number() < b->number(); });
         return v;
@@ -569,6 +581,7 @@ class generator final : public pb::compiler::CodeGenerator {
     void emit_file(const FileDescriptor* file, bool views, out_text& o) const {
         std::vector<const Descriptor*> msgs;
         std::vector<const EnumDescriptor*> enums;
+        enums.reserve(static_cast<std::size_t>(file->enum_type_count()));
         for (int i = 0; i < file->enum_type_count(); ++i) enums.push_back(file->enum_type(i));
         for (int i = 0; i < file->message_type_count(); ++i)
             collect(file->message_type(i), msgs, enums);
@@ -723,9 +736,9 @@ class generator final : public pb::compiler::CodeGenerator {
             if (is_stringish(f)) {
                 if (view_mode()) {
                     o.line("std::string_view " + f->name() + "_or_default() const {");
-                    o.line("    return " + n + " ? *" + n + " : std::string_view(" +
-                           default_value(f) + ", " +
-                           std::to_string(f->default_value_string().size()) + ");");
+                    o.line(cat("    return ", n, " ? *", n, " : std::string_view(",
+                               default_value(f), ", ",
+                               std::to_string(f->default_value_string().size()), ");"));
                     o.line("}");
                 } else {
                     o.line("const std::string& " + f->name() + "_or_default() const {");
@@ -734,12 +747,12 @@ class generator final : public pb::compiler::CodeGenerator {
                     else
                         o.line("    static const std::string d(" + default_value(f) + ", " +
                                std::to_string(f->default_value_string().size()) + ");");
-                    o.line("    return " + n + " ? *" + n + " : d;");
+                    o.line(cat("    return ", n, " ? *", n, " : d;"));
                     o.line("}");
                 }
             } else {
-                o.line(element_type(f) + " " + f->name() + "_or_default() const { return " + n +
-                       " ? *" + n + " : " + element_type(f) + "(" + default_value(f) + "); }");
+                o.line(cat(element_type(f), " ", f->name(), "_or_default() const { return ", n,
+                           " ? *", n, " : ", element_type(f), "(", default_value(f), "); }"));
             }
         }
         o.line("std::size_t encoded_size() const { return ::h2pb::proto::encoded_size(*this); }");
@@ -873,24 +886,24 @@ class generator final : public pb::compiler::CodeGenerator {
                 const std::string idx = std::to_string(f->index_in_oneof() + 1);
                 if (is_message(f)) {
                     emit_read_value(f,
-                                    "(" + on + ".index() != " + idx + " ? *" + on + ".emplace<" +
-                                        idx + ">() : *std::get<" + idx + ">(" + on + "))",
+                                    cat("(", on, ".index() != ", idx, " ? *", on, ".emplace<", idx,
+                                        ">() : *std::get<", idx, ">(", on, "))"),
                                     o);
                 } else if (is_stringish(f)) {
-                    o.line("if (" + on + ".index() != " + idx + ") " + on + ".emplace<" + idx +
-                           ">();");
-                    emit_read_value(f, "std::get<" + idx + ">(" + on + ")", o);
+                    o.line(
+                        cat("if (", on, ".index() != ", idx, ") ", on, ".emplace<", idx, ">();"));
+                    emit_read_value(f, cat("std::get<", idx, ">(", on, ")"), o);
                 } else {
                     o.line(element_type(f) + " v{};");
                     emit_read_value(f, "v", o);
                     o.line("if (p == nullptr) return nullptr;");
-                    o.line(on + ".emplace<" + idx + ">(v);");
+                    o.line(cat(on, ".emplace<", idx, ">(v);"));
                 }
             } else if (is_message(f)) {
                 emit_read_value(f, n + ".ensure()", o);
             } else if (optional_value(f)) {
                 if (is_stringish(f)) {
-                    o.line("if (!" + n + ") " + n + ".emplace();");
+                    o.line(cat("if (!", n, ") ", n, ".emplace();"));
                     emit_read_value(f, "*" + n, o);
                 } else {
                     o.line(element_type(f) + " v{};");
@@ -1096,8 +1109,8 @@ class generator final : public pb::compiler::CodeGenerator {
                     o.out();
                     o.line("}");
                 } else if (is_scalar(f)) {
-                    o.line("n += " + n + ".size() * " + ts +
-                           " + ::h2pb::proto::packed_payload_size<" + K(f) + ">(" + n + ");");
+                    o.line(cat("n += ", n, ".size() * ", ts,
+                               " + ::h2pb::proto::packed_payload_size<", K(f), ">(", n, ");"));
                 } else {
                     o.line("for (const auto& v : " + n + ") {");
                     o.in();
@@ -1114,13 +1127,7 @@ class generator final : public pb::compiler::CodeGenerator {
                 size_one(f, is_message(f) ? "(**v)" : "(*v)", o);
                 o.out();
                 o.line("}");
-            } else if (is_message(f)) {
-                o.line("if (" + n + ".has_value()) {");
-                o.in();
-                size_one(f, "(*" + n + ")", o);
-                o.out();
-                o.line("}");
-            } else if (optional_value(f)) {
+            } else if (is_message(f) || optional_value(f)) {
                 o.line("if (" + n + ".has_value()) {");
                 o.in();
                 size_one(f, "(*" + n + ")", o);
@@ -1263,17 +1270,17 @@ class generator final : public pb::compiler::CodeGenerator {
             const std::string raw = safe_name(f->name());
             const std::string n = "this->" + raw;
             if (f->is_map()) {
-                o.line("for (const auto& [key, value] : other." + raw + ") " + n +
-                       "[key] = value;");
+                o.line(
+                    cat("for (const auto& [key, value] : other.", raw, ") ", n, "[key] = value;"));
             } else if (f->is_repeated()) {
-                o.line(n + ".insert(" + n + ".end(), other." + raw + ".begin(), other." + raw +
-                       ".end());");
+                o.line(cat(n, ".insert(", n, ".end(), other.", raw, ".begin(), other.", raw,
+                           ".end());"));
             } else if (is_message(f)) {
-                o.line("if (other." + raw + ") " + n + ".ensure().merge(*other." + raw + ");");
+                o.line(cat("if (other.", raw, ") ", n, ".ensure().merge(*other.", raw, ");"));
             } else if (optional_value(f)) {
-                o.line("if (other." + raw + ") " + n + " = other." + raw + ";");
+                o.line(cat("if (other.", raw, ") ", n, " = other.", raw, ";"));
             } else {
-                o.line("if (" + is_nonzero(f, "other." + raw) + ") " + n + " = other." + raw + ";");
+                o.line(cat("if (", is_nonzero(f, "other." + raw), ") ", n, " = other.", raw, ";"));
             }
         }
         for (int i = 0; i < d->real_oneof_decl_count(); ++i) {
@@ -1284,15 +1291,15 @@ class generator final : public pb::compiler::CodeGenerator {
                 const FieldDescriptor* f = od->field(j);
                 const std::string idx = std::to_string(j + 1);
                 if (is_message(f)) {
-                    o.line("if (const auto* v = std::get_if<" + idx + ">(&other." + raw_on +
-                           ")) {");
-                    o.line("    if (" + on + ".index() != " + idx + ") " + on + ".emplace<" + idx +
-                           ">();");
-                    o.line("    std::get<" + idx + ">(" + on + ")->merge(**v);");
+                    o.line(
+                        cat("if (const auto* v = std::get_if<", idx, ">(&other.", raw_on, ")) {"));
+                    o.line(cat("    if (", on, ".index() != ", idx, ") ", on, ".emplace<", idx,
+                               ">();"));
+                    o.line(cat("    std::get<", idx, ">(", on, ")->merge(**v);"));
                     o.line("}");
                 } else {
-                    o.line("if (const auto* v = std::get_if<" + idx + ">(&other." + raw_on + ")) " +
-                           on + ".emplace<" + idx + ">(*v);");
+                    o.line(cat("if (const auto* v = std::get_if<", idx, ">(&other.", raw_on, ")) ",
+                               on, ".emplace<", idx, ">(*v);"));
                 }
             }
         }
@@ -1327,7 +1334,7 @@ class generator final : public pb::compiler::CodeGenerator {
                        safe_name(f->real_containing_oneof()->name()) +
                        "); v != nullptr && !(*v)->_h2pb_is_initialized()) return false;");
             } else {
-                o.line("if (" + n + " && !" + n + "->_h2pb_is_initialized()) return false;");
+                o.line(cat("if (", n, " && !", n, "->_h2pb_is_initialized()) return false;"));
             }
         }
         o.line("return true;");

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <h2pb/h2/asio/client.hpp>
@@ -38,7 +39,7 @@ ha::awaitable<void> sleep_for(ha::duration d) {
 }
 
 /// The routes every test uses.
-ha::router test_routes(std::shared_ptr<std::atomic<int>> events) {
+ha::router test_routes(const std::shared_ptr<std::atomic<int>>& events) {
     ha::router r;
     r.add("/hello", ha::immediate_handler([](ha::request& req, ha::response& res) {
               res.send_headers(200, {{"content-type", "text/plain"}, {"x-method", req.method()}});
@@ -62,7 +63,7 @@ ha::router test_routes(std::shared_ptr<std::atomic<int>> events) {
     r.add("/big",
           ha::coroutine_handler([events](ha::request&, ha::response& res) -> ha::awaitable<void> {
               res.send_headers(200, {});
-              const std::string chunk = pattern(64 * 1024);
+              const std::string chunk = pattern(std::size_t{64} * 1024);
               for (int i = 0; i < 128; ++i) {  // 8 MiB
                   if (auto e = co_await res.write(wire::as_bytes(chunk), i == 127)) {
                       if (e.kind == ha::stream_errc::reset_by_peer &&
@@ -109,7 +110,8 @@ ha::router test_routes(std::shared_ptr<std::atomic<int>> events) {
 }
 
 struct fixture {
-    explicit fixture(ha::server_options o = {}) : events(std::make_shared<std::atomic<int>>(0)) {
+    explicit fixture(const ha::server_options& o = {})
+        : events(std::make_shared<std::atomic<int>>(0)) {
         srv = std::make_unique<ha::server>(o, test_routes(events));
         const auto e = srv->listen();
         REQUIRE_FALSE(e);
@@ -130,14 +132,14 @@ struct fixture {
         ha::net::co_spawn(
             io,
             [&]() -> ha::awaitable<void> {
-                auto c = co_await ha::client::connect(io.get_executor(), url, co);
+                auto c = co_await ha::client::connect(io.get_executor(), url, std::move(co));
                 INFO((c ? std::string() : c.error().to_string()));
                 REQUIRE(c);
                 co_await body(**c);
                 (*c)->shutdown();
                 done = true;
             },
-            [](std::exception_ptr e) {
+            [](const std::exception_ptr& e) {
                 if (e) std::rethrow_exception(e);
             });
         io.run_for(20s);
@@ -262,7 +264,9 @@ TEST_CASE("a stream error on one of several requests reaches its handler, the ot
             }
             CHECK(back == (st == &*s1 ? "first" : "third"));
         }
-        for (int i = 0; i < 100 && f.events->load() == 0; ++i) co_await sleep_for(10ms);
+        for (int i = 0; i < 100 && f.events->load() == 0; ++i) {
+            co_await sleep_for(10ms);
+        }
         CHECK(f.events->load() == 1);
     });
 }
@@ -300,7 +304,9 @@ TEST_CASE("more requests than SETTINGS_MAX_CONCURRENT_STREAMS: open() waits for 
                 },
                 ha::net::detached);
         }
-        while (finished < 24) co_await all.wait();
+        while (finished < 24) {
+            co_await all.wait();
+        }
         CHECK(ok == 24);
     });
 }
@@ -318,7 +324,9 @@ TEST_CASE("a client that cancels: the handler's write fails with CANCEL", "[serv
             REQUIRE(piece);
             CHECK_FALSE(piece->empty());
         }  // dropped: RST_STREAM(CANCEL)
-        for (int i = 0; i < 100 && f.events->load() == 0; ++i) co_await sleep_for(10ms);
+        for (int i = 0; i < 100 && f.events->load() == 0; ++i) {
+            co_await sleep_for(10ms);
+        }
         CHECK(f.events->load() == 1);
     });
 }
@@ -346,7 +354,9 @@ TEST_CASE("graceful shutdown: the stream in flight completes, new streams are re
         REQUIRE_FALSE(late);
         CHECK((late.error().kind == ha::stream_errc::goaway ||
                late.error().kind == ha::stream_errc::connection_closed));
-        while (!done) co_await w.wait();
+        while (!done) {
+            co_await w.wait();
+        }
         CHECK(slow_ok);
     });
 }
@@ -386,7 +396,7 @@ TEST_CASE("TLS end to end: ALPN h2, certificate from memory, verified by the cli
     co.tls.ca_pem = cred.cert_pem;
     f.run(
         [](ha::client& c) -> ha::awaitable<void> {
-            const std::string body = pattern(1024 * 1024);
+            const std::string body = pattern(std::size_t{1024} * 1024);
             auto r = co_await c.fetch("POST", "/echo", {}, wire::as_bytes(body));
             REQUIRE(r);
             CHECK(r->body == body);
@@ -402,7 +412,9 @@ TEST_CASE("an idle connection is closed with GOAWAY(NO_ERROR)", "[server]") {
     f.run([](ha::client& c) -> ha::awaitable<void> {
         auto r = co_await c.fetch("GET", "/hello");
         REQUIRE(r);
-        for (int i = 0; i < 200 && !c.is_closed(); ++i) co_await sleep_for(10ms);
+        for (int i = 0; i < 200 && !c.is_closed(); ++i) {
+            co_await sleep_for(10ms);
+        }
         CHECK(c.is_closed());
         auto after = co_await c.fetch("GET", "/hello");
         CHECK_FALSE(after);

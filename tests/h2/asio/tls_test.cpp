@@ -23,9 +23,9 @@ namespace {
 // SSLKEYLOGFILE is read once, when the first context asks for it: set it
 // before main().
 const std::string keylog_path = [] {
-    const std::string p = (std::filesystem::temp_directory_path() /
-                           ("h2pb_tls_test_keylog_" + std::to_string(::getpid()) + ".txt"))
-                              .string();
+    std::string p = (std::filesystem::temp_directory_path() /
+                     ("h2pb_tls_test_keylog_" + std::to_string(::getpid()) + ".txt"))
+                        .string();
     std::remove(p.c_str());
     ::setenv("SSLKEYLOGFILE", p.c_str(), 1);
     return p;
