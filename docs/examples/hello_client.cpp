@@ -4,6 +4,7 @@
 // included.
 //
 // usage: hello_client http://127.0.0.1:PORT     (https:// for TLS)
+#include <exception>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -68,12 +69,17 @@ int main(int argc, char** argv) {
         std::cerr << "usage: hello_client http://HOST:PORT\n";
         return 2;
     }
-    ha::net::io_context io;
-    int status = 1;
-    ha::net::co_spawn(io, talk(*url), [&](std::exception_ptr e, int result) {
-        if (e) std::rethrow_exception(e);
-        status = result;
-    });
-    io.run();
-    return status;
+    try {
+        ha::net::io_context io;
+        int status = 1;
+        ha::net::co_spawn(io, talk(*url), [&](const std::exception_ptr& e, int result) {
+            if (e) std::rethrow_exception(e);
+            status = result;
+        });
+        io.run();
+        return status;
+    } catch (const std::exception& e) {  // out of memory, no more sockets...
+        std::cerr << e.what() << '\n';
+        return 1;
+    }
 }

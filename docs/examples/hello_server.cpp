@@ -9,6 +9,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <exception>
 #include <iostream>
 #include <string>
 
@@ -41,7 +42,7 @@ ha::awaitable<void> echo(ha::request& req, ha::response& res) {
     res.send_trailers({{"x-echo-length", length}});
 }
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
     ha::router routes;
     routes.add("/hello", ha::immediate_handler(hello));
     routes.add("/echo", ha::coroutine_handler(echo));
@@ -66,4 +67,7 @@ int main(int argc, char** argv) {
     main_io.run();   // until the signal
     server.join();
     std::cout << "stopped" << std::endl;
+} catch (const std::exception& e) {  // out of memory, no more sockets...
+    std::cerr << e.what() << '\n';
+    return 1;
 }
