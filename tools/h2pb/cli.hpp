@@ -135,8 +135,15 @@ inline input_result read_input(const std::vector<std::string>& hex_words,
     return r;
 }
 
-/// Escapes s as a JSON string, quotes included.
-inline std::string json_quote(std::string_view s) {
+/// How quote() writes the other control characters.
+enum class control_escape {
+    json_unicode,  ///< \u001f, as JSON requires
+    c_hex,         ///< \x1f, as C and protoc --decode_raw print them
+};
+
+/// s in double quotes, with quotes, backslashes and control characters
+/// escaped (\n \r \t by name, the others as `style` says).
+inline std::string quote(std::string_view s, control_escape style) {
     std::string out = "\"";
     for (unsigned char c : s) {
         switch (c) {
@@ -158,7 +165,8 @@ inline std::string json_quote(std::string_view s) {
             default:
                 if (c < 0x20 || c == 0x7f) {
                     char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                    std::snprintf(buf, sizeof buf,
+                                  style == control_escape::json_unicode ? "\\u%04x" : "\\x%02x", c);
                     out += buf;
                 } else {
                     out += static_cast<char>(c);
@@ -167,6 +175,11 @@ inline std::string json_quote(std::string_view s) {
     }
     out += '"';
     return out;
+}
+
+/// Escapes s as a JSON string, quotes included.
+inline std::string json_quote(std::string_view s) {
+    return quote(s, control_escape::json_unicode);
 }
 
 /// A small streaming JSON writer with two-space indentation.

@@ -22,6 +22,7 @@
 #include <h2pb/wire/hex.hpp>
 #include <h2pb/wire/varint.hpp>
 
+#include "cli.hpp"
 #include "schema.hpp"
 
 namespace h2pb::cli {
@@ -125,34 +126,7 @@ inline bool printable_text(wire::bytes_view b) {
 
 /// "Apple" -> "\"Apple\"" with C escapes for quotes, backslashes, controls.
 inline std::string quote(wire::bytes_view b) {
-    std::string out = "\"";
-    for (wire::byte c : b) {
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            default:
-                if (c < 0x20 || c == 0x7f) {
-                    out += "\\x";
-                    out += wire::to_hex(wire::bytes_view{&c, 1}, '\0');
-                } else {
-                    out += static_cast<char>(c);
-                }
-        }
-    }
-    return out + "\"";
+    return quote(wire::as_chars(b), control_escape::c_hex);
 }
 
 /// Hex of at most `limit` bytes, "..." after.
