@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,27 +30,36 @@ std::string pattern(std::size_t n, std::size_t seed) {
     return s;
 }
 
-/// A connected pair of TCP sockets on 127.0.0.1.
-std::pair<tcp::socket, tcp::socket> socket_pair(ha::net::io_context& io) {
-    tcp::acceptor acceptor(io, tcp::endpoint(ha::net::ip::make_address("127.0.0.1"), 0));
-    tcp::socket client(io);
-    client.connect(acceptor.local_endpoint());
-    tcp::socket server = acceptor.accept();
-    return {std::move(client), std::move(server)};
-}
+/// A transport over one end of a TCP connection on 127.0.0.1, and the
+/// socket at the other end (`peer`). Small socket buffers, when asked for,
+/// make the kernel take only part of a large write at once.
+struct connected {
+    explicit connected(bool small_buffers = false) {
+        tcp::acceptor acceptor(io, tcp::endpoint(ha::net::ip::make_address("127.0.0.1"), 0));
+        tcp::socket ours(io);
+        ours.connect(acceptor.local_endpoint());
+        peer = acceptor.accept();
+        if (small_buffers) {
+            ours.set_option(tcp::socket::send_buffer_size(4096));
+            peer.set_option(tcp::socket::receive_buffer_size(4096));
+        }
+        t.emplace(std::move(ours));
+        t->configure(true);
+    }
+
+    ha::net::io_context io;
+    tcp::socket peer{io};
+    std::optional<ha::transport> t;
+};
 
 }  // namespace
 
 TEST_CASE("a write the socket cannot take at once: write_now, then the rest in order",
           "[transport]") {
-    ha::net::io_context io;
-    auto sockets = socket_pair(io);  // (no structured bindings: lambdas capture b)
-    tcp::socket& a = sockets.first;
-    tcp::socket& b = sockets.second;
-    a.set_option(tcp::socket::send_buffer_size(4096));
-    b.set_option(tcp::socket::receive_buffer_size(4096));
-    ha::transport t(std::move(a));
-    t.configure(true);
+    connected c(/*small_buffers=*/true);
+    ha::net::io_context& io = c.io;
+    tcp::socket& b = c.peer;
+    ha::transport& t = *c.t;
 
     // Three pieces, the way a connection's output looks: frame headers and
     // DATA payloads referenced in place.
@@ -101,12 +111,9 @@ TEST_CASE("a write the socket cannot take at once: write_now, then the rest in o
 }
 
 TEST_CASE("a write the socket takes whole: write_now reports every octet", "[transport]") {
-    ha::net::io_context io;
-    auto sockets = socket_pair(io);  // (no structured bindings: lambdas capture b)
-    tcp::socket& a = sockets.first;
-    tcp::socket& b = sockets.second;
-    ha::transport t(std::move(a));
-    t.configure(true);
+    connected c;
+    tcp::socket& b = c.peer;
+    ha::transport& t = *c.t;
     const std::string head = pattern(9, 4), body = pattern(100, 5);
     const std::array<wire::bytes_view, 2> views = {wire::as_bytes(head), wire::as_bytes(body)};
     ha::error_code_t ec;
@@ -118,12 +125,10 @@ TEST_CASE("a write the socket takes whole: write_now reports every octet", "[tra
 }
 
 TEST_CASE("a read returns what arrived; end of stream is eof", "[transport]") {
-    ha::net::io_context io;
-    auto sockets = socket_pair(io);  // (no structured bindings: lambdas capture b)
-    tcp::socket& a = sockets.first;
-    tcp::socket& b = sockets.second;
-    ha::transport t(std::move(a));
-    t.configure(true);
+    connected c;
+    ha::net::io_context& io = c.io;
+    tcp::socket& b = c.peer;
+    ha::transport& t = *c.t;
     ha::read_handler_memory memory;
     const std::string sent = pattern(1000, 6);
     ha::net::write(b, ha::net::buffer(sent));
