@@ -703,12 +703,11 @@ class session : public std::enable_shared_from_this<session> {
             // Usually the socket takes it all now: finish the turn here, with
             // no operation queued and no wait for the next turn of the loop.
             error_code_t ec;
-            done = transport_.write_now(out, ec);
+            const auto now = transport_.write_now(out, ec);
+            done = now.written;
+            if (now.complete) return on_written(error_code_t{}, done);
             if (ec && ec != net::error::would_block && ec != net::error::try_again)
                 return on_written(ec, done);
-            std::size_t total = 0;
-            for (const auto& b : out) total += b.size();
-            if (done == total) return on_written(error_code_t{}, done);
         }
         transport_.async_write(
             out, write_memory_,

@@ -19,6 +19,7 @@
 // tried at once (write_now): when the socket takes it all, as it usually
 // does, no operation is queued and no completion has to wait for the next
 // turn of the event loop.
+//
 // Asio's TLS stream encrypts only the first buffer of a sequence per
 // operation, so for TLS the list is first joined into one staging buffer
 // (a copy that encryption would make anyway) and written as one sequence of
@@ -144,12 +145,19 @@ class transport {
     /// The last read_now() filled the buffer: more is probably waiting.
     bool more_likely() const noexcept { return !tls_ && last_read_full_; }
 
+    /// What write_now() did: octets written, and whether that was all.
+    struct write_progress {
+        std::size_t written = 0;
+        bool complete = false;
+    };
+
     /// Cleartext only: writes as much of `buffers` as the socket takes now,
     /// without waiting (0 and would_block if it takes nothing). The caller
     /// passes the rest, `skip` octets in, to async_write().
-    std::size_t write_now(std::span<const wire::bytes_view> buffers, error_code_t& ec) {
-        gather(buffers, 0);
-        return tcp_->write_some(std::span<const net::const_buffer>(iov_), ec);
+    write_progress write_now(std::span<const wire::bytes_view> buffers, error_code_t& ec) {
+        const std::size_t total = gather(buffers, 0);
+        const std::size_t n = tcp_->write_some(std::span<const net::const_buffer>(iov_), ec);
+        return {n, !ec && n == total};
     }
 
     /// Writes all of `buffers` (views that stay valid until the handler
@@ -204,17 +212,21 @@ class transport {
     }
 
   private:
-    /// The iovec list of `buffers` minus their first `skip` octets.
-    void gather(std::span<const wire::bytes_view> buffers, std::size_t skip) {
+    /// The iovec list of `buffers` minus their first `skip` octets; returns
+    /// the octets it holds.
+    std::size_t gather(std::span<const wire::bytes_view> buffers, std::size_t skip) {
         iov_.clear();
+        std::size_t total = 0;
         for (const auto& b : buffers) {
             if (skip >= b.size()) {
                 skip -= b.size();
                 continue;
             }
             iov_.emplace_back(b.data() + skip, b.size() - skip);
+            total += b.size() - skip;
             skip = 0;
         }
+        return total;
     }
 
     std::optional<tcp::socket> tcp_;
