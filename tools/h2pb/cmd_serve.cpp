@@ -126,7 +126,6 @@ std::string http_date(std::time_t t) {
     return std::string(buf, n);
 }
 
-/// The Date field of this second, formatted once per second per thread.
 /// The clocks of the per-request paths: the coarse variants (the kernel's
 /// time of the last tick, a few milliseconds old) read a shared page and
 /// nothing else, where the precise ones read the TSC and convert; a Date
@@ -142,6 +141,7 @@ inline std::chrono::nanoseconds coarse_monotonic() noexcept {
     return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
 }
 
+/// The Date field of this second, formatted once per second per thread.
 std::string_view date_now() {
     thread_local std::time_t cached = 0;
     thread_local std::string text;
