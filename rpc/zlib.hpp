@@ -181,8 +181,8 @@ class zlib_codec : public codec {
         if (!deflate_ready_) {
             const int r = deflateInit2(&deflater_, settings_.level, Z_DEFLATED, window_bits_,
                                        settings_.mem_level, Z_DEFAULT_STRATEGY);
-            if (r == Z_MEM_ERROR) return compress_errc::failed;
-            if (r != Z_OK) return compress_errc::failed;  // bad settings
+            // Z_MEM_ERROR, or Z_STREAM_ERROR for a level/mem_level out of range.
+            if (r != Z_OK) return compress_errc::failed;
             deflate_ready_ = true;
         } else if (deflateReset(&deflater_) != Z_OK) {
             return compress_errc::failed;
