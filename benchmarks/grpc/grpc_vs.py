@@ -40,6 +40,17 @@ an idle machine apart from the load generator; nothing is pinned. Per server:
 The threads each server had (names and CPU seconds per thread name, from
 /proc/PID/task) are recorded in the JSON: grpc C++ picks its own.
 
+Example (from the repository root, after
+`ninja -C build benchmarks/grpc/grpc_cpp_server benchmarks/grpc/grpc_cpp_stream_client`):
+
+  /usr/bin/python3 benchmarks/grpc/grpc_vs.py --json grpc.json \
+      --server grpc=build/benchmarks/grpc/grpc_cpp_server \
+      --server h2pb="build/tools/h2pb/h2pb interop-server"
+
+One server takes about 35 s with the defaults (two h2load runs of 10 s,
+8 s of streaming, the idle test); the machine's load average is printed
+with the results, since every figure moves with it.
+
 usage: grpc_vs.py --server NAME=CMD [--server NAME=CMD ...] [--baseline NAME]
        [--duration S] [--stream-seconds S] [--idle N] [--rounds R] [--json FILE]
        [--client PATH]
