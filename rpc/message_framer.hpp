@@ -210,6 +210,9 @@ class message_reader {
     }
     /// True when every byte fed has been consumed.
     bool drained() const noexcept { return pos_ == end_ || state_ == state::failed; }
+    /// The prefix of the message being read, or of the last one read: after
+    /// errc::message_too_large, the Message-Length that was too large.
+    const message_prefix& current_prefix() const noexcept { return prefix_value_; }
     /// Capacity of the reassembly buffer (for tests and memory accounting).
     std::size_t buffer_capacity() const noexcept { return body_.capacity(); }
 
