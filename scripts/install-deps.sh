@@ -10,6 +10,7 @@ packages="
   libnghttp2-dev nghttp2-client nghttp2-server curl
   libboost-dev libssl-dev openssl zlib1g-dev
   python3-h2 python3-grpcio libgrpc++-dev protobuf-compiler-grpc grpc-proto
+  golang-go golang-google-grpc-dev
 "
 
 missing=""
