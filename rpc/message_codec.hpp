@@ -113,6 +113,7 @@ class message_decoder {
             case read_status::message:
                 break;
         }
+        last_compressed_ = m.compressed;
         if (!m.compressed) {
             out = m.bytes;
             return decode_result::message;
@@ -149,6 +150,8 @@ class message_decoder {
 
     bool failed() const noexcept { return !error_.ok(); }
     const status& error() const noexcept { return error_; }
+    /// The last message next() delivered had Compressed-Flag 1.
+    bool last_compressed() const noexcept { return last_compressed_; }
     /// Bytes of the stream consumed so far.
     std::size_t position() const noexcept { return reader_.position(); }
     bool drained() const noexcept { return reader_.drained(); }
@@ -163,6 +166,7 @@ class message_decoder {
     codec* codec_ = nullptr;
     wire::buffer inflated_;  // reused: stops allocating at the largest message
     status error_;
+    bool last_compressed_ = false;
 };
 
 /// Appends one Length-Prefixed-Message to `out`: compressed with

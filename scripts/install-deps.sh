@@ -29,3 +29,6 @@ if [ -n "$missing" ]; then
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 echo "install-deps: all packages present"
+
+# npm packages of the grpc-js interop client, pinned by its lockfile.
+"$(dirname "$0")/install-npm.sh"

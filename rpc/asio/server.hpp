@@ -54,21 +54,15 @@
 #include <h2pb/h2/asio/server.hpp>
 #include <h2pb/rpc/asio/server_context.hpp>
 #include <h2pb/rpc/asio/service.hpp>
+#include <h2pb/rpc/call_head.hpp>
 #include <h2pb/rpc/compression.hpp>
-#include <h2pb/rpc/message_framer.hpp>
+#include <h2pb/rpc/message_codec.hpp>
 #include <h2pb/rpc/metadata.hpp>
-#include <h2pb/rpc/percent.hpp>
 #include <h2pb/rpc/status.hpp>
-#include <h2pb/rpc/timeout.hpp>
 
 namespace h2pb::rpc::asio {
 
 namespace net = h2::asio::net;
-
-/// The largest message a server sends unless told otherwise: grpc C++ and
-/// grpc-go do not limit what they send (-1 / math.MaxInt32); the framing
-/// itself cannot carry more than 2^32-1 octets.
-inline constexpr std::size_t default_max_send_message_size = UINT32_MAX;
 
 /// Runs before the handler of every call; a non-OK status ends the call with
 /// that status and the handler does not run. It may read the metadata, set
@@ -82,7 +76,7 @@ struct server_options {
     /// (RESOURCE_EXHAUSTED beyond).
     std::uint32_t max_receive_message_size = default_max_message_size;
     /// Largest response message (RESOURCE_EXHAUSTED beyond).
-    std::size_t max_send_message_size = default_max_send_message_size;
+    std::uint32_t max_send_message_size = default_max_send_message_size;
     /// Largest request header list (RESOURCE_EXHAUSTED beyond).
     std::size_t max_metadata_size = default_max_metadata_size;
     /// The compression algorithms the server understands (identity only
@@ -97,43 +91,57 @@ class server;
 class server_call final : public call_stream {
   public:
     server_call(const server_options& o, h2::asio::request& req, h2::asio::response& res)
-        : opts_(o), req_(req), res_(res) {
+        : opts_(o), req_(req), res_(res), decoder_(o.max_receive_message_size) {
         ctx_.call_ = this;
     }
 
     server_context& context() noexcept override { return ctx_; }
 
+    /// Checks the request head (call_head.hpp). A refused request is
+    /// answered here (405, 415, or Trailers-Only) and false returned.
+    bool start() {
+        head_limits limits;
+        limits.max_metadata_size = opts_.max_metadata_size;
+        if (auto rej = parse_request(req_.headers(), head_, *opts_.codecs, limits)) {
+            build_rejection(*rej, opts_.codecs->accept_encoding(), fields_, storage_);
+            finished_ = true;
+            // h2::asio's send_headers() writes :status itself (fields_[0]).
+            (void)res_.send_headers(rej->http_status, std::span(fields_).subspan(1), true);
+            return false;
+        }
+        ctx_.authority_ = head_.authority;
+        ctx_.user_agent_ = head_.user_agent;
+        ctx_.client_metadata_ = std::move(head_.md);
+        if (head_.decompressor) {
+            ctx_.request_encoding_ = head_.decompressor->name();
+            decoder_.set_decompressor(head_.decompressor.get());
+        }
+        if (head_.timeout) {
+            ctx_.deadline_ = h2::clock::now() +
+                             std::chrono::duration_cast<h2::clock::duration>(*head_.timeout);
+        }
+        return true;
+    }
+
+    const request_head& head() const noexcept { return head_; }
+
+    /// Sets the method and the peer's address before the handler runs.
+    void bind(const method_descriptor& d) {
+        ctx_.method_ = d;
+        ctx_.peer_ = peer_of(req_);
+    }
+
     awaitable<std::optional<wire::bytes_view>> read_message() override {
         for (;;) {
             if (finished_ || cancelled()) co_return std::nullopt;
-            message m;
-            const read_status s = reader_.next(m);
-            if (s == read_status::message) {
-                ctx_.last_message_compressed_ = m.compressed;
-                if (!m.compressed) co_return m.bytes;
-                if (!decoder_) {
-                    fail({status_code::internal,
-                          "compressed message without grpc-encoding"});  // PROTOCOL-HTTP2.md
-                    co_return std::nullopt;
-                }
-                inflated_.clear();
-                const compress_errc e =
-                    decoder_->decompress(m.bytes, opts_.max_receive_message_size, inflated_);
-                if (e == compress_errc::too_large) {
-                    fail({status_code::resource_exhausted,
-                          "Received message larger than max (decompressed; limit " +
-                              std::to_string(opts_.max_receive_message_size) + ")"});
-                    co_return std::nullopt;
-                }
-                if (e != compress_errc::ok) {
-                    fail({status_code::internal, "Failed to decompress the message (" +
-                                                     std::string(decoder_->name()) + ")"});
-                    co_return std::nullopt;
-                }
-                co_return inflated_.view();
+            wire::bytes_view m;
+            const decode_result r = decoder_.next(m);
+            if (r == decode_result::message) {
+                ctx_.last_message_compressed_ = decoder_.last_compressed();
+                co_return m;
             }
-            if (s == read_status::failed) {
-                fail(framing_status(reader_.error()));
+            if (r == decode_result::failed) {
+                fail(decoder_.error());
                 co_return std::nullopt;
             }
             if (input_ended_) co_return std::nullopt;
@@ -141,40 +149,20 @@ class server_call final : public call_stream {
             if (!piece) co_return std::nullopt;  // reset, deadline, connection gone
             if (piece->empty()) {
                 input_ended_ = true;
-                if (const rpc::error e = reader_.finish()) {
-                    fail(framing_status(e));
-                }
+                if (status st = decoder_.finish(); !st.ok()) fail(std::move(st));
                 co_return std::nullopt;
             }
-            reader_.feed(*piece);
+            decoder_.feed(*piece);
         }
     }
 
     awaitable<bool> write_message(wire::bytes_view message) override {
-        if (finished_ || cancelled()) co_return false;
-        if (message.size() > opts_.max_send_message_size) {
-            fail({status_code::resource_exhausted,
-                  "Sent message larger than max (" + std::to_string(message.size()) + " vs. " +
-                      std::to_string(opts_.max_send_message_size) + ")"});
-            co_return false;
-        }
+        if (finished_ || failure_ || cancelled()) co_return false;
         if (!send_headers()) co_return false;
         out_.clear();
-        if (encoder_ && ctx_.compress_messages_) {
-            out_.prepare(prefix_size);
-            out_.commit(prefix_size);
-            if (encoder_->compress(message, out_) != compress_errc::ok) {
-                fail({status_code::internal, "compression failed"});
-                co_return false;
-            }
-            const std::size_t n = out_.size() - prefix_size;
-            if (n > UINT32_MAX) {
-                fail({status_code::resource_exhausted, "compressed message too large"});
-                co_return false;
-            }
-            encode_prefix(out_.data(), {true, static_cast<std::uint32_t>(n)});
-        } else if (!write_message_to(out_, message)) {
-            fail({status_code::resource_exhausted, "message too large to frame"});
+        codec* c = ctx_.compress_messages_ ? encoder_.get() : nullptr;
+        if (status st = encode_message(out_, message, c, opts_.max_send_message_size); !st.ok()) {
+            fail(std::move(st));
             co_return false;
         }
         const h2::asio::stream_error e = co_await res_.write(out_.view());
@@ -188,24 +176,20 @@ class server_call final : public call_stream {
     bool send_headers() {
         if (ctx_.initial_sent_) return true;
         if (cancelled() || finished_) return false;
-        fields_.clear();
-        storage_.clear();
-        fields_.push_back({"content-type", "application/grpc"});
-        if (encoder_) fields_.push_back({"grpc-encoding", encoder_->name()});
-        fields_.push_back({"grpc-accept-encoding", opts_.codecs->accept_encoding()});
-        to_hpack(ctx_.initial_metadata_, fields_, storage_);
+        build_response_headers(fields_, storage_, encoder_ ? encoder_->name() : std::string_view{},
+                               opts_.codecs->accept_encoding(), &ctx_.initial_metadata_);
         ctx_.initial_sent_ = true;
-        return res_.send_headers(200, fields_) == h2::send_errc::ok;
+        return res_.send_headers(200, std::span(fields_).subspan(1)) == h2::send_errc::ok;
     }
 
     bool set_compression(std::string_view encoding) {
-        if (encoding == "identity") {
+        if (ctx_.initial_sent_) return false;  // grpc-encoding went out already
+        if (is_identity(encoding)) {
             encoder_.reset();
             ctx_.response_encoding_ = "identity";
             return true;
         }
-        if (ctx_.initial_sent_) return false;  // grpc-encoding went out already
-        if (!accepts(encoding)) return false;
+        if (!head_.accepts(encoding)) return false;
         auto c = opts_.codecs->make(encoding);
         if (!c) return false;
         encoder_ = std::move(c);
@@ -213,124 +197,31 @@ class server_call final : public call_stream {
         return true;
     }
 
-    /// Ends the call with `st` (trailers, or Trailers-Only when nothing was
-    /// sent). Once only; nothing after a reset.
+    /// Ends the call with `st`: trailers, or Trailers-Only when nothing was
+    /// sent. Once only; nothing after a reset.
     void finish(const status& st) {
         if (finished_) return;
         finished_ = true;
         if (cancelled()) return;
-        fields_.clear();
-        storage_.clear();
-        const bool trailers_only = !ctx_.initial_sent_;
-        if (trailers_only) {
-            // Trailers-Only: one header section with :status, content-type
-            // and the status (PROTOCOL-HTTP2.md), with END_STREAM.
-            fields_.push_back({"content-type", "application/grpc"});
-        }
-        append_status_fields(st);
-        ctx_.initial_sent_ = true;
-        if (trailers_only) {
-            (void)res_.send_headers(200, fields_, true);
+        if (!ctx_.initial_sent_) {
+            ctx_.initial_sent_ = true;
+            build_trailers_only(fields_, storage_, st, &ctx_.trailing_metadata_);
+            (void)res_.send_headers(200, std::span(fields_).subspan(1), true);
         } else {
+            build_trailers(fields_, storage_, st, &ctx_.trailing_metadata_);
             res_.send_trailers(fields_);
         }
     }
 
-    /// An error found by the call layer itself: remembered, the handler's
-    /// status is replaced by it.
+    /// An error found by the call layer itself (a message that breaks the
+    /// framing or the size limits): remembered, it replaces the handler's
+    /// status.
     void fail(status st) {
         if (!failure_) failure_ = std::move(st);
     }
     const std::optional<status>& failure() const noexcept { return failure_; }
 
-    // ---- set-up by the server, before the handler runs
-
-    /// Reads the request head. Returns a status to end the call with at once
-    /// (Trailers-Only), or OK. HTTP-level refusals (405, 415) are answered
-    /// here and reported as `answered`.
-    status start(const method_descriptor& d, bool& answered) {
-        answered = false;
-        ctx_.method_ = d;
-        ctx_.authority_ = req_.authority();
-        ctx_.peer_ = peer_of(req_);
-        ctx_.user_agent_ = req_.header("user-agent");
-        if (status st = from_hpack(req_.headers(), ctx_.client_metadata_, opts_.max_metadata_size);
-            !st.ok())
-            return st;
-        if (const std::string_view t = req_.header("grpc-timeout"); !t.empty()) {
-            const auto d2 = parse_timeout(t);
-            if (!d2) return {status_code::internal, "Invalid grpc-timeout value"};
-            ctx_.deadline_ = h2::clock::now() +
-                             std::chrono::duration_cast<h2::clock::duration>(*d2);
-        }
-        accept_encoding_ = req_.header("grpc-accept-encoding");
-        if (const std::string_view enc = req_.header("grpc-encoding");
-            !enc.empty() && enc != "identity") {
-            decoder_ = opts_.codecs->make(enc);
-            if (!decoder_) {
-                // compression.md: UNIMPLEMENTED, and say what we support.
-                unsupported_encoding_ = true;
-                return {status_code::unimplemented,
-                        "Compression algorithm '" + std::string(enc) + "' is not supported"};
-            }
-            ctx_.request_encoding_ = decoder_->name();
-        }
-        reader_ = message_reader(reader_settings{opts_.max_receive_message_size, true});
-        return {};
-    }
-
   private:
-    void append_status_fields(const status& st) {
-        // Everything the fields point to must stay put: reserve first.
-        std::size_t need = percent_encoded_size(st.message) +
-                           base64_encoded_size(st.details.size()) +
-                           hpack_storage_size(ctx_.trailing_metadata_);
-        storage_.reserve(need);
-        fields_.push_back({"grpc-status", status_field(st.code)});
-        if (!st.message.empty()) {
-            const std::size_t at = storage_.size();
-            percent_encode(st.message, storage_);
-            fields_.push_back({"grpc-message", std::string_view(storage_).substr(at)});
-        }
-        if (!st.details.empty()) {
-            const std::size_t at = storage_.size();
-            base64_encode(std::string_view(st.details), storage_);
-            fields_.push_back({"grpc-status-details-bin", std::string_view(storage_).substr(at)});
-        }
-        if (unsupported_encoding_) {
-            fields_.push_back({"grpc-accept-encoding", opts_.codecs->accept_encoding()});
-        }
-        to_hpack(ctx_.trailing_metadata_, fields_, storage_);
-    }
-
-    bool accepts(std::string_view encoding) const noexcept {
-        std::string_view list = accept_encoding_;
-        while (!list.empty()) {
-            const std::size_t comma = list.find(',');
-            std::string_view item = list.substr(0, comma);
-            while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-            while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-            if (item == encoding) return true;
-            if (comma == std::string_view::npos) break;
-            list.remove_prefix(comma + 1);
-        }
-        return false;
-    }
-
-    static status framing_status(const rpc::error& e) {
-        switch (e.code) {
-            case errc::message_too_large:
-                return {status_code::resource_exhausted,
-                        "Received message larger than max (" + std::string(describe(e.code)) + ")"};
-            default:
-                return {status_code::internal, std::string(describe(e.code))};
-        }
-    }
-
-    static bool write_message_to(wire::buffer& out, wire::bytes_view m) {
-        return rpc::write_message(out, m, false);
-    }
-
     static std::string peer_of(h2::asio::request& req) {
         auto* s = req.raw().owner;
         if (!s) return {};
@@ -346,16 +237,13 @@ class server_call final : public call_stream {
     h2::asio::request& req_;
     h2::asio::response& res_;
     server_context ctx_;
-    message_reader reader_;
-    std::unique_ptr<codec> decoder_;
+    request_head head_;
+    message_decoder decoder_;
     std::unique_ptr<codec> encoder_;
-    std::string_view accept_encoding_;
-    wire::buffer inflated_;
     wire::buffer out_;
     std::vector<hpack::field> fields_;
     std::string storage_;
     std::optional<status> failure_;
-    bool unsupported_encoding_ = false;  ///< Trailers-Only: say what we accept
     bool input_ended_ = false;
     bool finished_ = false;
 };
@@ -418,32 +306,14 @@ class server {
 
   private:
     awaitable<void> serve(h2::asio::request& req, h2::asio::response& res) {
-        // HTTP-level checks first (PROTOCOL-HTTP2.md): a request that is not
-        // a gRPC POST gets a plain HTTP answer.
-        if (req.method() != "POST") {
-            const hpack::field f[] = {{"allow", "POST"}, {"content-type", "text/plain"}};
-            res.send_headers(405, f, false);
-            res.send(wire::as_bytes(std::string_view("gRPC requires POST\n")), true);
-            co_return;
-        }
-        if (!is_grpc_content_type(req.header("content-type"))) {
-            const hpack::field f[] = {{"content-type", "text/plain"}};
-            res.send_headers(415, f, false);
-            res.send(wire::as_bytes(std::string_view("content-type is not application/grpc\n")),
-                     true);
-            co_return;
-        }
         server_call call(opts_, req, res);
-        const method_entry* m = methods_.find(req.path());
+        if (!call.start()) co_return;  // 405, 415 or a Trailers-Only refusal went out
+        const method_entry* m = methods_.find(call.head().path);
         if (!m) {
-            call.finish(unimplemented_status(req.path()));
+            call.finish(unimplemented_status(call.head()));
             co_return;
         }
-        bool answered = false;
-        if (status st = call.start(m->descriptor, answered); !st.ok()) {
-            call.finish(st);
-            co_return;
-        }
+        call.bind(m->descriptor);
         status st;
         try {
             for (const auto& i : interceptors_) {
@@ -452,6 +322,7 @@ class server {
             }
             if (st.ok()) st = co_await m->handler(call);
         } catch (const std::exception& e) {
+            // grpc C++ answers a throwing handler UNKNOWN too.
             st = {status_code::unknown, std::string("handler threw: ") + e.what()};
         } catch (...) {
             st = {status_code::unknown, "handler threw"};
@@ -460,33 +331,14 @@ class server {
         call.finish(st);
     }
 
-    status unimplemented_status(std::string_view path) const {
+    status unimplemented_status(const request_head& h) const {
         // grpc C++ answers both with UNIMPLEMENTED and an empty message;
-        // grpc-go says "unknown service X" / "unknown method M for service X".
-        // We say which, as grpc-go does.
-        std::string_view p = path.substr(0, path.find('?'));
-        if (!p.empty() && p.front() == '/') p.remove_prefix(1);
-        const std::size_t slash = p.find('/');
-        if (slash == std::string_view::npos)
-            return {status_code::unimplemented, "malformed method name: " + std::string(path)};
-        const std::string_view svc = p.substr(0, slash);
-        if (!methods_.has_service(svc))
-            return {status_code::unimplemented, "unknown service " + std::string(svc)};
-        return {status_code::unimplemented, "unknown method " + std::string(p.substr(slash + 1)) +
-                                                " for service " + std::string(svc)};
-    }
-
-    /// application/grpc, application/grpc+proto, application/grpc;params...
-    static bool is_grpc_content_type(std::string_view ct) noexcept {
-        constexpr std::string_view base = "application/grpc";
-        if (ct.size() < base.size()) return false;
-        for (std::size_t i = 0; i < base.size(); ++i) {
-            char c = ct[i];
-            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-            if (c != base[i]) return false;
-        }
-        if (ct.size() == base.size()) return true;
-        return ct[base.size()] == '+' || ct[base.size()] == ';';
+        // grpc-go says which ("unknown service X", "unknown method M for
+        // service X"), and so do we.
+        if (!methods_.has_service(h.service()))
+            return {status_code::unimplemented, "unknown service " + std::string(h.service())};
+        return {status_code::unimplemented, "unknown method " + std::string(h.method()) +
+                                                " for service " + std::string(h.service())};
     }
 
     server_options opts_;

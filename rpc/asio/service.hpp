@@ -97,7 +97,8 @@ class server_writer {
         wire::buffer& b = s_->scratch();
         b.clear();
         proto::encode(m, b);
-        co_return co_await s_->write_message(b.view());
+        const bool ok = co_await s_->write_message(b.view());
+        co_return ok;
     }
 
   private:
@@ -137,7 +138,8 @@ class method_table {
     void add_unary(method_descriptor d, Fn fn) {
         add(d, [fn = std::move(fn)](call_stream& s) -> awaitable<status> {
             Req req;
-            if (status st = co_await detail::read_one(s, req); !st.ok()) co_return st;
+            status first = co_await detail::read_one(s, req);
+            if (!first.ok()) co_return first;
             result<Resp> r = co_await fn(req, s.context());
             if (!r) co_return r.get_status();
             wire::buffer& b = s.scratch();
@@ -153,9 +155,14 @@ class method_table {
     void add_server_streaming(method_descriptor d, Fn fn) {
         add(d, [fn = std::move(fn)](call_stream& s) -> awaitable<status> {
             Req req;
-            if (status st = co_await detail::read_one(s, req); !st.ok()) co_return st;
+            status first = co_await detail::read_one(s, req);
+            if (!first.ok()) co_return first;
             server_writer<Resp> w(s);
-            co_return co_await fn(req, w, s.context());
+            // Not `co_return co_await fn(...)`: g++ 12 destroys the
+            // temporaries of such a statement too early (the handler then
+            // sees a dangling context).
+            status st = co_await fn(req, w, s.context());
+            co_return st;
         });
     }
 
@@ -187,6 +194,35 @@ class method_table {
                 co_return status{status_code::internal, "request message does not parse"};
             co_return st;
         });
+    }
+
+    /// The same four, for a member function of `obj` (what generated
+    /// services register: `t.add_unary<Req, Resp>(M_method, this, &S::M)`).
+    /// A plain forwarding lambda, not std::bind_front: g++ 12 passes the
+    /// arguments of a coroutine called through bind_front shifted by one
+    /// (the object pointer lands in the first parameter).
+    template <class Req, class Resp, class Obj, class Fn>
+    void add_unary(method_descriptor d, Obj* obj, Fn Obj::*m) {
+        add_unary<Req, Resp>(d, [obj, m](const Req& r, server_context& c) { return (obj->*m)(r, c); });
+    }
+    template <class Req, class Resp, class Obj, class Fn>
+    void add_server_streaming(method_descriptor d, Obj* obj, Fn Obj::*m) {
+        add_server_streaming<Req, Resp>(
+            d, [obj, m](const Req& r, server_writer<Resp>& w, server_context& c) {
+                return (obj->*m)(r, w, c);
+            });
+    }
+    template <class Req, class Resp, class Obj, class Fn>
+    void add_client_streaming(method_descriptor d, Obj* obj, Fn Obj::*m) {
+        add_client_streaming<Req, Resp>(
+            d, [obj, m](server_reader<Req>& r, server_context& c) { return (obj->*m)(r, c); });
+    }
+    template <class Req, class Resp, class Obj, class Fn>
+    void add_bidi_streaming(method_descriptor d, Obj* obj, Fn Obj::*m) {
+        add_bidi_streaming<Req, Resp>(
+            d, [obj, m](server_reader<Req>& r, server_writer<Resp>& w, server_context& c) {
+                return (obj->*m)(r, w, c);
+            });
     }
 
     /// Any handler, for code that works on bytes (a proxy, a test).

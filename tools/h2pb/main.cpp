@@ -23,12 +23,16 @@ constexpr subcommand subcommands[] = {
      h2pb::cli::run_serve},
     {"get", "an HTTP/2 client: fetch a URL and print status, headers, body, trailers",
      h2pb::cli::run_get},
+#ifdef H2PB_HAVE_INTEROP_SERVER
+    {"interop-server", "a gRPC server of grpc.testing.TestService, for interop clients",
+     h2pb::cli::run_interop_server},
+#endif
 };
 
 void usage(std::ostream& out) {
     out << "usage: h2pb COMMAND [ARGS...]\n\ncommands:\n";
     for (const auto& c : subcommands)
-        out << "  " << c.name << std::string(10 - c.name.size(), ' ') << c.summary << '\n';
+        out << "  " << c.name << std::string(c.name.size() < 16 ? 16 - c.name.size() : 1, ' ') << c.summary << '\n';
     out << "\n'h2pb COMMAND --help' describes a command.\n";
 }
 

@@ -831,8 +831,8 @@ void emit_service(const pb::ServiceDescriptor* s, const std::string& class_name,
         o.in();
         for (const method_names& n : methods) {
             const std::string head = "t.add_" + n.kind + "<" + n.request + ", " + n.response + ">(";
-            const std::vector<std::string> items = {
-                n.method, "std::bind_front(&" + class_name + "::" + n.fn + ", this)"};
+            const std::vector<std::string> items = {n.method, "this",
+                                                    "&" + class_name + "::" + n.fn};
             emit_layout(o, layout(o.column(), head, items, ");"), one_per_line(head, items, ");"));
         }
         o.out();

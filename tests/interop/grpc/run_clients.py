@@ -151,7 +151,7 @@ def start_server(cmd, tls_files):
         if not chunk:
             sys.exit(f"run_clients: server exited ({proc.wait()}) before listening")
         line += chunk
-    match = re.fullmatch(r"listening on (\S+):(\d+)", line.decode().strip())
+    match = re.fullmatch(r"listening on (\S+):(\d+)( \(.*\))?", line.decode().strip())
     if not match:
         stop_server(proc)
         sys.exit(f"run_clients: unexpected first server line {line!r}")
