@@ -6,6 +6,9 @@
 #include "call_recorder.hpp"
 
 #include <h2pb/rpc/client_call.hpp>
+#include <h2pb/rpc/server_call.hpp>
+
+#include <functional>
 
 using namespace h2pb;
 using namespace call_test;
@@ -220,4 +223,103 @@ TEST_CASE("client_call: cancel") {
     CHECK(s.r.log == log_t{"send_headers", "send_reset(CANCEL)", "ended(CANCELLED)"});
     s.call.cancel(s.r.handler());
     CHECK(s.r.log.size() == 3);
+}
+
+// The two state machines against each other: every action of one is the
+// input of the other (as two h2 endpoints would carry them), with a
+// bidirectional streaming echo, compression both ways, and metadata.
+TEST_CASE("client_call and server_call: a streaming echo, compressed both ways") {
+    rev_registry reg;
+    rev_codec client_codec, server_codec;
+    rpc::client_call client(reg);
+    rpc::server_call server(reg);
+    std::vector<std::string> client_got;
+    rpc::status final;
+    rpc::metadata trailing_seen;
+    bool server_half_closed = false;
+
+    // Copies of the header sections in flight (the call reuses its buffers).
+    struct section {
+        std::vector<std::pair<std::string, std::string>> kv;
+        bool end;
+        fields view() const {
+            fields f;
+            for (const auto& [k, v] : kv) f.push_back({k, v});
+            return f;
+        }
+    };
+    std::vector<section> to_server_h, to_client_h;
+    std::vector<std::pair<std::string, bool>> to_server_d, to_client_d;
+    auto copy = [](const rpc::send_headers& e) {
+        section s{{}, e.end_stream};
+        for (const auto& f : e.fields) s.kv.emplace_back(f.name, f.value);
+        return s;
+    };
+    std::function<void(const rpc::message_received&)> echo;
+    auto on_server = [&](const auto& e) {
+        using E = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<E, rpc::send_headers>)
+            to_client_h.push_back(copy(e));
+        else if constexpr (std::is_same_v<E, rpc::send_data>)
+            to_client_d.emplace_back(wire::to_string(e.bytes), e.end_stream);
+        else if constexpr (std::is_same_v<E, rpc::message_received>)
+            echo(e);
+        else if constexpr (std::is_same_v<E, rpc::half_closed>)
+            server_half_closed = true;
+    };
+    echo = [&](const rpc::message_received& m) {
+        const std::string upper = wire::to_string(m.bytes) + "!";
+        REQUIRE(server.send_message(wire::as_bytes(upper), on_server).ok());
+    };
+    auto on_client = [&](const auto& e) {
+        using E = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<E, rpc::send_headers>)
+            to_server_h.push_back(copy(e));
+        else if constexpr (std::is_same_v<E, rpc::send_data>)
+            to_server_d.emplace_back(wire::to_string(e.bytes), e.end_stream);
+        else if constexpr (std::is_same_v<E, rpc::message_received>)
+            client_got.push_back(wire::to_string(e.bytes));
+        else if constexpr (std::is_same_v<E, rpc::call_ended>)
+            final = e.st;
+    };
+    auto pump = [&] {
+        for (const auto& s : to_server_h) server.on_headers(s.view(), s.end, t0, on_server);
+        to_server_h.clear();
+        for (const auto& [d, end] : to_server_d) server.on_data(wire::as_bytes(d), end, on_server);
+        to_server_d.clear();
+        for (const auto& s : to_client_h) client.on_headers(s.view(), s.end, on_client);
+        to_client_h.clear();
+        for (const auto& [d, end] : to_client_d) client.on_data(wire::as_bytes(d), end, on_client);
+        to_client_d.clear();
+    };
+
+    rpc::metadata md;
+    REQUIRE(md.add("x-trace-bin", std::string_view("\0\xff", 2)) == rpc::metadata_errc::ok);
+    auto o = options();
+    o.md = &md;
+    o.deadline = t0 + 5s;
+    REQUIRE(client.start(o, &client_codec, on_client).ok());
+    pump();
+    REQUIRE(server.head().md.get("x-trace-bin") == std::string_view("\0\xff", 2));
+    REQUIRE(server.deadline() == t0 + 5s);
+    REQUIRE(server.head().accepts("rev"));
+    REQUIRE(server.send_headers(nullptr, &server_codec, on_server).ok());
+    for (const char* m : {"one", "two", ""}) {
+        REQUIRE(client.send_message(wire::as_bytes(m), on_client).ok());
+        pump();
+    }
+    REQUIRE(client.close_send(on_client).ok());
+    pump();
+    CHECK(server_half_closed);
+    rpc::metadata trailing;
+    REQUIRE(trailing.add("x-count", "3") == rpc::metadata_errc::ok);
+    REQUIRE(server.finish({status_code::ok, "done 100%"}, &trailing, on_server).ok());
+    pump();
+    CHECK(server.done());
+    CHECK(client.done());
+    CHECK(client_got == std::vector<std::string>{"one!", "two!", "!"});
+    CHECK(final.ok());
+    CHECK(final.message == "done 100%");
+    CHECK(client.trailing_metadata().get("x-count") == "3");
+    CHECK(client.response().encoding == "rev");
 }
