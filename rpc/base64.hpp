@@ -14,8 +14,8 @@
 // (and '=' as trailing padding) is an error, and so is a length that no
 // encoding produces (4n+1 characters, or padding that does not complete a
 // quantum). Unused bits of the last character need not be zero: RFC 4648 §3.5
-// lets a decoder accept them, and grpc-go (base64.RawStdEncoding, not Strict)
-// and grpc C++ both do.
+// lets a decoder accept them, and grpc-go's decoder (base64.RawStdEncoding,
+// not Strict) does.
 #pragma once
 
 #include <array>

@@ -8,8 +8,8 @@
 // travels as %XX with uppercase hex digits (grpc C++ and grpc-go both emit
 // uppercase). Decoding must never fail ("implementations MUST NOT error or
 // throw away the message"): a '%' not followed by two hex digits is kept as it
-// is, the rest decoded, which is what the spec allows and grpc-go does
-// (grpc C++ instead gives up and returns the raw text for the whole value).
+// is, the rest decoded, which the spec allows and grpc-go (decodeGrpcMessage)
+// and grpc C++ (PermissivePercentDecodeSlice) both do.
 // Lowercase hex digits are decoded too (grpc-go accepts them).
 //
 //   std::string wire_text;
