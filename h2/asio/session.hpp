@@ -533,7 +533,9 @@ class session : public std::enable_shared_from_this<session> {
 
     void maybe_release(exchange& x) {
         if (x.id == 0 || !x.finished()) return;
-        if (x.unconsumed) conn_.consume(x.id, x.unconsumed);  // the connection window's share
+        // The connection window's share of what was never read (on_consume;
+        // with on_receive it came back on arrival and this is a no-op).
+        if (x.unconsumed) conn_.consume(x.id, x.unconsumed);
         if (find(x.id) == &x) conn_.set_stream_user_data(x.id, nullptr);
         x.reset(pooled_buffer_keep);
         x.next_free = free_;
@@ -552,7 +554,7 @@ class session : public std::enable_shared_from_this<session> {
             conn_.consume(x.id, n);
             schedule_write();
         } else {
-            conn_.consume(x.id, n);  // the connection window's share only
+            conn_.consume(x.id, n);  // the connection window's share only (on_consume)
         }
     }
 
