@@ -13,6 +13,10 @@
 // control (WINDOW_UPDATE) at the next read(), when the application is done
 // with them — a handler that stops reading stops the peer (backpressure).
 //
+// Waiting: a reader and a writer may wait at the same time, each on its own
+// wakeup (read_wake, write_wake); events wake the side they concern, errors
+// and the end of the stream wake both.
+//
 // Outgoing body: data the connection cannot take yet (windows, output
 // budget) waits in `out_queue`, either copied or referenced with an owner
 // that keeps it alive; stream_writable events resume it.
@@ -77,8 +81,19 @@ struct exchange {
     bool app_done = false;   ///< the handler returned / the client handle is gone
     bool app_running = false;
 
-    wakeup wake;  ///< the coroutine waiting on this stream
+    // The coroutines waiting on this stream: one per direction, so that a
+    // bidirectional call can read in one coroutine and write in another at
+    // the same time (each wakeup holds one waiter; a second wait() on the
+    // same one would replace the first). At most one reader and one writer.
+    wakeup read_wake;   ///< read(), wait_head(): head, body octets, the end, an error
+    wakeup write_wake;  ///< write(): flow-control credit or output budget, an error
     exchange* next_free = nullptr;
+
+    /// The stream failed or closed: everyone waiting looks again.
+    void wake_all() {
+        read_wake.notify();
+        write_wake.notify();
+    }
 
     bool out_pending() const noexcept { return out_queue_head < out_queue.size(); }
     bool finished() const noexcept { return h2_closed && app_done; }

@@ -256,7 +256,7 @@ class session : public std::enable_shared_from_this<session> {
                     co_return stream_error{};
                 }
             }
-            co_await x.wake.wait();
+            co_await x.write_wake.wait();
         }
     }
 
@@ -266,7 +266,7 @@ class session : public std::enable_shared_from_this<session> {
     awaitable<stream_result<wire::bytes_view>> read(exchange& x) {
         release_reading(x);
         while (x.body.empty() && !x.in_end && !x.error) {
-            co_await x.wake.wait();
+            co_await x.read_wake.wait();
         }
         if (!x.body.empty()) {
             std::swap(x.body, x.reading);
@@ -279,7 +279,7 @@ class session : public std::enable_shared_from_this<session> {
     /// Waits for the incoming header section (client: the final response).
     awaitable<stream_error> wait_head(exchange& x) {
         while (!x.head_received && !x.error) {
-            co_await x.wake.wait();
+            co_await x.read_wake.wait();
         }
         if (x.head_received) co_return stream_error{};
         co_return x.error;
@@ -293,7 +293,7 @@ class session : public std::enable_shared_from_this<session> {
         x.h2_closed = true;
         drop_output(x);
         schedule_write();
-        x.wake.notify();
+        x.wake_all();
     }
 
     /// The application is done with the exchange (handler returned, client
@@ -357,7 +357,7 @@ class session : public std::enable_shared_from_this<session> {
             x.error = {stream_errc::cannot_send, error_code::no_error, false,
                        std::string(h2::describe(e))};
         drop_output(x);
-        x.wake.notify();
+        x.wake_all();
     }
 
     void schedule_write() {
@@ -441,7 +441,7 @@ class session : public std::enable_shared_from_this<session> {
                 x->head.assign(e.fields);
                 x->head_received = true;
                 if (e.end_stream) x->in_end = true;
-                x->wake.notify();
+                x->read_wake.notify();
                 if (e.end_stream) check_closed(*x);
                 return;
             }
@@ -450,7 +450,7 @@ class session : public std::enable_shared_from_this<session> {
                 if (!x) return;
                 x->trailers.assign(e.fields);
                 x->in_end = true;
-                x->wake.notify();
+                x->read_wake.notify();
                 check_closed(*x);
                 return;
             }
@@ -467,7 +467,7 @@ class session : public std::enable_shared_from_this<session> {
         }
         if (!x) return;
         if (e.end_stream) x->in_end = true;
-        x->wake.notify();
+        x->read_wake.notify();
         if (e.end_stream) check_closed(*x);
     }
 
@@ -489,7 +489,7 @@ class session : public std::enable_shared_from_this<session> {
             x->error = {kind, e.code, e.retryable, std::move(why)};
         }
         drop_output(*x);
-        x->wake.notify();
+        x->wake_all();
         maybe_release(*x);
     }
 
@@ -497,7 +497,7 @@ class session : public std::enable_shared_from_this<session> {
         exchange* x = of(e);
         if (!x) return;
         if (x->out_pending() || (x->out_end_queued && !x->out_ended)) pump(*x);
-        x->wake.notify();
+        x->write_wake.notify();
     }
 
     void on_connection_error(const h2::connection_error& e) {
@@ -515,7 +515,7 @@ class session : public std::enable_shared_from_this<session> {
             if (!x.error && !(x.in_end && x.out_ended)) x.error = why;
             x.h2_closed = true;
             drop_output(x);
-            x.wake.notify();
+            x.wake_all();
         }
         for (auto& p : all_)
             if (p->id != 0) maybe_release(*p);
@@ -527,7 +527,7 @@ class session : public std::enable_shared_from_this<session> {
     void check_closed(exchange& x) {
         if (!x.h2_closed && conn_.state_of(x.id) == h2::stream_state::closed) {
             x.h2_closed = true;
-            x.wake.notify();
+            x.wake_all();
         }
     }
 
