@@ -315,6 +315,15 @@ class connection {
         return submit_headers(id, fields, true);
     }
 
+    /// Whether submit_trailers() would accept `fields` now, without sending
+    /// anything: for drivers that queue trailers behind body octets and want
+    /// the answer when the trailers are handed over (the peer's
+    /// SETTINGS_MAX_HEADER_LIST_SIZE may still change before they go).
+    send_errc check_trailers(std::span<const hpack::field> fields) noexcept {
+        if (fatal_) return send_errc::connection_closed;
+        return check_outgoing(section_kind::trailers, fields);
+    }
+
     /// Sends DATA, as much as flow control (both windows, §6.9.1) and the
     /// output budget allow now, in frames no larger than the peer's
     /// SETTINGS_MAX_FRAME_SIZE. Returns the number of octets accepted; if

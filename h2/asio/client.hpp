@@ -162,11 +162,11 @@ class client_stream {
                                   bool end_stream = false) {
         return s_->write(*x_, data, end_stream, std::move(owner));
     }
-    /// Ends the request with a trailer section.
+    /// Ends the request with a trailer section. A refused section (too large
+    /// for the server, malformed) resets the stream (RST_STREAM(INTERNAL_ERROR))
+    /// and is returned as the error.
     stream_error send_trailers(std::span<const hpack::field> fields) {
-        if (x_->error) return x_->error;
-        s_->send_trailers(*x_, fields);
-        return x_->error;
+        return s_->send_trailers(*x_, fields);
     }
 
     /// Waits for the final response header section (interim 1xx skipped).

@@ -104,10 +104,13 @@ class response {
     void send(wire::bytes_view data, bool end_stream = false);
     /// The same, zero copy: `owner` keeps `data` alive until it is written.
     void send(std::shared_ptr<const void> owner, wire::bytes_view data, bool end_stream = false);
-    /// Queues trailers (END_STREAM) after the body.
-    void send_trailers(std::span<const hpack::field> fields);
-    void send_trailers(std::initializer_list<hpack::field> fields) {
-        send_trailers(std::span<const hpack::field>(fields.begin(), fields.size()));
+    /// Queues trailers (END_STREAM) after the body. Returns the stream's
+    /// error if it cannot: the stream failed or ended already, or the trailer
+    /// section was refused (too large for the peer, malformed), in which case
+    /// the stream is reset with RST_STREAM(INTERNAL_ERROR) (session::send_trailers).
+    stream_error send_trailers(std::span<const hpack::field> fields);
+    stream_error send_trailers(std::initializer_list<hpack::field> fields) {
+        return send_trailers(std::span<const hpack::field>(fields.begin(), fields.size()));
     }
     /// Writes body octets, waiting for flow-control credit (backpressure).
     awaitable<stream_error> write(wire::bytes_view data, bool end_stream = false);
@@ -337,8 +340,8 @@ inline void response::send(std::shared_ptr<const void> owner, wire::bytes_view d
     s_->send(*x_, data, end_stream, std::move(owner));
 }
 
-inline void response::send_trailers(std::span<const hpack::field> fields) {
-    s_->send_trailers(*x_, fields);
+inline stream_error response::send_trailers(std::span<const hpack::field> fields) {
+    return s_->send_trailers(*x_, fields);
 }
 
 inline awaitable<stream_error> response::write(wire::bytes_view data, bool end_stream) {

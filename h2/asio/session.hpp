@@ -216,15 +216,36 @@ class session : public std::enable_shared_from_this<session> {
     }
 
     /// Trailers (a header section with END_STREAM), after the queued body.
-    void send_trailers(exchange& x, std::span<const hpack::field> fields) {
-        if (x.error || x.out_end_queued || x.out_ended || x.h2_closed) return;
+    /// Returns the stream's error if the stream already failed or ended, or
+    /// if the connection refuses the section (larger than the peer's
+    /// SETTINGS_MAX_HEADER_LIST_SIZE, fields that break §8.2-§8.3): the
+    /// stream cannot end properly then, so it is reset with
+    /// RST_STREAM(INTERNAL_ERROR) and fails (kind reset_locally) rather than
+    /// left open. Queued trailers are checked now and again when they go.
+    stream_error send_trailers(exchange& x, std::span<const hpack::field> fields) {
+        if (x.error) return x.error;
+        if (x.out_end_queued || x.out_ended || x.h2_closed)
+            return {stream_errc::cannot_send, error_code::no_error, false, "stream already ended"};
         if (!x.out_pending()) {
-            send_headers(x, fields, true);
-            return;
+            const h2::send_errc e = conn_.submit_trailers(x.id, fields);
+            if (e != h2::send_errc::ok) {
+                refuse_trailers(x, e);
+                return x.error;
+            }
+            x.out_headers_sent = true;
+            x.out_ended = true;
+            schedule_write();
+            after_local_end(x);
+            return {};
+        }
+        if (const h2::send_errc e = conn_.check_trailers(fields); e != h2::send_errc::ok) {
+            refuse_trailers(x, e);
+            return x.error;
         }
         x.out_trailers.assign(fields);
         x.out_trailers_queued = true;
         x.out_end_queued = true;
+        return {};
     }
 
     /// Writes body octets, waiting for flow-control credit: returns once the
@@ -558,6 +579,23 @@ class session : public std::enable_shared_from_this<session> {
         }
     }
 
+    /// The trailer section was refused: the stream cannot end with it, and
+    /// must not stay open (the peer would wait for its end forever), so
+    /// RST_STREAM(INTERNAL_ERROR), the error the gRPC spec names for a server
+    /// that cannot complete a call (PROTOCOL-HTTP2.md, "Errors").
+    void refuse_trailers(exchange& x, h2::send_errc why) {
+        if (!x.error)
+            x.error = {stream_errc::reset_locally, error_code::internal_error, false,
+                       "trailer section refused: " + std::string(h2::describe(why))};
+        if (!x.h2_closed) {
+            conn_.reset_stream(x.id, error_code::internal_error);
+            x.h2_closed = true;
+        }
+        drop_output(x);
+        schedule_write();
+        x.wake_all();
+    }
+
     void drop_output(exchange& x) {
         x.out_queue.clear();
         x.out_queue_head = 0;
@@ -587,8 +625,14 @@ class session : public std::enable_shared_from_this<session> {
         x.out_queue_head = 0;
         if (x.out_end_queued && !x.out_ended) {
             if (x.out_trailers_queued) {
-                conn_.submit_trailers(x.id, x.out_trailers.fields());
                 x.out_trailers_queued = false;
+                const h2::send_errc e = conn_.submit_trailers(x.id, x.out_trailers.fields());
+                if (e != h2::send_errc::ok) {
+                    // Checked when queued; the peer's limit may have shrunk since.
+                    refuse_trailers(x, e);
+                    maybe_release(x);  // the handler may be done already
+                    return;
+                }
             } else {
                 (void)conn_.send_data(x.id, {}, true);
             }

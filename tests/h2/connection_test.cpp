@@ -874,9 +874,10 @@ TEST_CASE("on_consume (default): unconsumed DATA holds the connection window",
     CHECK(stalled_neighbour(window_release::on_consume, 300000) == 0);
 }
 
-TEST_CASE("on_receive: padded DATA releases the connection window per frame, the stream's padding "
-          "only",
-          "[h2][connection][flow]") {
+TEST_CASE(
+    "on_receive: padded DATA releases the connection window per frame, the stream's padding "
+    "only",
+    "[h2][connection][flow]") {
     connection_options so;
     so.connection_window_release = window_release::on_receive;
     connection server(role::server, t0(), so);
@@ -923,4 +924,25 @@ TEST_CASE("on_receive: consume() after the stream closed does not release the wi
     p.server.consume(a, 65535);
     CHECK(p.server.connection_recv_window() == 65535);
     CHECK(window_update_total(frames_of(drain(p.server)), 0) == 0);
+}
+
+TEST_CASE("check_trailers answers as submit_trailers would, without sending",
+          "[h2][connection][validation]") {
+    connection_options co;
+    co.max_header_list_size = 100;  // the client's limit binds the server's trailers
+    pair p(co);
+    const auto id = *p.client.submit_request(get_request(), true);
+    p.run();
+    const hpack::field status[] = {{":status", "200"}};
+    REQUIRE(p.server.submit_response(id, status, false) == send_errc::ok);
+    drain(p.server);
+    const hpack::field upper[] = {{"Grpc-Status", "0"}};  // §8.2.1: lowercase only
+    const hpack::field big[] = {{"grpc-message", std::string(70, 'm')}};  // 12 + 70 + 32 > 100
+    const hpack::field fine[] = {{"grpc-status", "0"}};
+    CHECK(p.server.check_trailers(upper) == send_errc::invalid_fields);
+    CHECK(p.server.check_trailers(big) == send_errc::header_list_too_large);
+    CHECK(p.server.check_trailers(fine) == send_errc::ok);
+    CHECK_FALSE(p.server.want_write());  // nothing was sent
+    CHECK(p.server.submit_trailers(id, big) == send_errc::header_list_too_large);
+    CHECK(p.server.submit_trailers(id, fine) == send_errc::ok);
 }

@@ -1,6 +1,7 @@
 // h2/asio: what a gRPC call layer needs from the driver, end to end on
 // 127.0.0.1 — a reader and a writer coroutine on one stream at once (a
-// bidirectional call).
+// bidirectional call); trailer sections the peer would refuse.
+#include <atomic>
 #include <chrono>
 #include <exception>
 #include <memory>
@@ -56,8 +57,52 @@ ha::awaitable<void> spawn_next(join_flag& flag, F body) {
 
 constexpr std::size_t duplex_size = std::size_t{6} * 1024 * 1024;  // beyond every window
 
-ha::router call_routes() {
+/// What the server's handlers saw, for the client side to check.
+struct probes {
+    std::atomic<int> trailers_refused{0};  ///< send_trailers() returned the reset
+    std::atomic<int> reset_internal{0};  ///< a request body read failed: RST_STREAM(INTERNAL_ERROR)
+};
+
+/// Polls `n` (set on a server thread) until it reaches `want` or 2 s pass.
+ha::awaitable<int> wait_for(const std::atomic<int>& n, int want) {
+    for (int i = 0; i < 200 && n.load() < want; ++i) {
+        ha::net::steady_timer t(co_await ha::net::this_coro::executor, 10ms);
+        co_await t.async_wait(ha::net::use_awaitable);
+    }
+    co_return n.load();
+}
+
+/// A trailer field larger than a small SETTINGS_MAX_HEADER_LIST_SIZE.
+const std::string big_value(300, 'v');
+
+ha::router call_routes(const std::shared_ptr<probes>& p) {
     ha::router r;
+    // Trailers the peer must not get: an uppercase name (§8.2.1), or more than
+    // the client's SETTINGS_MAX_HEADER_LIST_SIZE (§6.5.2). ?queued: the body
+    // is still waiting for flow-control credit when the trailers are given.
+    auto refused = [p](ha::request& req, ha::response& res) -> ha::awaitable<void> {
+        res.send_headers(200, {});
+        if (req.path().find("queued") != std::string_view::npos)
+            res.send(wire::as_bytes(pattern(std::size_t{1} << 20, 3)));
+        else
+            res.send(wire::as_bytes(std::string_view("body")));
+        const std::vector<h2pb::hpack::field> upper{{"X-Upper", "1"}};
+        const std::vector<h2pb::hpack::field> big{{"x-big", big_value}};
+        const auto e = res.send_trailers(req.path().starts_with("/upper") ? upper : big);
+        if (e.kind == ha::stream_errc::reset_locally && e.code == h2::error_code::internal_error &&
+            res.error().code == e.code)
+            ++p->trailers_refused;
+        co_return;
+    };
+    r.add_prefix("/upper", ha::coroutine_handler(refused));
+    r.add_prefix("/big", ha::coroutine_handler(refused));
+    r.add("/drain",
+          ha::coroutine_handler([p](ha::request& req, ha::response&) -> ha::awaitable<void> {
+              auto body = co_await req.read_all(1 << 20);
+              if (!body && body.error().kind == ha::stream_errc::reset_by_peer &&
+                  body.error().code == h2::error_code::internal_error)
+                  ++p->reset_internal;
+          }));
     // Full duplex: one coroutine reads the request body while the handler
     // writes a response body of its own, both larger than the windows, so
     // each waits (for DATA, for credit) while the other is waiting too.
@@ -89,8 +134,8 @@ ha::router call_routes() {
 }
 
 struct fixture {
-    explicit fixture(const ha::server_options& o = {}) {
-        srv = std::make_unique<ha::server>(o, call_routes());
+    explicit fixture(const ha::server_options& o = {}) : seen(std::make_shared<probes>()) {
+        srv = std::make_unique<ha::server>(o, call_routes(seen));
         const auto e = srv->listen();
         REQUIRE_FALSE(e);
         srv->start();
@@ -123,6 +168,7 @@ struct fixture {
         REQUIRE(done);
     }
 
+    std::shared_ptr<probes> seen;
     std::unique_ptr<ha::server> srv;
     ha::url url;
 };
@@ -172,5 +218,66 @@ TEST_CASE("a reader and a writer coroutine on one stream wait at the same time, 
         CHECK(back == pattern(duplex_size, 1));
         CHECK(trailer(*st, "x-request-length") == std::to_string(duplex_size));
         CHECK(trailer(*st, "x-request-ok") == "1");
+    });
+}
+
+namespace {
+/// Fetches `path`: the stream must fail with RST_STREAM(INTERNAL_ERROR), and
+/// the connection must go on serving.
+ha::awaitable<void> expect_internal_reset(ha::client& c, std::string path) {
+    auto st = co_await c.open(c.request_fields("GET", path), true);
+    REQUIRE(st);
+    const auto head = co_await st->response();
+    ha::stream_error e = head;
+    while (!e) {
+        auto piece = co_await st->read();
+        if (!piece) {
+            e = piece.error();
+            break;
+        }
+        REQUIRE_FALSE(piece->empty());  // never a proper end
+    }
+    INFO(path << ": " << e.to_string());
+    CHECK(e.kind == ha::stream_errc::reset_by_peer);
+    CHECK(e.code == h2::error_code::internal_error);
+}
+}  // namespace
+
+TEST_CASE("a trailer section the peer would refuse resets the stream with INTERNAL_ERROR",
+          "[call][trailers]") {
+    fixture f;
+    ha::client_options co;
+    co.driver.h2.max_header_list_size = 200;   // "x-big" + 300 octets + 32 is more
+    co.driver.h2.initial_window_size = 65535;  // ?queued: 1 MiB waits for credit
+    f.run(
+        [&f](ha::client& c) -> ha::awaitable<void> {
+            for (const char* path : {"/upper", "/big", "/upper?queued", "/big?queued"})
+                co_await expect_internal_reset(c, path);
+            const int refused = co_await wait_for(f.seen->trailers_refused, 4);
+            CHECK(refused == 4);
+            // Still serving.
+            auto st = co_await c.open(c.request_fields("POST", "/duplex"), false);
+            REQUIRE(st);
+            CHECK(st->id() > 0);
+            st->cancel();
+        },
+        co);
+}
+
+TEST_CASE("client: refused request trailers reset the stream and are reported",
+          "[call][trailers]") {
+    fixture f;
+    f.run([&f](ha::client& c) -> ha::awaitable<void> {
+        auto st = co_await c.open(c.request_fields("POST", "/drain"), false);
+        REQUIRE(st);
+        const auto w = co_await st->write(wire::as_bytes(std::string_view("some body")));
+        REQUIRE_FALSE(w);
+        const std::vector<h2pb::hpack::field> upper{{"X-Upper", "1"}};
+        const auto e = st->send_trailers(upper);
+        CHECK(e.kind == ha::stream_errc::reset_locally);
+        CHECK(e.code == h2::error_code::internal_error);
+        CHECK(st->error().kind == ha::stream_errc::reset_locally);
+        const int resets = co_await wait_for(f.seen->reset_internal, 1);
+        CHECK(resets == 1);
     });
 }
