@@ -186,6 +186,15 @@ class client_stream {
     /// RST_STREAM(code).
     void cancel(error_code code = error_code::cancel) { s_->reset(*x_, code); }
 
+    /// The call's deadline: when it passes, the stream is reset with
+    /// RST_STREAM(CANCEL) and fails with stream_errc::timeout.
+    void set_deadline(h2::time_point at) { s_->set_deadline(*x_, at); }
+    /// Completes with true when the stream fails (the server's RST_STREAM,
+    /// the deadline, cancel(), the connection lost), or with false when this
+    /// handle is dropped after a normal end (session::wait_cancelled).
+    awaitable<bool> cancelled() { return s_->wait_cancelled(*x_); }
+    bool is_cancelled() const noexcept { return bool(x_->error); }
+
   private:
     void release() {
         if (x_ && s_) s_->done(*x_);

@@ -22,8 +22,10 @@
 // that keeps it alive; stream_writable events resume it.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -87,12 +89,26 @@ struct exchange {
     // same one would replace the first). At most one reader and one writer.
     wakeup read_wake;   ///< read(), wait_head(): head, body octets, the end, an error
     wakeup write_wake;  ///< write(): flow-control credit or output budget, an error
+    /// session::wait_cancelled(): true when the stream fails (error set),
+    /// false when the exchange is released after a normal end. Never resumed
+    /// on a reused exchange: release answers it first.
+    signal cancel_wake;
+
+    // ---- deadline (session::set_deadline)
+    static constexpr std::size_t no_slot = std::numeric_limits<std::size_t>::max();
+    std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+    std::size_t deadline_slot = no_slot;  ///< position in the session's deadline heap
+    /// How many times the exchange was reset for reuse: tells a call from
+    /// the next one on the same exchange (wait_cancelled).
+    std::uint64_t generation = 0;
     exchange* next_free = nullptr;
 
-    /// The stream failed or closed: everyone waiting looks again.
+    /// The stream failed or closed: everyone waiting looks again; a failure
+    /// (error set) also answers wait_cancelled().
     void wake_all() {
         read_wake.notify();
         write_wake.notify();
+        if (error) cancel_wake.notify(true);
     }
 
     bool out_pending() const noexcept { return out_queue_head < out_queue.size(); }
@@ -102,6 +118,7 @@ struct exchange {
     /// octets for reuse.
     void reset(std::size_t keep) {
         id = 0;
+        ++generation;
         head.clear();
         trailers.clear();
         head.trim(keep);
@@ -119,6 +136,7 @@ struct exchange {
         out_queue_head = 0;
         error = {};
         h2_closed = app_done = app_running = false;
+        deadline = std::chrono::steady_clock::time_point::max();  // the session unlinked it
         next_free = nullptr;
     }
 };

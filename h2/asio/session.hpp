@@ -306,6 +306,65 @@ class session : public std::enable_shared_from_this<session> {
         co_return x.error;
     }
 
+    /// Sets (or moves) the stream's deadline. When it passes before the
+    /// stream is over, the stream is reset with RST_STREAM(CANCEL) and fails
+    /// with kind stream_errc::timeout (code CANCEL); every waiter wakes, and
+    /// wait_cancelled() answers true. (gRPC's DEADLINE_EXCEEDED status is
+    /// the call layer's to send; the driver only ends the stream.) A stream
+    /// that ended or failed already is left alone. time_point::max() clears
+    /// the deadline.
+    ///
+    /// Cost: the deadlines of a session are one binary min-heap of exchange
+    /// pointers (the exchange stores its slot), so setting, moving and
+    /// clearing one is O(log n), the session's one timer waits for the
+    /// earliest, and nothing is allocated once the heap's vector has grown to
+    /// the number of concurrent calls with deadlines.
+    void set_deadline(exchange& x, time_point at) {
+        if (x.id == 0 || x.error || x.h2_closed || closed_) return;
+        if (at == time_point::max()) return unlink_deadline(x);
+        const bool earlier = at < x.deadline;
+        x.deadline = at;
+        if (x.deadline_slot == exchange::no_slot) {
+            x.deadline_slot = deadlines_.size();
+            deadlines_.push_back(&x);
+            deadline_up(x.deadline_slot);
+        } else if (earlier) {
+            deadline_up(x.deadline_slot);
+        } else {
+            deadline_down(x.deadline_slot);
+        }
+        // The timer waits for something earlier already: no need to wake it.
+        if (at < timer_expiry_) rearm();
+    }
+
+    /// Completes when the stream fails — the peer's RST_STREAM, the
+    /// deadline, our own reset, a connection error, the transport lost, a
+    /// server shutdown past its grace — with true; or, if the stream ends
+    /// without failing, with false when the application releases the
+    /// exchange (the handler returned, the client handle was dropped). So a
+    /// watcher coroutine can await it next to a reader and a writer (it has
+    /// its own wakeup), and is always resumed exactly once: never later, on
+    /// the reused exchange. After it resumes with false, the exchange may
+    /// already serve another stream: the watcher must not touch the
+    /// request/response/handle any more (with true, the handler is still
+    /// running, unless it returned at the same moment). One watcher per
+    /// exchange at a time.
+    ///
+    /// The call is identified when wait_cancelled() is called, not when the
+    /// returned awaitable starts (Asio's awaitables are lazy, and a watcher
+    /// spawned with co_spawn starts later): if the exchange was released
+    /// meanwhile, the answer is false at once.
+    awaitable<bool> wait_cancelled(exchange& x) {
+        return wait_cancelled_of(x, x.generation, bool(x.error));
+    }
+
+    static awaitable<bool> wait_cancelled_of(exchange& x, std::uint64_t generation, bool failed) {
+        if (failed) co_return true;
+        if (x.generation != generation || x.id == 0) co_return false;  // released meanwhile
+        if (x.error) co_return true;
+        co_return co_await x.cancel_wake.wait();  // the answer comes with the wake-up
+    }
+
     /// Resets the stream (RST_STREAM with `code`).
     void reset(exchange& x, error_code code) {
         if (x.h2_closed) return;
@@ -554,6 +613,10 @@ class session : public std::enable_shared_from_this<session> {
 
     void maybe_release(exchange& x) {
         if (x.id == 0 || !x.finished()) return;
+        unlink_deadline(x);
+        // A watcher still waiting learns that the stream ended without
+        // failing, before the exchange can serve another stream.
+        x.cancel_wake.notify(bool(x.error));
         // The connection window's share of what was never read (on_consume;
         // with on_receive it came back on arrival and this is a no-op).
         if (x.unconsumed) conn_.consume(x.id, x.unconsumed);
@@ -594,6 +657,66 @@ class session : public std::enable_shared_from_this<session> {
         drop_output(x);
         schedule_write();
         x.wake_all();
+    }
+
+    // ------------------------------------------------------------------
+    // Deadlines: a binary min-heap on exchange::deadline; each exchange
+    // knows its slot, so that it can be moved or removed in O(log n).
+
+    void deadline_place(std::size_t i, exchange* x) noexcept {
+        deadlines_[i] = x;
+        x->deadline_slot = i;
+    }
+    void deadline_up(std::size_t i) noexcept {
+        exchange* x = deadlines_[i];
+        while (i > 0) {
+            const std::size_t parent = (i - 1) / 2;
+            if (!(x->deadline < deadlines_[parent]->deadline)) break;
+            deadline_place(i, deadlines_[parent]);
+            i = parent;
+        }
+        deadline_place(i, x);
+    }
+    void deadline_down(std::size_t i) noexcept {
+        exchange* x = deadlines_[i];
+        const std::size_t n = deadlines_.size();
+        for (;;) {
+            std::size_t child = 2 * i + 1;
+            if (child >= n) break;
+            if (child + 1 < n && deadlines_[child + 1]->deadline < deadlines_[child]->deadline)
+                ++child;
+            if (!(deadlines_[child]->deadline < x->deadline)) break;
+            deadline_place(i, deadlines_[child]);
+            i = child;
+        }
+        deadline_place(i, x);
+    }
+    void unlink_deadline(exchange& x) noexcept {
+        const std::size_t i = x.deadline_slot;
+        x.deadline = time_point::max();
+        if (i == exchange::no_slot) return;
+        x.deadline_slot = exchange::no_slot;
+        exchange* last = deadlines_.back();
+        deadlines_.pop_back();
+        if (last == &x) return;
+        deadline_place(i, last);
+        deadline_up(i);
+        deadline_down(last->deadline_slot);
+    }
+
+    /// Streams whose deadline passed: RST_STREAM(CANCEL), error timeout.
+    void expire_deadlines(time_point now) {
+        while (!deadlines_.empty() && deadlines_.front()->deadline <= now) {
+            exchange& x = *deadlines_.front();
+            unlink_deadline(x);
+            if (x.h2_closed || x.error) continue;  // over already (complete, or failing)
+            conn_.reset_stream(x.id, error_code::cancel);
+            x.h2_closed = true;
+            x.error = {stream_errc::timeout, error_code::cancel, false, "deadline passed"};
+            drop_output(x);
+            x.wake_all();
+            maybe_release(x);
+        }
     }
 
     void drop_output(exchange& x) {
@@ -849,6 +972,7 @@ class session : public std::enable_shared_from_this<session> {
         }
         if (force_deadline_) at(*force_deadline_);
         if (auto c = conn_.next_deadline()) at(*c);
+        if (!deadlines_.empty()) at(deadlines_.front()->deadline);
         if (goaway_by_timer_) return d;  // closing: only the deadlines above are left
         if (opts_.idle_timeout.count() > 0) at(last_activity_ + opts_.idle_timeout);
         if (opts_.keepalive_interval.count() > 0) {
@@ -862,13 +986,16 @@ class session : public std::enable_shared_from_this<session> {
     }
 
     void rearm() {
-        if (timer_running_) timer_.cancel();
+        if (!timer_running_) return;
+        timer_.cancel();
+        timer_expiry_ = time_point::min();  // re-armed soon: set_deadline need not cancel again
     }
 
     /// One timer per connection, waiting for the earliest deadline; every
     /// wake-up (expiry or rearm()) checks them all and waits again.
     void arm_timer() {
-        timer_.expires_at(next_deadline());
+        timer_expiry_ = next_deadline();
+        timer_.expires_at(timer_expiry_);
         timer_.async_wait([self = shared_from_this()](const error_code_t&) {
             if (self->closed_) {
                 self->timer_running_ = false;
@@ -902,6 +1029,7 @@ class session : public std::enable_shared_from_this<session> {
         }
         if (handshaking_) return;
         conn_.tick(now, event_sink{*this});  // SETTINGS ACK timeout -> GOAWAY(SETTINGS_TIMEOUT)
+        expire_deadlines(now);
         if (!goaway_by_timer_ && opts_.idle_timeout.count() > 0 &&
             now >= last_activity_ + opts_.idle_timeout) {
             if (conn_.active_streams() == 0 && live_ == 0) {
@@ -967,6 +1095,11 @@ class session : public std::enable_shared_from_this<session> {
     /// deque already holds memory, and most connections never borrow).
     std::vector<std::pair<std::uint64_t, std::shared_ptr<const void>>> held_;
     std::size_t held_head_ = 0;
+
+    /// Exchanges with a deadline, a min-heap (set_deadline).
+    std::vector<exchange*> deadlines_;
+    /// What the timer waits for now (max: nothing, or not armed).
+    time_point timer_expiry_ = time_point::max();
 
     std::vector<std::unique_ptr<exchange>> all_;
     exchange* free_ = nullptr;

@@ -1,10 +1,14 @@
 // h2/asio: what a gRPC call layer needs from the driver, end to end on
 // 127.0.0.1 — a reader and a writer coroutine on one stream at once (a
-// bidirectional call); trailer sections the peer would refuse.
+// bidirectional call); trailer sections the peer would refuse; deadlines and
+// the cancellation signal.
+#include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -61,6 +65,12 @@ constexpr std::size_t duplex_size = std::size_t{6} * 1024 * 1024;  // beyond eve
 struct probes {
     std::atomic<int> trailers_refused{0};  ///< send_trailers() returned the reset
     std::atomic<int> reset_internal{0};  ///< a request body read failed: RST_STREAM(INTERNAL_ERROR)
+    std::atomic<int> deadline_expired{0};  ///< cancelled() said true, error timeout
+    std::atomic<int> peer_cancel{0};       ///< cancelled() said true, the client reset the stream
+    std::atomic<int> watch_true{0};        ///< a watcher was told "failed"
+    std::atomic<int> watch_false{0};       ///< a watcher was told "ended normally"
+    std::mutex mutex;
+    std::vector<int> expiry_order;  ///< the ?ms= of each expired /deadline, in order
 };
 
 /// Polls `n` (set on a server thread) until it reaches `want` or 2 s pass.
@@ -70,6 +80,15 @@ ha::awaitable<int> wait_for(const std::atomic<int>& n, int want) {
         co_await t.async_wait(ha::net::use_awaitable);
     }
     co_return n.load();
+}
+
+/// A watcher coroutine: a function, not a capturing lambda, so that what it
+/// needs is copied into its frame (Asio 1.74's co_spawn does not keep a
+/// lambda's captures alive). It touches only `p` once resumed: the response
+/// it watched may serve another stream by then.
+ha::awaitable<void> watch(std::shared_ptr<probes> p, ha::awaitable<bool> cancelled) {
+    const bool c = co_await std::move(cancelled);
+    ++(c ? p->watch_true : p->watch_false);
 }
 
 /// A trailer field larger than a small SETTINGS_MAX_HEADER_LIST_SIZE.
@@ -94,6 +113,51 @@ ha::router call_routes(const std::shared_ptr<probes>& p) {
             ++p->trailers_refused;
         co_return;
     };
+    // Sets a deadline of ?ms= milliseconds and never answers.
+    r.add_prefix("/deadline", ha::coroutine_handler([p](ha::request& req,
+                                                        ha::response& res) -> ha::awaitable<void> {
+                     const std::string_view path = req.path();
+                     int ms = 0;
+                     const auto at = path.find("ms=");
+                     std::from_chars(path.data() + at + 3, path.data() + path.size(), ms);
+                     res.set_deadline(h2::clock::now() + std::chrono::milliseconds(ms));
+                     const bool c = co_await res.cancelled();
+                     if (c && res.is_cancelled() && res.error().kind == ha::stream_errc::timeout &&
+                         res.error().code == h2::error_code::cancel) {
+                         ++p->deadline_expired;
+                         std::lock_guard<std::mutex> lock(p->mutex);
+                         p->expiry_order.push_back(ms);
+                     }
+                 }));
+    // Waits for the client to give up.
+    r.add("/wait-cancel",
+          ha::coroutine_handler([p](ha::request&, ha::response& res) -> ha::awaitable<void> {
+              const bool c = co_await res.cancelled();
+              if (c && res.error().kind == ha::stream_errc::reset_by_peer &&
+                  res.error().code == h2::error_code::cancel)
+                  ++p->peer_cancel;
+          }));
+    // A watcher that outlives the handler: told "false" when the call ends
+    // normally; the deadline (100 ms) must not outlive the exchange either.
+    r.add("/watch-normal",
+          ha::coroutine_handler([p](ha::request&, ha::response& res) -> ha::awaitable<void> {
+              res.set_deadline(h2::clock::now() + 100ms);
+              ha::net::co_spawn(co_await ha::net::this_coro::executor, watch(p, res.cancelled()),
+                                ha::net::detached);
+              res.send_headers(200, {});
+              res.send(wire::as_bytes(std::string_view("watched")), true);
+          }));
+    r.add("/sleep",
+          ha::coroutine_handler([](ha::request&, ha::response& res) -> ha::awaitable<void> {
+              ha::net::steady_timer t(co_await ha::net::this_coro::executor, 300ms);
+              co_await t.async_wait(ha::net::use_awaitable);
+              res.send_headers(200, {});
+              res.send(wire::as_bytes(std::string_view("slept")), true);
+          }));
+    r.add("/ok", ha::immediate_handler([](ha::request&, ha::response& res) {
+              res.send_headers(200, {});
+              res.send(wire::as_bytes(std::string_view("ok")), true);
+          }));
     r.add_prefix("/upper", ha::coroutine_handler(refused));
     r.add_prefix("/big", ha::coroutine_handler(refused));
     r.add("/drain",
@@ -279,5 +343,107 @@ TEST_CASE("client: refused request trailers reset the stream and are reported",
         CHECK(st->error().kind == ha::stream_errc::reset_locally);
         const int resets = co_await wait_for(f.seen->reset_internal, 1);
         CHECK(resets == 1);
+    });
+}
+
+namespace {
+ha::awaitable<void> expect_ok(ha::client& c, std::string path, std::string body) {
+    auto r = co_await c.fetch("GET", path);
+    INFO(path << ": " << (r ? std::string() : r.error().to_string()));
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(r->body == body);
+}
+}  // namespace
+
+TEST_CASE("a handler's deadline resets the stream with CANCEL; the server goes on",
+          "[call][deadline]") {
+    fixture f;
+    f.run([&f](ha::client& c) -> ha::awaitable<void> {
+        const auto start = h2::clock::now();
+        auto st = co_await c.open(c.request_fields("GET", "/deadline?ms=200"), true);
+        REQUIRE(st);
+        const auto e = co_await st->response();
+        const auto waited = h2::clock::now() - start;
+        INFO(e.to_string());
+        CHECK(e.kind == ha::stream_errc::reset_by_peer);
+        CHECK(e.code == h2::error_code::cancel);
+        CHECK(waited >= 190ms);
+        CHECK(waited < 5s);
+        const int expired = co_await wait_for(f.seen->deadline_expired, 1);
+        CHECK(expired == 1);
+        co_await expect_ok(c, "/ok", "ok");
+    });
+}
+
+TEST_CASE("many deadlines, set in any order, expire in time order", "[call][deadline]") {
+    fixture f;
+    f.run([&f](ha::client& c) -> ha::awaitable<void> {
+        const std::vector<int> ms{300, 100, 250, 150, 350, 200, 120, 280, 60, 330};
+        std::vector<ha::client_stream> streams;
+        for (int m : ms) {
+            auto st =
+                co_await c.open(c.request_fields("GET", "/deadline?ms=" + std::to_string(m)), true);
+            REQUIRE(st);
+            streams.push_back(std::move(*st));
+        }
+        for (auto& st : streams) {
+            const auto e = co_await st.response();
+            CHECK(e.code == h2::error_code::cancel);
+        }
+        const int expired = co_await wait_for(f.seen->deadline_expired, 10);
+        CHECK(expired == 10);
+        std::vector<int> sorted = ms;
+        std::sort(sorted.begin(), sorted.end());
+        std::lock_guard<std::mutex> lock(f.seen->mutex);
+        CHECK(f.seen->expiry_order == sorted);
+    });
+}
+
+TEST_CASE("cancelled() wakes when the client resets the stream", "[call][cancel]") {
+    fixture f;
+    f.run([&f](ha::client& c) -> ha::awaitable<void> {
+        auto st = co_await c.open(c.request_fields("GET", "/wait-cancel"), true);
+        REQUIRE(st);
+        ha::net::steady_timer t(co_await ha::net::this_coro::executor, 50ms);
+        co_await t.async_wait(ha::net::use_awaitable);
+        st->cancel();
+        const int n = co_await wait_for(f.seen->peer_cancel, 1);
+        CHECK(n == 1);
+        co_await expect_ok(c, "/ok", "ok");
+    });
+}
+
+TEST_CASE("a watcher of a call that ends normally is told false once, never on the reused exchange",
+          "[call][cancel]") {
+    fixture f;
+    f.run([&f](ha::client& c) -> ha::awaitable<void> {
+        co_await expect_ok(c, "/watch-normal", "watched");
+        co_await expect_ok(c, "/watch-normal", "watched");
+        // The exchanges are reused by a call that outlives their 100 ms
+        // deadlines: those must have gone with them.
+        co_await expect_ok(c, "/sleep", "slept");
+        const int normal = co_await wait_for(f.seen->watch_false, 2);
+        CHECK(normal == 2);
+        CHECK(f.seen->watch_true.load() == 0);
+    });
+}
+
+TEST_CASE("client: a deadline cancels the call; cancelled() says so", "[call][deadline]") {
+    fixture f;
+    f.run([&f](ha::client& c) -> ha::awaitable<void> {
+        auto st = co_await c.open(c.request_fields("GET", "/wait-cancel"), true);
+        REQUIRE(st);
+        st->set_deadline(h2::clock::now() + 100ms);
+        CHECK_FALSE(st->is_cancelled());
+        const bool cancelled = co_await st->cancelled();
+        CHECK(cancelled);
+        CHECK(st->error().kind == ha::stream_errc::timeout);
+        CHECK(st->error().code == h2::error_code::cancel);
+        const auto e = co_await st->response();
+        CHECK(e.kind == ha::stream_errc::timeout);
+        const int n = co_await wait_for(f.seen->peer_cancel, 1);
+        CHECK(n == 1);
+        co_await expect_ok(c, "/ok", "ok");
     });
 }
