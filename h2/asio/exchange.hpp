@@ -92,7 +92,7 @@ struct exchange {
     /// session::wait_cancelled(): true when the stream fails (error set),
     /// false when the exchange is released after a normal end. Never resumed
     /// on a reused exchange: release answers it first.
-    signal cancel_wake;
+    bool_wakeup cancel_wake;
 
     // ---- deadline (session::set_deadline)
     static constexpr std::size_t no_slot = std::numeric_limits<std::size_t>::max();

@@ -57,16 +57,16 @@ class wakeup {
 /// completion itself, so it need not look at the object it waited on after
 /// it resumes — that object may have been reused meanwhile (see
 /// session::wait_cancelled).
-class signal {
+class bool_wakeup {
   public:
     using token_type = net::use_awaitable_t<executor>;
     using handler_type = typename net::async_result<token_type, void(bool)>::handler_type;
 
-    signal() = default;
-    signal(const signal&) = delete;
-    signal& operator=(const signal&) = delete;
+    bool_wakeup() = default;
+    bool_wakeup(const bool_wakeup&) = delete;
+    bool_wakeup& operator=(const bool_wakeup&) = delete;
     /// A coroutine still waiting is destroyed with its frames, never resumed.
-    ~signal() = default;
+    ~bool_wakeup() = default;
 
     /// Suspends until notify(v); returns v. At most one coroutine waits at a time.
     awaitable<bool> wait() {
