@@ -936,7 +936,7 @@ TEST_CASE("check_trailers answers as submit_trailers would, without sending",
     const hpack::field status[] = {{":status", "200"}};
     REQUIRE(p.server.submit_response(id, status, false) == send_errc::ok);
     drain(p.server);
-    const hpack::field upper[] = {{"Grpc-Status", "0"}};  // §8.2.1: lowercase only
+    const hpack::field upper[] = {{"Grpc-Status", "0"}};                  // §8.2.1: lowercase only
     const hpack::field big[] = {{"grpc-message", std::string(70, 'm')}};  // 12 + 70 + 32 > 100
     const hpack::field fine[] = {{"grpc-status", "0"}};
     CHECK(p.server.check_trailers(upper) == send_errc::invalid_fields);
