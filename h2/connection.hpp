@@ -25,8 +25,10 @@
 //   - §5.1 stream states (stream_state.hpp), §5.1.1 stream ids, §5.1.2
 //     SETTINGS_MAX_CONCURRENT_STREAMS (REFUSED_STREAM beyond it).
 //   - §5.2, §6.9 flow control in both directions (flow_control.hpp): DATA is
-//     only sent within the peer's windows; received DATA reopens our windows
-//     only when the application calls consume().
+//     only sent within the peer's windows; received DATA reopens a stream's
+//     window only when the application calls consume(), and the connection
+//     window either then too (window_release::on_consume) or as soon as the
+//     DATA arrives (window_release::on_receive, see connection_options).
 //   - §6.5 SETTINGS with ACK; our limits tighten when the peer acknowledges
 //     them, and loosen at once (the peer may rely on them as soon as it reads
 //     our SETTINGS).
@@ -80,6 +82,24 @@ using time_point = clock::time_point;
 
 enum class role : std::uint8_t { client, server };
 
+/// When received DATA gives its octets back to the connection-level receive
+/// window (RFC 9113 §6.9: both windows are ours to manage; the RFC only says
+/// that a receiver must not let the sender exceed them).
+enum class window_release : std::uint8_t {
+    /// When the application consume()s them, like the stream window: the
+    /// connection window bounds everything buffered on the connection, but a
+    /// stream whose reader stops holds its octets in the connection window,
+    /// and enough such streams stall every other stream (head-of-line
+    /// blocking across streams).
+    on_consume,
+    /// As soon as they arrive (padding and DATA alike). Buffering is still
+    /// bounded, per stream, by the stream windows, which open only on
+    /// consume(): at most the sum of the open streams' windows. A reader that
+    /// stops stalls its own stream only. This is what gRPC implementations and
+    /// nghttp2 (its automatic connection WINDOW_UPDATE) do.
+    on_receive,
+};
+
 /// What we advertise in SETTINGS, and the limits we enforce.
 struct connection_options {
     std::uint32_t header_table_size = default_header_table_size;  ///< SETTINGS_HEADER_TABLE_SIZE
@@ -91,6 +111,11 @@ struct connection_options {
     /// WINDOW_UPDATE can change it: a larger value is announced right after
     /// our preface.
     std::uint32_t connection_window_size = default_initial_window_size;
+    /// When received DATA reopens the connection window. on_consume (the
+    /// sans-IO default) keeps the old, strict accounting; the Asio driver uses
+    /// on_receive (h2/asio/options.hpp) so that one stalled stream cannot stall
+    /// the others.
+    window_release connection_window_release = window_release::on_consume;
     connection_limits limits;
     /// The HPACK encoder for what we send (table size cap, Huffman, indexing).
     hpack::encoder_options encoder;
@@ -290,6 +315,15 @@ class connection {
         return submit_headers(id, fields, true);
     }
 
+    /// Whether submit_trailers() would accept `fields` now, without sending
+    /// anything: for drivers that queue trailers behind body octets and want
+    /// the answer when the trailers are handed over (the peer's
+    /// SETTINGS_MAX_HEADER_LIST_SIZE may still change before they go).
+    send_errc check_trailers(std::span<const hpack::field> fields) noexcept {
+        if (fatal_) return send_errc::connection_closed;
+        return check_outgoing(section_kind::trailers, fields);
+    }
+
     /// Sends DATA, as much as flow control (both windows, §6.9.1) and the
     /// output budget allow now, in frames no larger than the peer's
     /// SETTINGS_MAX_FRAME_SIZE. Returns the number of octets accepted; if
@@ -342,12 +376,17 @@ class connection {
     }
 
     /// The application has processed n octets of DATA of the stream: reopen the
-    /// windows. WINDOW_UPDATE frames are queued once half a window is released.
+    /// stream's window and, with window_release::on_consume, the connection's.
+    /// WINDOW_UPDATE frames are queued once half a window is released.
+    /// Octets of a stream that is already closed are still to be consume()d
+    /// with on_consume (the connection window's share); with on_receive that
+    /// is a no-op, harmless.
     void consume(std::uint32_t id, std::size_t n) {
         if (fatal_ || n == 0) return;
         const auto k = static_cast<std::uint32_t>(std::min<std::size_t>(n, max_window_size));
-        if (const std::uint32_t inc = conn_recv_.release(k))
-            write_window_update(output_.control(), 0, inc);
+        if (!release_on_receive())
+            if (const std::uint32_t inc = conn_recv_.release(k))
+                write_window_update(output_.control(), 0, inc);
         stream* s = streams_.find(id);
         if (s && remote_open(s->state)) {
             if (const std::uint32_t inc = s->recv.release(k))
@@ -844,6 +883,10 @@ class connection {
         if (!conn_recv_.receive(len))
             return connection_failure(errc::connection_window_exceeded, frame_offset_, h);
         unreleased_ = len;
+        // on_receive: the whole frame (padding included) is given back to the
+        // connection window now. The stream window, checked below, still
+        // bounds what this stream can make us buffer.
+        if (release_on_receive()) release_unreleased();
         data_stream_ = nullptr;
         const std::uint32_t id = fh_.stream_id;
         if (stream* s = streams_.find(id)) {
@@ -881,9 +924,11 @@ class connection {
         pad_left_ = pad;
         const std::uint32_t padding = 1u + pad;  // released at once: the application never sees it
         if (data_stream_) {
-            unreleased_ -= padding;
-            if (const std::uint32_t inc = conn_recv_.release(padding))
-                write_window_update(output_.control(), 0, inc);
+            if (!release_on_receive()) {  // on_receive: released with the frame header
+                unreleased_ -= padding;
+                if (const std::uint32_t inc = conn_recv_.release(padding))
+                    write_window_update(output_.control(), 0, inc);
+            }
             if (const std::uint32_t inc = data_stream_->recv.release(padding))
                 write_window_update(output_.control(), data_stream_id_, inc);
         }
@@ -923,7 +968,7 @@ class connection {
         // handler may reset it); stream memory itself stays valid (slabs).
         if (stream* s = data_stream_) {
             const std::uint32_t id = data_stream_id_;
-            unreleased_ -= static_cast<std::uint32_t>(piece.size());
+            if (!release_on_receive()) unreleased_ -= static_cast<std::uint32_t>(piece.size());
             const bool end = last && data_end_stream_;
             if (end) remote_end_stream(s);  // before the event: the state is final
             h(data_received{id, piece, end, s->user_data});
@@ -957,7 +1002,12 @@ class connection {
         }
     }
 
-    /// Gives back the connection window of DATA octets nobody will consume.
+    bool release_on_receive() const noexcept {
+        return options_.connection_window_release == window_release::on_receive;
+    }
+
+    /// Gives back the connection window of DATA octets nobody will consume
+    /// (on_receive: of the whole frame, as it arrives).
     void release_unreleased() {
         if (unreleased_ == 0) return;
         if (const std::uint32_t inc = conn_recv_.release(unreleased_))

@@ -11,8 +11,10 @@
 //
 //   recv_window — how many DATA octets the peer may still send us. It shrinks
 //     as DATA arrives (padding included, §6.1); data beyond it is a
-//     FLOW_CONTROL_ERROR. It grows only when *the application* releases data it
-//     has consumed (connection::consume): released octets are announced in a
+//     FLOW_CONTROL_ERROR. A stream's grows only when *the application*
+//     releases data it has consumed (connection::consume); the connection's
+//     either then too, or as the DATA arrives (connection_options::
+//     connection_window_release, see connection.hpp). Released octets are announced in a
 //     WINDOW_UPDATE once they reach half of the target window, so a slow
 //     consumer stops the peer (backpressure), and a fast one costs one
 //     WINDOW_UPDATE per half window, not one per DATA frame (§6.9.1: "avoid

@@ -162,11 +162,11 @@ class client_stream {
                                   bool end_stream = false) {
         return s_->write(*x_, data, end_stream, std::move(owner));
     }
-    /// Ends the request with a trailer section.
+    /// Ends the request with a trailer section. A refused section (too large
+    /// for the server, malformed) resets the stream (RST_STREAM(INTERNAL_ERROR))
+    /// and is returned as the error.
     stream_error send_trailers(std::span<const hpack::field> fields) {
-        if (x_->error) return x_->error;
-        s_->send_trailers(*x_, fields);
-        return x_->error;
+        return s_->send_trailers(*x_, fields);
     }
 
     /// Waits for the final response header section (interim 1xx skipped).
@@ -185,6 +185,15 @@ class client_stream {
 
     /// RST_STREAM(code).
     void cancel(error_code code = error_code::cancel) { s_->reset(*x_, code); }
+
+    /// The call's deadline: when it passes, the stream is reset with
+    /// RST_STREAM(CANCEL) and fails with stream_errc::timeout.
+    void set_deadline(h2::time_point at) { s_->set_deadline(*x_, at); }
+    /// Completes with true when the stream fails (the server's RST_STREAM,
+    /// the deadline, cancel(), the connection lost), or with false when this
+    /// handle is dropped after a normal end (session::wait_cancelled).
+    awaitable<bool> cancelled() { return s_->wait_cancelled(*x_); }
+    bool is_cancelled() const noexcept { return bool(x_->error); }
 
   private:
     void release() {

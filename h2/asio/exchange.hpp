@@ -13,13 +13,19 @@
 // control (WINDOW_UPDATE) at the next read(), when the application is done
 // with them — a handler that stops reading stops the peer (backpressure).
 //
+// Waiting: a reader and a writer may wait at the same time, each on its own
+// wakeup (read_wake, write_wake); events wake the side they concern, errors
+// and the end of the stream wake both.
+//
 // Outgoing body: data the connection cannot take yet (windows, output
 // budget) waits in `out_queue`, either copied or referenced with an owner
 // that keeps it alive; stream_writable events resume it.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -77,8 +83,33 @@ struct exchange {
     bool app_done = false;   ///< the handler returned / the client handle is gone
     bool app_running = false;
 
-    wakeup wake;  ///< the coroutine waiting on this stream
+    // The coroutines waiting on this stream: one per direction, so that a
+    // bidirectional call can read in one coroutine and write in another at
+    // the same time (each wakeup holds one waiter; a second wait() on the
+    // same one would replace the first). At most one reader and one writer.
+    wakeup read_wake;   ///< read(), wait_head(): head, body octets, the end, an error
+    wakeup write_wake;  ///< write(): flow-control credit or output budget, an error
+    /// session::wait_cancelled(): true when the stream fails (error set),
+    /// false when the exchange is released after a normal end. Never resumed
+    /// on a reused exchange: release answers it first.
+    bool_wakeup cancel_wake;
+
+    // ---- deadline (session::set_deadline)
+    static constexpr std::size_t no_slot = std::numeric_limits<std::size_t>::max();
+    std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+    std::size_t deadline_slot = no_slot;  ///< position in the session's deadline heap
+    /// How many times the exchange was reset for reuse: tells a call from
+    /// the next one on the same exchange (wait_cancelled).
+    std::uint64_t generation = 0;
     exchange* next_free = nullptr;
+
+    /// The stream failed or closed: everyone waiting looks again; a failure
+    /// (error set) also answers wait_cancelled().
+    void wake_all() {
+        read_wake.notify();
+        write_wake.notify();
+        if (error) cancel_wake.notify(true);
+    }
 
     bool out_pending() const noexcept { return out_queue_head < out_queue.size(); }
     bool finished() const noexcept { return h2_closed && app_done; }
@@ -87,6 +118,7 @@ struct exchange {
     /// octets for reuse.
     void reset(std::size_t keep) {
         id = 0;
+        ++generation;
         head.clear();
         trailers.clear();
         head.trim(keep);
@@ -104,6 +136,7 @@ struct exchange {
         out_queue_head = 0;
         error = {};
         h2_closed = app_done = app_running = false;
+        deadline = std::chrono::steady_clock::time_point::max();  // the session unlinked it
         next_free = nullptr;
     }
 };

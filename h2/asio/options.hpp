@@ -58,8 +58,9 @@ inline constexpr duration default_linger_timeout = 2s;
 
 /// Receive windows of the driver: larger than the RFC's 65,535 so that a
 /// transfer over a fast link is not stalled by round trips, small enough
-/// that a handler that stops reading holds at most this much per stream
-/// (and the connection window, in total).
+/// that a handler that stops reading holds at most this much per stream.
+/// The connection window is released as DATA arrives (window_release::
+/// on_receive), so it paces the link, not the buffering.
 inline constexpr std::uint32_t default_stream_window = 256 * 1024;
 inline constexpr std::uint32_t default_connection_window = 1024 * 1024;
 
@@ -69,6 +70,10 @@ struct driver_options {
         h2::connection_options o;
         o.initial_window_size = default_stream_window;
         o.connection_window_size = default_connection_window;
+        // A handler that stops reading holds its stream's window, not the
+        // connection's: the other streams go on (gRPC streams that are read
+        // at different paces share one connection).
+        o.connection_window_release = h2::window_release::on_receive;
         return o;
     }();
 

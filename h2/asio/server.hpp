@@ -104,10 +104,13 @@ class response {
     void send(wire::bytes_view data, bool end_stream = false);
     /// The same, zero copy: `owner` keeps `data` alive until it is written.
     void send(std::shared_ptr<const void> owner, wire::bytes_view data, bool end_stream = false);
-    /// Queues trailers (END_STREAM) after the body.
-    void send_trailers(std::span<const hpack::field> fields);
-    void send_trailers(std::initializer_list<hpack::field> fields) {
-        send_trailers(std::span<const hpack::field>(fields.begin(), fields.size()));
+    /// Queues trailers (END_STREAM) after the body. Returns the stream's
+    /// error if it cannot: the stream failed or ended already, or the trailer
+    /// section was refused (too large for the peer, malformed), in which case
+    /// the stream is reset with RST_STREAM(INTERNAL_ERROR) (session::send_trailers).
+    stream_error send_trailers(std::span<const hpack::field> fields);
+    stream_error send_trailers(std::initializer_list<hpack::field> fields) {
+        return send_trailers(std::span<const hpack::field>(fields.begin(), fields.size()));
     }
     /// Writes body octets, waiting for flow-control credit (backpressure).
     awaitable<stream_error> write(wire::bytes_view data, bool end_stream = false);
@@ -115,6 +118,19 @@ class response {
                                   bool end_stream = false);
     /// RST_STREAM(code).
     void reset(error_code code = error_code::cancel);
+
+    /// The call's deadline: when it passes, the stream is reset with
+    /// RST_STREAM(CANCEL) and fails with stream_errc::timeout
+    /// (session::set_deadline). time_point::max() clears it.
+    void set_deadline(h2::time_point at);
+    /// Completes with true when the stream fails (the client's RST_STREAM,
+    /// the deadline, the connection lost, a shutdown past its grace), or with
+    /// false once the handler returned after a normal end — then the
+    /// request/response are no longer to be touched (session::wait_cancelled).
+    /// For a watcher coroutine beside the handler's reader and writer.
+    awaitable<bool> cancelled();
+    /// The stream failed (what cancelled() would answer true for).
+    bool is_cancelled() const noexcept { return bool(x_->error); }
 
     bool headers_sent() const noexcept { return x_->out_headers_sent; }
     bool ended() const noexcept { return x_->out_ended || x_->out_end_queued; }
@@ -337,8 +353,8 @@ inline void response::send(std::shared_ptr<const void> owner, wire::bytes_view d
     s_->send(*x_, data, end_stream, std::move(owner));
 }
 
-inline void response::send_trailers(std::span<const hpack::field> fields) {
-    s_->send_trailers(*x_, fields);
+inline stream_error response::send_trailers(std::span<const hpack::field> fields) {
+    return s_->send_trailers(*x_, fields);
 }
 
 inline awaitable<stream_error> response::write(wire::bytes_view data, bool end_stream) {
@@ -348,6 +364,14 @@ inline awaitable<stream_error> response::write(wire::bytes_view data, bool end_s
 inline awaitable<stream_error> response::write(std::shared_ptr<const void> owner,
                                                wire::bytes_view data, bool end_stream) {
     return s_->write(*x_, data, end_stream, std::move(owner));
+}
+
+inline void response::set_deadline(h2::time_point at) {
+    s_->set_deadline(*x_, at);
+}
+
+inline awaitable<bool> response::cancelled() {
+    return s_->wait_cancelled(*x_);
 }
 
 inline void response::reset(error_code code) {

@@ -216,15 +216,36 @@ class session : public std::enable_shared_from_this<session> {
     }
 
     /// Trailers (a header section with END_STREAM), after the queued body.
-    void send_trailers(exchange& x, std::span<const hpack::field> fields) {
-        if (x.error || x.out_end_queued || x.out_ended || x.h2_closed) return;
+    /// Returns the stream's error if the stream already failed or ended, or
+    /// if the connection refuses the section (larger than the peer's
+    /// SETTINGS_MAX_HEADER_LIST_SIZE, fields that break §8.2-§8.3): the
+    /// stream cannot end properly then, so it is reset with
+    /// RST_STREAM(INTERNAL_ERROR) and fails (kind reset_locally) rather than
+    /// left open. Queued trailers are checked now and again when they go.
+    stream_error send_trailers(exchange& x, std::span<const hpack::field> fields) {
+        if (x.error) return x.error;
+        if (x.out_end_queued || x.out_ended || x.h2_closed)
+            return {stream_errc::cannot_send, error_code::no_error, false, "stream already ended"};
         if (!x.out_pending()) {
-            send_headers(x, fields, true);
-            return;
+            const h2::send_errc e = conn_.submit_trailers(x.id, fields);
+            if (e != h2::send_errc::ok) {
+                refuse_trailers(x, e);
+                return x.error;
+            }
+            x.out_headers_sent = true;
+            x.out_ended = true;
+            schedule_write();
+            after_local_end(x);
+            return {};
+        }
+        if (const h2::send_errc e = conn_.check_trailers(fields); e != h2::send_errc::ok) {
+            refuse_trailers(x, e);
+            return x.error;
         }
         x.out_trailers.assign(fields);
         x.out_trailers_queued = true;
         x.out_end_queued = true;
+        return {};
     }
 
     /// Writes body octets, waiting for flow-control credit: returns once the
@@ -256,7 +277,7 @@ class session : public std::enable_shared_from_this<session> {
                     co_return stream_error{};
                 }
             }
-            co_await x.wake.wait();
+            co_await x.write_wake.wait();
         }
     }
 
@@ -266,7 +287,7 @@ class session : public std::enable_shared_from_this<session> {
     awaitable<stream_result<wire::bytes_view>> read(exchange& x) {
         release_reading(x);
         while (x.body.empty() && !x.in_end && !x.error) {
-            co_await x.wake.wait();
+            co_await x.read_wake.wait();
         }
         if (!x.body.empty()) {
             std::swap(x.body, x.reading);
@@ -279,10 +300,69 @@ class session : public std::enable_shared_from_this<session> {
     /// Waits for the incoming header section (client: the final response).
     awaitable<stream_error> wait_head(exchange& x) {
         while (!x.head_received && !x.error) {
-            co_await x.wake.wait();
+            co_await x.read_wake.wait();
         }
         if (x.head_received) co_return stream_error{};
         co_return x.error;
+    }
+
+    /// Sets (or moves) the stream's deadline. When it passes before the
+    /// stream is over, the stream is reset with RST_STREAM(CANCEL) and fails
+    /// with kind stream_errc::timeout (code CANCEL); every waiter wakes, and
+    /// wait_cancelled() answers true. (gRPC's DEADLINE_EXCEEDED status is
+    /// the call layer's to send; the driver only ends the stream.) A stream
+    /// that ended or failed already is left alone. time_point::max() clears
+    /// the deadline.
+    ///
+    /// Cost: the deadlines of a session are one binary min-heap of exchange
+    /// pointers (the exchange stores its slot), so setting, moving and
+    /// clearing one is O(log n), the session's one timer waits for the
+    /// earliest, and nothing is allocated once the heap's vector has grown to
+    /// the number of concurrent calls with deadlines.
+    void set_deadline(exchange& x, time_point at) {
+        if (x.id == 0 || x.error || x.h2_closed || closed_) return;
+        if (at == time_point::max()) return unlink_deadline(x);
+        const bool earlier = at < x.deadline;
+        x.deadline = at;
+        if (x.deadline_slot == exchange::no_slot) {
+            x.deadline_slot = deadlines_.size();
+            deadlines_.push_back(&x);
+            deadline_up(x.deadline_slot);
+        } else if (earlier) {
+            deadline_up(x.deadline_slot);
+        } else {
+            deadline_down(x.deadline_slot);
+        }
+        // The timer waits for something earlier already: no need to wake it.
+        if (at < timer_expiry_) rearm();
+    }
+
+    /// Completes when the stream fails — the peer's RST_STREAM, the
+    /// deadline, our own reset, a connection error, the transport lost, a
+    /// server shutdown past its grace — with true; or, if the stream ends
+    /// without failing, with false when the application releases the
+    /// exchange (the handler returned, the client handle was dropped). So a
+    /// watcher coroutine can await it next to a reader and a writer (it has
+    /// its own wakeup), and is always resumed exactly once: never later, on
+    /// the reused exchange. After it resumes with false, the exchange may
+    /// already serve another stream: the watcher must not touch the
+    /// request/response/handle any more (with true, the handler is still
+    /// running, unless it returned at the same moment). One watcher per
+    /// exchange at a time.
+    ///
+    /// The call is identified when wait_cancelled() is called, not when the
+    /// returned awaitable starts (Asio's awaitables are lazy, and a watcher
+    /// spawned with co_spawn starts later): if the exchange was released
+    /// meanwhile, the answer is false at once.
+    awaitable<bool> wait_cancelled(exchange& x) {
+        return wait_cancelled_of(x, x.generation, bool(x.error));
+    }
+
+    static awaitable<bool> wait_cancelled_of(exchange& x, std::uint64_t generation, bool failed) {
+        if (failed) co_return true;
+        if (x.generation != generation || x.id == 0) co_return false;  // released meanwhile
+        if (x.error) co_return true;
+        co_return co_await x.cancel_wake.wait();  // the answer comes with the wake-up
     }
 
     /// Resets the stream (RST_STREAM with `code`).
@@ -293,7 +373,7 @@ class session : public std::enable_shared_from_this<session> {
         x.h2_closed = true;
         drop_output(x);
         schedule_write();
-        x.wake.notify();
+        x.wake_all();
     }
 
     /// The application is done with the exchange (handler returned, client
@@ -357,7 +437,7 @@ class session : public std::enable_shared_from_this<session> {
             x.error = {stream_errc::cannot_send, error_code::no_error, false,
                        std::string(h2::describe(e))};
         drop_output(x);
-        x.wake.notify();
+        x.wake_all();
     }
 
     void schedule_write() {
@@ -441,7 +521,7 @@ class session : public std::enable_shared_from_this<session> {
                 x->head.assign(e.fields);
                 x->head_received = true;
                 if (e.end_stream) x->in_end = true;
-                x->wake.notify();
+                x->read_wake.notify();
                 if (e.end_stream) check_closed(*x);
                 return;
             }
@@ -450,7 +530,7 @@ class session : public std::enable_shared_from_this<session> {
                 if (!x) return;
                 x->trailers.assign(e.fields);
                 x->in_end = true;
-                x->wake.notify();
+                x->read_wake.notify();
                 check_closed(*x);
                 return;
             }
@@ -467,7 +547,7 @@ class session : public std::enable_shared_from_this<session> {
         }
         if (!x) return;
         if (e.end_stream) x->in_end = true;
-        x->wake.notify();
+        x->read_wake.notify();
         if (e.end_stream) check_closed(*x);
     }
 
@@ -489,7 +569,7 @@ class session : public std::enable_shared_from_this<session> {
             x->error = {kind, e.code, e.retryable, std::move(why)};
         }
         drop_output(*x);
-        x->wake.notify();
+        x->wake_all();
         maybe_release(*x);
     }
 
@@ -497,7 +577,7 @@ class session : public std::enable_shared_from_this<session> {
         exchange* x = of(e);
         if (!x) return;
         if (x->out_pending() || (x->out_end_queued && !x->out_ended)) pump(*x);
-        x->wake.notify();
+        x->write_wake.notify();
     }
 
     void on_connection_error(const h2::connection_error& e) {
@@ -515,7 +595,7 @@ class session : public std::enable_shared_from_this<session> {
             if (!x.error && !(x.in_end && x.out_ended)) x.error = why;
             x.h2_closed = true;
             drop_output(x);
-            x.wake.notify();
+            x.wake_all();
         }
         for (auto& p : all_)
             if (p->id != 0) maybe_release(*p);
@@ -527,13 +607,19 @@ class session : public std::enable_shared_from_this<session> {
     void check_closed(exchange& x) {
         if (!x.h2_closed && conn_.state_of(x.id) == h2::stream_state::closed) {
             x.h2_closed = true;
-            x.wake.notify();
+            x.wake_all();
         }
     }
 
     void maybe_release(exchange& x) {
         if (x.id == 0 || !x.finished()) return;
-        if (x.unconsumed) conn_.consume(x.id, x.unconsumed);  // the connection window's share
+        unlink_deadline(x);
+        // A watcher still waiting learns that the stream ended without
+        // failing, before the exchange can serve another stream.
+        x.cancel_wake.notify(bool(x.error));
+        // The connection window's share of what was never read (on_consume;
+        // with on_receive it came back on arrival and this is a no-op).
+        if (x.unconsumed) conn_.consume(x.id, x.unconsumed);
         if (find(x.id) == &x) conn_.set_stream_user_data(x.id, nullptr);
         x.reset(pooled_buffer_keep);
         x.next_free = free_;
@@ -552,7 +638,84 @@ class session : public std::enable_shared_from_this<session> {
             conn_.consume(x.id, n);
             schedule_write();
         } else {
-            conn_.consume(x.id, n);  // the connection window's share only
+            conn_.consume(x.id, n);  // the connection window's share only (on_consume)
+        }
+    }
+
+    /// The trailer section was refused: the stream cannot end with it, and
+    /// must not stay open (the peer would wait for its end forever), so
+    /// RST_STREAM(INTERNAL_ERROR), the error the gRPC spec names for a server
+    /// that cannot complete a call (PROTOCOL-HTTP2.md, "Errors").
+    void refuse_trailers(exchange& x, h2::send_errc why) {
+        if (!x.error)
+            x.error = {stream_errc::reset_locally, error_code::internal_error, false,
+                       "trailer section refused: " + std::string(h2::describe(why))};
+        if (!x.h2_closed) {
+            conn_.reset_stream(x.id, error_code::internal_error);
+            x.h2_closed = true;
+        }
+        drop_output(x);
+        schedule_write();
+        x.wake_all();
+    }
+
+    // ------------------------------------------------------------------
+    // Deadlines: a binary min-heap on exchange::deadline; each exchange
+    // knows its slot, so that it can be moved or removed in O(log n).
+
+    void deadline_place(std::size_t i, exchange* x) noexcept {
+        deadlines_[i] = x;
+        x->deadline_slot = i;
+    }
+    void deadline_up(std::size_t i) noexcept {
+        exchange* x = deadlines_[i];
+        while (i > 0) {
+            const std::size_t parent = (i - 1) / 2;
+            if (!(x->deadline < deadlines_[parent]->deadline)) break;
+            deadline_place(i, deadlines_[parent]);
+            i = parent;
+        }
+        deadline_place(i, x);
+    }
+    void deadline_down(std::size_t i) noexcept {
+        exchange* x = deadlines_[i];
+        const std::size_t n = deadlines_.size();
+        for (;;) {
+            std::size_t child = 2 * i + 1;
+            if (child >= n) break;
+            if (child + 1 < n && deadlines_[child + 1]->deadline < deadlines_[child]->deadline)
+                ++child;
+            if (!(deadlines_[child]->deadline < x->deadline)) break;
+            deadline_place(i, deadlines_[child]);
+            i = child;
+        }
+        deadline_place(i, x);
+    }
+    void unlink_deadline(exchange& x) noexcept {
+        const std::size_t i = x.deadline_slot;
+        x.deadline = time_point::max();
+        if (i == exchange::no_slot) return;
+        x.deadline_slot = exchange::no_slot;
+        exchange* last = deadlines_.back();
+        deadlines_.pop_back();
+        if (last == &x) return;
+        deadline_place(i, last);
+        deadline_up(i);
+        deadline_down(last->deadline_slot);
+    }
+
+    /// Streams whose deadline passed: RST_STREAM(CANCEL), error timeout.
+    void expire_deadlines(time_point now) {
+        while (!deadlines_.empty() && deadlines_.front()->deadline <= now) {
+            exchange& x = *deadlines_.front();
+            unlink_deadline(x);
+            if (x.h2_closed || x.error) continue;  // over already (complete, or failing)
+            conn_.reset_stream(x.id, error_code::cancel);
+            x.h2_closed = true;
+            x.error = {stream_errc::timeout, error_code::cancel, false, "deadline passed"};
+            drop_output(x);
+            x.wake_all();
+            maybe_release(x);
         }
     }
 
@@ -585,8 +748,14 @@ class session : public std::enable_shared_from_this<session> {
         x.out_queue_head = 0;
         if (x.out_end_queued && !x.out_ended) {
             if (x.out_trailers_queued) {
-                conn_.submit_trailers(x.id, x.out_trailers.fields());
                 x.out_trailers_queued = false;
+                const h2::send_errc e = conn_.submit_trailers(x.id, x.out_trailers.fields());
+                if (e != h2::send_errc::ok) {
+                    // Checked when queued; the peer's limit may have shrunk since.
+                    refuse_trailers(x, e);
+                    maybe_release(x);  // the handler may be done already
+                    return;
+                }
             } else {
                 (void)conn_.send_data(x.id, {}, true);
             }
@@ -803,6 +972,7 @@ class session : public std::enable_shared_from_this<session> {
         }
         if (force_deadline_) at(*force_deadline_);
         if (auto c = conn_.next_deadline()) at(*c);
+        if (!deadlines_.empty()) at(deadlines_.front()->deadline);
         if (goaway_by_timer_) return d;  // closing: only the deadlines above are left
         if (opts_.idle_timeout.count() > 0) at(last_activity_ + opts_.idle_timeout);
         if (opts_.keepalive_interval.count() > 0) {
@@ -816,13 +986,16 @@ class session : public std::enable_shared_from_this<session> {
     }
 
     void rearm() {
-        if (timer_running_) timer_.cancel();
+        if (!timer_running_) return;
+        timer_.cancel();
+        timer_expiry_ = time_point::min();  // re-armed soon: set_deadline need not cancel again
     }
 
     /// One timer per connection, waiting for the earliest deadline; every
     /// wake-up (expiry or rearm()) checks them all and waits again.
     void arm_timer() {
-        timer_.expires_at(next_deadline());
+        timer_expiry_ = next_deadline();
+        timer_.expires_at(timer_expiry_);
         timer_.async_wait([self = shared_from_this()](const error_code_t&) {
             if (self->closed_) {
                 self->timer_running_ = false;
@@ -856,6 +1029,7 @@ class session : public std::enable_shared_from_this<session> {
         }
         if (handshaking_) return;
         conn_.tick(now, event_sink{*this});  // SETTINGS ACK timeout -> GOAWAY(SETTINGS_TIMEOUT)
+        expire_deadlines(now);
         if (!goaway_by_timer_ && opts_.idle_timeout.count() > 0 &&
             now >= last_activity_ + opts_.idle_timeout) {
             if (conn_.active_streams() == 0 && live_ == 0) {
@@ -921,6 +1095,11 @@ class session : public std::enable_shared_from_this<session> {
     /// deque already holds memory, and most connections never borrow).
     std::vector<std::pair<std::uint64_t, std::shared_ptr<const void>>> held_;
     std::size_t held_head_ = 0;
+
+    /// Exchanges with a deadline, a min-heap (set_deadline).
+    std::vector<exchange*> deadlines_;
+    /// What the timer waits for now (max: nothing, or not armed).
+    time_point timer_expiry_ = time_point::max();
 
     std::vector<std::unique_ptr<exchange>> all_;
     exchange* free_ = nullptr;

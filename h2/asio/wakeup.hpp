@@ -52,4 +52,42 @@ class wakeup {
     std::optional<handler_type> waiter_;
 };
 
+/// A wake-up call that carries its answer: wait() completes with the bool
+/// given to notify(). The waiting coroutine learns what happened from the
+/// completion itself, so it need not look at the object it waited on after
+/// it resumes — that object may have been reused meanwhile (see
+/// session::wait_cancelled).
+class bool_wakeup {
+  public:
+    using token_type = net::use_awaitable_t<executor>;
+    using handler_type = typename net::async_result<token_type, void(bool)>::handler_type;
+
+    bool_wakeup() = default;
+    bool_wakeup(const bool_wakeup&) = delete;
+    bool_wakeup& operator=(const bool_wakeup&) = delete;
+    /// A coroutine still waiting is destroyed with its frames, never resumed.
+    ~bool_wakeup() = default;
+
+    /// Suspends until notify(v); returns v. At most one coroutine waits at a time.
+    awaitable<bool> wait() {
+        return net::async_initiate<const token_type&, void(bool)>(
+            [this](handler_type h) { waiter_.emplace(std::move(h)); }, net::use_awaitable);
+    }
+
+    bool waiting() const noexcept { return waiter_.has_value(); }
+
+    /// Resumes the waiting coroutine, if any, with `v` (later, from the executor).
+    void notify(bool v) {
+        if (!waiter_) return;
+        handler_type h = std::move(*waiter_);
+        waiter_.reset();
+        // The executor first: the lambda below takes the handler away.
+        const auto ex = net::get_associated_executor(h);
+        net::post(net::bind_executor(ex, [h = std::move(h), v]() mutable { std::move(h)(v); }));
+    }
+
+  private:
+    std::optional<handler_type> waiter_;
+};
+
 }  // namespace h2pb::h2::asio

@@ -591,6 +591,22 @@ std::vector<conformance_case> cases() {
              goaway(flow_control_error),
              {},
              big});
+        // With window_release::on_receive the connection window is given
+        // back as DATA arrives (after two of the frames above: 32,768 octets,
+        // half the window), so a peer racing ahead of our WINDOW_UPDATE is
+        // not caught there; a frame that alone exceeds the window still is.
+        connection_options eager = big;
+        eager.max_frame_size = 1 << 20;
+        eager.connection_window_release = window_release::on_receive;
+        add({"§6.9.1 DATA beyond the connection window (on_receive) -> GOAWAY FLOW_CONTROL_ERROR",
+             S,
+             [](peer_bytes& p) {
+                 open(p, 1);
+                 p.data(1, std::string(65536, 'x'), false);
+             },
+             goaway(flow_control_error),
+             {},
+             eager});
         connection_options small;
         small.initial_window_size = 100;
         add({"§6.9.1 DATA beyond the stream window -> RST_STREAM FLOW_CONTROL_ERROR",

@@ -819,3 +819,130 @@ TEST_CASE("validate_outgoing_fields = false sends what it is given",
     CHECK(resets[0].code == error_code::protocol_error);
     CHECK(p.rc.count<connection_error>() == 0);
 }
+
+// ---------------------------------------------------------------------------
+// connection_window_release: when received DATA reopens the connection window.
+
+namespace {
+/// Client stream A sends a full connection window (65,535 octets, §6.9.2)
+/// that the server never consumes; then stream B sends `b_size` octets that
+/// the server consumes as they arrive. Returns how much of B got through.
+std::size_t stalled_neighbour(window_release mode, std::size_t b_size) {
+    connection_options so;
+    so.connection_window_release = mode;
+    pair p({}, so);
+    const auto a = *p.client.submit_request(post_request("/a"), false);
+    const std::string a_body(65535, 'a');
+    REQUIRE(*p.client.send_data(a, wire::as_bytes(a_body), false) == 65535);
+    p.run();
+    REQUIRE(p.rs.body(a).size() == 65535);
+    const auto b = *p.client.submit_request(post_request("/b"), false);
+    const std::string b_body(b_size, 'b');
+    std::size_t sent = 0, consumed = 0;
+    for (int round = 0; round < 100 && sent < b_body.size(); ++round) {
+        auto n = p.client.send_data(b, wire::as_bytes(b_body).subspan(sent), true);
+        REQUIRE(n);
+        sent += *n;
+        p.run();
+        const std::size_t got = p.rs.body(b).size();
+        p.server.consume(b, got - consumed);  // B's reader keeps up; A's never reads
+        consumed = got;
+        p.run();
+    }
+    p.run();
+    return p.rs.body(b).size();
+}
+
+std::uint32_t window_update_total(const std::vector<parsed_frame>& fs, std::uint32_t id) {
+    std::uint32_t total = 0;
+    for (const auto& f : fs)
+        if (f.header.type == frame_type::window_update && f.header.stream_id == id)
+            total += u32_at(f.payload, 0);
+    return total;
+}
+}  // namespace
+
+TEST_CASE("on_receive: a stream whose reader never reads does not stall its neighbours",
+          "[h2][connection][flow]") {
+    CHECK(stalled_neighbour(window_release::on_receive, 300000) == 300000);
+}
+
+TEST_CASE("on_consume (default): unconsumed DATA holds the connection window",
+          "[h2][connection][flow]") {
+    CHECK(connection_options{}.connection_window_release == window_release::on_consume);
+    // A holds all 65,535 octets of the connection window: B gets nothing.
+    CHECK(stalled_neighbour(window_release::on_consume, 300000) == 0);
+}
+
+TEST_CASE(
+    "on_receive: padded DATA releases the connection window per frame, the stream's padding "
+    "only",
+    "[h2][connection][flow]") {
+    connection_options so;
+    so.connection_window_release = window_release::on_receive;
+    connection server(role::server, t0(), so);
+    recorder r;
+    peer_bytes p;
+    p.preface().settings().settings_ack();
+    p.headers(1, {{":method", "POST"}, {":scheme", "http"}, {":path", "/"}}, false);
+    // 150 frames of 1 data octet + Pad Length octet + 250 octets of padding:
+    // 252 octets of flow-controlled payload each (§6.1).
+    for (int i = 0; i < 150; ++i) p.data(1, "d", false, 250);
+    drain(server);
+    server.receive(p.view(), t0(), r);
+    CHECK(r.body(1).size() == 150);
+    const auto fs = frames_of(drain(server));
+    // The threshold is half the 65,535 window (32,767): the connection window
+    // crosses it after 131 frames (131 * 252 = 33,012; 130 * 252 = 32,760),
+    // the stream window, which gets the 251 octets of padding per frame
+    // back only, after 131 too (131 * 251 = 32,881).
+    CHECK(window_update_total(fs, 0) == 33012);
+    CHECK(window_update_total(fs, 1) == 32881);
+    CHECK(server.connection_recv_window() == 65535 - 150 * 252 + 33012);
+    CHECK(server.stream_recv_window(1) == 65535 - 150 * 252 + 32881);
+    // consume() now reopens the stream window only.
+    server.consume(1, 150);
+    CHECK(server.connection_recv_window() == 65535 - 150 * 252 + 33012);
+    CHECK(window_update_total(frames_of(drain(server)), 0) == 0);
+}
+
+TEST_CASE("on_receive: consume() after the stream closed does not release the window twice",
+          "[h2][connection][flow]") {
+    connection_options so;
+    so.connection_window_release = window_release::on_receive;
+    pair p({}, so);
+    const auto a = *p.client.submit_request(post_request(), false);
+    REQUIRE(*p.client.send_data(a, wire::as_bytes(std::string(65535, 'a')), false) == 65535);
+    p.run();
+    // Four 16,384-octet frames (the last 16,383): updates at 32,768 and 32,767.
+    CHECK(p.server.connection_recv_window() == 65535);
+    CHECK(p.client.connection_send_window() == 65535);
+    REQUIRE(p.client.reset_stream(a) == send_errc::ok);
+    p.run();
+    REQUIRE(p.server.state_of(a) == stream_state::closed);
+    // The driver gives back what its reader never consumed (on_consume needs it).
+    p.server.consume(a, 65535);
+    CHECK(p.server.connection_recv_window() == 65535);
+    CHECK(window_update_total(frames_of(drain(p.server)), 0) == 0);
+}
+
+TEST_CASE("check_trailers answers as submit_trailers would, without sending",
+          "[h2][connection][validation]") {
+    connection_options co;
+    co.max_header_list_size = 100;  // the client's limit binds the server's trailers
+    pair p(co);
+    const auto id = *p.client.submit_request(get_request(), true);
+    p.run();
+    const hpack::field status[] = {{":status", "200"}};
+    REQUIRE(p.server.submit_response(id, status, false) == send_errc::ok);
+    drain(p.server);
+    const hpack::field upper[] = {{"Grpc-Status", "0"}};                  // §8.2.1: lowercase only
+    const hpack::field big[] = {{"grpc-message", std::string(70, 'm')}};  // 12 + 70 + 32 > 100
+    const hpack::field fine[] = {{"grpc-status", "0"}};
+    CHECK(p.server.check_trailers(upper) == send_errc::invalid_fields);
+    CHECK(p.server.check_trailers(big) == send_errc::header_list_too_large);
+    CHECK(p.server.check_trailers(fine) == send_errc::ok);
+    CHECK_FALSE(p.server.want_write());  // nothing was sent
+    CHECK(p.server.submit_trailers(id, big) == send_errc::header_list_too_large);
+    CHECK(p.server.submit_trailers(id, fine) == send_errc::ok);
+}
