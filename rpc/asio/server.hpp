@@ -117,8 +117,16 @@ class server_call final : public call_stream {
             decoder_.set_decompressor(head_.decompressor.get());
         }
         if (head_.timeout) {
-            ctx_.deadline_ = h2::clock::now() +
-                             std::chrono::duration_cast<h2::clock::duration>(*head_.timeout);
+            // A timeout too large for the clock saturates to "no deadline".
+            const auto now = h2::clock::now();
+            const auto left = std::chrono::duration_cast<h2::clock::duration>(*head_.timeout);
+            if (left < h2::clock::time_point::max() - now) {
+                ctx_.deadline_ = now + left;
+                // When it passes the stream is reset with CANCEL and the
+                // handler's reads and writes fail (PROTOCOL-HTTP2.md; the
+                // client reports DEADLINE_EXCEEDED itself).
+                res_.set_deadline(*ctx_.deadline_);
+            }
         }
         return true;
     }
@@ -170,6 +178,7 @@ class server_call final : public call_stream {
     }
 
     bool cancelled() const noexcept { return static_cast<bool>(res_.error()); }
+    h2::asio::response& response() noexcept { return res_; }
 
     /// Sends the response header section (with the initial metadata) unless
     /// it went out already. False when the stream is gone.
@@ -256,6 +265,10 @@ inline bool server_context::set_compression(std::string_view encoding) {
 }
 inline bool server_context::is_cancelled() const noexcept {
     return call_ && call_->cancelled();
+}
+inline awaitable<void> server_context::cancelled() {
+    if (call_ == nullptr) co_return;
+    (void)co_await call_->response().cancelled();
 }
 
 /// A gRPC server: services and interceptors on an HTTP/2 server.

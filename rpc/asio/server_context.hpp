@@ -108,8 +108,11 @@ class server_context {
     /// The call ended before the handler finished: the client reset it, the
     /// deadline passed, the connection closed, the server stopped.
     bool is_cancelled() const noexcept;
-    /// Waits until is_cancelled(). A handler that waits for something else
-    /// too (a timer, a downstream call) races the two.
+    /// Waits until the call is cancelled, or until it ended normally: for a
+    /// watcher coroutine beside the handler (co_spawn it with the handler's
+    /// executor), which must not touch the call after this returns with
+    /// is_cancelled() false. Awaited by the handler itself on a call that
+    /// ends normally, it would wait forever.
     awaitable<void> cancelled();
 
     /// Free-form data for interceptors to hand to handlers (an

@@ -125,6 +125,28 @@ struct fixture {
         srv->join();
     }
 
+    /// One request; the response or the stream error.
+    ha::stream_result<ha::client_response> try_call(std::string_view path, std::string body,
+                                                    std::vector<h2pb::hpack::field> extra) {
+        ha::net::io_context io;
+        ha::stream_result<ha::client_response> out = ha::client_response{};
+        const std::string url = "http://127.0.0.1:" + std::to_string(srv->port()) + "/";
+        ha::net::co_spawn(
+            io,
+            [&]() -> ha::awaitable<void> {
+                auto c = co_await ha::client::connect(io.get_executor(), *ha::parse_url(url), {});
+                REQUIRE(c);
+                std::vector<h2pb::hpack::field> f{{"content-type", "application/grpc"},
+                                                  {"te", "trailers"}};
+                f.insert(f.end(), extra.begin(), extra.end());
+                out = co_await (*c)->fetch("POST", path, f, wire::as_bytes(body));
+                (*c)->close();
+            },
+            ha::net::detached);
+        io.run();
+        return out;
+    }
+
     /// One request with `body` and extra fields; the whole response.
     ha::client_response call(std::string_view path, std::string body,
                              std::vector<h2pb::hpack::field> extra = {},
@@ -327,4 +349,19 @@ TEST_CASE("a malformed grpc-timeout is INTERNAL") {
     CHECK(find(r.headers, "grpc-status") == "13");
     const auto r2 = f.call("/test.Echo/Say", frame("x"), {{"grpc-timeout", "5S"}});
     CHECK(find(r2.trailers, "grpc-status") == "0");
+}
+
+TEST_CASE("a call past its grpc-timeout is reset with CANCEL; the handler sees it cancelled") {
+    fixture f;
+    const auto start = std::chrono::steady_clock::now();
+    const auto r = f.try_call("/test.Echo/Sleep", frame("x"), {{"grpc-timeout", "100m"}});
+    const auto took = std::chrono::steady_clock::now() - start;
+    REQUIRE(!r);
+    CHECK(r.error().kind == ha::stream_errc::reset_by_peer);
+    CHECK(r.error().code == h2pb::h2::error_code::cancel);
+    CHECK(took >= 90ms);
+    CHECK(took < 1500ms);
+    // The handler wakes from its 2 s sleep and finds the call cancelled.
+    for (int i = 0; i < 40 && !f.sleeper_cancelled; ++i) std::this_thread::sleep_for(100ms);
+    CHECK(f.sleeper_cancelled);
 }
