@@ -102,7 +102,7 @@ class server:
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         ready, _, _ = select.select([self.proc.stdout], [], [], start_timeout)
         line = self.proc.stdout.readline().decode(errors="replace") if ready else ""
-        m = re.match(r"listening on (.*):(\d+)\s*$", line)
+        m = re.match(r"listening on (\S+):(\d+)( \(.*\))?\s*$", line)
         if not m:
             self.stop()
             raise RuntimeError("%s did not start (first line %r): %s" % (name, line, cmd))
