@@ -128,6 +128,21 @@ struct request_head {
     /// The decompressor for `encoding`, from the registry; null for identity.
     std::unique_ptr<codec> decompressor;
 
+    /// Back to empty, keeping the strings' memory: a server that reuses one
+    /// request_head per call parses without allocating once it has grown.
+    void clear() noexcept {
+        path.clear();
+        authority.clear();
+        scheme.clear();
+        content_type.clear();
+        timeout.reset();
+        encoding.clear();
+        accept_encoding.clear();
+        user_agent.clear();
+        md.clear();
+        decompressor.reset();
+    }
+
     /// "pkg.Service" and "Method": the path split at its last '/'.
     std::string_view service() const noexcept {
         const std::string_view p(path);

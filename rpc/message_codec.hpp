@@ -96,6 +96,17 @@ class message_decoder {
     void set_max_message_size(std::uint32_t n) noexcept { reader_.set_max_message_size(n); }
     std::uint32_t max_message_size() const noexcept { return reader_.settings().max_message_size; }
 
+    /// Back to a fresh decoder for a new stream (no decompressor), keeping
+    /// the reassembly and inflation buffers' memory.
+    void reset(std::uint32_t max_message_size) {
+        reader_.reset();
+        reader_.set_max_message_size(max_message_size);
+        set_decompressor(nullptr);
+        inflated_.clear();
+        error_ = status{};
+        last_compressed_ = false;
+    }
+
     /// The next chunk of the stream; see message_reader::feed.
     bool feed(bytes_view chunk) noexcept { return reader_.feed(chunk); }
 

@@ -76,6 +76,9 @@ class request {
     /// The next piece of the body (valid until the next read()); empty at
     /// the end. Reading is what reopens the flow-control window.
     awaitable<stream_result<wire::bytes_view>> read();
+    /// read() without waiting: a result when one is there now, nullopt when
+    /// read() would have to wait.
+    std::optional<stream_result<wire::bytes_view>> try_read();
     /// The whole body, if it is at most `limit` octets.
     awaitable<stream_result<std::string>> read_all(std::size_t limit);
 
@@ -313,6 +316,10 @@ class server_session final : public session {
 
 // ---------------------------------------------------------------------------
 // request / response
+
+inline std::optional<stream_result<wire::bytes_view>> request::try_read() {
+    return s_->try_read(*x_);
+}
 
 inline awaitable<stream_result<wire::bytes_view>> request::read() {
     return s_->read(*x_);

@@ -297,6 +297,21 @@ class session : public std::enable_shared_from_this<session> {
         co_return wire::bytes_view{};
     }
 
+    /// read() without waiting: the next piece, the end (empty), or the
+    /// error when one of them is there now; nullopt when read() would wait.
+    /// Lets a caller that usually finds the body already buffered (a unary
+    /// gRPC request arrives with its headers) skip a coroutine frame.
+    std::optional<stream_result<wire::bytes_view>> try_read(exchange& x) {
+        release_reading(x);
+        if (!x.body.empty()) {
+            std::swap(x.body, x.reading);
+            return stream_result<wire::bytes_view>(wire::bytes_view(x.reading.view()));
+        }
+        if (x.in_end) return stream_result<wire::bytes_view>(wire::bytes_view{});
+        if (x.error) return stream_result<wire::bytes_view>(wire::failure{x.error});
+        return std::nullopt;
+    }
+
     /// Waits for the incoming header section (client: the final response).
     awaitable<stream_error> wait_head(exchange& x) {
         while (!x.head_received && !x.error) {

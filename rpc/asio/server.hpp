@@ -90,9 +90,23 @@ class server;
 /// pair and the call_stream the method adapters read and write.
 class server_call final : public call_stream {
   public:
-    server_call(const server_options& o, h2::asio::request& req, h2::asio::response& res)
-        : opts_(o), req_(req), res_(res), decoder_(o.max_receive_message_size) {
-        ctx_.call_ = this;
+    server_call() : decoder_(default_max_message_size) { ctx_.call_ = this; }
+    server_call(const server_call&) = delete;
+    server_call& operator=(const server_call&) = delete;
+
+    /// Takes on a new call. Every member goes back to its fresh state, but
+    /// strings, vectors and buffers keep their memory: a pooled server_call
+    /// serves unary calls without allocating once it has grown.
+    void reset(const server_options& o, h2::asio::request& req, h2::asio::response& res) {
+        opts_ = &o;
+        req_ = &req;
+        res_ = &res;
+        ctx_.reset();
+        head_.clear();
+        decoder_.reset(o.max_receive_message_size);
+        encoder_.reset();
+        failure_.reset();
+        input_ended_ = finished_ = false;
     }
 
     server_context& context() noexcept override { return ctx_; }
@@ -101,17 +115,17 @@ class server_call final : public call_stream {
     /// answered here (405, 415, or Trailers-Only) and false returned.
     bool start() {
         head_limits limits;
-        limits.max_metadata_size = opts_.max_metadata_size;
-        if (auto rej = parse_request(req_.headers(), head_, *opts_.codecs, limits)) {
-            build_rejection(*rej, opts_.codecs->accept_encoding(), fields_, storage_);
+        limits.max_metadata_size = opts_->max_metadata_size;
+        if (auto rej = parse_request(req_->headers(), head_, *opts_->codecs, limits)) {
+            build_rejection(*rej, opts_->codecs->accept_encoding(), fields_, storage_);
             finished_ = true;
             // h2::asio's send_headers() writes :status itself (fields_[0]).
-            (void)res_.send_headers(rej->http_status, std::span(fields_).subspan(1), true);
+            (void)res_->send_headers(rej->http_status, std::span(fields_).subspan(1), true);
             return false;
         }
         ctx_.authority_ = head_.authority;
         ctx_.user_agent_ = head_.user_agent;
-        ctx_.client_metadata_ = std::move(head_.md);
+        std::swap(ctx_.client_metadata_, head_.md);  // both keep their memory
         if (head_.decompressor) {
             ctx_.request_encoding_ = head_.decompressor->name();
             decoder_.set_decompressor(head_.decompressor.get());
@@ -125,7 +139,7 @@ class server_call final : public call_stream {
                 // When it passes the stream is reset with CANCEL and the
                 // handler's reads and writes fail (PROTOCOL-HTTP2.md; the
                 // client reports DEADLINE_EXCEEDED itself).
-                res_.set_deadline(*ctx_.deadline_);
+                res_->set_deadline(*ctx_.deadline_);
             }
         }
         return true;
@@ -133,34 +147,44 @@ class server_call final : public call_stream {
 
     const request_head& head() const noexcept { return head_; }
 
-    /// Sets the method and the peer's address before the handler runs.
-    void bind(const method_descriptor& d) {
-        ctx_.method_ = d;
-        ctx_.peer_ = peer_of(req_);
+    /// Sets the method before the handler runs.
+    void bind(const method_descriptor& d) { ctx_.method_ = d; }
+
+    /// The client's address, as grpc C++ writes it (computed when asked).
+    const std::string& peer() {
+        if (ctx_.peer_.empty()) ctx_.peer_ = peer_of(*req_);
+        return ctx_.peer_;
+    }
+
+    poll_result poll_message(wire::bytes_view& out) override {
+        for (;;) {
+            if (finished_ || cancelled()) return poll_result::end;
+            const decode_result r = decoder_.next(out);
+            if (r == decode_result::message) {
+                ctx_.last_message_compressed_ = decoder_.last_compressed();
+                return poll_result::message;
+            }
+            if (r == decode_result::failed) {
+                fail(decoder_.error());
+                return poll_result::end;
+            }
+            if (input_ended_) return poll_result::end;
+            auto piece = req_->try_read();
+            if (!piece) return poll_result::pending;
+            if (!*piece) return poll_result::end;  // reset, deadline, connection gone
+            if (!feed(**piece)) return poll_result::end;
+        }
     }
 
     awaitable<std::optional<wire::bytes_view>> read_message() override {
         for (;;) {
-            if (finished_ || cancelled()) co_return std::nullopt;
             wire::bytes_view m;
-            const decode_result r = decoder_.next(m);
-            if (r == decode_result::message) {
-                ctx_.last_message_compressed_ = decoder_.last_compressed();
-                co_return m;
-            }
-            if (r == decode_result::failed) {
-                fail(decoder_.error());
-                co_return std::nullopt;
-            }
-            if (input_ended_) co_return std::nullopt;
-            auto piece = co_await req_.read();
-            if (!piece) co_return std::nullopt;  // reset, deadline, connection gone
-            if (piece->empty()) {
-                input_ended_ = true;
-                if (status st = decoder_.finish(); !st.ok()) fail(std::move(st));
-                co_return std::nullopt;
-            }
-            decoder_.feed(*piece);
+            const poll_result p = poll_message(m);
+            if (p == poll_result::message) co_return m;
+            if (p == poll_result::end) co_return std::nullopt;
+            auto piece = co_await req_->read();
+            if (!piece) co_return std::nullopt;
+            if (!feed(*piece)) co_return std::nullopt;
         }
     }
 
@@ -169,16 +193,29 @@ class server_call final : public call_stream {
         if (!send_headers()) co_return false;
         out_.clear();
         codec* c = ctx_.compress_messages_ ? encoder_.get() : nullptr;
-        if (status st = encode_message(out_, message, c, opts_.max_send_message_size); !st.ok()) {
+        if (status st = encode_message(out_, message, c, opts_->max_send_message_size); !st.ok()) {
             fail(std::move(st));
             co_return false;
         }
-        const h2::asio::stream_error e = co_await res_.write(out_.view());
+        const h2::asio::stream_error e = co_await res_->write(out_.view());
         co_return !e;
     }
 
-    bool cancelled() const noexcept { return static_cast<bool>(res_.error()); }
-    h2::asio::response& response() noexcept { return res_; }
+    send_result send_message(wire::bytes_view message) override {
+        if (finished_ || failure_ || cancelled()) return send_result::failed;
+        if (!send_headers()) return send_result::failed;
+        out_.clear();
+        codec* c = ctx_.compress_messages_ ? encoder_.get() : nullptr;
+        if (status st = encode_message(out_, message, c, opts_->max_send_message_size); !st.ok()) {
+            fail(std::move(st));
+            return send_result::failed;
+        }
+        res_->send(out_.view());
+        return send_result::sent;
+    }
+
+    bool cancelled() const noexcept { return static_cast<bool>(res_->error()); }
+    h2::asio::response& response() noexcept { return *res_; }
 
     /// Sends the response header section (with the initial metadata) unless
     /// it went out already. False when the stream is gone.
@@ -186,9 +223,9 @@ class server_call final : public call_stream {
         if (ctx_.initial_sent_) return true;
         if (cancelled() || finished_) return false;
         build_response_headers(fields_, storage_, encoder_ ? encoder_->name() : std::string_view{},
-                               opts_.codecs->accept_encoding(), &ctx_.initial_metadata_);
+                               opts_->codecs->accept_encoding(), &ctx_.initial_metadata_);
         ctx_.initial_sent_ = true;
-        return res_.send_headers(200, std::span(fields_).subspan(1)) == h2::send_errc::ok;
+        return res_->send_headers(200, std::span(fields_).subspan(1)) == h2::send_errc::ok;
     }
 
     bool set_compression(std::string_view encoding) {
@@ -199,7 +236,7 @@ class server_call final : public call_stream {
             return true;
         }
         if (!head_.accepts(encoding)) return false;
-        auto c = opts_.codecs->make(encoding);
+        auto c = opts_->codecs->make(encoding);
         if (!c) return false;
         encoder_ = std::move(c);
         ctx_.response_encoding_ = std::string(encoding);
@@ -215,10 +252,10 @@ class server_call final : public call_stream {
         if (!ctx_.initial_sent_) {
             ctx_.initial_sent_ = true;
             build_trailers_only(fields_, storage_, st, &ctx_.trailing_metadata_);
-            (void)res_.send_headers(200, std::span(fields_).subspan(1), true);
+            (void)res_->send_headers(200, std::span(fields_).subspan(1), true);
         } else {
             build_trailers(fields_, storage_, st, &ctx_.trailing_metadata_);
-            res_.send_trailers(fields_);
+            res_->send_trailers(fields_);
         }
     }
 
@@ -231,6 +268,18 @@ class server_call final : public call_stream {
     const std::optional<status>& failure() const noexcept { return failure_; }
 
   private:
+    /// Hands the decoder the next piece of the body; an empty piece is the
+    /// end of the client's stream. False when the stream is over.
+    bool feed(wire::bytes_view piece) {
+        if (!piece.empty()) {
+            decoder_.feed(piece);
+            return true;
+        }
+        input_ended_ = true;
+        if (status st = decoder_.finish(); !st.ok()) fail(std::move(st));
+        return true;  // poll once more: the decoder reports the end
+    }
+
     static std::string peer_of(h2::asio::request& req) {
         auto* s = req.raw().owner;
         if (!s) return {};
@@ -242,9 +291,9 @@ class server_call final : public call_stream {
         return "ipv6:[" + a.to_string() + "]:" + std::to_string(ep.port());
     }
 
-    const server_options& opts_;
-    h2::asio::request& req_;
-    h2::asio::response& res_;
+    const server_options* opts_ = nullptr;
+    h2::asio::request* req_ = nullptr;
+    h2::asio::response* res_ = nullptr;
     server_context ctx_;
     request_head head_;
     message_decoder decoder_;
@@ -262,6 +311,9 @@ inline bool server_context::send_initial_metadata() {
 }
 inline bool server_context::set_compression(std::string_view encoding) {
     return call_ && call_->set_compression(encoding);
+}
+inline std::string_view server_context::peer() {
+    return call_ ? std::string_view(call_->peer()) : std::string_view{};
 }
 inline bool server_context::is_cancelled() const noexcept {
     return call_ && call_->cancelled();
@@ -318,8 +370,43 @@ class server {
     const server_options& options() const noexcept { return opts_; }
 
   private:
+    /// server_calls are pooled per thread: taken for a call, given back
+    /// when it ends, memory and all.
+    struct call_pool {
+        std::vector<std::unique_ptr<server_call>> free;
+        ~call_pool() = default;
+    };
+    static call_pool& pool() {
+        thread_local call_pool p;
+        return p;
+    }
+    /// How many idle server_calls a thread keeps.
+    static constexpr std::size_t max_pooled_calls = 256;
+
+    struct pooled_call {
+        std::unique_ptr<server_call> p;
+        pooled_call() {
+            auto& f = pool().free;
+            if (f.empty()) {
+                p = std::make_unique<server_call>();
+            } else {
+                p = std::move(f.back());
+                f.pop_back();
+            }
+        }
+        ~pooled_call() {
+            // Given back to the pool of the thread the call ends on.
+            auto& f = pool().free;
+            if (f.size() < max_pooled_calls) f.push_back(std::move(p));
+        }
+        pooled_call(const pooled_call&) = delete;
+        pooled_call& operator=(const pooled_call&) = delete;
+    };
+
     awaitable<void> serve(h2::asio::request& req, h2::asio::response& res) {
-        server_call call(opts_, req, res);
+        pooled_call pc;
+        server_call& call = *pc.p;
+        call.reset(opts_, req, res);
         if (!call.start()) co_return;  // 405, 415 or a Trailers-Only refusal went out
         const method_entry* m = methods_.find(call.head().path);
         if (!m) {

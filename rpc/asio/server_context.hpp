@@ -53,7 +53,7 @@ class server_context {
     const method_descriptor& method() const noexcept { return method_; }
     std::string_view authority() const noexcept { return authority_; }
     /// "ipv4:127.0.0.1:50312" or "ipv6:[::1]:50312", as grpc C++ writes it.
-    std::string_view peer() const noexcept { return peer_; }
+    std::string_view peer();
     /// The client's custom metadata (no pseudo-header or reserved fields).
     const metadata& client_metadata() const noexcept { return client_metadata_; }
     /// The user-agent the client sent.
@@ -121,6 +121,24 @@ class server_context {
 
   private:
     friend class server_call;
+
+    /// Fresh for a new call; strings and metadata keep their memory.
+    void reset() {
+        method_ = {};
+        authority_ = {};
+        peer_.clear();
+        client_metadata_.clear();
+        user_agent_ = {};
+        request_encoding_ = "identity";
+        deadline_.reset();
+        last_message_compressed_ = false;
+        initial_metadata_.clear();
+        trailing_metadata_.clear();
+        initial_sent_ = false;
+        compress_messages_ = true;
+        response_encoding_ = "identity";
+        auth_identity.clear();
+    }
 
     method_descriptor method_{};
     std::string_view authority_;

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <functional>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -53,6 +54,30 @@ class call_stream {
     /// max send size (the call then ends RESOURCE_EXHAUSTED).
     virtual awaitable<bool> write_message(wire::bytes_view message) = 0;
     virtual server_context& context() noexcept = 0;
+
+    enum class poll_result : std::uint8_t {
+        message,  ///< `out` holds the next message (valid until the next read)
+        end,      ///< no more messages: the client's stream ended, or the call failed
+        pending,  ///< nothing yet: read_message() would wait
+    };
+    /// read_message() without waiting. A unary request usually arrives with
+    /// its header section, so the adapters try this first and skip a
+    /// coroutine frame. The default (for call_streams that cannot tell)
+    /// always answers pending.
+    virtual poll_result poll_message(wire::bytes_view& /*out*/) { return poll_result::pending; }
+
+    enum class send_result : std::uint8_t {
+        sent,         ///< queued: it goes out as flow control allows
+        failed,       ///< the call is gone, or the message is too large
+        unsupported,  ///< this call_stream cannot queue: use write_message()
+    };
+    /// Queues a response message without waiting for flow control (it is
+    /// copied if it cannot go at once): for the methods that answer with
+    /// one message, whose memory is bounded by that message.
+    virtual send_result send_message(wire::bytes_view /*message*/) {
+        return send_result::unsupported;
+    }
+
     /// Scratch for encoding responses, reused across messages.
     wire::buffer& scratch() noexcept { return scratch_; }
 
@@ -114,16 +139,47 @@ struct method_entry {
 };
 
 namespace detail {
+/// read_one() without waiting, when the request is already buffered: true
+/// when it decided (st holds the outcome), false when the rest must be
+/// awaited (have_first says whether the request message is already in req).
+template <class Req>
+bool poll_one(call_stream& s, Req& req, status& st, bool& have_first) {
+    wire::bytes_view m;
+    if (!have_first) {
+        const auto p = s.poll_message(m);
+        if (p == call_stream::poll_result::pending) return false;
+        if (p == call_stream::poll_result::end) {
+            st = status{status_code::internal, "no request message"};
+            return true;
+        }
+        if (proto::decode(req, m)) {
+            st = status{status_code::internal, "request message does not parse"};
+            return true;
+        }
+        have_first = true;
+    }
+    const auto p = s.poll_message(m);
+    if (p == call_stream::poll_result::pending) return false;
+    if (p == call_stream::poll_result::message) {
+        st = status{status_code::internal, "more than one request message"};
+        return true;
+    }
+    st = status{};
+    return true;
+}
+
 /// Reads the one request of a unary or server-streaming call. A client that
 /// sends none, or more than one, broke the method's contract: grpc C++
 /// answers UNIMPLEMENTED for no request and INTERNAL for a second one; we
 /// answer INTERNAL for both, as grpc-go does.
 template <class Req>
-awaitable<status> read_one(call_stream& s, Req& req) {
-    auto first = co_await s.read_message();
-    if (!first) co_return status{status_code::internal, "no request message"};
-    if (proto::decode(req, *first))
-        co_return status{status_code::internal, "request message does not parse"};
+awaitable<status> read_one(call_stream& s, Req& req, bool have_first = false) {
+    if (!have_first) {
+        auto first = co_await s.read_message();
+        if (!first) co_return status{status_code::internal, "no request message"};
+        if (proto::decode(req, *first))
+            co_return status{status_code::internal, "request message does not parse"};
+    }
     auto second = co_await s.read_message();
     if (second) co_return status{status_code::internal, "more than one request message"};
     co_return status{};
@@ -138,14 +194,20 @@ class method_table {
     void add_unary(method_descriptor d, Fn fn) {
         add(d, [fn = std::move(fn)](call_stream& s) -> awaitable<status> {
             Req req;
-            status first = co_await detail::read_one(s, req);
+            status first;
+            bool have_first = false;
+            if (!detail::poll_one(s, req, first, have_first))
+                first = co_await detail::read_one(s, req, have_first);
             if (!first.ok()) co_return first;
             result<Resp> r = co_await fn(req, s.context());
             if (!r) co_return r.get_status();
             wire::buffer& b = s.scratch();
             b.clear();
             proto::encode(*r, b);
-            (void)co_await s.write_message(b.view());
+            // One message: queued at once when the call_stream can (its
+            // memory is that message), else written with flow control.
+            if (s.send_message(b.view()) == call_stream::send_result::unsupported)
+                (void)co_await s.write_message(b.view());
             co_return status{};
         });
     }
@@ -155,7 +217,10 @@ class method_table {
     void add_server_streaming(method_descriptor d, Fn fn) {
         add(d, [fn = std::move(fn)](call_stream& s) -> awaitable<status> {
             Req req;
-            status first = co_await detail::read_one(s, req);
+            status first;
+            bool have_first = false;
+            if (!detail::poll_one(s, req, first, have_first))
+                first = co_await detail::read_one(s, req, have_first);
             if (!first.ok()) co_return first;
             server_writer<Resp> w(s);
             // Not `co_return co_await fn(...)`: g++ 12 destroys the
@@ -178,7 +243,10 @@ class method_table {
             wire::buffer& b = s.scratch();
             b.clear();
             proto::encode(*out, b);
-            (void)co_await s.write_message(b.view());
+            // One message: queued at once when the call_stream can (its
+            // memory is that message), else written with flow control.
+            if (s.send_message(b.view()) == call_stream::send_result::unsupported)
+                (void)co_await s.write_message(b.view());
             co_return status{};
         });
     }
