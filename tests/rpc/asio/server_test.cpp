@@ -365,3 +365,43 @@ TEST_CASE("a call past its grpc-timeout is reset with CANCEL; the handler sees i
     for (int i = 0; i < 40 && !f.sleeper_cancelled; ++i) std::this_thread::sleep_for(100ms);
     CHECK(f.sleeper_cancelled);
 }
+
+TEST_CASE("calls on several threads: each connection on its own, all answered") {
+    ra::server_options o;
+    o.http.threads = 2;
+    fixture f(o);
+    std::vector<std::thread> clients;
+    std::atomic<int> ok{0};
+    for (int t = 0; t < 4; ++t) {
+        clients.emplace_back([&f, &ok, t] {
+            for (int i = 0; i < 10; ++i) {
+                const std::string m = "t" + std::to_string(t) + "-" + std::to_string(i);
+                const auto r = f.try_call("/test.Echo/Say", frame(m), {});
+                if (r && find(r->trailers, "grpc-status") == "0" && unframe(r->body).at(0) == m + "!")
+                    ++ok;
+            }
+        });
+    }
+    for (auto& c : clients) c.join();
+    CHECK(ok == 40);
+}
+
+TEST_CASE("graceful shutdown: a call in flight finishes, the server then stops") {
+    fixture f;
+    std::atomic<bool> got{false};
+    std::string status;
+    std::thread client([&] {
+        // Sleep takes 2 s; the shutdown below comes 300 ms into it, with a
+        // 5 s grace period: the call must still end with grpc-status 0.
+        const auto r = f.try_call("/test.Echo/Sleep", frame("x"), {});
+        // Sleep sends no message: the status comes as Trailers-Only.
+        if (r) status = find(r->headers, "grpc-status");
+        got = true;
+    });
+    std::this_thread::sleep_for(300ms);
+    f.srv->shutdown(5s);
+    client.join();
+    CHECK(got);
+    CHECK(status == "0");
+    CHECK_FALSE(f.sleeper_cancelled);
+}
