@@ -72,8 +72,6 @@ const rpc::method_descriptor throw_method{"/test.Echo/Throw", "test.Echo", "Thro
                                          rpc::method_kind::unary};
 const rpc::method_descriptor sleep_method{"/test.Echo/Sleep", "test.Echo", "Sleep",
                                          rpc::method_kind::unary};
-const rpc::method_descriptor chat_method{"/test.Echo/Chat", "test.Echo", "Chat",
-                                        rpc::method_kind::bidi_streaming};
 const rpc::method_descriptor gzip_method{"/test.Echo/Gzip", "test.Echo", "Gzip",
                                         rpc::method_kind::unary};
 
