@@ -60,7 +60,7 @@ namespace h2pb::rpc {
 /// by default: 8 KiB, the size PROTOCOL-HTTP2.md suggests and grpc C++'s soft
 /// limit (GRPC_ARG_MAX_METADATA_SIZE). Over it the call fails with
 /// RESOURCE_EXHAUSTED. A setting of the call layer (call_limits).
-inline constexpr std::size_t default_max_metadata_size = 8 * 1024;
+inline constexpr std::size_t default_max_metadata_size = std::size_t{8} * 1024;
 
 /// Per-field overhead in the size accounting (RFC 7541 §4.1, RFC 9113 §6.5.2).
 inline constexpr std::size_t field_overhead = 32;

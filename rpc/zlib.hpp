@@ -66,7 +66,7 @@ namespace h2pb::rpc {
 /// the growth is geometric after this. The bound on memory and work is the
 /// limit, not this chunk: decompress() inflates at most max_size + 1 octets,
 /// which is within the "max_size plus one chunk" compression.hpp promises.
-inline constexpr std::size_t zlib_inflate_chunk = 16 * 1024;
+inline constexpr std::size_t zlib_inflate_chunk = std::size_t{16} * 1024;
 
 /// The gzip/deflate compression knobs.
 struct zlib_settings {
@@ -274,8 +274,8 @@ class zlib_codec : public codec {
 
     int window_bits_;
     zlib_settings settings_;
-    z_stream deflater_;
-    z_stream inflater_;
+    z_stream deflater_{};
+    z_stream inflater_{};
     bool deflate_ready_ = false;
     bool inflate_ready_ = false;
     std::size_t allocations_ = 0;

@@ -420,7 +420,9 @@ class server {
                 st = co_await i(call.context());
                 if (!st.ok()) break;
             }
-            if (st.ok()) st = co_await m->handler(call);
+            if (st.ok()) {
+                st = co_await m->handler(call);
+            }
         } catch (const std::exception& e) {
             // grpc C++ answers a throwing handler UNKNOWN too.
             st = {status_code::unknown, std::string("handler threw: ") + e.what()};

@@ -271,7 +271,8 @@ class method_table {
     /// (the object pointer lands in the first parameter).
     template <class Req, class Resp, class Obj, class Fn>
     void add_unary(method_descriptor d, Obj* obj, Fn Obj::*m) {
-        add_unary<Req, Resp>(d, [obj, m](const Req& r, server_context& c) { return (obj->*m)(r, c); });
+        add_unary<Req, Resp>(d,
+                             [obj, m](const Req& r, server_context& c) { return (obj->*m)(r, c); });
     }
     template <class Req, class Resp, class Obj, class Fn>
     void add_server_streaming(method_descriptor d, Obj* obj, Fn Obj::*m) {

@@ -936,8 +936,9 @@ TEST_CASE("check_trailers answers as submit_trailers would, without sending",
     const hpack::field status[] = {{":status", "200"}};
     REQUIRE(p.server.submit_response(id, status, false) == send_errc::ok);
     drain(p.server);
-    const hpack::field upper[] = {{"Grpc-Status", "0"}};                  // §8.2.1: lowercase only
-    const hpack::field big[] = {{"grpc-message", std::string(70, 'm')}};  // 12 + 70 + 32 > 100
+    const hpack::field upper[] = {{"Grpc-Status", "0"}};  // §8.2.1: lowercase only
+    const std::string long_message(70, 'm');              // outlives the field that views it
+    const hpack::field big[] = {{"grpc-message", long_message}};  // 12 + 70 + 32 > 100
     const hpack::field fine[] = {{"grpc-status", "0"}};
     CHECK(p.server.check_trailers(upper) == send_errc::invalid_fields);
     CHECK(p.server.check_trailers(big) == send_errc::header_list_too_large);

@@ -17,7 +17,8 @@ namespace h2pb::cli {
 
 namespace {
 
-constexpr const char* interop_help = R"(usage: h2pb interop-server [--port N] [--host ADDR] [--tls-cert F --tls-key F]
+constexpr const char* interop_help =
+    R"(usage: h2pb interop-server [--port N] [--host ADDR] [--tls-cert F --tls-key F]
                            [--threads N] [--grace S]
 
 Serves grpc.testing.TestService (grpc/testing/test.proto, as Debian's

@@ -1,11 +1,11 @@
 // grpc.testing.TestService as interop-test-descriptions.md asks of a
 // server ("Server" section and the server-side requirements of each case),
-// on h2pb's gRPC server.
+// on h2pb's gRPC server. `h2pb interop-server` serves it; the benchmarks use
+// it too.
 //
 // No `if (!co_await ...)` here: g++ 12 miscompiles a coroutine whose body
 // applies `!` to a co_await expression in a condition (its parameters arrive
-// shifted by one); the result goes into a named variable first. `h2pb interop-server` serves it; the benchmarks
-// use it too.
+// shifted by one); the result goes into a named variable first.
 //
 // What the test cases need from the server:
 //   - EmptyCall: an empty response.
@@ -43,7 +43,8 @@ class interop_service final : public gt::TestService {
     /// The algorithm used when a test asks for a compressed response.
     std::string compression = "gzip";
 
-    awaitable<rpc::result<gt::Empty>> EmptyCall(const gt::Empty&, ra::server_context& ctx) override {
+    awaitable<rpc::result<gt::Empty>> EmptyCall(const gt::Empty&,
+                                                ra::server_context& ctx) override {
         echo_metadata(ctx);
         co_return gt::Empty{};
     }
@@ -54,8 +55,8 @@ class interop_service final : public gt::TestService {
         if (rpc::status st = check_compressed(req.expect_compressed, ctx); !st.ok()) co_return st;
         if (req.response_status && req.response_status->code != 0)
             co_return echo_status(*req.response_status);
-        if (req.response_size < 0) co_return rpc::status{rpc::status_code::invalid_argument,
-                                                         "negative response_size"};
+        if (req.response_size < 0)
+            co_return rpc::status{rpc::status_code::invalid_argument, "negative response_size"};
         compress_if(req.response_compressed, ctx);
         gt::SimpleResponse res;
         res.payload.ensure().body.assign(static_cast<std::size_t>(req.response_size), '\0');
@@ -68,9 +69,9 @@ class interop_service final : public gt::TestService {
         co_return r;
     }
 
-    awaitable<rpc::status> StreamingOutputCall(const gt::StreamingOutputCallRequest& req,
-                                               ra::server_writer<gt::StreamingOutputCallResponse>& w,
-                                               ra::server_context& ctx) override {
+    awaitable<rpc::status> StreamingOutputCall(
+        const gt::StreamingOutputCallRequest& req,
+        ra::server_writer<gt::StreamingOutputCallResponse>& w, ra::server_context& ctx) override {
         echo_metadata(ctx);
         const bool sent = co_await respond(req.response_parameters, w, ctx);
         if (!sent) co_return rpc::status{rpc::status_code::cancelled, "call ended"};

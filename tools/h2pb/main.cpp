@@ -32,7 +32,8 @@ constexpr subcommand subcommands[] = {
 void usage(std::ostream& out) {
     out << "usage: h2pb COMMAND [ARGS...]\n\ncommands:\n";
     for (const auto& c : subcommands)
-        out << "  " << c.name << std::string(c.name.size() < 16 ? 16 - c.name.size() : 1, ' ') << c.summary << '\n';
+        out << "  " << c.name << std::string(c.name.size() < 16 ? 16 - c.name.size() : 1, ' ')
+            << c.summary << '\n';
     out << "\n'h2pb COMMAND --help' describes a command.\n";
 }
 

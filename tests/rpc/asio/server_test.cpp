@@ -67,15 +67,13 @@ std::string find(const std::vector<std::pair<std::string, std::string>>& fields,
 }
 
 const rpc::method_descriptor echo_method{"/test.Echo/Say", "test.Echo", "Say",
-                                        rpc::method_kind::unary};
+                                         rpc::method_kind::unary};
 const rpc::method_descriptor throw_method{"/test.Echo/Throw", "test.Echo", "Throw",
-                                         rpc::method_kind::unary};
+                                          rpc::method_kind::unary};
 const rpc::method_descriptor sleep_method{"/test.Echo/Sleep", "test.Echo", "Sleep",
-                                         rpc::method_kind::unary};
-const rpc::method_descriptor chat_method{"/test.Echo/Chat", "test.Echo", "Chat",
-                                        rpc::method_kind::bidi_streaming};
+                                          rpc::method_kind::unary};
 const rpc::method_descriptor gzip_method{"/test.Echo/Gzip", "test.Echo", "Gzip",
-                                        rpc::method_kind::unary};
+                                         rpc::method_kind::unary};
 
 /// A server with byte-level handlers, on its own thread.
 struct fixture {
@@ -89,7 +87,8 @@ struct fixture {
             std::string reply(wire::as_chars(*m));
             reply += '!';
             auto& ctx = s.context();
-            if (auto v = ctx.client_metadata().get("x-echo")) ctx.add_initial_metadata("x-echo", *v);
+            if (auto v = ctx.client_metadata().get("x-echo"))
+                ctx.add_initial_metadata("x-echo", *v);
             if (auto v = ctx.client_metadata().get("x-bin-bin"))
                 ctx.add_trailing_metadata("x-bin-bin", *v);
             if (auto v = ctx.client_metadata().get("x-status-message"))
@@ -258,7 +257,8 @@ TEST_CASE("a handler that throws ends its call UNKNOWN; the connection goes on")
 TEST_CASE("metadata: ASCII and -bin both ways, grpc-message percent-encoded") {
     fixture f;
     // "-bin" values travel as base64: "AAEC/w" (unpadded) is 00 01 02 ff.
-    const auto r = f.call("/test.Echo/Say", frame("m"), {{"x-echo", "hi there"}, {"x-bin-bin", "AAEC/w"}});
+    const auto r =
+        f.call("/test.Echo/Say", frame("m"), {{"x-echo", "hi there"}, {"x-bin-bin", "AAEC/w"}});
     CHECK(find(r.headers, "x-echo") == "hi there");
     CHECK(find(r.trailers, "x-bin-bin") == "AAEC/w");  // sent unpadded
     // Padded input is accepted too.
@@ -266,7 +266,8 @@ TEST_CASE("metadata: ASCII and -bin both ways, grpc-message percent-encoded") {
     CHECK(find(r2.trailers, "x-bin-bin") == "AAEC/w");
     // PROTOCOL-HTTP2.md: grpc-message is percent-encoded UTF-8; the client's
     // value (ASCII only on the wire) comes back as the status message.
-    const auto r3 = f.call("/test.Echo/Say", frame("m"), {{"x-status-message", "t\xc3\xa9st 100%"}});
+    const auto r3 =
+        f.call("/test.Echo/Say", frame("m"), {{"x-status-message", "t\xc3\xa9st 100%"}});
     CHECK(find(r3.headers, "grpc-status") == "5");
     CHECK(find(r3.headers, "grpc-message") == "t%C3%A9st 100%25");
 }
@@ -276,9 +277,9 @@ TEST_CASE("a request message above the max receive size is RESOURCE_EXHAUSTED") 
     o.max_receive_message_size = 1024;
     fixture f(o);
     const auto r = f.call("/test.Echo/Say", frame(std::string(1025, 'a')));
-    const std::string st =
-        find(r.headers, "grpc-status") != "<absent>" ? find(r.headers, "grpc-status")
-                                                      : find(r.trailers, "grpc-status");
+    const std::string st = find(r.headers, "grpc-status") != "<absent>"
+                               ? find(r.headers, "grpc-status")
+                               : find(r.trailers, "grpc-status");
     CHECK(st == "8");
     const auto r2 = f.call("/test.Echo/Say", frame(std::string(1024, 'a')));
     CHECK(find(r2.trailers, "grpc-status") == "0");
@@ -296,9 +297,9 @@ TEST_CASE("compression: gzip requests are inflated, an unknown encoding is UNIMP
     fixture f;
     // A gzip member of "hello" made by python3 -c 'import gzip,sys;
     // sys.stdout.buffer.write(gzip.compress(b"hello", mtime=0))'.
-    const unsigned char gz[] = {0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff,
-                                0xcb, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x86, 0xa6, 0x10,
-                                0x36, 0x05, 0x00, 0x00, 0x00};
+    const unsigned char gz[] = {0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02,
+                                0xff, 0xcb, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x86,
+                                0xa6, 0x10, 0x36, 0x05, 0x00, 0x00, 0x00};
     const std::string gzs(reinterpret_cast<const char*>(gz), sizeof gz);
     const auto r = f.call("/test.Echo/Gzip", frame(gzs, true),
                           {{"grpc-encoding", "gzip"}, {"grpc-accept-encoding", "gzip"}});
