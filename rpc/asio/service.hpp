@@ -18,8 +18,8 @@
 // responses, all through `call_stream`, the server's per-call object.
 #pragma once
 
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>

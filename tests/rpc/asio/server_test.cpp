@@ -378,7 +378,8 @@ TEST_CASE("calls on several threads: each connection on its own, all answered") 
             for (int i = 0; i < 10; ++i) {
                 const std::string m = "t" + std::to_string(t) + "-" + std::to_string(i);
                 const auto r = f.try_call("/test.Echo/Say", frame(m), {});
-                if (r && find(r->trailers, "grpc-status") == "0" && unframe(r->body).at(0) == m + "!")
+                if (r && find(r->trailers, "grpc-status") == "0" &&
+                    unframe(r->body).at(0) == m + "!")
                     ++ok;
             }
         });
