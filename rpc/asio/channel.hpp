@@ -60,12 +60,16 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include <h2pb/h2/asio/client.hpp>
+#include <h2pb/h2/asio/tls.hpp>
+#include <h2pb/h2/asio/wakeup.hpp>
 #include <h2pb/proto_codec/message.hpp>
 #include <h2pb/rpc/call_events.hpp>
 #include <h2pb/rpc/call_head.hpp>
@@ -253,7 +257,11 @@ class call_core {
                 queue_.pop_front();
                 co_return true;
             }
-            if (done()) co_return false;
+            if (done()) {
+                const bool again = co_await retry();
+                if (again) continue;
+                co_return false;
+            }
             if (!head_seen_) {
                 const h2::asio::stream_error e = co_await stream_.response();
                 if (done()) continue;
@@ -309,8 +317,14 @@ class call_core {
         if (call_) call_->cancel([&](const auto& e) { on_event(e); });
     }
 
-    /// Puts a message read ahead back in front (server_streaming's retry check).
-    void push_front_for_retry(std::string m) { queue_.push_front(std::move(m)); }
+    /// Sends `request` as the only message and half-closes; remembers it so
+    /// that a call the server refused unprocessed can be sent again
+    /// (unary, server streaming).
+    awaitable<void> send_only(std::string request) {
+        replay_ = std::move(request);
+        (void)co_await send(wire::as_bytes(std::string_view(*replay_)));
+        (void)co_await close_send();
+    }
 
     bool done() const noexcept { return final_.has_value(); }
     bool retryable() const noexcept { return retryable_; }
@@ -323,6 +337,26 @@ class call_core {
     const std::string& response_encoding() const noexcept { return response_encoding_; }
 
   private:
+    /// Transparent retry (PROTOCOL-HTTP2.md: a stream the server refused
+    /// before processing it, REFUSED_STREAM or above a GOAWAY's last stream
+    /// id, may be sent again): only for a call whose whole request is known
+    /// (send_only) and that received nothing.
+    awaitable<bool> retry() {
+        if (!replay_ || !retryable_ || head_seen_ || retries_left_ <= 0) co_return false;
+        --retries_left_;
+        final_.reset();
+        retryable_ = false;
+        if (has_stream_) stream_ = h2::asio::client_stream();
+        has_stream_ = false;
+        call_.reset();
+        co_await start();
+        std::string request = std::move(*replay_);
+        co_await send_only(std::move(request));
+        co_return true;
+    }
+
+    inline void drop_connection();
+
     void set_final(status st, bool retryable) {
         if (final_) return;
         final_ = std::move(st);
@@ -363,6 +397,7 @@ class call_core {
                 if (deadline_) call_->on_tick(*deadline_, on);
                 break;
             case stream_errc::goaway:
+                drop_connection();  // the next call (or the retry) needs a new connection
                 set_final(status{status_code::unavailable, e.to_string()}, e.retryable);
                 break;
             case stream_errc::reset_locally:
@@ -389,6 +424,8 @@ class call_core {
     bool head_seen_ = false;
     bool retryable_ = false;
     std::optional<status> final_;
+    std::optional<std::string> replay_;  ///< the request of a unary / server-streaming call
+    int retries_left_ = 0;
     std::deque<std::string> queue_;
     metadata initial_;
     metadata trailing_;
@@ -537,22 +574,18 @@ class channel {
     /// Unary with bytes: the response message's bytes.
     awaitable<result<std::string>> unary_bytes(const method_descriptor& d,
                                                wire::bytes_view request, call_options o = {}) {
-        for (int attempt = 0;; ++attempt) {
-            detail::call_core c(*this, d, o);
-            co_await c.start();
-            (void)co_await c.send(request);
-            (void)co_await c.close_send();
-            std::string msg, extra;
-            const bool got = co_await c.next(msg);
-            const bool more = got && co_await c.next(extra);
-            status st = co_await c.finish();
-            if (!st.ok() && c.retryable() && !c.head_seen() && attempt < opts_.transparent_retries)
-                continue;
-            if (!st.ok()) co_return st;
-            if (!got) co_return status{status_code::internal, "no response message for a unary call"};
-            if (more) co_return status{status_code::internal, "more than one response message"};
-            co_return msg;
-        }
+        detail::call_core c(*this, d, std::move(o));
+        co_await c.start();
+        co_await c.send_only(std::string(wire::as_chars(request)));
+        std::string msg, extra;
+        const bool got = co_await c.next(msg);
+        bool more = false;
+        if (got) more = co_await c.next(extra);
+        status st = co_await c.finish();
+        if (!st.ok()) co_return st;
+        if (!got) co_return status{status_code::internal, "no response message for a unary call"};
+        if (more) co_return status{status_code::internal, "more than one response message"};
+        co_return msg;
     }
 
     template <class Req, class Resp>
@@ -572,23 +605,10 @@ class channel {
     template <class Req, class Resp>
     awaitable<client_reader<Resp>> server_streaming(const method_descriptor& d, const Req& request,
                                                     call_options o = {}) {
-        wire::buffer b;
-        proto::encode(request, b);
-        for (int attempt = 0;; ++attempt) {
-            auto c = std::make_unique<detail::call_core>(*this, d, o);
-            co_await c->start();
-            (void)co_await c->send(b.view());
-            (void)co_await c->close_send();
-            if (attempt < opts_.transparent_retries) {
-                // Wait for the response headers: a call refused before them
-                // (REFUSED_STREAM, GOAWAY) is retried.
-                std::string first;
-                const bool got = co_await c->next(first);
-                if (!got && c->retryable() && !c->head_seen()) continue;
-                if (got) c->push_front_for_retry(std::move(first));
-            }
-            co_return client_reader<Resp>(std::move(c));
-        }
+        auto c = std::make_unique<detail::call_core>(*this, d, std::move(o));
+        co_await c->start();
+        co_await c->send_only(proto::encode_to_string(request));
+        co_return client_reader<Resp>(std::move(c));
     }
 
     template <class Req, class Resp>
@@ -707,15 +727,21 @@ namespace detail {
 inline call_core::call_core(channel& ch, const method_descriptor& d, call_options o)
     : ch_(&ch), path_(d.path), opts_(std::move(o)), settings_(ch.options().limits) {
     if (opts_.context != nullptr) opts_.context->call_ = this;
-}
-
-inline awaitable<void> call_core::start() {
-    const time_point now = std::chrono::steady_clock::now();
+    // The deadline counts from the call's creation, and a transparent retry
+    // keeps it.
     if (opts_.deadline) deadline_ = opts_.deadline;
     if (opts_.timeout) {
-        const time_point t = now + std::chrono::duration_cast<time_point::duration>(*opts_.timeout);
+        const time_point t =
+            std::chrono::steady_clock::now() +
+            std::chrono::duration_cast<time_point::duration>(*opts_.timeout);
         deadline_ = deadline_ ? std::min(*deadline_, t) : t;
     }
+    retries_left_ = ch.options().transparent_retries;
+}
+
+inline void call_core::drop_connection() { ch_->drop(conn_); }
+
+inline awaitable<void> call_core::start() {
     if (opts_.context != nullptr && opts_.context->cancelled()) {
         fail(status{status_code::cancelled, "Cancelled"});
         co_return;

@@ -402,3 +402,57 @@ TEST_CASE("channel: no server: UNAVAILABLE; bad target: UNAVAILABLE") {
         CHECK(r.get_status().code == status_code::unavailable);
     });
 }
+
+TEST_CASE("channel: a call refused unprocessed (REFUSED_STREAM) is retried once, transparently") {
+    // A raw HTTP/2 server: the first `refusals` streams are refused with
+    // RST_STREAM(REFUSED_STREAM) (RFC 9113 §8.7: not processed), the next
+    // ones answered as gRPC: one message "ok" (framed as PROTOCOL-HTTP2.md
+    // says: flag 0, 4-byte length), then trailers grpc-status 0.
+    std::atomic<int> seen{0};
+    int refusals = 1;
+    ha::router routes;
+    const ha::coroutine_handler handler = [&](ha::request& req,
+                                              ha::response& res) -> ha::awaitable<void> {
+        const int n = ++seen;
+        if (n <= refusals) {
+            res.reset(h2pb::h2::error_code::refused_stream);
+            co_return;
+        }
+        (void)co_await req.read_all(1 << 20);
+        res.send_headers(200, {{"content-type", "application/grpc"}});
+        static constexpr char msg[] = {0, 0, 0, 0, 2, 'o', 'k'};
+        (void)co_await res.write(wire::as_bytes(std::string_view(msg, sizeof msg)));
+        (void)res.send_trailers({{"grpc-status", "0"}});
+    };
+    routes.add_prefix("/t.S/", handler);
+    ha::server_options so;
+    ha::server hs(so, std::move(routes));
+    REQUIRE(!hs.listen());
+    hs.start();
+    const std::string target = "127.0.0.1:" + std::to_string(hs.port());
+    run_client(target, [&](ra::channel& ch) -> ha::awaitable<void> {
+        auto r = co_await ch.unary_bytes(echo_m, bytes("x"));
+        REQUIRE(r.ok());
+        CHECK(*r == "ok");
+        CHECK(seen == 2);
+        // Server streaming is retried the same way.
+        seen = 0;
+        auto c = co_await ch.start_call(count_m);
+        co_await c->send_only("y");
+        std::string m;
+        const bool got = co_await c->next(m);
+        CHECK(got);
+        CHECK(m == "ok");
+        const rpc::status st = co_await c->finish();
+        CHECK(st.ok());
+        CHECK(seen == 2);
+        // Refused twice: only one retry; REFUSED_STREAM maps to UNAVAILABLE.
+        seen = 0;
+        refusals = 2;
+        auto r2 = co_await ch.unary_bytes(echo_m, bytes("x"));
+        CHECK(r2.get_status().code == status_code::unavailable);
+        CHECK(seen == 2);
+    });
+    hs.stop();
+    hs.join();
+}
