@@ -202,7 +202,8 @@ class call_core {
     call_core(const call_core&) = delete;
     call_core& operator=(const call_core&) = delete;
     ~call_core() {
-        if (opts_.context != nullptr && opts_.context->call_ == this) opts_.context->call_ = nullptr;
+        if (opts_.context != nullptr && opts_.context->call_ == this)
+            opts_.context->call_ = nullptr;
     }
 
     /// Connects if needed and sends the request headers. A failure ends the
@@ -572,8 +573,8 @@ class channel {
     }
 
     /// Unary with bytes: the response message's bytes.
-    awaitable<result<std::string>> unary_bytes(const method_descriptor& d,
-                                               wire::bytes_view request, call_options o = {}) {
+    awaitable<result<std::string>> unary_bytes(const method_descriptor& d, wire::bytes_view request,
+                                               call_options o = {}) {
         detail::call_core c(*this, d, std::move(o));
         co_await c.start();
         co_await c.send_only(std::string(wire::as_chars(request)));
@@ -693,14 +694,13 @@ class channel {
         st->timer.cancel();
         if (st->timed_out) co_return fail("connect to " + target_ + " timed out");
         if (ec) co_return fail("cannot connect to " + target_ + ": " + ec.message());
-        auto s = std::make_shared<ha::client_session>(ex_, std::move(st->socket),
-                                                      opts_.use_tls ? tls_ : nullptr,
-                                                      opts_.http.driver);
+        auto s = std::make_shared<ha::client_session>(
+            ex_, std::move(st->socket), opts_.use_tls ? tls_ : nullptr, opts_.http.driver);
         if (opts_.use_tls) {
             const std::string& name =
                 opts_.server_name_override.empty() ? parts_.host : opts_.server_name_override;
-            if (auto e = ha::prepare_client(s->get_transport().native_ssl(), name,
-                                            opts_.verify_peer))
+            if (auto e =
+                    ha::prepare_client(s->get_transport().native_ssl(), name, opts_.verify_peer))
                 co_return fail(*e);
         }
         const ha::stream_error err = co_await s->handshake();
@@ -731,15 +731,16 @@ inline call_core::call_core(channel& ch, const method_descriptor& d, call_option
     // keeps it.
     if (opts_.deadline) deadline_ = opts_.deadline;
     if (opts_.timeout) {
-        const time_point t =
-            std::chrono::steady_clock::now() +
-            std::chrono::duration_cast<time_point::duration>(*opts_.timeout);
+        const time_point t = std::chrono::steady_clock::now() +
+                             std::chrono::duration_cast<time_point::duration>(*opts_.timeout);
         deadline_ = deadline_ ? std::min(*deadline_, t) : t;
     }
     retries_left_ = ch.options().transparent_retries;
 }
 
-inline void call_core::drop_connection() { ch_->drop(conn_); }
+inline void call_core::drop_connection() {
+    ch_->drop(conn_);
+}
 
 inline awaitable<void> call_core::start() {
     if (opts_.context != nullptr && opts_.context->cancelled()) {

@@ -31,7 +31,8 @@ namespace ha = ::h2pb::h2::asio;
 using ra::awaitable;
 using std::chrono::milliseconds;
 
-constexpr const char* client_help = R"(usage: h2pb interop-client --server_port N [--server_host H] [--test_case NAME|all]
+constexpr const char* client_help =
+    R"(usage: h2pb interop-client --server_port N [--server_host H] [--test_case NAME|all]
                            [--use_tls[=true|false] [--ca_file F] [--server_host_override NAME]]
 
 Runs gRPC's interop test cases (interop-test-descriptions.md) with h2pb's
@@ -164,8 +165,8 @@ struct runner {
         for (;;) {
             const bool got = co_await rd.read(m);
             if (!got) break;
-            if (i >= sizes.size()) co_return "expected " + std::to_string(sizes.size()) +
-                                              " responses, got more";
+            if (i >= sizes.size())
+                co_return "expected " + std::to_string(sizes.size()) + " responses, got more";
             if (auto o = check_payload("response " + std::to_string(i), m.payload, sizes[i]))
                 co_return o;
             ++i;
@@ -177,7 +178,8 @@ struct runner {
 
     awaitable<outcome> server_streaming() {
         gt::StreamingOutputCallRequest q;
-        for (const std::int32_t n : {31415, 9, 2653, 58979}) q.response_parameters.emplace_back().size = n;
+        for (const std::int32_t n : {31415, 9, 2653, 58979})
+            q.response_parameters.emplace_back().size = n;
         auto rd = co_await stub.StreamingOutputCall(q, std_opts);
         const std::vector<std::size_t> want{31415, 9, 2653, 58979};
         co_return co_await read_sizes(rd, want);
@@ -196,7 +198,7 @@ struct runner {
             if (!got) {
                 const rpc::status st = co_await rw.finish();
                 co_return "expected response " + std::to_string(i) + ", got the end (" +
-                          st.to_string() + ")";
+                    st.to_string() + ")";
             }
             if (auto o = check_payload("response " + std::to_string(i), m.payload,
                                        static_cast<std::size_t>(sizes[i])))
@@ -350,18 +352,22 @@ struct runner {
         auto probe = large_request();
         probe.expect_compressed.ensure().value = true;
         auto r0 = co_await stub.UnaryCall(probe, std_opts);
-        if (auto e = expect_status("probe status", rpc::status_code::invalid_argument,
-                                   r0.get_status()))
+        if (auto e =
+                expect_status("probe status", rpc::status_code::invalid_argument, r0.get_status()))
             co_return e;
         auto gz = opts();
         gz.compression = "gzip";
         auto r1 = co_await stub.UnaryCall(probe, gz);
-        if (!r1) co_return expect_status("compressed call status", rpc::status_code::ok, r1.get_status());
+        if (!r1)
+            co_return expect_status("compressed call status", rpc::status_code::ok,
+                                    r1.get_status());
         if (auto e = check_payload("compressed call response", r1->payload, 314159)) co_return e;
         auto plain = large_request();
         plain.expect_compressed.ensure().value = false;
         auto r2 = co_await stub.UnaryCall(plain, std_opts);
-        if (!r2) co_return expect_status("uncompressed call status", rpc::status_code::ok, r2.get_status());
+        if (!r2)
+            co_return expect_status("uncompressed call status", rpc::status_code::ok,
+                                    r2.get_status());
         co_return check_payload("uncompressed call response", r2->payload, 314159);
     }
 
@@ -477,7 +483,7 @@ struct runner {
             if (!got) {
                 const rpc::status st = co_await rd.finish();
                 co_return "expected response " + std::to_string(i) + ", got the end (" +
-                          st.to_string() + ")";
+                    st.to_string() + ")";
             }
             if (auto e = check_payload("response " + std::to_string(i), m.payload, 1024))
                 co_return e;
@@ -488,8 +494,9 @@ struct runner {
         gt::SimpleRequest small;
         small.response_size = 7;
         auto r = co_await stub.UnaryCall(small, std_opts);
-        if (!r) co_return expect_status("unary call after the cancel", rpc::status_code::ok,
-                                        r.get_status());
+        if (!r)
+            co_return expect_status("unary call after the cancel", rpc::status_code::ok,
+                                    r.get_status());
         co_return check_payload("unary call after the cancel", r->payload, 7);
     }
 };
@@ -546,9 +553,8 @@ int run_interop_client(int argc, char** argv) {
     std::vector<std::string> words;
     for (int i = 1; i < argc; ++i) {
         std::string w = argv[i];
-        if (w == "--use_tls" &&
-            (i + 1 == argc || (std::string_view(argv[i + 1]) != "true" &&
-                               std::string_view(argv[i + 1]) != "false")))
+        if (w == "--use_tls" && (i + 1 == argc || (std::string_view(argv[i + 1]) != "true" &&
+                                                   std::string_view(argv[i + 1]) != "false")))
             w = "--use_tls=true";
         words.push_back(std::move(w));
     }

@@ -42,7 +42,9 @@ constexpr rpc::method_descriptor gzip_m{"/t.S/Gzip", "t.S", "Gzip", rpc::method_
 constexpr rpc::method_descriptor missing_m{"/t.S/Missing", "t.S", "Missing",
                                            rpc::method_kind::unary};
 
-wire::bytes_view bytes(std::string_view s) { return wire::as_bytes(s); }
+wire::bytes_view bytes(std::string_view s) {
+    return wire::as_bytes(s);
+}
 
 /// A server with byte-level handlers on its own thread.
 struct server_fixture {
@@ -59,7 +61,8 @@ struct server_fixture {
             std::string reply(wire::as_chars(*m));
             reply += '!';
             auto& ctx = s.context();
-            if (auto v = ctx.client_metadata().get("x-echo")) ctx.add_initial_metadata("x-echo", *v);
+            if (auto v = ctx.client_metadata().get("x-echo"))
+                ctx.add_initial_metadata("x-echo", *v);
             if (auto v = ctx.client_metadata().get("x-trail-bin"))
                 ctx.add_trailing_metadata("x-trail-bin", *v);
             if (auto v = ctx.client_metadata().get("x-fail"))
@@ -391,7 +394,7 @@ TEST_CASE("channel: no server: UNAVAILABLE; bad target: UNAVAILABLE") {
     std::string target;
     {
         server_fixture f;
-            target = f.target();
+        target = f.target();
     }
     run_client(target, [&](ra::channel& ch) -> ha::awaitable<void> {
         auto r = co_await ch.unary_bytes(echo_m, bytes("x"));
