@@ -392,7 +392,15 @@ class call_core {
         auto on = [&](const auto& ev) { on_event(ev); };
         switch (e.kind) {
             case stream_errc::reset_by_peer:
-                call_->on_reset(e.code, on);
+                // A server that enforces the grpc-timeout we sent may reset
+                // the stream (CANCEL) just before our own timer fires: past
+                // the deadline, that is DEADLINE_EXCEEDED (grpc-go's
+                // handleRSTStream does the same).
+                if (e.code == h2::error_code::cancel && deadline_ &&
+                    std::chrono::steady_clock::now() >= *deadline_)
+                    call_->on_tick(*deadline_, on);
+                else
+                    call_->on_reset(e.code, on);
                 break;
             case stream_errc::timeout:
                 if (deadline_) call_->on_tick(*deadline_, on);
