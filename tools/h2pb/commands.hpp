@@ -11,5 +11,6 @@ int run_frames(int argc, char** argv);          // h2pb frames  — HTTP/2 frame
 int run_serve(int argc, char** argv);           // h2pb serve   — HTTP/2 server
 int run_get(int argc, char** argv);             // h2pb get     — HTTP/2 client
 int run_interop_server(int argc, char** argv);  // h2pb interop-server — grpc.testing.TestService
+int run_interop_client(int argc, char** argv);  // h2pb interop-client — grpc's interop test cases
 
 }  // namespace h2pb::cli

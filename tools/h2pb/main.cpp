@@ -26,6 +26,8 @@ constexpr subcommand subcommands[] = {
 #ifdef H2PB_HAVE_INTEROP_SERVER
     {"interop-server", "a gRPC server of grpc.testing.TestService, for interop clients",
      h2pb::cli::run_interop_server},
+    {"interop-client", "gRPC's interop test cases with h2pb's gRPC client, against any server",
+     h2pb::cli::run_interop_client},
 #endif
 };
 
