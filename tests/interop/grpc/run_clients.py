@@ -3,11 +3,15 @@
 
 Usage:
   run_clients.py --server CMD [ARG...] --client NAME=CMD [ARG...] [--client ...]
-                 [--tls | --no-tls] [--cases a,b,c] --scratch DIR
+                 [--tls | --no-tls] [--cases a,b,c] [--skip CASE:REASON ...] --scratch DIR
 
 --server and each --client take the rest of the words up to the next option
-of this script (--server, --client, --tls, --no-tls, --cases, --scratch), so
-a command's own flags must not use those names.
+of this script (--server, --client, --tls, --no-tls, --cases, --skip,
+--scratch), so a command's own flags must not use those names.
+
+--skip CASE:REASON (one argument, repeatable) does not run CASE and reports it
+as SKIP with REASON: for a case the server's library cannot serve (say, a
+server that never compresses responses and a server_compressed_* case).
 
 The server contract (h2pb interop-server and reference_server.py):
   SERVER --port 0 [--tls-cert CERT --tls-key KEY]
@@ -73,11 +77,12 @@ PARALLEL_CASES = 2
 SKIP = 77
 TLS_NAME = "foo.test.google.fr"
 
-OWN_OPTIONS = {"--server", "--client", "--tls", "--no-tls", "--cases", "--scratch"}
+OWN_OPTIONS = {"--server", "--client", "--tls", "--no-tls", "--cases", "--skip", "--scratch"}
 
 
 def parse_args(argv):
     server, clients, tls, cases, scratch = None, [], False, DEFAULT_CASES, None
+    skips = {}
     i = 0
 
     def words():
@@ -106,6 +111,12 @@ def parse_args(argv):
         elif opt == "--cases":
             cases = [c for c in argv[i].split(",") if c]
             i += 1
+        elif opt == "--skip":
+            case, sep, reason = argv[i].partition(":")
+            if not sep or not reason.strip():
+                sys.exit("run_clients: --skip CASE:REASON")
+            skips[case] = reason.strip()
+            i += 1
         elif opt == "--scratch":
             scratch = argv[i]
             i += 1
@@ -113,7 +124,7 @@ def parse_args(argv):
             sys.exit(f"run_clients: unknown option {opt}")
     if not server or not clients or not scratch:
         sys.exit("run_clients: need --server, at least one --client, and --scratch")
-    return server, clients, tls, cases, scratch
+    return server, clients, tls, cases, scratch, skips
 
 
 def make_certificates(scratch):
@@ -188,12 +199,18 @@ def run_case(name, cmd, case, host, port, tls_files):
 
 
 def main():
-    server_cmd, clients, tls, cases, scratch = parse_args(sys.argv[1:])
+    server_cmd, clients, tls, cases, scratch, skips = parse_args(sys.argv[1:])
     os.makedirs(scratch, exist_ok=True)
     tls_files = make_certificates(scratch) if tls else None
     server, host, port = start_server(server_cmd, tls_files)
     print(f"server {' '.join(server_cmd)} on {host}:{port} ({'TLS' if tls else 'h2c'})", flush=True)
     counts = {"PASS": 0, "FAIL": 0, "SKIP": 0}
+    for name, _ in clients:
+        for case in cases:
+            if case in skips:
+                counts["SKIP"] += 1
+                print(f"SKIP {name} {case}: {skips[case]}", flush=True)
+    cases = [c for c in cases if c not in skips]
     try:
         with concurrent.futures.ThreadPoolExecutor(PARALLEL_CASES) as pool:
             jobs = [pool.submit(run_case, name, cmd, case, host, port, tls_files)
