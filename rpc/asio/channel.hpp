@@ -24,6 +24,12 @@
 //   // bidi: read() in one coroutine and write()/writes_done() in another
 //   auto rw = co_await ch.bidi_streaming<Msg, Msg>(Svc::Chat_method, {});
 //
+//   // interceptors: before every call (metadata, deadline) and at its end
+//   ch.add_interceptor({.before = [](const rpc::method_descriptor&, rpc::asio::call_options& o) {
+//                           o.md.add("authorization", "Bearer t"); }});
+//   // deadline propagation, in a server handler that calls another service:
+//   rpc::asio::call_options down;  down.propagate_from(server_ctx);
+//
 // The generated `S::stub<rpc::asio::channel>` forwards to these templates.
 //
 // Threading: a channel and its calls live on one executor (an io_context's
@@ -58,6 +64,7 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -71,6 +78,7 @@
 #include <h2pb/h2/asio/tls.hpp>
 #include <h2pb/h2/asio/wakeup.hpp>
 #include <h2pb/proto_codec/message.hpp>
+#include <h2pb/rpc/asio/server_context.hpp>
 #include <h2pb/rpc/call_events.hpp>
 #include <h2pb/rpc/call_head.hpp>
 #include <h2pb/rpc/client_call.hpp>
@@ -151,6 +159,39 @@ struct call_options {
     std::string compression;
     /// Optional: metadata and status out, cancel() in.
     client_context* context = nullptr;
+
+    /// Deadline propagation: a server handler that calls another service
+    /// passes its own deadline on (the grpc-timeout it received), so the
+    /// downstream call gives up when the upstream caller has given up
+    /// (grpc C++'s ClientContext::FromServerContext, grpc-go's ctx passing).
+    /// Sets `deadline` to the server call's deadline, or keeps the earlier of
+    /// the two when one is set already; a server call without a deadline
+    /// changes nothing. The downstream server then receives the time left
+    /// (sent as grpc-timeout when the call starts, PROTOCOL-HTTP2.md).
+    /// Cancellation is not propagated: the handler's own is_cancelled() /
+    /// client_context::cancel() do that.
+    call_options& propagate_from(const server_context& ctx) {
+        if (const auto d = ctx.deadline()) deadline = deadline ? std::min(*deadline, *d) : *d;
+        return *this;
+    }
+};
+
+/// A client interceptor: code that runs around every call of a channel
+/// (channel::add_interceptor), the four kinds alike. Either member may be
+/// empty.
+///
+/// `before` runs when the call is created, before anything is sent: it sees
+/// the method and may change the call's options (add metadata such as
+/// `authorization`, set or shorten the deadline, choose compression).
+/// `on_finish` runs once with the call's final status (OK, the server's
+/// status, or ours: DEADLINE_EXCEEDED, CANCELLED, UNAVAILABLE); a call
+/// object destroyed before its call ended reports CANCELLED. A call
+/// retried transparently reports only the status of its last attempt.
+/// Both run on the channel's executor, in the order the interceptors were
+/// added; neither may throw (on_finish may run from a destructor).
+struct client_interceptor {
+    std::function<void(const method_descriptor&, call_options&)> before;
+    std::function<void(const method_descriptor&, const status&)> on_finish;
 };
 
 class channel;
@@ -204,6 +245,12 @@ class call_core {
     ~call_core() {
         if (opts_.context != nullptr && opts_.context->call_ == this)
             opts_.context->call_ = nullptr;
+        // Abandoned before its end (the HTTP/2 driver resets the stream
+        // that stream_ releases): the interceptors still hear of it.
+        if (!finish_reported_)
+            report_finish(
+                done() ? *final_
+                       : status{status_code::cancelled, "call destroyed before it finished"});
     }
 
     /// Connects if needed and sends the request headers. A failure ends the
@@ -357,6 +404,12 @@ class call_core {
     }
 
     inline void drop_connection();
+    inline void report_finish(const status& st) noexcept;
+
+    /// retry() would send the call again (the same test it makes).
+    bool will_retry() const noexcept {
+        return replay_ && retryable_ && !head_seen_ && retries_left_ > 0;
+    }
 
     void set_final(status st, bool retryable) {
         if (final_) return;
@@ -367,6 +420,7 @@ class call_core {
             c->status_ = *final_;
             c->trailing_ = trailing_;
         }
+        if (!will_retry()) report_finish(*final_);
     }
 
     template <class E>
@@ -422,6 +476,13 @@ class call_core {
 
     channel* ch_;
     std::string path_;
+    // The method, owned (the caller's descriptor need not outlive the call),
+    // for the interceptors' on_finish.
+    std::string service_, method_;
+    method_kind kind_ = method_kind::unary;
+    /// The interceptors that ran `before` (later additions skip this call).
+    std::size_t interceptors_ = 0;
+    bool finish_reported_ = false;
     call_options opts_;
     call_settings settings_;
     std::optional<time_point> deadline_;
@@ -563,6 +624,11 @@ class channel {
     const executor& get_executor() const noexcept { return ex_; }
     const channel_options& options() const noexcept { return opts_; }
     const std::string& authority() const noexcept { return authority_; }
+    /// Adds an interceptor (see client_interceptor) for the calls created
+    /// after this; interceptors run in the order added.
+    void add_interceptor(client_interceptor i) { interceptors_.push_back(std::move(i)); }
+    const std::vector<client_interceptor>& interceptors() const noexcept { return interceptors_; }
+
     /// Connections made so far (tests: a restart makes a new one).
     std::size_t connections_made() const noexcept { return connections_made_; }
 
@@ -726,6 +792,7 @@ class channel {
     bool connecting_ = false;
     std::vector<h2::asio::wakeup*> waiters_;
     std::size_t connections_made_ = 0;
+    std::vector<client_interceptor> interceptors_;
 };
 
 // ------------------------------------------------------------ call_core
@@ -733,7 +800,19 @@ class channel {
 namespace detail {
 
 inline call_core::call_core(channel& ch, const method_descriptor& d, call_options o)
-    : ch_(&ch), path_(d.path), opts_(std::move(o)), settings_(ch.options().limits) {
+    : ch_(&ch),
+      path_(d.path),
+      service_(d.service),
+      method_(d.method),
+      kind_(d.kind),
+      opts_(std::move(o)),
+      settings_(ch.options().limits) {
+    // Interceptors first: what they set (metadata, deadline, context) is
+    // what the call uses.
+    for (const client_interceptor& i : ch.interceptors()) {
+        if (i.before) i.before(d, opts_);
+        ++interceptors_;
+    }
     if (opts_.context != nullptr) opts_.context->call_ = this;
     // The deadline counts from the call's creation, and a transparent retry
     // keeps it.
@@ -748,6 +827,15 @@ inline call_core::call_core(channel& ch, const method_descriptor& d, call_option
 
 inline void call_core::drop_connection() {
     ch_->drop(conn_);
+}
+
+inline void call_core::report_finish(const status& st) noexcept {
+    if (finish_reported_) return;
+    finish_reported_ = true;
+    const method_descriptor d{path_, service_, method_, kind_};
+    const auto& all = ch_->interceptors();
+    for (std::size_t i = 0; i < interceptors_ && i < all.size(); ++i)
+        if (all[i].on_finish) all[i].on_finish(d, st);
 }
 
 inline awaitable<void> call_core::start() {
