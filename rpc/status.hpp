@@ -164,7 +164,8 @@ struct status {
     std::string details;  ///< serialized google.rpc.Status (grpc-status-details-bin, decoded)
 
     status() = default;
-    status(status_code c, std::string msg = {}, std::string det = {})  // NOLINT: implicit on purpose
+    status(status_code c, std::string msg = {},
+           std::string det = {})  // NOLINT: implicit on purpose
         : code(c), message(std::move(msg)), details(std::move(det)) {}
 
     bool ok() const noexcept { return code == status_code::ok; }
@@ -196,7 +197,8 @@ class [[nodiscard]] result {
     result(T v) : value_(std::move(v)) {}  // NOLINT(google-explicit-constructor)
     /// An error. An OK status without a value is a bug of the caller: it
     /// becomes INTERNAL rather than a response nobody built.
-    result(status s) : status_(std::move(s)), has_value_(false) {  // NOLINT(google-explicit-constructor)
+    result(status s)
+        : status_(std::move(s)), has_value_(false) {  // NOLINT(google-explicit-constructor)
         if (status_.ok()) status_ = status{status_code::internal, "OK status without a response"};
     }
     result(status_code c) : result(status{c}) {}  // NOLINT(google-explicit-constructor)
