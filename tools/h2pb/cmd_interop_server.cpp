@@ -1,17 +1,14 @@
 // h2pb interop-server — grpc.testing.TestService for conformance testers.
 #include <chrono>
-#include <csignal>
-#include <functional>
 #include <iostream>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include <h2pb/rpc/zlib.hpp>
 
 #include "cli.hpp"
 #include "commands.hpp"
 #include "interop_service.hpp"
+#include "serve_loop.hpp"
 
 namespace h2pb::cli {
 
@@ -123,30 +120,10 @@ int run_interop_server(int argc, char** argv) {
     std::cout << "listening on " << addr << ':' << ep.port()
               << (o.http.tls ? " (TLS, ALPN h2)" : " (h2c)") << std::endl;
 
-    ha::net::io_context signal_io(1);
-    ha::net::signal_set signals(signal_io, SIGINT, SIGTERM);
-    int received = 0;
-    std::function<void(const ha::error_code_t&, int)> on_signal = [&](const ha::error_code_t& ec,
-                                                                      int) {
-        if (ec) return;
-        if (++received == 1) {
-            std::cerr << "h2pb interop-server: shutting down (GOAWAY; " << grace.count()
-                      << " s for calls in flight)" << std::endl;
-            srv.shutdown(grace);
-        } else {
-            srv.stop();
-        }
-        signals.async_wait(on_signal);
-    };
-    signals.async_wait(on_signal);
-    std::signal(SIGPIPE, SIG_IGN);
-    srv.start();
-    std::thread joiner([&] {
-        srv.join();
-        signal_io.stop();
+    run_until_signalled(srv, grace, [&] {
+        std::cerr << "h2pb interop-server: shutting down (GOAWAY; " << grace.count()
+                  << " s for calls in flight)" << std::endl;
     });
-    signal_io.run();
-    joiner.join();
     return 0;
 }
 

@@ -28,6 +28,7 @@
 #include "cli.hpp"
 #include "commands.hpp"
 #include "frame_trace.hpp"
+#include "serve_loop.hpp"
 
 namespace h2pb::cli {
 namespace {
@@ -595,35 +596,11 @@ int run_serve(int argc, char** argv) {
                   << (o.tls ? " (TLS, ALPN h2)" : " (h2c)") << std::endl;
     }
 
-    // Signals on a context of their own: the first shuts down gracefully,
-    // the second closes everything.
-    ha::net::io_context signal_io(1);
-    ha::net::signal_set signals(signal_io, SIGINT, SIGTERM);
-    int received = 0;
-    std::function<void(const ha::error_code_t&, int)> on_signal = [&](const ha::error_code_t& ec,
-                                                                      int) {
-        if (ec) return;
-        if (++received == 1) {
-            {
-                std::lock_guard<std::mutex> g(*lock);
-                std::cerr << "h2pb serve: shutting down (GOAWAY; " << grace.count()
-                          << " s for streams in flight)" << std::endl;
-            }
-            srv.shutdown(grace);
-        } else {
-            srv.stop();
-        }
-        signals.async_wait(on_signal);
-    };
-    signals.async_wait(on_signal);
-    std::signal(SIGPIPE, SIG_IGN);
-    srv.start();
-    std::thread joiner([&] {
-        srv.join();
-        signal_io.stop();
+    run_until_signalled(srv, grace, [&] {
+        std::lock_guard<std::mutex> g(*lock);
+        std::cerr << "h2pb serve: shutting down (GOAWAY; " << grace.count()
+                  << " s for streams in flight)" << std::endl;
     });
-    signal_io.run();
-    joiner.join();
     return 0;
 }
 
