@@ -223,9 +223,10 @@ class method_table {
                 first = co_await detail::read_one(s, req, have_first);
             if (!first.ok()) co_return first;
             server_writer<Resp> w(s);
-            // Not `co_return co_await fn(...)`: g++ 12 destroys the
-            // temporaries of such a statement too early (the handler then
-            // sees a dangling context).
+            // The handler's status in a named variable, not `co_return
+            // co_await fn(...)`, like everywhere in this file: g++ 12
+            // miscompiles some co_await forms inside a larger expression
+            // (`if (!co_await x)` shifts the coroutine's parameters).
             status st = co_await fn(req, w, s.context());
             co_return st;
         });
@@ -266,9 +267,8 @@ class method_table {
 
     /// The same four, for a member function of `obj` (what generated
     /// services register: `t.add_unary<Req, Resp>(M_method, this, &S::M)`).
-    /// A plain forwarding lambda, not std::bind_front: g++ 12 passes the
-    /// arguments of a coroutine called through bind_front shifted by one
-    /// (the object pointer lands in the first parameter).
+    /// A plain forwarding lambda: the generated code names no
+    /// std::bind_front type, and the call adds no forwarding layer.
     template <class Req, class Resp, class Obj, class Fn>
     void add_unary(method_descriptor d, Obj* obj, Fn Obj::*m) {
         add_unary<Req, Resp>(d,
