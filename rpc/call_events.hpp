@@ -66,6 +66,9 @@ struct headers_received {
 /// One message, decompressed. Valid during the handler call only.
 struct message_received {
     wire::bytes_view bytes;
+    /// The message's Compressed-Flag was 1 (it came compressed and `bytes`
+    /// are the inflated message): interop's server_compressed_* cases check it.
+    bool compressed = false;
 };
 /// The peer will send no more messages (server: the client half-closed).
 struct half_closed {};

@@ -196,7 +196,7 @@ class client_call {
         wire::bytes_view m;
         decode_result r;
         while ((r = decoder_.next(m)) == decode_result::message) {
-            on(message_received{m});
+            on(message_received{m, decoder_.last_compressed()});
             if (recv_ == recv_state::done) return;  // cancelled from the handler
         }
         if (r == decode_result::failed) {

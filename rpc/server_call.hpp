@@ -147,7 +147,7 @@ class server_call {
         wire::bytes_view m;
         decode_result r;
         while ((r = decoder_.next(m)) == decode_result::message) {
-            on(message_received{m});
+            on(message_received{m, decoder_.last_compressed()});
             if (recv_ != recv_state::open) return;  // the handler ended the call
         }
         if (r == decode_result::failed) {

@@ -25,6 +25,7 @@ struct recorder {
     std::vector<std::string> log;
     std::vector<std::vector<std::pair<std::string, std::string>>> sections;  // sent header sections
     std::vector<std::string> messages;
+    std::vector<bool> compressed;  ///< each message's Compressed-Flag
     rpc::status ended;
     bool retryable = false;
 
@@ -51,6 +52,7 @@ struct recorder {
     void on(const rpc::headers_received&) { log.push_back("headers"); }
     void on(const rpc::message_received& e) {
         messages.push_back(wire::to_string(e.bytes));
+        compressed.push_back(e.compressed);
         log.push_back("message(" + wire::to_string(e.bytes) + ")");
     }
     void on(const rpc::half_closed&) { log.push_back("half_closed"); }

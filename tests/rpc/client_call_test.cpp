@@ -173,7 +173,10 @@ TEST_CASE("client_call: compressed messages both ways") {
         fields{{":status", "200"}, {"content-type", "application/grpc"}, {"grpc-encoding", "rev"}},
         false, s.r.handler());
     s.call.on_data(bytes(std::string("\x01\x00\x00\x00\x05olleh", 10)), false, s.r.handler());
-    CHECK(s.r.messages == std::vector<std::string>{"hello"});
+    // Compressed-Flag 0 is allowed on a call with an encoding (compression.md).
+    s.call.on_data(bytes(std::string("\x00\x00\x00\x00\x02hi", 7)), false, s.r.handler());
+    CHECK(s.r.messages == std::vector<std::string>{"hello", "hi"});
+    CHECK(s.r.compressed == std::vector<bool>{true, false});
     // A compressed message while the server said identity: INTERNAL.
     started t;
     t.call.on_headers(response_headers, false, t.r.handler());

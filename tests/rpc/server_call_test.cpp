@@ -122,6 +122,7 @@ TEST_CASE("server_call: messages in any chunking, compressed with grpc-encoding"
                          r.handler());
         call.on_data({}, true, r.handler());
         CHECK(r.messages == std::vector<std::string>{"hello", "hello"});
+        CHECK(r.compressed == std::vector<bool>{true, false});
         CHECK(r.log.back() == "half_closed");
     }
 }
