@@ -5,6 +5,7 @@
 // No `if (!co_await ...)` and no co_await inside a larger condition here:
 // g++ 12 miscompiles some of those in coroutines (see interop_service.hpp);
 // every awaited value goes into a named variable first.
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdint>
@@ -56,6 +57,14 @@ cancel_after_first_response custom_metadata status_code_and_message
 special_status_message unimplemented_method unimplemented_service
 client_compressed_unary server_compressed_unary client_compressed_streaming
 server_compressed_streaming concurrent_unary slow_reader cancel_mid_stream
+rpc_soak channel_soak
+
+soak options (rpc_soak, channel_soak; defaults as the interop descriptions):
+  --soak_iterations N                              10
+  --soak_max_failures N                            0
+  --soak_per_iteration_max_acceptable_latency_ms N 1000
+  --soak_overall_timeout_seconds N                 latency limit x iterations
+  --soak_min_time_ms_between_rpcs N                0
 )";
 
 /// Deadline of every call that has none of its own: a hung call fails the
@@ -69,6 +78,18 @@ constexpr int slow_reader_message_bytes = 64 * 1024;
 constexpr auto slow_reader_pause = milliseconds(2);
 
 using outcome = std::optional<std::string>;  ///< nullopt: passed; otherwise why not
+
+/// rpc_soak and channel_soak (interop-test-descriptions.md): the flags and
+/// their defaults as the description gives them.
+struct soak_settings {
+    int iterations = 10;
+    /// Failures (non-OK status or too slow) still tolerated, inclusive.
+    int max_failures = 0;
+    int max_latency_ms = 1000;
+    /// Default: max_latency_ms * iterations.
+    std::optional<int> overall_timeout_s;
+    int min_time_between_ms = 0;
+};
 
 template <class A, class B>
 outcome expect_eq(std::string_view what, const A& want, const B& got) {
@@ -106,6 +127,10 @@ outcome check_payload(std::string_view what, const proto::box<gt::Payload>& p, s
 
 struct runner {
     ra::channel& ch;
+    /// What channel_soak needs to make a channel of its own per call.
+    std::string target;
+    ra::channel_options channel_opts;
+    soak_settings soak;
     gt::TestService::stub<ra::channel> stub{ch};
     // Requests and options are named, never temporaries inside a co_await
     // expression: g++ 12 destroys such an aggregate temporary twice.
@@ -499,6 +524,74 @@ struct runner {
                                     r.get_status());
         co_return check_payload("unary call after the cancel", r->payload, 7);
     }
+
+    /// rpc_soak (fresh_channel false) and channel_soak (true): large_unary
+    /// in sequence, each timed (a fresh channel's creation and connection
+    /// included, its teardown not), one log line per iteration in the
+    /// description's format, failures counted in a second pass.
+    awaitable<outcome> soak_test(bool fresh_channel) {
+        using clock = std::chrono::steady_clock;
+        // Default: the latency limit times the iterations, in whole seconds
+        // rounded up.
+        const long long default_ms = static_cast<long long>(soak.max_latency_ms) * soak.iterations;
+        const int overall_s =
+            soak.overall_timeout_s.value_or(static_cast<int>((default_ms + 999) / 1000));
+        const auto overall_end = clock::now() + std::chrono::seconds(overall_s);
+        const auto q = large_request();
+        std::vector<double> latencies_ms;
+        int failures = 0;
+        ha::net::steady_timer gap(ch.get_executor());
+        for (int i = 0; i < soak.iterations && clock::now() < overall_end; ++i) {
+            const auto start = clock::now();
+            std::optional<ra::channel> own;
+            ra::channel* c = &ch;
+            if (fresh_channel) c = &own.emplace(ch.get_executor(), target, channel_opts);
+            gt::TestService::stub<ra::channel> s(*c);
+            // No deadline per call (the description asks to wait for each
+            // to complete); the guard is the overall timeout's end.
+            ra::call_options o;
+            o.deadline = overall_end;
+            auto r = co_await s.UnaryCall(q, o);
+            const double ms =
+                std::chrono::duration<double, std::milli>(clock::now() - start).count();
+            if (own) own->close();
+            latencies_ms.push_back(ms);
+            outcome why = r ? check_payload("response", r->payload, 314159)
+                            : expect_status("status", rpc::status_code::ok, r.get_status());
+            if (!why && ms > soak.max_latency_ms)
+                why = "latency " + std::to_string(static_cast<long>(ms)) + " ms is over " +
+                      std::to_string(soak.max_latency_ms) + " ms";
+            std::cout << "soak iteration: " << i << " elapsed_ms: " << static_cast<long>(ms)
+                      << " peer: " << target << (why ? " failed: " + *why : " succeeded")
+                      << std::endl;
+            if (why) ++failures;
+            if (soak.min_time_between_ms > 0) {
+                gap.expires_at(start + milliseconds(soak.min_time_between_ms));
+                co_await gap.async_wait(ha::net::use_awaitable);
+            }
+        }
+        std::vector<double> sorted = latencies_ms;
+        std::sort(sorted.begin(), sorted.end());
+        auto pct = [&](double p) {
+            if (sorted.empty()) return 0L;
+            const auto k = static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1));
+            return static_cast<long>(sorted[k]);
+        };
+        std::cout << "soak summary: iterations " << latencies_ms.size() << " failures " << failures
+                  << " latency_ms p50 " << pct(0.5) << " p90 " << pct(0.9) << " max " << pct(1.0)
+                  << std::endl;
+        const int completed = static_cast<int>(latencies_ms.size());
+        if (completed < soak.iterations)
+            co_return "expected " + std::to_string(soak.iterations) +
+                " iterations within soak_overall_timeout_seconds " + std::to_string(overall_s) +
+                ", completed " + std::to_string(completed);
+        if (failures > soak.max_failures)
+            co_return "expected at most soak_max_failures " + std::to_string(soak.max_failures) +
+                " failed iterations, got " + std::to_string(failures);
+        co_return std::nullopt;
+    }
+    awaitable<outcome> rpc_soak() { return soak_test(false); }
+    awaitable<outcome> channel_soak() { return soak_test(true); }
 };
 
 using case_fn = awaitable<outcome> (runner::*)();
@@ -529,6 +622,8 @@ constexpr case_entry cases[] = {
     {"concurrent_unary", &runner::concurrent_unary},
     {"slow_reader", &runner::slow_reader},
     {"cancel_mid_stream", &runner::cancel_mid_stream},
+    {"rpc_soak", &runner::rpc_soak},
+    {"channel_soak", &runner::channel_soak},
 };
 
 int usage_error(const std::string& what) {
@@ -569,6 +664,24 @@ int run_interop_client(int argc, char** argv) {
     const auto use_tls = take_bool(a, "--use_tls");
     const auto ca_file = a.take_value("--ca_file");
     const auto override_name = a.take_value("--server_host_override");
+    soak_settings soak;
+    std::string bad_number;
+    auto take_int = [&](std::string_view name, int& into) {
+        const auto v = a.take_value(name);
+        if (!v) return;
+        if (v->empty() || v->size() > 9 || v->find_first_not_of("0123456789") != std::string::npos)
+            bad_number = std::string(name);
+        else
+            into = std::stoi(*v);
+    };
+    take_int("--soak_iterations", soak.iterations);
+    take_int("--soak_max_failures", soak.max_failures);
+    take_int("--soak_per_iteration_max_acceptable_latency_ms", soak.max_latency_ms);
+    take_int("--soak_min_time_ms_between_rpcs", soak.min_time_between_ms);
+    int overall = -1;
+    take_int("--soak_overall_timeout_seconds", overall);
+    if (overall >= 0) soak.overall_timeout_s = overall;
+    if (!bad_number.empty()) return usage_error(bad_number + " takes a whole number");
     if (auto u = a.unknown_option()) return usage_error("unknown option " + *u);
     if (!a.positionals().empty())
         return usage_error("unexpected argument " + a.positionals().front());
@@ -599,7 +712,7 @@ int run_interop_client(int argc, char** argv) {
     ha::net::co_spawn(
         io,
         [&]() -> awaitable<void> {
-            runner r{ch};
+            runner r{ch, target, o, soak};
             for (const case_entry* c : selected) {
                 outcome out;
                 try {

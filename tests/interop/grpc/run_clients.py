@@ -3,11 +3,15 @@
 
 Usage:
   run_clients.py --server CMD [ARG...] --client NAME=CMD [ARG...] [--client ...]
-                 [--tls | --no-tls] [--cases a,b,c] [--skip CASE:REASON ...] --scratch DIR
+                 [--tls | --no-tls] [--cases a,b,c] [--extra-cases a,b]
+                 [--skip CASE:REASON ...] --scratch DIR
 
 --server and each --client take the rest of the words up to the next option
-of this script (--server, --client, --tls, --no-tls, --cases, --skip,
---scratch), so a command's own flags must not use those names.
+of this script (--server, --client, --tls, --no-tls, --cases, --extra-cases,
+--skip, --scratch), so a command's own flags must not use those names.
+--extra-cases adds cases after the default ones (or --cases): for a client
+that implements more of interop-test-descriptions.md than the others
+(h2pb interop-client's rpc_soak and channel_soak).
 
 --skip CASE:REASON (one argument, repeatable) does not run CASE and reports it
 as SKIP with REASON: for a case the server's library cannot serve (say, a
@@ -77,12 +81,14 @@ PARALLEL_CASES = 2
 SKIP = 77
 TLS_NAME = "foo.test.google.fr"
 
-OWN_OPTIONS = {"--server", "--client", "--tls", "--no-tls", "--cases", "--skip", "--scratch"}
+OWN_OPTIONS = {
+    "--server", "--client", "--tls", "--no-tls", "--cases", "--extra-cases", "--skip", "--scratch"}
 
 
 def parse_args(argv):
     server, clients, tls, cases, scratch = None, [], False, DEFAULT_CASES, None
     skips = {}
+    extra = []
     i = 0
 
     def words():
@@ -111,6 +117,9 @@ def parse_args(argv):
         elif opt == "--cases":
             cases = [c for c in argv[i].split(",") if c]
             i += 1
+        elif opt == "--extra-cases":
+            extra = [c for c in argv[i].split(",") if c]
+            i += 1
         elif opt == "--skip":
             case, sep, reason = argv[i].partition(":")
             if not sep or not reason.strip():
@@ -124,7 +133,7 @@ def parse_args(argv):
             sys.exit(f"run_clients: unknown option {opt}")
     if not server or not clients or not scratch:
         sys.exit("run_clients: need --server, at least one --client, and --scratch")
-    return server, clients, tls, cases, scratch, skips
+    return server, clients, tls, list(cases) + extra, scratch, skips
 
 
 def make_certificates(scratch):
