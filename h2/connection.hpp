@@ -104,6 +104,9 @@ enum class window_release : std::uint8_t {
 struct connection_options {
     std::uint32_t header_table_size = default_header_table_size;  ///< SETTINGS_HEADER_TABLE_SIZE
     std::uint32_t max_concurrent_streams = default_max_concurrent_streams;
+    /// The peer's limit on the streams we open, until its first SETTINGS
+    /// frame says otherwise (limits.hpp; `unlimited`: the RFC's initial value).
+    std::uint32_t initial_peer_max_concurrent_streams = default_initial_peer_max_concurrent_streams;
     std::uint32_t initial_window_size = default_initial_window_size;  ///< per-stream receive window
     std::uint32_t max_frame_size = min_max_frame_size;
     std::uint32_t max_header_list_size = default_max_header_list_size;
@@ -209,6 +212,7 @@ class connection {
                           options.limits.control_frame_rate_per_second, now),
           now_(now) {
         inbound_ = r == role::server ? inbound_state::client_preface : inbound_state::frame_header;
+        remote_.max_concurrent_streams = options.initial_peer_max_concurrent_streams;
         next_local_stream_id_ = r == role::client ? 1 : 2;
         send_preface(now);
     }
@@ -1218,6 +1222,12 @@ class connection {
         if (f.size() > options_.limits.max_settings_entries)
             return connection_failure(errc::settings_too_many_entries, frame_offset_, h);
         const std::uint32_t old_window = remote_.initial_window_size;
+        if (!remote_settings_received_) {
+            // The assumed limit ends with the peer's first SETTINGS: what it
+            // names below, or the RFC's initial value, unlimited (§6.5.2).
+            remote_settings_received_ = true;
+            remote_.max_concurrent_streams = unlimited;
+        }
         for (std::size_t i = 0; i < f.size(); ++i) {  // §6.5.3: in order
             const setting e = f[i];
             if (const errc v = validate(e, role_ == role::client); v != errc::ok)
@@ -1656,6 +1666,7 @@ class connection {
     bool goaway_sent_ = false;
     std::uint32_t goaway_sent_last_id_ = max_stream_id;
     bool goaway_received_ = false;
+    bool remote_settings_received_ = false;  ///< the peer's first SETTINGS (not an ACK)
     std::uint32_t peer_goaway_last_id_ = max_stream_id;
     bool shutdown_ping_pending_ = false;
     time_point shutdown_deadline_{};

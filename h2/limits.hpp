@@ -15,6 +15,15 @@ namespace h2pb::h2 {
 /// RST_STREAM(REFUSED_STREAM) (§5.1.2), which a client may retry.
 inline constexpr std::uint32_t default_max_concurrent_streams = 100;
 
+/// The peer's SETTINGS_MAX_CONCURRENT_STREAMS we assume until its first
+/// SETTINGS frame arrives. The RFC's initial value is "unlimited" (§6.5.2),
+/// but a client that opens thousands of streams in the first round trip
+/// gets them refused (§5.1.2), or its connection closed as a flood, by a
+/// server that allows 100; nghttp2 (peer_max_concurrent_streams) and grpc-go
+/// (defaultMaxStreamsClient) assume 100. The peer's first SETTINGS replaces
+/// it: with the value it names, or unlimited when it names none (as both do).
+inline constexpr std::uint32_t default_initial_peer_max_concurrent_streams = 100;
+
 /// SETTINGS_MAX_HEADER_LIST_SIZE we advertise and enforce (name + value + 32
 /// per field, §6.5.2). 16 KiB is gRPC C++'s hard limit; a larger list is a
 /// stream error (ENHANCE_YOUR_CALM, which gRPC maps to RESOURCE_EXHAUSTED).

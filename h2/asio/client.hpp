@@ -108,6 +108,10 @@ class client_session final : public session {
 
     void on_released() override { wake_one(); }
     void on_goaway(const h2::goaway_received&) override { wake_all(); }
+    /// The server's first SETTINGS replaces the 100 streams assumed until
+    /// then (h2::default_initial_peer_max_concurrent_streams): every opener
+    /// waiting for a slot tries again.
+    void on_settings() override { wake_all(); }
     void on_closed() override { wake_all(); }
 
     void wake_one() {

@@ -27,6 +27,18 @@
 // GOAWAY with the last stream id 2^31-1 and a PING, then, a round trip later,
 // GOAWAY with the real last stream id; streams in flight finish; new ones
 // are refused by that GOAWAY; at the deadline whatever is left is closed.
+//
+// Connection management (gRFC A9, "Server-side Connection Management"; grpc
+// core's GRPC_ARG_MAX_CONNECTION_AGE_MS / _AGE_GRACE_MS / _IDLE_MS, grpc-go's
+// keepalive.ServerParameters MaxConnectionAge / Grace / Idle): a connection
+// older than max_connection_age (±10 % jitter, so that the connections made
+// together do not all end together) is shut down gracefully the same way —
+// GOAWAY(2^31-1) and a PING, the real GOAWAY when the PING comes back — and
+// whatever is still running max_connection_age_grace later is closed. A
+// connection with no call for max_connection_idle is shut down the same way.
+// Clients then reconnect (and, through a proxy or a load balancer, may reach
+// another server: the point of a maximum age). All three are off by default,
+// as in grpc.
 #pragma once
 
 #include <atomic>
@@ -37,6 +49,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -193,6 +206,15 @@ class router {
     std::optional<handler> fallback_;
 };
 
+/// "Never": the default of the connection management settings below, as in
+/// grpc (INT_MAX in grpc core, infinity in grpc-go). Zero means never too.
+inline constexpr duration no_connection_limit = duration::max();
+/// max_connection_age is moved by a random amount within ±this fraction,
+/// grpc-go's getJitter and grpc core's MAX_CONNECTION_AGE_JITTER (0.1): the
+/// connections that a client fleet opened together (a deploy, a restart)
+/// are spread out instead of all reconnecting at once.
+inline constexpr double max_connection_age_jitter = 0.1;
+
 enum class thread_model : std::uint8_t {
     context_per_thread,  ///< one io_context per thread, connections spread round robin
     shared_context,      ///< one io_context run by all threads, a strand per connection
@@ -208,6 +230,18 @@ struct server_options {
     bool require_alpn = true;
     driver_options driver;
     int backlog = 1024;
+    /// Graceful GOAWAY once a connection is this old (± max_connection_age_jitter).
+    /// no_connection_limit (the default) or zero: never.
+    duration max_connection_age = no_connection_limit;
+    /// After that GOAWAY, how long calls in flight may still run before the
+    /// connection is closed. no_connection_limit (the default) or zero: they
+    /// are never cut (the connection closes when the last one ends).
+    duration max_connection_age_grace = no_connection_limit;
+    /// Graceful GOAWAY once a connection has had no stream for this long
+    /// (gRFC A9's MAX_CONNECTION_IDLE: no calls, PINGs do not count; unlike
+    /// driver.idle_timeout, which any frame resets). no_connection_limit (the
+    /// default) or zero: never.
+    duration max_connection_idle = no_connection_limit;
     /// Optional: a trace sink per connection (h2pb serve --trace).
     std::function<std::unique_ptr<trace_sink>(std::uint64_t connection_number,
                                               const tcp::endpoint& peer)>
@@ -231,7 +265,21 @@ class server_session final : public session {
         net::co_spawn(
             get_executor(), [self]() -> awaitable<void> { (void)co_await self->handshake(); },
             net::detached);
+        idle_since_ = h2::clock::now();
+        arm_lifetime();
     }
+
+    /// Connection management (before start()): the graceful GOAWAY at
+    /// `age_at` (time_point::max(): never), the calls' `grace` after it, the
+    /// GOAWAY after `idle` without a stream (see server_options).
+    void set_lifetime(time_point age_at, duration grace, duration idle) {
+        age_at_ = age_at;
+        grace_ = grace;
+        idle_ = idle;
+    }
+
+    /// The graceful GOAWAY of max_connection_age or max_connection_idle was sent.
+    bool draining() const noexcept { return draining_; }
 
   private:
     friend class request;
@@ -307,10 +355,63 @@ class server_session final : public session {
     }
 
     void on_closed() override {
+        lifetime_timer_.cancel();
         if (on_close) on_close(this);
     }
 
+    /// The last stream ended: the connection is idle from now on.
+    void on_released() override {
+        if (idle_ != no_connection_limit && live_exchanges() == 0) idle_since_ = h2::clock::now();
+    }
+
+    // ------------------------------------------------------------------
+    // Connection management: one timer, for the earlier of the age and the
+    // idle deadline; stopped once the connection drains or closes.
+
+    void arm_lifetime() {
+        if (draining_ || is_closed()) return;
+        time_point next = age_at_;
+        if (idle_ != no_connection_limit) {
+            // While streams are open the connection cannot be idle before
+            // `idle_` from now (the last one ends at the earliest now).
+            const time_point idle_at =
+                live_exchanges() == 0 ? idle_since_ + idle_ : h2::clock::now() + idle_;
+            next = std::min(next, idle_at);
+        }
+        if (next == time_point::max()) return;
+        lifetime_timer_.expires_at(next);
+        auto self = std::static_pointer_cast<server_session>(shared_from_this());
+        lifetime_timer_.async_wait([self](const error_code_t& ec) {
+            if (ec || self->is_closed()) return;
+            self->on_lifetime(h2::clock::now());
+        });
+    }
+
+    void on_lifetime(time_point now) {
+        const bool old = now >= age_at_;
+        const bool idle =
+            idle_ != no_connection_limit && live_exchanges() == 0 && now - idle_since_ >= idle_;
+        if (old || idle) {
+            draining_ = true;
+            // RFC 9113 §6.8's two steps (h2::connection::shutdown): GOAWAY
+            // with 2^31-1 and a PING, the real last stream id on its ACK;
+            // streams in flight finish, until the grace period ends.
+            std::optional<time_point> force_at;
+            if (old && grace_ != no_connection_limit && grace_ < time_point::max() - now)
+                force_at = now + grace_;
+            shutdown(force_at);
+            return;
+        }
+        arm_lifetime();
+    }
+
     const router& routes_;
+    net::steady_timer lifetime_timer_{get_executor()};
+    time_point age_at_ = time_point::max();
+    duration grace_ = no_connection_limit;
+    duration idle_ = no_connection_limit;
+    time_point idle_since_{};
+    bool draining_ = false;
     std::vector<hpack::field> scratch_;  ///< response header sections being built
 };
 
@@ -540,6 +641,8 @@ class server {
                                                   opts_.driver, routes_, opts_.require_alpn);
         const std::uint64_t number = ++connection_count_;
         if (opts_.trace) s->set_trace(opts_.trace(number, peer));
+        s->set_lifetime(age_deadline(), limit(opts_.max_connection_age_grace),
+                        limit(opts_.max_connection_idle));
         {
             std::lock_guard<std::mutex> lock(w.mutex);
             if (w.stopping) return;  // socket closes with s
@@ -553,8 +656,30 @@ class server {
         net::dispatch(ex, [s] { s->start(); });
     }
 
+    /// Zero means no limit too (as in grpc-go, where 0 is "not set").
+    static duration limit(duration d) noexcept {
+        return d <= duration::zero() ? no_connection_limit : d;
+    }
+
+    /// When a connection accepted now reaches max_connection_age: the age
+    /// moved by a uniform random amount in ±max_connection_age_jitter
+    /// (grpc-go: age + rand[-age/10, age/10)). Called by the accept loop only.
+    time_point age_deadline() {
+        const duration age = limit(opts_.max_connection_age);
+        if (age == no_connection_limit) return time_point::max();
+        const auto span = static_cast<duration::rep>(static_cast<double>(age.count()) *
+                                                     max_connection_age_jitter);
+        duration jittered = age;
+        if (span > 0)
+            jittered += duration(std::uniform_int_distribution<duration::rep>(-span, span)(rng_));
+        const time_point now = h2::clock::now();
+        if (jittered >= time_point::max() - now) return time_point::max();
+        return now + jittered;
+    }
+
     server_options opts_;
     router routes_;
+    std::minstd_rand rng_{std::random_device{}()};  ///< max_connection_age's jitter
     std::vector<std::unique_ptr<worker>> workers_;
     std::optional<tcp::acceptor> acceptor_;
     tcp::endpoint endpoint_;

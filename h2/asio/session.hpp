@@ -411,6 +411,8 @@ class session : public std::enable_shared_from_this<session> {
     /// An exchange went back to the pool (a stream slot may be free).
     virtual void on_released() {}
     virtual void on_goaway(const h2::goaway_received&) {}
+    /// The peer's SETTINGS arrived (its stream limit may have grown).
+    virtual void on_settings() {}
     /// The transport is closed; the session is about to die.
     virtual void on_closed() {}
 
@@ -483,7 +485,7 @@ class session : public std::enable_shared_from_this<session> {
 
     struct event_sink {
         session& s;
-        void operator()(const h2::settings_received&) const {}
+        void operator()(const h2::settings_received&) const { s.on_settings(); }
         void operator()(const h2::settings_acknowledged&) const {}
         void operator()(const h2::headers_received& e) const { s.on_headers(e); }
         void operator()(const h2::data_received& e) const { s.on_data(e); }

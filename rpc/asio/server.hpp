@@ -70,7 +70,10 @@ namespace net = h2::asio::net;
 using interceptor = std::function<awaitable<status>(server_context&)>;
 
 struct server_options {
-    /// Address, port, threads, TLS, HTTP/2 settings and timeouts.
+    /// Address, port, threads, TLS, HTTP/2 settings and timeouts; and the
+    /// connection management of gRFC A9 (grpc's GRPC_ARG_MAX_CONNECTION_AGE_MS,
+    /// _AGE_GRACE_MS, _IDLE_MS): http.max_connection_age,
+    /// http.max_connection_age_grace, http.max_connection_idle (off by default).
     h2::asio::server_options http;
     /// Largest request message, before and after decompression
     /// (RESOURCE_EXHAUSTED beyond).

@@ -311,6 +311,31 @@ TEST_CASE("§5.1.2 a client respects the server's SETTINGS_MAX_CONCURRENT_STREAM
     CHECK(p.client.submit_request(get_request(), false));
 }
 
+TEST_CASE("§6.5.2 until the server's SETTINGS a client assumes 100 streams (as nghttp2, grpc-go)",
+          "[h2][connection]") {
+    // A SETTINGS frame (§6.5): length, type 0x4, flags 0, stream 0, then
+    // 6-octet entries; SETTINGS_MAX_CONCURRENT_STREAMS is 0x3.
+    const unsigned char empty[] = {0, 0, 0, 4, 0, 0, 0, 0, 0};
+    const unsigned char limit150[] = {0, 0, 6, 4, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 150};
+    for (const bool names_limit : {false, true}) {
+        connection client(role::client, t0());
+        recorder rc;
+        for (int i = 0; i < 100; ++i) REQUIRE(client.submit_request(get_request(), false));
+        CHECK(client.submit_request(get_request(), false).error() == send_errc::too_many_streams);
+        const wire::bytes_view in = names_limit ? wire::bytes_view(limit150, sizeof limit150)
+                                                : wire::bytes_view(empty, sizeof empty);
+        client.receive(in, t0(), rc);
+        REQUIRE(rc.count<connection_error>() == 0);
+        REQUIRE(rc.count<ev_settings>() == 1);
+        // Its value from then on, or the RFC's initial value, unlimited.
+        const int more = names_limit ? 50 : 1000;
+        for (int i = 0; i < more; ++i) REQUIRE(client.submit_request(get_request(), false));
+        if (names_limit)
+            CHECK(client.submit_request(get_request(), false).error() ==
+                  send_errc::too_many_streams);
+    }
+}
+
 TEST_CASE("reset_stream: the peer is told, later frames on the stream are ignored",
           "[h2][connection]") {
     pair p;
