@@ -79,8 +79,9 @@ def start(cmd, name):
     first = p.stdout.readline().strip()
     m = re.fullmatch(r"listening on 127\.0\.0\.1:(\d+)", first)
     if not m:
-        p.kill()
-        rest = p.communicate()[0]
+        if first:  # still running: it must not linger (at EOF it is exiting)
+            p.kill()
+        rest = p.communicate(timeout=20)[0]
         if p.returncode == 77:
             print(f"SKIP: {name}: {first} {rest}")
             sys.exit(77)
