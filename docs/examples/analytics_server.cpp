@@ -5,7 +5,9 @@
 //                    in [start_timestamp, end_timestamp)
 //   StreamEvents, UploadBatch, ProcessPipeline
 //                    not implemented here: the generated base class answers
-//                    them with grpc-status 12 (UNIMPLEMENTED)
+//                    them with grpc-status 12 (UNIMPLEMENTED); all four,
+//                    with the article's auth interceptor and deadline
+//                    propagation, are in analytics_server_full.cpp
 //
 // The service's base class, analytics::v1::AnalyticsService, is generated
 // from analytics_service.proto by protoc-gen-h2pb with the parameter

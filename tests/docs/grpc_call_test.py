@@ -35,6 +35,9 @@ import h2.config
 import h2.connection
 import h2.events
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import page_blocks  # noqa: E402  (tests/docs/page_blocks.py)
+
 root, server_exe, h2pb = sys.argv[1:4]
 page_name = os.path.join("docs", "grpc_call.md")
 page_text = open(os.path.join(root, page_name), encoding="utf-8").read()
@@ -137,24 +140,9 @@ if r.returncode != 0:
     fail("a command's output on docs/grpc_call.md differs from what the tools print")
 
 # --- 4. the code blocks are the files -----------------------------------------
-page = page_text.split("\n")
-shown = 0
-i = 0
-while i < len(page):
-    m = re.match(r"<!-- file: (\S+) -->", page[i])
-    if m and i + 1 < len(page) and page[i + 1].startswith("```"):
-        j = i + 2
-        block = []
-        while j < len(page) and page[j] != "```":
-            block.append(page[j])
-            j += 1
-        lines = open(os.path.join(root, m.group(1)), encoding="utf-8").read().rstrip("\n").split("\n")
-        found = any(lines[k:k + len(block)] == block for k in range(len(lines) - len(block) + 1))
-        if not block or not found:
-            fail(f"{page_name} line {i + 1}: the block is not a run of lines of {m.group(1)}")
-        shown += 1
-        i = j
-    i += 1
+shown, problems = page_blocks.check_file_blocks(root, page_name)
+for problem in problems:
+    fail(problem)
 if shown < 2:
     fail(f"{page_name} shows {shown} checked code blocks, expected the server's handler and the capture's request")
 

@@ -1,0 +1,155 @@
+#!/usr/bin/python3
+"""docs/grpc_client.md's client for the article's AnalyticsService, run.
+
+usage: analytics_test.py SOURCE_ROOT ANALYTICS_SERVER_FULL ANALYTICS_CLIENT
+
+1. h2pb client against h2pb server (docs/examples/analytics_client.cpp and
+   analytics_server_full.cpp): the client prints EXPECTED and the line of its
+   interceptor; the server's log shows that GetReport's downstream call
+   ended DEADLINE_EXCEEDED when the client's 150 ms did (the deadline was
+   propagated: without it the downstream call would have run to its end,
+   OK); SIGTERM stops the server with status 0.
+2. h2pb client against a grpcio server for the same .proto
+   (tests/docs/analytics_grpcio.py server): the same output.
+3. grpcio client (analytics_grpcio.py client) against the h2pb server: the
+   same output but the interceptor line (grpcio's interceptors differ).
+4. Every code block of docs/grpc_client.md after `<!-- file: PATH -->` is a
+   run of lines of PATH (page_blocks.py, as for docs/grpc_call.md), and the
+   page shows the client's output as above.
+
+Exit 77 (skip) if analytics_grpcio.py cannot generate its stubs.
+"""
+import os
+import re
+import signal
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import page_blocks  # noqa: E402  (tests/docs/page_blocks.py)
+
+root, server_exe, client_exe = sys.argv[1:4]
+grpcio_py = os.path.join(root, "tests", "docs", "analytics_grpcio.py")
+failures = 0
+
+
+def fail(msg):
+    global failures
+    failures += 1
+    print("FAIL:", msg)
+
+
+# What the client must print, derived from the server's store and rules
+# (analytics_server_full.cpp; analytics_grpcio.py has the same):
+#   store: abc123 click 1710000000, abd456 view 1720000000,
+#          abe789 click 1730000000, abf012 purchase 1740000000
+#   GetReport [1710000000, 1730000000): the end is excluded, so abe789 is not
+#     in it; 150 ms is less than the 4 x 100 ms the store needs: timed out.
+#   StreamEvents: every event, in order; the client cancels after three.
+#   UploadBatch: the server counts the five RawEvents.
+#   ProcessPipeline: purchase -> conversion 0.95, page_view -> browsing 0.80,
+#     click -> interaction 0.70.
+#   A call without the token: the auth interceptor's UNAUTHENTICATED.
+EXPECTED = """\
+GetReport weekly: 2 events
+  [click] abc123 at 1710000000
+  [view] abd456 at 1720000000
+GetReport with 150 ms: Call timed out!
+  [click] abc123 at 1710000000
+  [view] abd456 at 1720000000
+  [click] abe789 at 1730000000
+StreamEvents: 3 events, then CANCELLED
+UploadBatch: sent 5, server received 5
+  [e001] -> conversion (confidence: 0.95)
+  [e002] -> browsing (confidence: 0.80)
+  [e003] -> interaction (confidence: 0.70)
+ProcessPipeline: OK
+without a token: UNAUTHENTICATED: Invalid or missing auth token
+"""
+# The client interceptor's on_finish saw every call of the token channel end,
+# in order (not the call without a token, made on another channel).
+INTERCEPTOR = ("interceptor saw: GetReport OK; GetReport DEADLINE_EXCEEDED; "
+               "StreamEvents CANCELLED; UploadBatch OK; ProcessPipeline OK;\n")
+PROPAGATED = "GetReport: downstream StreamEvents ended DEADLINE_EXCEEDED"
+
+
+def start(cmd, name):
+    """Starts a server; returns (process, port) or (None, None)."""
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    first = p.stdout.readline().strip()
+    m = re.fullmatch(r"listening on 127\.0\.0\.1:(\d+)", first)
+    if not m:
+        if first:  # still running: it must not linger (at EOF it is exiting)
+            p.kill()
+        rest = p.communicate(timeout=20)[0]
+        if p.returncode == 77:
+            print(f"SKIP: {name}: {first} {rest}")
+            sys.exit(77)
+        fail(f"{name}'s first line: {first!r} {rest!r}")
+        return None, None
+    return p, int(m.group(1))
+
+
+def stop(p, name):
+    """SIGTERM; returns the rest of the server's output."""
+    p.send_signal(signal.SIGTERM)
+    try:
+        rest, _ = p.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        fail(f"{name} did not exit within 20 s of SIGTERM")
+        return p.communicate()[0]
+    if p.returncode != 0 or "stopped" not in rest:
+        fail(f"{name} after SIGTERM: status {p.returncode}, output {rest!r}")
+    return rest
+
+
+def run_client(cmd, name, want):
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    if r.returncode == 77:
+        print(f"SKIP: {name}: {r.stdout} {r.stderr}")
+        sys.exit(77)
+    if r.returncode != 0:
+        fail(f"{name} exited {r.returncode}: {r.stdout} {r.stderr}")
+    elif r.stdout != want:
+        fail(f"{name} printed:\n{r.stdout}\nexpected:\n{want}")
+    else:
+        print(f"ok: {name}")
+
+
+def pair(server_cmd, server_name, client_cmd, client_name, want):
+    server, port = start(server_cmd, server_name)
+    if not server:
+        return
+    try:
+        run_client(client_cmd + [f"127.0.0.1:{port}"], f"{client_name} vs {server_name}", want)
+    finally:
+        log = stop(server, server_name)
+    if PROPAGATED not in log:
+        fail(f"{server_name}'s log lacks {PROPAGATED!r} (the deadline was not propagated "
+             f"to the downstream call): {log!r}")
+
+
+h2pb_server = [server_exe, "0"]
+grpcio_server = ["/usr/bin/python3", grpcio_py, "server", "0"]
+# --- 1. h2pb against h2pb ----------------------------------------------------
+pair(h2pb_server, "analytics_server_full", [client_exe], "analytics_client", EXPECTED + INTERCEPTOR)
+# --- 2. h2pb client, grpcio server -------------------------------------------
+pair(grpcio_server, "grpcio server", [client_exe], "analytics_client", EXPECTED + INTERCEPTOR)
+# --- 3. grpcio client, h2pb server -------------------------------------------
+pair(h2pb_server, "analytics_server_full", ["/usr/bin/python3", grpcio_py, "client"],
+     "grpcio client", EXPECTED)
+
+# --- 4. the page's code blocks are the client's source -----------------------
+page_name = os.path.join("docs", "grpc_client.md")
+shown, problems = page_blocks.check_file_blocks(root, page_name)
+for problem in problems:
+    fail(problem)
+if shown < 4:
+    fail(f"{page_name} shows {shown} checked code blocks, expected one per kind of call")
+page_text = open(os.path.join(root, page_name), encoding="utf-8").read()
+if "```text\n" + EXPECTED + INTERCEPTOR + "```" not in page_text:
+    fail(f"{page_name} does not show the client's output as it is")
+
+print(f"{shown} code blocks of {page_name} checked")
+sys.exit(1 if failures else 0)
