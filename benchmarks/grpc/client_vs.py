@@ -1,0 +1,166 @@
+#!/usr/bin/python3
+"""gRPC clients side by side: h2pb's client (benchmarks/grpc/h2pb_client_bench)
+against grpc C++ 1.51's (benchmarks/grpc/grpc_cpp_client), each loading the
+same server, first the grpc C++ server (grpc_cpp_server), then h2pb's
+(`h2pb interop-server`, the one grpc_vs.py measures).
+
+Per server, each client runs (one at a time, the server restarted for none):
+  unary   --channels 8 --calls 32: 8 connections, 32 UnaryCalls in flight on
+          each (closed loop), 100-octet request and response payloads, for
+          --duration seconds after a 2 s warm-up: calls/s, p50/p99 latency
+          (call start to completion), client CPU per call (getrusage of the
+          client process: every thread, user + system, over the window).
+  stream  StreamingOutputCall for 100-octet messages, 10,000 per call, on
+          --stream-channels channels x --stream-calls calls (default 1 x 1,
+          as grpc_vs.py's streaming figure): messages/s and client CPU per
+          message.
+grpc C++ runs twice, with the callback API and with the completion-queue API
+(unary only; one thread driving its queue); h2pb is compared with whichever
+made more calls/s on that server ("callback or async, whichever is faster").
+
+Threads: the machine this was written for has 2 cores: the client gets one
+thread of its own (h2pb: one io_context thread; grpc cq: one thread in
+CompletionQueue::Next) and the server the rest. grpc's callback API cannot be
+held to one thread (its callback threads are clamp(cores / 2, 2, 16), plus
+timer and executor threads); it runs as grpc runs it, and its CPU per call
+includes them all. Nothing is pinned.
+
+Targets (issue 10): h2pb calls/s >= 3x grpc's at no more client CPU per call;
+p99 at most half of grpc's. Ratios are printed h2pb/grpc.
+
+  ninja -C build bench-grpc-client        # or by hand:
+  /usr/bin/python3 benchmarks/grpc/client_vs.py \\
+      --grpc-server build/benchmarks/grpc/grpc_cpp_server \\
+      --grpc-client build/benchmarks/grpc/grpc_cpp_client \\
+      --h2pb-client build/benchmarks/grpc/h2pb_client_bench \\
+      --h2pb-server "build/tools/h2pb/h2pb interop-server" [--duration 10] [--json FILE]
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import grpc_vs  # noqa: E402  (server start/stop, CPU of a process, machine info)
+
+WARMUP = 2  # seconds of load before each measured window
+
+
+def run_client(cmd, srv, mode, a, extra=()):
+    """One client run against srv; its JSON line, with the server's CPU over
+    the whole run (warm-up included) next to it."""
+    argv = list(cmd) + ["--target", srv.target(), "--mode", mode, "--warmup", str(WARMUP), "--size",
+                        str(grpc_vs.PAYLOAD)] + list(extra)
+    if mode == "unary":
+        argv += ["--channels", str(a.channels), "--calls", str(a.calls), "--seconds", str(a.duration)]
+    else:
+        argv += ["--channels", str(a.stream_channels), "--calls", str(a.stream_calls), "--seconds",
+                 str(a.stream_seconds)]
+    c0 = grpc_vs.cpu_seconds(srv.pid)
+    r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
+    c1 = grpc_vs.cpu_seconds(srv.pid)
+    if r.returncode != 0:
+        raise RuntimeError("%s failed (%d): %s" % (" ".join(argv), r.returncode, r.stderr.decode(errors="replace")))
+    out = json.loads(r.stdout)
+    out["server_cpu_s_whole_run"] = round(c1 - c0, 3)
+    return out
+
+
+def ratio(h, g):
+    return h / g if g else float("nan")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--grpc-server", required=True)
+    ap.add_argument("--h2pb-server", required=True, help="command, e.g. 'build/tools/h2pb/h2pb interop-server'")
+    ap.add_argument("--grpc-client", required=True)
+    ap.add_argument("--h2pb-client", required=True)
+    ap.add_argument("--duration", type=int, default=10, help="measured seconds per unary run")
+    ap.add_argument("--stream-seconds", type=int, default=8)
+    ap.add_argument("--channels", type=int, default=8)
+    ap.add_argument("--calls", type=int, default=32)
+    ap.add_argument("--stream-channels", type=int, default=1)
+    ap.add_argument("--stream-calls", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=1, help="client threads (h2pb, grpc cq)")
+    ap.add_argument("--json")
+    a = ap.parse_args()
+
+    info = grpc_vs.machine()
+    servers = [("grpc", a.grpc_server), ("h2pb", a.h2pb_server)]
+    clients = [
+        ("grpc-callback", [a.grpc_client, "--api", "callback"], True),
+        ("grpc-cq", [a.grpc_client, "--api", "cq", "--threads", str(a.threads)], False),
+        ("h2pb", [a.h2pb_client, "--threads", str(a.threads)], True),
+    ]
+    res = {"machine": info, "settings": vars(a), "servers": {}}
+    for sname, scmd in servers:
+        srv = grpc_vs.server(sname, scmd)
+        per = {}
+        try:
+            for cname, cmd, streams in clients:
+                per[cname] = {"unary": run_client(cmd, srv, "unary", a)}
+                if streams:
+                    per[cname]["stream"] = run_client(cmd, srv, "stream", a)
+                u = per[cname]["unary"]
+                print("server %-5s client %-13s %9.0f calls/s %7.2f us CPU/call p99 %6d us" % (
+                    sname, cname, u["per_s"], u["cpu_us_per_op"], u["p99_us"]), file=sys.stderr, flush=True)
+        finally:
+            srv.stop()
+        best = max(("grpc-callback", "grpc-cq"), key=lambda c: per[c]["unary"]["per_s"])
+        h, g, gs = per["h2pb"]["unary"], per[best]["unary"], per["grpc-callback"]["stream"]
+        hs = per["h2pb"]["stream"]
+        per["compared_with"] = best
+        per["ratios"] = {
+            "calls_per_s": ratio(h["per_s"], g["per_s"]),
+            "cpu_us_per_call": ratio(h["cpu_us_per_op"], g["cpu_us_per_op"]),
+            "p50_us": ratio(h["p50_us"], g["p50_us"]),
+            "p99_us": ratio(h["p99_us"], g["p99_us"]),
+            "stream_msgs_per_s": ratio(hs["per_s"], gs["per_s"]),
+            "stream_cpu_us_per_msg": ratio(hs["cpu_us_per_op"], gs["cpu_us_per_op"]),
+        }
+        res["servers"][sname] = per
+
+    print("%s; nproc %s; %s; load average at start %s; unary %d s x (%d channels x %d calls), 100-octet "
+          "payloads; client threads %d" % (info["date_utc"], info["nproc"], info["cpu_model"],
+                                           " ".join(info["loadavg_start"]), a.duration, a.channels, a.calls,
+                                           a.threads))
+    print("load average at end %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
+    print()
+    print("| server | client | calls/s | client CPU us/call | p50 us | p99 us |")
+    print("|---|---|---|---|---|---|")
+    for sname, _ in servers:
+        per = res["servers"][sname]
+        for cname, _, _ in clients:
+            u = per[cname]["unary"]
+            print("| %s | %s | %.0f | %.2f | %d | %d |" % (sname, cname, u["per_s"], u["cpu_us_per_op"], u["p50_us"],
+                                                         u["p99_us"]))
+    print()
+    print("| server | client | msgs/s (streaming) | client CPU us/msg |")
+    print("|---|---|---|---|")
+    for sname, _ in servers:
+        per = res["servers"][sname]
+        for cname, _, streams in clients:
+            if streams:
+                s = per[cname]["stream"]
+                print("| %s | %s | %.0f | %.3f |" % (sname, cname, s["per_s"], s["cpu_us_per_op"]))
+    print()
+    print("| server | h2pb vs | calls/s ratio (target >= 3) | CPU/call ratio (target <= 1) | p99 ratio "
+          "(target <= 0.5) | stream msgs/s ratio | stream CPU/msg ratio |")
+    print("|---|---|---|---|---|---|---|")
+    for sname, _ in servers:
+        per = res["servers"][sname]
+        r = per["ratios"]
+        print("| %s | %s | %.2f | %.2f | %.2f | %.2f | %.2f |" % (
+            sname, per["compared_with"], r["calls_per_s"], r["cpu_us_per_call"], r["p99_us"],
+            r["stream_msgs_per_s"], r["stream_cpu_us_per_msg"]))
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(res, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
