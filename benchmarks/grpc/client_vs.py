@@ -49,16 +49,19 @@ import grpc_vs  # noqa: E402  (server start/stop, CPU of a process, machine info
 WARMUP = 2  # seconds of load before each measured window
 
 
-def run_client(cmd, srv, mode, a, extra=()):
+def run_client(cmd, srv, mode, a, short):
     """One client run against srv; its JSON line, with the server's CPU over
-    the whole run (warm-up included) next to it."""
-    argv = list(cmd) + ["--target", srv.target(), "--mode", mode, "--warmup", str(WARMUP), "--size",
-                        str(grpc_vs.PAYLOAD)] + list(extra)
+    the whole run (warm-up included) next to it. `short`: the window the h2pb
+    server allows (see --short-seconds)."""
+    warm, unary_s, stream_s = (1, a.short_seconds, a.short_seconds) if short else \
+        (WARMUP, a.duration, a.stream_seconds)
+    argv = list(cmd) + ["--target", srv.target(), "--mode", mode, "--warmup", str(warm), "--size",
+                        str(grpc_vs.PAYLOAD)]
     if mode == "unary":
-        argv += ["--channels", str(a.channels), "--calls", str(a.calls), "--seconds", str(a.duration)]
+        argv += ["--channels", str(a.channels), "--calls", str(a.calls), "--seconds", str(unary_s)]
     else:
         argv += ["--channels", str(a.stream_channels), "--calls", str(a.stream_calls), "--seconds",
-                 str(a.stream_seconds)]
+                 str(stream_s)]
     c0 = grpc_vs.cpu_seconds(srv.pid)
     r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
     c1 = grpc_vs.cpu_seconds(srv.pid)
@@ -86,6 +89,14 @@ def main():
     ap.add_argument("--stream-channels", type=int, default=1)
     ap.add_argument("--stream-calls", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1, help="client threads (h2pb, grpc cq)")
+    ap.add_argument("--short-seconds", type=int, default=2,
+                    help="measured seconds (after 1 s of warm-up) of every run against the h2pb server; "
+                         "0: the full --duration. h2pb's server (h2/connection.hpp, on_window_update) "
+                         "charges each WINDOW_UPDATE on a closed stream to its control-frame bucket "
+                         "(burst 10,000, 1,000/s), and grpc C++ sends one per unary call just after "
+                         "the server ended the stream, so at more than 1,000 calls/s per connection "
+                         "the server sends GOAWAY(ENHANCE_YOUR_CALM, 'too many control frames') "
+                         "after roughly 10,000 / (rate - 1,000) seconds")
     ap.add_argument("--json")
     a = ap.parse_args()
 
@@ -102,9 +113,10 @@ def main():
         per = {}
         try:
             for cname, cmd, streams in clients:
-                per[cname] = {"unary": run_client(cmd, srv, "unary", a)}
+                short = sname == "h2pb" and a.short_seconds > 0
+                per[cname] = {"unary": run_client(cmd, srv, "unary", a, short)}
                 if streams:
-                    per[cname]["stream"] = run_client(cmd, srv, "stream", a)
+                    per[cname]["stream"] = run_client(cmd, srv, "stream", a, short)
                 u = per[cname]["unary"]
                 print("server %-5s client %-13s %9.0f calls/s %7.2f us CPU/call p99 %6d us" % (
                     sname, cname, u["per_s"], u["cpu_us_per_op"], u["p99_us"]), file=sys.stderr, flush=True)
@@ -128,6 +140,9 @@ def main():
           "payloads; client threads %d" % (info["date_utc"], info["nproc"], info["cpu_model"],
                                            " ".join(info["loadavg_start"]), a.duration, a.channels, a.calls,
                                            a.threads))
+    if a.short_seconds > 0:
+        print("against the h2pb server every run is 1 s of warm-up + %d s measured (--short-seconds)"
+              % a.short_seconds)
     print("load average at end %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
     print()
     print("| server | client | calls/s | client CPU us/call | p50 us | p99 us |")
