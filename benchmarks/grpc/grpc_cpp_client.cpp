@@ -131,7 +131,7 @@ struct settings {
 // One slot of M per channel: its calls are one after the other, so its
 // counters need no lock (callbacks of one slot never overlap).
 struct slot_stats {
-    long count = 0;                    // calls (unary) or messages (stream)
+    long count = 0;                     // calls (unary) or messages (stream)
     std::vector<std::uint32_t> lat_us;  // unary: one per counted call
 };
 
@@ -164,8 +164,8 @@ class unary_loop {
         } else if (response_.payload().body().size() != static_cast<std::size_t>(size_)) {
             fail("UnaryCall payload size", grpc::Status::OK);
         } else if (g_phase.load(std::memory_order_relaxed) == measure) {
-            const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                clock_type::now() - started_);
+            const auto us =
+                std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - started_);
             stats.lat_us.push_back(static_cast<std::uint32_t>(us.count()));
             ++stats.count;
         }
@@ -258,8 +258,8 @@ struct cq_unary_slot {
         } else if (response.payload().body().size() != static_cast<std::size_t>(size)) {
             fail("UnaryCall payload size", grpc::Status::OK);
         } else if (g_phase.load(std::memory_order_relaxed) == measure) {
-            const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                clock_type::now() - started);
+            const auto us =
+                std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - started);
             stats.lat_us.push_back(static_cast<std::uint32_t>(us.count()));
             ++stats.count;
         }
@@ -331,7 +331,8 @@ int main(int argc, char** argv) {
         args.SetMaxReceiveMessageSize(-1);  // sizes are checked by the loops
         args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
         args.SetInt("h2pb.bench.channel_index", static_cast<int>(c));  // distinct channels
-        chans.push_back(grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args));
+        chans.push_back(
+            grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args));
         if (!chans.back()->WaitForConnected(std::chrono::system_clock::now() +
                                             std::chrono::seconds(10))) {
             std::fprintf(stderr, "grpc_cpp_client: cannot connect to %s\n", target.c_str());

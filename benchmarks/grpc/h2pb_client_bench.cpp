@@ -152,9 +152,10 @@ awaitable<void> stream_loop(channel_group* g, slot_stats* st, long size, long pe
     const ra::call_options opts{};
     gt::StreamingOutputCallResponse resp;
     while (running()) {
-        auto rd = co_await g->ch.server_streaming<gt::StreamingOutputCallRequest,
-                                                  gt::StreamingOutputCallResponse>(
-            gt::TestService::StreamingOutputCall_method, req, opts);
+        auto rd =
+            co_await g->ch
+                .server_streaming<gt::StreamingOutputCallRequest, gt::StreamingOutputCallResponse>(
+                    gt::TestService::StreamingOutputCall_method, req, opts);
         long in_call = 0;
         bool stopped = false;
         for (;;) {
