@@ -33,12 +33,16 @@ p99 at most half of grpc's. Ratios are printed h2pb/grpc.
       --grpc-server build/benchmarks/grpc/grpc_cpp_server \\
       --grpc-client build/benchmarks/grpc/grpc_cpp_client \\
       --h2pb-client build/benchmarks/grpc/h2pb_client_bench \\
-      --h2pb-server "build/tools/h2pb/h2pb interop-server" [--duration 10] [--json FILE]
+      --h2pb-server "build/tools/h2pb/h2pb interop-server" [--rounds R] [--duration 10] [--json FILE]
+
+With --rounds R every client runs R times per server (order alternating per
+round) and each figure is the median of its R values; the JSON keeps them all.
 """
 
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -66,6 +70,10 @@ def run_client(cmd, srv, mode, a, short):
     c0, w0 = grpc_vs.cpu_seconds(srv.pid), time.monotonic()
     r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
     c1, w1 = grpc_vs.cpu_seconds(srv.pid), time.monotonic()
+    if r.returncode != 0 and short and b"Socket closed" in r.stderr:
+        # The h2pb server's GOAWAY (see --short-seconds) came before the
+        # window ended: the run is recorded as lost, not averaged in.
+        return {"failed": r.stderr.decode(errors="replace").strip()}
     if r.returncode != 0:
         raise RuntimeError("%s failed (%d): %s" % (" ".join(argv), r.returncode, r.stderr.decode(errors="replace")))
     out = json.loads(r.stdout)
@@ -74,6 +82,18 @@ def run_client(cmd, srv, mode, a, short):
     # connection setup included): near 1 or more on this 2-core machine
     # means the server, not the client, bounds calls/s.
     out["server_cores_busy"] = round((c1 - c0) / (w1 - w0), 2)
+    return out
+
+
+def medians(runs):
+    """Each figure's median over the rounds (figure by figure: the median
+    calls/s and the median p99 may come from different rounds)."""
+    keys = ("per_s", "cpu_us_per_op", "p50_us", "p99_us", "server_cores_busy")
+    ok = [r for r in runs if "failed" not in r]
+    if not ok:
+        raise RuntimeError("every round was lost: " + runs[0]["failed"])
+    out = {k: statistics.median(r[k] for r in ok) for k in keys}
+    out["rounds_lost"] = len(runs) - len(ok)
     return out
 
 
@@ -102,6 +122,7 @@ def main():
                          "the server ended the stream, so at more than 1,000 calls/s per connection "
                          "the server sends GOAWAY(ENHANCE_YOUR_CALM, 'too many control frames') "
                          "after roughly 10,000 / (rate - 1,000) seconds")
+    ap.add_argument("--rounds", type=int, default=1, help="runs of every client per server; medians are reported")
     ap.add_argument("--json")
     a = ap.parse_args()
 
@@ -117,16 +138,29 @@ def main():
         srv = grpc_vs.server(sname, scmd)
         per = {}
         try:
-            for cname, cmd, streams in clients:
-                short = sname == "h2pb" and a.short_seconds > 0
-                per[cname] = {"unary": run_client(cmd, srv, "unary", a, short)}
-                if streams:
-                    per[cname]["stream"] = run_client(cmd, srv, "stream", a, short)
-                u = per[cname]["unary"]
-                print("server %-5s client %-13s %9.0f calls/s %7.2f us CPU/call p99 %6d us" % (
-                    sname, cname, u["per_s"], u["cpu_us_per_op"], u["p99_us"]), file=sys.stderr, flush=True)
+            raw = {cname: {"unary": [], "stream": []} for cname, _, _ in clients}
+            for rnd in range(a.rounds):
+                # The clients' order alternates per round, so that none
+                # always runs first (or last) in a drifting machine load.
+                for cname, cmd, streams in (clients if rnd % 2 == 0 else clients[::-1]):
+                    short = sname == "h2pb" and a.short_seconds > 0
+                    u = run_client(cmd, srv, "unary", a, short)
+                    raw[cname]["unary"].append(u)
+                    if streams:
+                        raw[cname]["stream"].append(run_client(cmd, srv, "stream", a, short))
+                    if "failed" in u:
+                        print("round %d server %-5s client %-13s lost: %s" % (rnd + 1, sname, cname, u["failed"]),
+                              file=sys.stderr, flush=True)
+                        continue
+                    print("round %d server %-5s client %-13s %9.0f calls/s %7.2f us CPU/call p99 %6d us" % (
+                        rnd + 1, sname, cname, u["per_s"], u["cpu_us_per_op"], u["p99_us"]), file=sys.stderr,
+                        flush=True)
         finally:
             srv.stop()
+        for cname, _, streams in clients:
+            per[cname] = {"unary": medians(raw[cname]["unary"]), "rounds": raw[cname]}
+            if streams:
+                per[cname]["stream"] = medians(raw[cname]["stream"])
         best = max(("grpc-callback", "grpc-cq"), key=lambda c: per[c]["unary"]["per_s"])
         h, g, gs = per["h2pb"]["unary"], per[best]["unary"], per["grpc-callback"]["stream"]
         hs = per["h2pb"]["stream"]
@@ -142,9 +176,9 @@ def main():
         res["servers"][sname] = per
 
     print("%s; nproc %s; %s; load average at start %s; unary %d s x (%d channels x %d calls), 100-octet "
-          "payloads; client threads %d" % (info["date_utc"], info["nproc"], info["cpu_model"],
-                                           " ".join(info["loadavg_start"]), a.duration, a.channels, a.calls,
-                                           a.threads))
+          "payloads; client threads %d; medians of %d round(s)" % (
+              info["date_utc"], info["nproc"], info["cpu_model"], " ".join(info["loadavg_start"]), a.duration,
+              a.channels, a.calls, a.threads, a.rounds))
     if a.short_seconds > 0:
         print("against the h2pb server every run is 1 s of warm-up + %d s measured (--short-seconds)"
               % a.short_seconds)
@@ -156,8 +190,10 @@ def main():
         per = res["servers"][sname]
         for cname, _, _ in clients:
             u = per[cname]["unary"]
-            print("| %s | %s | %.0f | %.2f | %d | %d | %.2f |" % (
-                sname, cname, u["per_s"], u["cpu_us_per_op"], u["p50_us"], u["p99_us"], u["server_cores_busy"]))
+            lost = " (%d of %d rounds lost to GOAWAY)" % (u["rounds_lost"], a.rounds) if u["rounds_lost"] else ""
+            print("| %s | %s | %.0f%s | %.2f | %d | %d | %.2f |" % (
+                sname, cname, u["per_s"], lost, u["cpu_us_per_op"], u["p50_us"], u["p99_us"],
+                u["server_cores_busy"]))
     print()
     print("| server | client | msgs/s (streaming) | client CPU us/msg | server cores busy |")
     print("|---|---|---|---|---|")
