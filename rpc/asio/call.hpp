@@ -205,8 +205,32 @@ class call_core {
     /// (unary, server streaming).
     awaitable<void> send_only(std::string request) {
         replay_ = std::move(request);
-        (void)co_await send(wire::as_bytes(std::string_view(*replay_)));
-        (void)co_await close_send();
+        (void)co_await send_last(wire::as_bytes(std::string_view(*replay_)));
+    }
+
+    /// The last message and the half-close in one write: the message's DATA
+    /// frame carries END_STREAM, as grpc C++ sends a unary request, instead
+    /// of the message and then an empty DATA frame with END_STREAM (one frame
+    /// less per call for the server to read; PROTOCOL-HTTP2.md allows both).
+    awaitable<bool> send_last(wire::bytes_view msg) {
+        if (done() || !has_stream_) co_return false;
+        wire::bytes_view bytes;
+        status s = call_->send_message(msg, [&](const auto& e) { on_event(e, &bytes); });
+        if (!s.ok()) {
+            if (call_->sending_state() != client_call::send_state::open) co_return false;
+            fail(std::move(s));
+            co_return false;
+        }
+        // close_send() only changes the send state; `bytes` (client_call's
+        // output buffer) stays valid.
+        bool end = false;
+        s = call_->close_send([&](const auto& e) {
+            using E = std::decay_t<decltype(e)>;
+            if constexpr (std::is_same_v<E, send_data>) end = e.end_stream;
+        });
+        if (!s.ok() || !end) co_return false;
+        const h2::asio::stream_error e = co_await stream_.write(bytes, true);
+        co_return !e;
     }
 
     bool done() const noexcept { return final_.has_value(); }
