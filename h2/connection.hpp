@@ -1314,7 +1314,10 @@ class connection {
         if (!s) {
             if (is_idle(id))
                 return connection_failure(errc::frame_on_idle_stream, frame_offset_, h);
-            (void)note_control_frame(h);  // closed: ignored (§6.9), but not free
+            // Closed: ignored (§6.9). Free once when it answers our DATA (the
+            // peer's credit for it crossed our END_STREAM); otherwise a
+            // control frame like any other the peer chose to send.
+            if (!closed_.take_owed_window_update(id)) (void)note_control_frame(h);
             return;
         }
         if (!s->data_sent_since_window_update && !note_control_frame(h)) return;
@@ -1453,7 +1456,7 @@ class connection {
         } else {
             --peer_active_;
         }
-        closed_.remember(s->id, why);
+        closed_.remember(s->id, why, s->data_sent_since_window_update);
         if (data_stream_ == s) {  // a DATA frame of this stream is being read
             data_stream_ = nullptr;
             release_unreleased();
