@@ -306,11 +306,21 @@ class call_core {
         if (!retry_ || buffer_.committed()) return false;
         const auto& rnd = host_->options().retry_random;
         const double r = rnd ? rnd() : default_retry_random();
-        const auto d = retry_->on_attempt_end(
-            st.code, parse_pushback(trailing_.get(retry_pushback_header)), r);
+        const auto d = retry_->on_attempt_end(st.code, parse_pushback(pushback_field()), r);
         if (!d.retry) return false;
         retry_delay_ = d.delay;
         return true;
+    }
+
+    /// grpc-retry-pushback-ms of the attempt's trailers (or of its
+    /// Trailers-Only header section). Read from the HTTP/2 fields: the
+    /// call's trailing metadata leaves reserved "grpc-" fields out.
+    std::optional<std::string_view> pushback_field() const noexcept {
+        if (!has_stream_) return std::nullopt;
+        for (const auto fields : {stream_.trailers(), stream_.headers()})
+            for (const hpack::field& f : fields)
+                if (f.name == retry_pushback_header) return f.value;
+        return std::nullopt;
     }
 
     /// The pending retry: waits out the backoff (never past the deadline),
