@@ -107,6 +107,7 @@ class call_core {
             if (!replaying_) break;
             co_await wait_replay();
         }
+        if (buffer_.half_closed()) co_return false;  // after close_send()
         if (retry_pending_) {
             if (buffer_.add(msg, compress)) co_return true;
             commit();  // too large to keep: the failed attempt is final
@@ -122,7 +123,7 @@ class call_core {
         ++writing_;
         const h2::asio::stream_error e = co_await stream_.write(bytes, false);
         --writing_;
-        co_return !e || !buffer_.committed();
+        co_return !e || may_replay(e);
     }
 
     /// Half-close: no more messages.
@@ -145,7 +146,7 @@ class call_core {
         ++writing_;
         const h2::asio::stream_error e = co_await stream_.write({}, true);
         --writing_;
-        co_return !e || !buffer_.committed();
+        co_return !e || may_replay(e);
     }
 
     /// The next message into `out`; false at the end of the call.
@@ -249,6 +250,15 @@ class call_core {
   private:
     /// The current attempt ended (or the call did), or a retry is pending.
     bool attempt_over() const noexcept { return done() || retry_pending_; }
+
+    /// A write failed with `e`: true when the request may still reach the
+    /// server on another attempt (kept, and a retry policy or a transparent
+    /// retry could send it again), so that the writer goes on; the reading
+    /// side learns the attempt's status and decides.
+    bool may_replay(const h2::asio::stream_error& e) const noexcept {
+        if (buffer_.committed() || cancelled_) return false;
+        return retry_.has_value() || (e.retryable && retries_left_ > 0);
+    }
 
     /// The bytes of `msg` for the current attempt's stream.
     bool encode(wire::bytes_view msg, bool compress, wire::bytes_view& bytes) {
