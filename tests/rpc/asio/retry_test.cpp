@@ -465,3 +465,23 @@ TEST_CASE("retry: a transparent retry (REFUSED_STREAM) does not count as an atte
     CHECK(seen[2].previous == "1");
     CHECK(seen[2].messages == std::vector<std::string>{"x"});
 }
+
+TEST_CASE("retry: service config message size limits apply to the method") {
+    raw_server s([](int) { return reply{reply::ok}; });
+    run_client(s.target(),
+               options(R"({"methodConfig":[{"name":[{"service":"t.S"}],)"
+                       R"("maxRequestMessageBytes":4,"maxResponseMessageBytes":"1"}]})"),
+               [&](ra::channel& ch) -> ha::awaitable<void> {
+                   // The response "ok" (2 octets) is over 1.
+                   auto r = co_await ch.unary_bytes(echo_m, bytes("x"));
+                   CHECK(r.get_status().code == status_code::resource_exhausted);
+                   // A request of 5 octets is over 4: not sent.
+                   auto r2 = co_await ch.unary_bytes(echo_m, bytes("12345"));
+                   CHECK(r2.get_status().code == status_code::resource_exhausted);
+                   for (const auto& a : s.seen())
+                       CHECK(a.messages != std::vector<std::string>{"12345"});
+                   // Another service: the channel's limits.
+                   auto r3 = co_await ch.unary_bytes(other_m, bytes("12345"));
+                   CHECK(r3.ok());
+               });
+}
