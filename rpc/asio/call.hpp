@@ -21,12 +21,14 @@
 #include <h2pb/h2/asio/client.hpp>
 #include <h2pb/proto_codec/message.hpp>
 #include <h2pb/rpc/asio/call_options.hpp>
+#include <h2pb/rpc/asio/retry_state.hpp>
 #include <h2pb/rpc/call_events.hpp>
 #include <h2pb/rpc/call_head.hpp>
 #include <h2pb/rpc/client_call.hpp>
 #include <h2pb/rpc/compression.hpp>
 #include <h2pb/rpc/message_codec.hpp>
 #include <h2pb/rpc/method.hpp>
+#include <h2pb/rpc/retry.hpp>
 #include <h2pb/rpc/status.hpp>
 
 namespace h2pb::rpc::asio {
@@ -95,41 +97,56 @@ class call_core {
     /// One message; false when the call is over (or the request side closed).
     /// `compress`: false sends this message uncompressed (Compressed-Flag 0)
     /// on a call with compression (compression.md allows it per message).
+    ///
+    /// Retries (gRFC A6): until the call commits, the message is also kept
+    /// for a replay on a later attempt; while a retry is pending it is only
+    /// kept (the replay sends it), and while a replay runs this waits for it.
     awaitable<bool> send(wire::bytes_view msg, bool compress = true) {
-        if (done() || !has_stream_) co_return false;
+        for (;;) {
+            if (done()) co_return false;
+            if (!replaying_) break;
+            co_await wait_replay();
+        }
+        if (buffer_.half_closed()) co_return false;  // after close_send()
+        if (retry_pending_) {
+            if (buffer_.add(msg, compress)) co_return true;
+            commit();  // too large to keep: the failed attempt is final
+            co_return false;
+        }
+        if (!has_stream_) co_return false;
+        if (!buffer_.committed()) (void)buffer_.add(msg, compress);
         wire::bytes_view bytes;
-        status s;
-        if (compress || compressor_ == nullptr) {
-            s = call_->send_message(msg, [&](const auto& e) { on_event(e, &bytes); });
-        } else if (call_->sending_state() != client_call::send_state::open) {
-            co_return false;
-        } else {
-            out_.clear();
-            s = encode_message(out_, msg, nullptr, settings_.max_send_message_size);
-            bytes = out_.view();
-        }
-        if (!s.ok()) {
-            if (call_->sending_state() != client_call::send_state::open) co_return false;
-            fail(std::move(s));
-            co_return false;
-        }
+        if (!encode(msg, compress, bytes)) co_return false;
         // A write that fails (the server ended the call, the connection is
-        // gone) leaves the status to the reading side, which sees why.
+        // gone) leaves the status to the reading side, which sees why; a
+        // message kept for a retry may still reach the server.
+        ++writing_;
         const h2::asio::stream_error e = co_await stream_.write(bytes, false);
-        co_return !e;
+        --writing_;
+        co_return !e || may_replay(e);
     }
 
     /// Half-close: no more messages.
     awaitable<bool> close_send() {
-        if (done() || !has_stream_) co_return false;
+        for (;;) {
+            if (done()) co_return false;
+            if (!replaying_) break;
+            co_await wait_replay();
+        }
+        if (buffer_.half_closed()) co_return false;
+        buffer_.close();
+        if (retry_pending_) co_return true;  // the replay half-closes
+        if (!has_stream_) co_return false;
         bool end = false;
         const status s = call_->close_send([&](const auto& e) {
             using E = std::decay_t<decltype(e)>;
             if constexpr (std::is_same_v<E, send_data>) end = e.end_stream;
         });
         if (!s.ok() || !end) co_return false;
+        ++writing_;
         const h2::asio::stream_error e = co_await stream_.write({}, true);
-        co_return !e;
+        --writing_;
+        co_return !e || may_replay(e);
     }
 
     /// The next message into `out`; false at the end of the call.
@@ -140,14 +157,18 @@ class call_core {
                 queue_.pop_front();
                 co_return true;
             }
-            if (done()) {
-                const bool again = co_await retry();
-                if (again) continue;
-                co_return false;
+            if (done()) co_return false;
+            if (retry_pending_) {
+                co_await retry();
+                continue;
+            }
+            if (!has_stream_) {
+                fail(status{status_code::internal, "call not started"});
+                continue;
             }
             if (!head_seen_) {
                 const h2::asio::stream_error e = co_await stream_.response();
-                if (done()) continue;
+                if (attempt_over()) continue;
                 if (e) {
                     on_stream_error(e);
                     continue;
@@ -155,12 +176,15 @@ class call_core {
                 head_seen_ = true;
                 // END_STREAM on the response header section: Trailers-Only.
                 const bool trailers_only = stream_.complete() && stream_.trailers().empty();
+                // gRFC A6: response headers commit the call; a Trailers-Only
+                // response does not (its status may still be retried).
+                if (!trailers_only) commit();
                 call_->on_headers(stream_.headers(), trailers_only,
                                   [&](const auto& ev) { on_event(ev); });
                 continue;
             }
             auto piece = co_await stream_.read();
-            if (done()) continue;
+            if (attempt_over()) continue;
             if (!piece) {
                 on_stream_error(piece.error());
                 continue;
@@ -186,55 +210,69 @@ class call_core {
 
     void cancel() {
         if (done()) return;
-        if (call_ && has_stream_) {
+        cancelled_ = true;
+        if (!retry_pending_ && call_ && has_stream_) {
             call_->cancel([&](const auto& e) { on_event(e); });
             return;
         }
         fail(status{status_code::cancelled, "Cancelled"});
     }
 
-    /// Ends the call with `st` (ours, not the server's) and resets the stream.
+    /// Ends the call with `st` (ours, not the server's: never retried) and
+    /// resets the stream.
     void fail(status st) {
         if (done()) return;
-        set_final(std::move(st), false);
+        stop_retry_wait();
+        set_final(std::move(st), false, false);
         if (call_) call_->cancel([&](const auto& e) { on_event(e); });
     }
 
-    /// Sends `request` as the only message and half-closes; remembers it so
-    /// that a call the server refused unprocessed can be sent again
-    /// (unary, server streaming).
+    /// Sends `request` as the only message and half-closes (unary, server
+    /// streaming); kept for retries like any request.
     awaitable<void> send_only(std::string request) {
-        replay_ = std::move(request);
-        (void)co_await send_last(wire::as_bytes(std::string_view(*replay_)));
+        (void)co_await send_last(wire::as_bytes(std::string_view(request)));
     }
 
     /// The last message and the half-close in one write: the message's DATA
     /// frame carries END_STREAM, as grpc C++ sends a unary request, instead
     /// of the message and then an empty DATA frame with END_STREAM (one frame
     /// less per call for the server to read; PROTOCOL-HTTP2.md allows both).
+    /// Kept for retries like send() and close_send().
     awaitable<bool> send_last(wire::bytes_view msg) {
-        if (done() || !has_stream_) co_return false;
-        wire::bytes_view bytes;
-        status s = call_->send_message(msg, [&](const auto& e) { on_event(e, &bytes); });
-        if (!s.ok()) {
-            if (call_->sending_state() != client_call::send_state::open) co_return false;
-            fail(std::move(s));
-            co_return false;
+        for (;;) {
+            if (done()) co_return false;
+            if (!replaying_) break;
+            co_await wait_replay();
         }
+        if (buffer_.half_closed()) co_return false;
+        if (retry_pending_ || !has_stream_) {  // the replay sends them, if any
+            const bool sent = co_await send(msg);
+            const bool closed = co_await close_send();
+            co_return sent&& closed;
+        }
+        if (!buffer_.committed()) (void)buffer_.add(msg, true);
+        buffer_.close();
+        wire::bytes_view bytes;
+        if (!encode(msg, true, bytes)) co_return false;
         // close_send() only changes the send state; `bytes` (client_call's
         // output buffer) stays valid.
         bool end = false;
-        s = call_->close_send([&](const auto& e) {
+        const status s = call_->close_send([&](const auto& e) {
             using E = std::decay_t<decltype(e)>;
             if constexpr (std::is_same_v<E, send_data>) end = e.end_stream;
         });
         if (!s.ok() || !end) co_return false;
+        ++writing_;
         const h2::asio::stream_error e = co_await stream_.write(bytes, true);
-        co_return !e;
+        --writing_;
+        co_return !e || may_replay(e);
     }
 
     bool done() const noexcept { return final_.has_value(); }
-    bool retryable() const noexcept { return retryable_; }
+    /// Attempts made so far (gRFC A6; transparent retries not counted).
+    int attempts() const noexcept { return retry_ ? retry_->attempts() : 1; }
+    /// The call can no longer be retried (gRFC A6 "committed").
+    bool committed() const noexcept { return buffer_.committed(); }
     bool head_seen() const noexcept { return head_seen_; }
     const metadata& initial_metadata() const noexcept { return initial_; }
     const metadata& trailing_metadata() const noexcept { return trailing_; }
@@ -244,42 +282,178 @@ class call_core {
     const std::string& response_encoding() const noexcept { return response_encoding_; }
 
   private:
-    /// Transparent retry (PROTOCOL-HTTP2.md: a stream the server refused
-    /// before processing it, REFUSED_STREAM or above a GOAWAY's last stream
-    /// id, may be sent again): only for a call whose whole request is known
-    /// (send_only) and that received nothing.
-    awaitable<bool> retry() {
-        if (!replay_ || !retryable_ || head_seen_ || retries_left_ <= 0) co_return false;
-        --retries_left_;
-        final_.reset();
-        retryable_ = false;
-        if (has_stream_) stream_ = h2::asio::client_stream();
+    /// The current attempt ended (or the call did), or a retry is pending.
+    bool attempt_over() const noexcept { return done() || retry_pending_; }
+
+    /// A write failed with `e`: true when the request may still reach the
+    /// server on another attempt (kept, and a retry policy or a transparent
+    /// retry could send it again), so that the writer goes on; the reading
+    /// side learns the attempt's status and decides.
+    bool may_replay(const h2::asio::stream_error& e) const noexcept {
+        if (buffer_.committed() || cancelled_) return false;
+        return retry_.has_value() || (e.retryable && retries_left_ > 0);
+    }
+
+    /// The bytes of `msg` for the current attempt's stream.
+    bool encode(wire::bytes_view msg, bool compress, wire::bytes_view& bytes) {
+        status s;
+        if (compress || compressor_ == nullptr) {
+            s = call_->send_message(msg, [&](const auto& e) { on_event(e, &bytes); });
+        } else if (call_->sending_state() != client_call::send_state::open) {
+            return false;
+        } else {
+            out_.clear();
+            s = encode_message(out_, msg, nullptr, settings_.max_send_message_size);
+            bytes = out_.view();
+        }
+        if (!s.ok()) {
+            if (call_->sending_state() != client_call::send_state::open) return false;
+            fail(std::move(s));
+            return false;
+        }
+        return true;
+    }
+
+    /// gRFC A6: the call can no longer be retried; a retry that was pending
+    /// is not made (the failed attempt's status is the call's).
+    void commit() {
+        buffer_.commit();
+        if (!retry_pending_) return;
+        retry_pending_ = false;
+        stop_retry_wait();
+        set_final(std::move(pending_status_), false, false);
+    }
+
+    void stop_retry_wait() {
+        retry_pending_ = false;
+        if (backoff_timer_ != nullptr) backoff_timer_->cancel();
+    }
+
+    /// Whether the attempt that ended with `st` is tried again, and after
+    /// how long (retry_delay_). Transparent retry first (PROTOCOL-HTTP2.md:
+    /// a stream the server refused before processing it, REFUSED_STREAM or
+    /// above a GOAWAY's last stream id, may be sent again; gRFC A6: it does
+    /// not count as an attempt), then the method's retry policy.
+    bool decide_retry(const status& st, bool transparent) {
+        if (cancelled_ || (opts_.context != nullptr && opts_.context->cancelled())) return false;
+        if (deadline_ && std::chrono::steady_clock::now() >= *deadline_) return false;
+        if (transparent && !buffer_.committed() && retries_left_ > 0) {
+            --retries_left_;
+            retry_delay_ = {};
+            return true;
+        }
+        rpc::retry_throttle* throttle = host_->options().retry_throttle.get();
+        if (st.ok()) {
+            if (throttle != nullptr) throttle->on_success();
+            return false;
+        }
+        if (!retry_ || buffer_.committed()) return false;
+        const auto& rnd = host_->options().retry_random;
+        const double r = rnd ? rnd() : default_retry_random();
+        const auto d = retry_->on_attempt_end(st.code, parse_pushback(pushback_field()), r);
+        if (!d.retry) return false;
+        retry_delay_ = d.delay;
+        return true;
+    }
+
+    /// grpc-retry-pushback-ms of the attempt's trailers (or of its
+    /// Trailers-Only header section). Read from the HTTP/2 fields: the
+    /// call's trailing metadata leaves reserved "grpc-" fields out.
+    std::optional<std::string_view> pushback_field() const noexcept {
+        if (!has_stream_) return std::nullopt;
+        for (const auto fields : {stream_.trailers(), stream_.headers()})
+            for (const hpack::field& f : fields)
+                if (f.name == retry_pushback_header) return f.value;
+        return std::nullopt;
+    }
+
+    /// The pending retry: waits out the backoff (never past the deadline),
+    /// then a fresh stream (a new pick) gets the buffered request again.
+    awaitable<void> retry() {
+        if (retry_delay_.count() > 0) {
+            h2::asio::net::steady_timer t(co_await h2::asio::net::this_coro::executor);
+            time_point until = std::chrono::steady_clock::now() +
+                               std::chrono::duration_cast<time_point::duration>(retry_delay_);
+            if (deadline_ && *deadline_ < until) until = *deadline_;
+            t.expires_at(until);
+            backoff_timer_ = &t;
+            h2::asio::error_code_t ec;
+            co_await t.async_wait(h2::asio::net::redirect_error(h2::asio::net::use_awaitable, ec));
+            backoff_timer_ = nullptr;
+            if (!retry_pending_) co_return;  // cancelled or committed meanwhile
+            if (deadline_ && std::chrono::steady_clock::now() >= *deadline_) {
+                retry_pending_ = false;
+                set_final(status{status_code::deadline_exceeded,
+                                 "deadline exceeded while waiting to retry (last attempt: " +
+                                     pending_status_.to_string() + ")"},
+                          false, false);
+                co_return;
+            }
+        }
+        retry_pending_ = false;
+        // From here until the replay is done, send() and close_send() wait.
+        replaying_ = true;
+        // A write of the old attempt may still be in flight: keep its stream.
+        if (has_stream_) {
+            if (writing_ > 0)
+                retired_.push_back(std::move(stream_));
+            else
+                stream_ = h2::asio::client_stream();
+        }
         has_stream_ = false;
+        head_seen_ = false;
+        initial_ = metadata();
+        response_encoding_.clear();
         call_.reset();
         co_await start();
-        std::string request = std::move(*replay_);
-        co_await send_only(std::move(request));
-        co_return true;
+        if (!attempt_over() && has_stream_) co_await replay();
+        replaying_ = false;
+        for (auto* w : std::exchange(replay_waiters_, {})) w->notify();
+    }
+
+    /// Sends the buffered request on the new attempt's stream.
+    awaitable<void> replay() {
+        for (std::size_t i = 0; i < buffer_.count(); ++i) {
+            const retry_buffer::message m = buffer_.at(i);
+            wire::bytes_view bytes;
+            if (!encode(wire::as_bytes(std::string_view(m.bytes)), m.compress, bytes)) co_return;
+            const h2::asio::stream_error e = co_await stream_.write(bytes, false);
+            if (e || attempt_over()) co_return;
+        }
+        if (!buffer_.half_closed()) co_return;
+        bool end = false;
+        const status s = call_->close_send([&](const auto& e) {
+            using E = std::decay_t<decltype(e)>;
+            if constexpr (std::is_same_v<E, send_data>) end = e.end_stream;
+        });
+        if (s.ok() && end) (void)co_await stream_.write({}, true);
+    }
+
+    awaitable<void> wait_replay() {
+        h2::asio::wakeup w;
+        replay_waiters_.push_back(&w);
+        co_await w.wait();
     }
 
     inline void drop_connection();
     inline void report_finish(const status& st) noexcept;
 
-    /// retry() would send the call again (the same test it makes).
-    bool will_retry() const noexcept {
-        return replay_ && retryable_ && !head_seen_ && retries_left_ > 0;
-    }
-
-    void set_final(status st, bool retryable) {
-        if (final_) return;
-        final_ = std::move(st);
-        retryable_ = retryable;
+    /// The attempt ended with `st`: the call's status, unless a retry
+    /// follows (`may_retry` false: ours, final).
+    void set_final(status st, bool transparent, bool may_retry = true) {
+        if (final_ || retry_pending_) return;
         if (call_) trailing_ = call_->trailing_metadata();
+        if (may_retry && decide_retry(st, transparent)) {
+            retry_pending_ = true;
+            pending_status_ = std::move(st);
+            return;
+        }
+        final_ = std::move(st);
         if (auto* c = opts_.context) {
             c->status_ = *final_;
             c->trailing_ = trailing_;
         }
-        if (!will_retry()) report_finish(*final_);
+        report_finish(*final_);
     }
 
     template <class E>
@@ -323,13 +497,13 @@ class call_core {
                 set_final(status{status_code::unavailable, e.to_string()}, e.retryable);
                 break;
             case stream_errc::reset_locally:
-                set_final(status{status_code::internal, e.to_string()}, false);
+                set_final(status{status_code::internal, e.to_string()}, false, false);
                 break;
             default:
                 set_final(status{status_code::unavailable, e.to_string()}, false);
                 break;
         }
-        if (!done()) set_final(status{status_code::unavailable, e.to_string()}, false);
+        if (!attempt_over()) set_final(status{status_code::unavailable, e.to_string()}, false);
         if (call_ && !call_->done()) call_->cancel(on);
     }
 
@@ -351,10 +525,20 @@ class call_core {
     h2::asio::client_stream stream_;
     bool has_stream_ = false;
     bool head_seen_ = false;
-    bool retryable_ = false;
     std::optional<status> final_;
-    std::optional<std::string> replay_;  ///< the request of a unary / server-streaming call
-    int retries_left_ = 0;
+    int retries_left_ = 0;  ///< transparent retries left
+    // Retries (gRFC A6; retry_state.hpp).
+    retry_buffer buffer_;
+    std::optional<rpc::retry_state> retry_;  ///< the method's retry policy, if any
+    bool retry_pending_ = false;             ///< an attempt failed; retry() follows
+    bool replaying_ = false;                 ///< retry() is sending the buffer again
+    bool cancelled_ = false;
+    int writing_ = 0;        ///< send() / close_send() awaiting a write
+    status pending_status_;  ///< the failed attempt's status while retry_pending_
+    std::chrono::nanoseconds retry_delay_{0};
+    h2::asio::net::steady_timer* backoff_timer_ = nullptr;
+    std::vector<h2::asio::wakeup*> replay_waiters_;
+    std::vector<h2::asio::client_stream> retired_;  ///< earlier attempts' streams, writes in flight
     std::deque<std::string> queue_;
     metadata initial_;
     metadata trailing_;
@@ -474,7 +658,8 @@ inline call_core::call_core(call_host& host, const method_descriptor& d, call_op
       method_(d.method),
       kind_(d.kind),
       opts_(std::move(o)),
-      settings_(host.options().limits) {
+      settings_(host.options().limits),
+      buffer_(host.options().retry_buffer_size) {
     // Interceptors first: what they set (metadata, deadline, context) is
     // what the call uses.
     for (const client_interceptor& i : host.interceptors()) {
@@ -482,12 +667,28 @@ inline call_core::call_core(call_host& host, const method_descriptor& d, call_op
         ++interceptors_;
     }
     if (opts_.context != nullptr) opts_.context->call_ = this;
-    // The deadline counts from the call's creation, and a transparent retry
-    // keeps it.
+    // The method's service config (service_config.md); the call's own
+    // settings win where they are stricter.
+    const method_config* mc = nullptr;
+    if (const auto& sc = host.options().service_config) mc = sc->find(service_, method_);
+    std::optional<std::chrono::nanoseconds> timeout = opts_.timeout;
+    if (mc != nullptr) {
+        if (mc->timeout) timeout = timeout ? std::min(*timeout, *mc->timeout) : *mc->timeout;
+        if (mc->wait_for_ready.value_or(false)) opts_.wait_for_ready = true;
+        if (mc->max_request_message_bytes)
+            settings_.max_send_message_size =
+                std::min(settings_.max_send_message_size, *mc->max_request_message_bytes);
+        if (mc->max_response_message_bytes)
+            settings_.max_receive_message_size =
+                std::min(settings_.max_receive_message_size, *mc->max_response_message_bytes);
+        if (mc->retry) retry_.emplace(*mc->retry, host.options().retry_throttle.get());
+    }
+    // The deadline counts from the call's creation, and covers every
+    // attempt (gRFC A6).
     if (opts_.deadline) deadline_ = opts_.deadline;
-    if (opts_.timeout) {
+    if (timeout) {
         const time_point t = std::chrono::steady_clock::now() +
-                             std::chrono::duration_cast<time_point::duration>(*opts_.timeout);
+                             std::chrono::duration_cast<time_point::duration>(*timeout);
         deadline_ = deadline_ ? std::min(*deadline_, t) : t;
     }
     retries_left_ = host.options().transparent_retries;
@@ -512,7 +713,7 @@ inline awaitable<void> call_core::start() {
         co_return;
     }
     const codec_registry& registry = *host_->options().codecs;
-    if (!opts_.compression.empty() && !is_identity(opts_.compression)) {
+    if (!compressor_ && !opts_.compression.empty() && !is_identity(opts_.compression)) {
         compressor_ = registry.make(opts_.compression);
         if (!compressor_) {
             fail(status{status_code::internal,
@@ -523,9 +724,11 @@ inline awaitable<void> call_core::start() {
     for (int attempt = 0;; ++attempt) {
         detail::connection_result r =
             co_await host_->pick(pick_args{deadline_, opts_.wait_for_ready});
-        if (done()) co_return;  // cancelled meanwhile
+        if (attempt_over()) co_return;  // cancelled meanwhile
         if (!r.conn) {
-            fail(status{status_code::unavailable, r.error});
+            // An attempt that failed (gRFC A6 retries it if UNAVAILABLE is
+            // retryable for the method).
+            set_final(status{status_code::unavailable, r.error}, false);
             co_return;
         }
         conn_ = r.conn;
@@ -537,6 +740,14 @@ inline awaitable<void> call_core::start() {
         ro.deadline = deadline_;
         ro.now = std::chrono::steady_clock::now();
         ro.md = &opts_.md;
+        // gRFC A6: a retry says how many attempts came before it.
+        metadata attempt_md;
+        if (retry_ && retry_->attempts() > 1) {
+            attempt_md = opts_.md;
+            attempt_md.add_unchecked(previous_attempts_header,
+                                     std::to_string(retry_->attempts() - 1));
+            ro.md = &attempt_md;
+        }
         std::span<const hpack::field> fields;
         (void)call_->start(ro, compressor_.get(), [&](const auto& e) {
             using E = std::decay_t<decltype(e)>;
@@ -545,14 +756,14 @@ inline awaitable<void> call_core::start() {
             else
                 on_event(e);
         });
-        if (done() || call_->done()) co_return;  // the deadline had passed
+        if (attempt_over() || call_->done()) co_return;  // the deadline had passed
         auto s = co_await conn_->open(fields, false);
-        if (done()) co_return;
+        if (attempt_over()) co_return;
         if (!s) {
             // The stream was never opened: the server cannot have seen it.
             host_->drop(conn_);
             if (attempt < host_->options().transparent_retries) continue;
-            fail(status{status_code::unavailable, s.error().to_string()});
+            set_final(status{status_code::unavailable, s.error().to_string()}, false);
             co_return;
         }
         stream_ = std::move(*s);

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <h2pb/h2/asio/client.hpp>
 #include <h2pb/rpc/asio/server_context.hpp>
@@ -15,6 +16,8 @@
 #include <h2pb/rpc/compression.hpp>
 #include <h2pb/rpc/metadata.hpp>
 #include <h2pb/rpc/method.hpp>
+#include <h2pb/rpc/retry.hpp>
+#include <h2pb/rpc/service_config.hpp>
 #include <h2pb/rpc/status.hpp>
 
 namespace h2pb::rpc::asio {
@@ -26,6 +29,11 @@ using h2::asio::executor;
 /// connection (transparent retry, grpc's "transparent retries" of
 /// gRFC A6: once, as grpc-go does without a retry policy).
 inline constexpr int default_transparent_retries = 1;
+
+/// How many octets of request messages a call keeps to replay them on a
+/// retry (gRFC A6): grpc's per-RPC retry buffer limit, 256 KiB. A call
+/// that sends more is committed (not retried any more); the buffer goes.
+inline constexpr std::size_t default_retry_buffer_size = 256 * 1024;
 
 struct channel_options {
     // Not an aggregate: see h2::asio::client_options (g++ 12 coroutine temporaries).
@@ -48,6 +56,35 @@ struct channel_options {
     /// Per-call limits: message sizes, metadata size.
     call_settings limits;
     int transparent_retries = default_transparent_retries;
+
+    /// The service config (service_config.md): per-method timeout,
+    /// waitForReady, message size limits and retry policy (gRFC A6). Set it
+    /// from JSON with set_service_config(). A call's own options win: its
+    /// deadline if earlier than the config's timeout, wait_for_ready = true,
+    /// and the smaller of the two message size limits.
+    std::optional<rpc::service_config> service_config;
+    /// The request octets a call buffers for retries (see the constant).
+    std::size_t retry_buffer_size = default_retry_buffer_size;
+    /// The retryThrottling token bucket, made by set_service_config();
+    /// channels made from copies of these options share it (grpc shares one
+    /// per server name).
+    std::shared_ptr<rpc::retry_throttle> retry_throttle;
+    /// The jitter of the retry backoff: uniform in [0, 1). Empty: a
+    /// std::mt19937_64 per thread (tests inject a fixed value).
+    std::function<double()> retry_random;
+
+    /// Parses `json` (parse_service_config) into service_config and makes
+    /// the throttle it asks for; an error (INVALID_ARGUMENT, saying where)
+    /// changes nothing.
+    rpc::status set_service_config(std::string_view json) {
+        auto r = rpc::parse_service_config(json);
+        if (!r) return r.get_status();
+        retry_throttle.reset();
+        if (r->retry_throttling)
+            retry_throttle = std::make_shared<rpc::retry_throttle>(*r->retry_throttling);
+        service_config = std::move(*r);
+        return {};
+    }
 };
 
 namespace detail {
