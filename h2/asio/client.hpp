@@ -93,6 +93,28 @@ class client_session final : public session {
     /// streams in flight are done.
     void shutdown_client() { shutdown(std::nullopt); }
 
+    /// No new stream can be opened: closed, closing, or GOAWAY received
+    /// (a gRPC channel then needs another connection).
+    bool unusable() noexcept {
+        return given_up_ || is_closed() || closing() || connection().peer_sent_goaway();
+    }
+    /// The application gives this connection up for new streams (e.g. its
+    /// stream ids ran out, send_errc::stream_ids_exhausted): unusable() from
+    /// now on, and the watcher wakes.
+    void mark_unusable() {
+        given_up_ = true;
+        if (unusable_waiter_ != nullptr) unusable_waiter_->notify();
+    }
+    /// Completes once unusable() holds (a channel watches its connections
+    /// with it). One watcher at a time.
+    awaitable<void> wait_unusable() {
+        if (unusable()) co_return;
+        wakeup w;
+        unusable_waiter_ = &w;
+        co_await w.wait();
+        unusable_waiter_ = nullptr;
+    }
+
   private:
     stream_error closed_error() const {
         if (conn_error_) return conn_error_;
@@ -107,8 +129,14 @@ class client_session final : public session {
     }
 
     void on_released() override { wake_one(); }
-    void on_goaway(const h2::goaway_received&) override { wake_all(); }
-    void on_closed() override { wake_all(); }
+    void on_goaway(const h2::goaway_received&) override {
+        wake_all();
+        if (unusable_waiter_ != nullptr) unusable_waiter_->notify();
+    }
+    void on_closed() override {
+        wake_all();
+        if (unusable_waiter_ != nullptr) unusable_waiter_->notify();
+    }
 
     void wake_one() {
         if (slot_waiters_.empty()) return;
@@ -121,6 +149,8 @@ class client_session final : public session {
 
     tls_context_ptr tls_;
     std::deque<wakeup*> slot_waiters_;
+    wakeup* unusable_waiter_ = nullptr;
+    bool given_up_ = false;
 };
 
 /// One request/response on a client connection. Dropping it before the

@@ -37,6 +37,10 @@ namespace detail {
 struct connection_result {
     std::shared_ptr<h2::asio::client> conn;
     std::string error;
+    /// The call's status code when there is no connection: UNAVAILABLE,
+    /// or DEADLINE_EXCEEDED when the call's deadline passed while it waited
+    /// (wait-for-ready.md).
+    status_code code = status_code::unavailable;
 };
 
 /// What a call asks of its channel when it needs a connection.
@@ -501,7 +505,7 @@ inline awaitable<void> call_core::start() {
             co_await host_->pick(pick_args{deadline_, opts_.wait_for_ready});
         if (done()) co_return;  // cancelled meanwhile
         if (!r.conn) {
-            fail(status{status_code::unavailable, r.error});
+            fail(status{r.code, r.error});
             co_return;
         }
         conn_ = r.conn;
