@@ -78,6 +78,9 @@ class client_session final : public session {
                 co_return x;
             }
             if (r.error() != h2::send_errc::too_many_streams) {
+                // No stream id left (RFC 9113 §5.1.1): like a GOAWAY, this
+                // connection takes no new stream; a channel makes another.
+                if (r.error() == h2::send_errc::stream_ids_exhausted) mark_unusable();
                 const bool goaway = r.error() == h2::send_errc::goaway_received;
                 co_return wire::failure{stream_error{
                     goaway ? stream_errc::goaway : stream_errc::cannot_send, error_code::no_error,

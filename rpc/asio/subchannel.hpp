@@ -447,6 +447,10 @@ class channel_core : public std::enable_shared_from_this<channel_core> {
 
     static awaitable<void> idle_loop(std::shared_ptr<channel_core> self, std::uint64_t) {
         for (;;) {
+            // (co_spawn starts this later: the channel may have closed meanwhile.)
+            if (self->state_ == connectivity_state::shutdown ||
+                self->state_ == connectivity_state::idle)
+                break;
             self->idle_timer_.expires_at(self->last_activity_ + self->opts_.idle_timeout);
             ha::error_code_t ec;
             co_await self->idle_timer_.async_wait(
@@ -454,6 +458,7 @@ class channel_core : public std::enable_shared_from_this<channel_core> {
             if (self->state_ == connectivity_state::shutdown ||
                 self->state_ == connectivity_state::idle)
                 break;
+            if (self->parse_error_) break;  // a malformed target: nothing to close
             const auto now = clock::now();
             if (now < self->last_activity_ + self->opts_.idle_timeout) continue;
             const bool busy =
