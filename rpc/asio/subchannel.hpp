@@ -87,6 +87,25 @@ inline lb_policy lb_policy_from_name(std::string_view n) {
     return n == "round_robin" ? lb_policy::round_robin : lb_policy::pick_first;
 }
 
+/// One connection attempt in progress: close() ends it at once instead of
+/// letting it run to its connect deadline.
+struct connect_attempt {
+    explicit connect_attempt(const executor& e) : socket(e), local(e), timer(e) {}
+    ha::tcp::socket socket;
+    boost::asio::local::stream_protocol::socket local;
+    ha::net::steady_timer timer;
+    std::weak_ptr<ha::client_session> session;  ///< once TCP is up: the HTTP/2 handshake
+    bool timed_out = false;
+    bool aborted = false;
+    void abort() {
+        aborted = true;
+        ha::error_code_t ignored;
+        socket.close(ignored);
+        local.close(ignored);
+        if (auto s = session.lock()) s->abort("channel closed");
+    }
+};
+
 class channel_core : public std::enable_shared_from_this<channel_core> {
   public:
     using clock = std::chrono::steady_clock;
@@ -177,6 +196,9 @@ class channel_core : public std::enable_shared_from_this<channel_core> {
     void close() {
         if (state_ == connectivity_state::shutdown) return;
         stop_all(/*close_connections=*/true);
+        for (auto& w : attempts_)
+            if (auto a = w.lock()) a->abort();
+        attempts_.clear();
         ha::error_code_t ignored;
         resolve_timer_.cancel(ignored);
         idle_timer_.cancel(ignored);
@@ -494,14 +516,9 @@ class channel_core : public std::enable_shared_from_this<channel_core> {
             if (!c) co_return fail("TLS setup: " + c.error());
             tls_ = *c;
         }
-        struct state {
-            explicit state(const executor& e) : socket(e), local(e), timer(e) {}
-            ha::tcp::socket socket;
-            boost::asio::local::stream_protocol::socket local;
-            ha::net::steady_timer timer;
-            bool timed_out = false;
-        };
-        auto st = std::make_shared<state>(ex_);
+        auto st = std::make_shared<connect_attempt>(ex_);
+        std::erase_if(attempts_, [](const auto& w) { return w.expired(); });
+        attempts_.push_back(st);
         st->timer.expires_at(deadline);
         st->timer.async_wait([st](const ha::error_code_t& ec) {
             if (ec) return;
@@ -544,7 +561,10 @@ class channel_core : public std::enable_shared_from_this<channel_core> {
                     ha::prepare_client(s->get_transport().native_ssl(), name, opts_.verify_peer))
                 co_return fail(*e);
         }
+        st->session = s;
+        if (st->aborted) co_return fail("channel closed");
         const ha::stream_error err = co_await s->handshake();
+        if (st->aborted) co_return fail("channel closed");
         if (err) co_return fail(err.to_string());
         co_return connection_result{std::make_shared<ha::client>(std::move(s)), {}};
     }
@@ -568,6 +588,7 @@ class channel_core : public std::enable_shared_from_this<channel_core> {
     std::uint64_t generation_ = 0;
     std::vector<ha::net::steady_timer*> watchers_;
     std::vector<std::shared_ptr<subchannel>> subs_;
+    std::vector<std::weak_ptr<connect_attempt>> attempts_;
     std::size_t rr_next_ = 0;
     std::string last_error_;
     std::size_t connections_made_ = 0;

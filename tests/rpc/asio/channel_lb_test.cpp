@@ -434,3 +434,48 @@ TEST_CASE("channel lb: mutual TLS: accepted with a client certificate, refused w
         o);
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("channel lb: a connection given up (GOAWAY, stream ids used up) is replaced") {
+    named_server a("a");
+    run_client("127.0.0.1:" + std::to_string(a.port), [&](ra::channel& ch) -> ha::awaitable<void> {
+        auto r = co_await ch.unary_bytes(echo_m, bytes("a"));
+        CHECK(reply_of(r) == "a@a");
+        ra::detail::pick_args args;
+        auto picked = co_await ch.pick(args);
+        REQUIRE(picked.conn);
+        // What a call does when open() fails on this connection (e.g.
+        // send_errc::stream_ids_exhausted): the channel stops using it,
+        // sends GOAWAY, and the next call gets a new connection.
+        ch.drop(picked.conn);
+        CHECK(picked.conn->get_session().unusable());
+        auto r2 = co_await ch.unary_bytes(echo_m, bytes("b"));
+        CHECK(reply_of(r2) == "b@a");
+        CHECK(ch.connections_made() == 2);
+        for (int i = 0; i < 200 && !picked.conn->is_closed(); ++i) co_await sleep_for(10ms);
+        CHECK(picked.conn->is_closed());
+    });
+}
+
+TEST_CASE("channel lb: close() ends a connection attempt at once") {
+    // A TCP listener that accepts and never answers: a TLS channel's
+    // attempt waits in the TLS handshake (its timeout is 10 s or more).
+    ha::net::io_context io;
+    ha::tcp::acceptor acc(io, ha::tcp::endpoint(ha::net::ip::make_address("127.0.0.1"), 0));
+    ha::tcp::socket held(io);
+    acc.async_accept(held, [](const ha::error_code_t&) {});
+    ra::channel_options o;
+    o.use_tls = true;
+    ra::channel ch(io.get_executor(), "127.0.0.1:" + std::to_string(acc.local_endpoint().port()),
+                   o);
+    CHECK(ch.state(true) == connectivity_state::connecting);
+    ha::net::steady_timer t(io, 300ms);
+    t.async_wait([&](const ha::error_code_t&) {
+        CHECK(ch.state() == connectivity_state::connecting);
+        ch.close();
+        acc.close();
+    });
+    const auto t0 = std::chrono::steady_clock::now();
+    io.run();
+    CHECK(std::chrono::steady_clock::now() - t0 < 3s);
+    CHECK(ch.state() == connectivity_state::shutdown);
+}
