@@ -491,6 +491,8 @@ class connection {
         return (goaway_received_ || (goaway_sent_ && !shutdown_ping_pending_)) &&
                streams_.size() == 0;
     }
+    /// The peer sent GOAWAY (§6.8): no new stream may be opened here.
+    bool peer_sent_goaway() const noexcept { return goaway_received_; }
     role get_role() const noexcept { return role_; }
     inbound_state parser_state() const noexcept { return inbound_; }
     /// The peer's settings (what we must respect).

@@ -78,6 +78,9 @@ class client_session final : public session {
                 co_return x;
             }
             if (r.error() != h2::send_errc::too_many_streams) {
+                // No stream id left (RFC 9113 §5.1.1): like a GOAWAY, this
+                // connection takes no new stream; a channel makes another.
+                if (r.error() == h2::send_errc::stream_ids_exhausted) mark_unusable();
                 const bool goaway = r.error() == h2::send_errc::goaway_received;
                 co_return wire::failure{stream_error{
                     goaway ? stream_errc::goaway : stream_errc::cannot_send, error_code::no_error,
@@ -93,6 +96,28 @@ class client_session final : public session {
     /// streams in flight are done.
     void shutdown_client() { shutdown(std::nullopt); }
 
+    /// No new stream can be opened: closed, closing, or GOAWAY received
+    /// (a gRPC channel then needs another connection).
+    bool unusable() noexcept {
+        return given_up_ || is_closed() || closing() || connection().peer_sent_goaway();
+    }
+    /// The application gives this connection up for new streams (e.g. its
+    /// stream ids ran out, send_errc::stream_ids_exhausted): unusable() from
+    /// now on, and the watcher wakes.
+    void mark_unusable() {
+        given_up_ = true;
+        if (unusable_waiter_ != nullptr) unusable_waiter_->notify();
+    }
+    /// Completes once unusable() holds (a channel watches its connections
+    /// with it). One watcher at a time.
+    awaitable<void> wait_unusable() {
+        if (unusable()) co_return;
+        wakeup w;
+        unusable_waiter_ = &w;
+        co_await w.wait();
+        unusable_waiter_ = nullptr;
+    }
+
   private:
     stream_error closed_error() const {
         if (conn_error_) return conn_error_;
@@ -107,12 +132,18 @@ class client_session final : public session {
     }
 
     void on_released() override { wake_one(); }
-    void on_goaway(const h2::goaway_received&) override { wake_all(); }
+    void on_goaway(const h2::goaway_received&) override {
+        wake_all();
+        if (unusable_waiter_ != nullptr) unusable_waiter_->notify();
+    }
     /// The server's first SETTINGS replaces the 100 streams assumed until
     /// then (h2::default_initial_peer_max_concurrent_streams): every opener
     /// waiting for a slot tries again.
     void on_settings() override { wake_all(); }
-    void on_closed() override { wake_all(); }
+    void on_closed() override {
+        wake_all();
+        if (unusable_waiter_ != nullptr) unusable_waiter_->notify();
+    }
 
     void wake_one() {
         if (slot_waiters_.empty()) return;
@@ -125,6 +156,8 @@ class client_session final : public session {
 
     tls_context_ptr tls_;
     std::deque<wakeup*> slot_waiters_;
+    wakeup* unusable_waiter_ = nullptr;
+    bool given_up_ = false;
 };
 
 /// One request/response on a client connection. Dropping it before the

@@ -86,6 +86,13 @@ struct tls_server_options {
     bool require_alpn = true;
     /// Append secrets to the file named by $SSLKEYLOGFILE, if it is set.
     bool keylog_from_environment = true;
+    /// Mutual TLS: ask clients for a certificate and verify it against
+    /// these CAs (PEM file); a client without one is still accepted unless
+    /// require_client_cert.
+    std::string client_ca_file;
+    /// Refuse the handshake of a client that sends no certificate
+    /// (SSL_VERIFY_FAIL_IF_NO_PEER_CERT); needs client_ca_file.
+    bool require_client_cert = false;
 };
 
 struct tls_client_options {
@@ -240,6 +247,18 @@ inline tls_result make_server_context(const tls_server_options& o) {
     SSL_CTX_set_options(c, SSL_OP_CIPHER_SERVER_PREFERENCE);
     SSL_CTX_set_dh_auto(c, 1);  // DHE parameters matching the key size: 2048 bits or more
     if (auto e = detail::use_credentials(c, o.credentials)) return wire::failure{*e};
+    if (!o.client_ca_file.empty()) {
+        if (SSL_CTX_load_verify_locations(c, o.client_ca_file.c_str(), nullptr) != 1)
+            return wire::failure{
+                detail::openssl_errors("cannot load client CA file " + o.client_ca_file)};
+        // The CAs' names go into the CertificateRequest (RFC 8446 §4.2.4).
+        SSL_CTX_set_client_CA_list(c, SSL_load_client_CA_file(o.client_ca_file.c_str()));
+        SSL_CTX_set_verify(
+            c, SSL_VERIFY_PEER | (o.require_client_cert ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
+            nullptr);
+    } else if (o.require_client_cert) {
+        return wire::failure{std::string("require_client_cert needs client_ca_file")};
+    }
     SSL_CTX_set_alpn_select_cb(c, &detail::select_alpn, nullptr);
     if (o.keylog_from_environment) detail::enable_keylog(c);
     return ctx;

@@ -39,6 +39,10 @@ namespace detail {
 struct connection_result {
     std::shared_ptr<h2::asio::client> conn;
     std::string error;
+    /// The call's status code when there is no connection: UNAVAILABLE,
+    /// or DEADLINE_EXCEEDED when the call's deadline passed while it waited
+    /// (wait-for-ready.md).
+    status_code code = status_code::unavailable;
 };
 
 /// What a call asks of its channel when it needs a connection.
@@ -726,9 +730,13 @@ inline awaitable<void> call_core::start() {
             co_await host_->pick(pick_args{deadline_, opts_.wait_for_ready});
         if (attempt_over()) co_return;  // cancelled meanwhile
         if (!r.conn) {
-            // An attempt that failed (gRFC A6 retries it if UNAVAILABLE is
-            // retryable for the method).
-            set_final(status{status_code::unavailable, r.error}, false);
+            // UNAVAILABLE: an attempt that failed (gRFC A6 retries it if
+            // UNAVAILABLE is retryable for the method). Anything else (the
+            // deadline passed while waiting for a connection) is final.
+            if (r.code == status_code::unavailable)
+                set_final(status{r.code, r.error}, false);
+            else
+                fail(status{r.code, r.error});
             co_return;
         }
         conn_ = r.conn;

@@ -11,6 +11,7 @@
 
 #include <h2pb/h2/asio/client.hpp>
 #include <h2pb/rpc/asio/server_context.hpp>
+#include <h2pb/rpc/backoff.hpp>
 #include <h2pb/rpc/call_events.hpp>
 #include <h2pb/rpc/call_head.hpp>
 #include <h2pb/rpc/compression.hpp>
@@ -85,6 +86,20 @@ struct channel_options {
         service_config = std::move(*r);
         return {};
     }
+    // Connection management (issue 10; see channel.hpp).
+    /// load-balancing.md: "pick_first" (the first address that connects,
+    /// in order; the default) or "round_robin" (calls spread over every
+    /// READY address).
+    std::string load_balancing = "pick_first";
+    /// connection-backoff.md: delays between connection attempts.
+    rpc::backoff_settings backoff;
+    /// No call for this long: connections are closed, the channel goes IDLE
+    /// (grpc's default channel idle timeout, GRPC_ARG_CLIENT_IDLE_TIMEOUT_MS);
+    /// zero: never.
+    std::chrono::steady_clock::duration idle_timeout = std::chrono::minutes(30);
+    /// Mutual TLS: our certificate chain and its key (PEM files).
+    std::string client_cert_file;
+    std::string client_key_file;
 };
 
 namespace detail {

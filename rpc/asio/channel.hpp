@@ -1,5 +1,6 @@
-// h2pb::rpc::asio — a gRPC client channel: calls to one target over one
-// HTTP/2 connection (h2c with prior knowledge, or TLS with ALPN "h2").
+// h2pb::rpc::asio — a gRPC client channel: calls to one target (naming.md:
+// one or several addresses) over HTTP/2 connections (h2c with prior
+// knowledge, or TLS with ALPN "h2"), one per address, load balanced.
 //
 //   rpc::asio::channel_options o;
 //   o.use_tls = true;  o.ca_file = "ca.pem";        // server certificate verified by default
@@ -36,8 +37,34 @@
 // with one thread, or a strand): every member is called from it. The
 // call objects must not outlive the channel.
 //
-// Connection: made on first use; remade when it has closed (transport lost,
-// GOAWAY and drained). A call whose stream could not be opened on the
+// Targets (rpc/target.hpp): "host:port", "[v6]:port", "dns:///host:port"
+// (every address the name resolves to), "ipv4:1.2.3.4:80,5.6.7.8:81",
+// "ipv6:[::1]:80", "unix:/path" (a Unix socket; :authority "localhost").
+//
+// Connections (rpc/asio/subchannel.hpp): a subchannel per address, each with
+// its connection, connectivity state and backoff (connection-backoff.md,
+// channel_options::backoff). channel_options::load_balancing chooses how
+// calls use them: "pick_first" (default: the first address that connects,
+// in order) or "round_robin" (calls spread over every READY address).
+//
+// States (rpc/connectivity.hpp): IDLE until the first call (or
+// state(true)), then CONNECTING, then READY or TRANSIENT_FAILURE (retried on
+// the backoff); back to IDLE after channel_options::idle_timeout with no
+// call (30 min, grpc's default), or when pick_first's connection is lost
+// or drained by GOAWAY (the next call reconnects); SHUTDOWN after close().
+//   auto s = ch.state(/*try_to_connect=*/true);
+//   bool changed = co_await ch.wait_for_state_change(s, deadline);
+//
+// Picking (a call's connection): READY: one of the connections (a new one
+// is made when the current has received GOAWAY or run out of stream ids);
+// IDLE / CONNECTING: the call waits for the attempt; TRANSIENT_FAILURE:
+// the call fails at once with UNAVAILABLE and the last connection error,
+// unless call_options::wait_for_ready (wait-for-ready.md): it then waits
+// for READY until its deadline (DEADLINE_EXCEEDED).
+//
+// Mutual TLS: channel_options::client_cert_file / client_key_file.
+//
+// Connection failures of a call: a call whose stream could not be opened on the
 // current connection (closed, GOAWAY received, PROTOCOL-HTTP2.md: such a
 // call was never seen by the server) is retried once on a new connection;
 // a unary or server-streaming call that the server refused unprocessed
@@ -71,57 +98,33 @@
 #include <h2pb/h2/asio/wakeup.hpp>
 #include <h2pb/rpc/asio/call.hpp>
 #include <h2pb/rpc/asio/call_options.hpp>
+#include <h2pb/rpc/asio/subchannel.hpp>
+#include <h2pb/rpc/connectivity.hpp>
 
 namespace h2pb::rpc::asio {
-
-namespace detail {
-
-/// A host:port target split; "[v6]:port" too.
-struct target_parts {
-    std::string host, port;
-};
-inline std::optional<target_parts> split_target(std::string_view t) {
-    target_parts p;
-    if (!t.empty() && t.front() == '[') {
-        const auto close = t.find(']');
-        if (close == std::string_view::npos || close + 1 >= t.size() || t[close + 1] != ':')
-            return std::nullopt;
-        p.host = std::string(t.substr(1, close - 1));
-        p.port = std::string(t.substr(close + 2));
-    } else {
-        const auto colon = t.rfind(':');
-        if (colon == std::string_view::npos) return std::nullopt;
-        p.host = std::string(t.substr(0, colon));
-        p.port = std::string(t.substr(colon + 1));
-    }
-    if (p.host.empty() || p.port.empty()) return std::nullopt;
-    for (const char c : p.port)
-        if (c < '0' || c > '9') return std::nullopt;
-    return p;
-}
-
-}  // namespace detail
 
 // ------------------------------------------------------------ the channel
 
 class channel final : public detail::call_host {
   public:
-    /// `target` is "host:port" ("[v6]:port").
+    /// `target`: see rpc/target.hpp ("host:port", "dns:///host:port",
+    /// "unix:/path", "ipv4:1.2.3.4:80,5.6.7.8:81", ...). A malformed target
+    /// puts the channel in TRANSIENT_FAILURE: its calls fail with
+    /// UNAVAILABLE and the parse error.
     channel(executor ex, std::string target, channel_options o = {})
-        : ex_(std::move(ex)), target_(std::move(target)), opts_(std::move(o)) {
-        if (auto p = detail::split_target(target_)) parts_ = *p;
-        authority_ = opts_.server_name_override.empty() ? target_ : opts_.server_name_override;
-    }
+        : ex_(ex),
+          core_(std::make_shared<detail::channel_core>(std::move(ex), std::move(target),
+                                                       std::move(o))) {}
     channel(const channel&) = delete;
     channel& operator=(const channel&) = delete;
-    /// Closes the connection (call on the executor).
+    /// Closes the connections (call on the executor).
     ~channel() { close(); }
 
     using call_options = asio::call_options;
 
     const executor& get_executor() const noexcept { return ex_; }
-    const channel_options& options() const noexcept override { return opts_; }
-    const std::string& authority() const noexcept override { return authority_; }
+    const channel_options& options() const noexcept override { return core_->options(); }
+    const std::string& authority() const noexcept override { return core_->authority(); }
     /// Adds an interceptor (see client_interceptor) for the calls created
     /// after this; interceptors run in the order added.
     void add_interceptor(client_interceptor i) { interceptors_.push_back(std::move(i)); }
@@ -130,13 +133,23 @@ class channel final : public detail::call_host {
     }
 
     /// Connections made so far (tests: a restart makes a new one).
-    std::size_t connections_made() const noexcept { return connections_made_; }
+    std::size_t connections_made() const noexcept { return core_->connections_made(); }
 
-    /// Closes the connection now: calls in flight fail with UNAVAILABLE.
-    void close() {
-        if (conn_) conn_->close();
-        conn_.reset();
+    /// Closes the channel now (SHUTDOWN): calls in flight fail with UNAVAILABLE.
+    void close() { core_->close(); }
+
+    /// The channel's connectivity state; with `try_to_connect`, an IDLE
+    /// channel starts connecting (grpc C++'s Channel::GetState).
+    connectivity_state state(bool try_to_connect = false) { return core_->state(try_to_connect); }
+
+    /// Completes with true once the state is no longer `last`, or false at
+    /// `deadline` (grpc C++'s Channel::WaitForStateChange).
+    awaitable<bool> wait_for_state_change(connectivity_state last, time_point deadline) {
+        return detail::channel_core::wait_for_state_change(core_, last, deadline);
     }
+
+    /// Why the last connection attempt (or resolution) failed; empty if none did.
+    const std::string& last_error() const noexcept { return core_->last_error(); }
 
     /// A started call with messages as bytes (its status says if it failed).
     awaitable<std::unique_ptr<detail::call_core>> start_call(const method_descriptor& d,
@@ -202,96 +215,18 @@ class channel final : public detail::call_host {
         co_return client_reader_writer<Req, Resp>(std::move(c));
     }
 
-    /// The connection, made if there is none or the last one closed.
-    awaitable<detail::connection_result> pick(detail::pick_args /*unused*/) override {
-        for (;;) {
-            if (conn_ && !conn_->is_closed()) co_return detail::connection_result{conn_, {}};
-            if (!connecting_) break;
-            h2::asio::wakeup w;  // another call is connecting: wait for it
-            waiters_.push_back(&w);
-            co_await w.wait();
-        }
-        connecting_ = true;
-        detail::connection_result r = co_await connect();
-        connecting_ = false;
-        if (r.conn) {
-            conn_ = r.conn;
-            ++connections_made_;
-        }
-        for (auto* w : std::exchange(waiters_, {})) w->notify();
-        co_return r;
+    /// A connection for a call: see "Picking" above.
+    awaitable<detail::connection_result> pick(detail::pick_args a) override {
+        return detail::channel_core::pick(core_, a);
     }
 
-    /// Forgets `c` (its GOAWAY or failure was seen) so that the next call
-    /// makes a new connection.
-    void drop(const std::shared_ptr<h2::asio::client>& c) override {
-        if (conn_ == c) conn_.reset();
-    }
+    /// Forgets `c` for new calls (its GOAWAY, failure or stream id
+    /// exhaustion was seen): it closes once its streams are done.
+    void drop(const std::shared_ptr<h2::asio::client>& c) override { core_->drop(c); }
 
   private:
-    awaitable<detail::connection_result> connect() {
-        namespace ha = h2::asio;
-        auto fail = [](std::string m) { return detail::connection_result{nullptr, std::move(m)}; };
-        if (parts_.host.empty()) co_return fail("invalid target \"" + target_ + "\" (host:port)");
-        if (opts_.use_tls && !tls_) {
-            ha::tls_client_options t = opts_.http.tls;
-            t.verify_peer = opts_.verify_peer;
-            if (!opts_.ca_file.empty()) t.ca_file = opts_.ca_file;
-            auto c = ha::make_client_context(t);
-            if (!c) co_return fail("TLS setup: " + c.error());
-            tls_ = *c;
-        }
-        struct state {
-            explicit state(const executor& e) : socket(e), timer(e) {}
-            ha::tcp::socket socket;
-            ha::net::steady_timer timer;
-            bool timed_out = false;
-        };
-        auto st = std::make_shared<state>(ex_);
-        st->timer.expires_after(opts_.http.connect_timeout);
-        st->timer.async_wait([st](const ha::error_code_t& ec) {
-            if (ec) return;
-            st->timed_out = true;
-            ha::error_code_t ignored;
-            st->socket.close(ignored);
-        });
-        ha::error_code_t ec;
-        ha::tcp::resolver resolver(ex_);
-        const auto endpoints = co_await resolver.async_resolve(
-            parts_.host, parts_.port, ha::net::redirect_error(ha::net::use_awaitable, ec));
-        if (ec) {
-            st->timer.cancel();
-            co_return fail("cannot resolve " + parts_.host + ": " + ec.message());
-        }
-        co_await ha::net::async_connect(st->socket, endpoints,
-                                        ha::net::redirect_error(ha::net::use_awaitable, ec));
-        st->timer.cancel();
-        if (st->timed_out) co_return fail("connect to " + target_ + " timed out");
-        if (ec) co_return fail("cannot connect to " + target_ + ": " + ec.message());
-        auto s = std::make_shared<ha::client_session>(
-            ex_, std::move(st->socket), opts_.use_tls ? tls_ : nullptr, opts_.http.driver);
-        if (opts_.use_tls) {
-            const std::string& name =
-                opts_.server_name_override.empty() ? parts_.host : opts_.server_name_override;
-            if (auto e =
-                    ha::prepare_client(s->get_transport().native_ssl(), name, opts_.verify_peer))
-                co_return fail(*e);
-        }
-        const ha::stream_error err = co_await s->handshake();
-        if (err) co_return fail(err.to_string());
-        co_return detail::connection_result{std::make_shared<ha::client>(std::move(s)), {}};
-    }
-
     executor ex_;
-    std::string target_;
-    channel_options opts_;
-    detail::target_parts parts_;
-    std::string authority_;
-    h2::asio::tls_context_ptr tls_;
-    std::shared_ptr<h2::asio::client> conn_;
-    bool connecting_ = false;
-    std::vector<h2::asio::wakeup*> waiters_;
-    std::size_t connections_made_ = 0;
+    std::shared_ptr<detail::channel_core> core_;
     std::vector<client_interceptor> interceptors_;
 };
 
