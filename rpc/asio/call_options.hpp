@@ -9,6 +9,7 @@
 #include <string>
 
 #include <h2pb/h2/asio/client.hpp>
+#include <h2pb/rpc/asio/keepalive.hpp>
 #include <h2pb/rpc/asio/server_context.hpp>
 #include <h2pb/rpc/call_events.hpp>
 #include <h2pb/rpc/call_head.hpp>
@@ -48,6 +49,15 @@ struct channel_options {
     /// Per-call limits: message sizes, metadata size.
     call_settings limits;
     int transparent_retries = default_transparent_retries;
+    /// Client keepalive (keepalive.md, rpc/asio/keepalive.hpp): a PING after
+    /// keepalive_time without input while calls are in flight (zero: none,
+    /// gRPC's default); the connection fails if its ACK takes longer than
+    /// keepalive_timeout. Doubled for new connections after a server's
+    /// GOAWAY(ENHANCE_YOUR_CALM, "too_many_pings"). When set, these override
+    /// http.driver's keepalive fields.
+    h2::asio::duration keepalive_time = default_client_keepalive_time;
+    h2::asio::duration keepalive_timeout = default_client_keepalive_timeout;
+    bool keepalive_permit_without_calls = default_client_keepalive_permit_without_calls;
 };
 
 namespace detail {

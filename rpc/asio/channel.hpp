@@ -71,6 +71,7 @@
 #include <h2pb/h2/asio/wakeup.hpp>
 #include <h2pb/rpc/asio/call.hpp>
 #include <h2pb/rpc/asio/call_options.hpp>
+#include <h2pb/rpc/asio/keepalive.hpp>
 
 namespace h2pb::rpc::asio {
 
@@ -111,6 +112,8 @@ class channel final : public detail::call_host {
         : ex_(std::move(ex)), target_(std::move(target)), opts_(std::move(o)) {
         if (auto p = detail::split_target(target_)) parts_ = *p;
         authority_ = opts_.server_name_override.empty() ? target_ : opts_.server_name_override;
+        keepalive_ = {opts_.keepalive_time, opts_.keepalive_timeout,
+                      opts_.keepalive_permit_without_calls};
     }
     channel(const channel&) = delete;
     channel& operator=(const channel&) = delete;
@@ -128,6 +131,10 @@ class channel final : public detail::call_host {
     const std::vector<client_interceptor>& interceptors() const noexcept override {
         return interceptors_;
     }
+
+    /// The keepalive settings new connections get (time doubled after a
+    /// GOAWAY "too_many_pings": keepalive.hpp).
+    const client_keepalive& keepalive() const noexcept { return keepalive_; }
 
     /// Connections made so far (tests: a restart makes a new one).
     std::size_t connections_made() const noexcept { return connections_made_; }
@@ -206,6 +213,7 @@ class channel final : public detail::call_host {
     awaitable<detail::connection_result> pick(detail::pick_args /*unused*/) override {
         for (;;) {
             if (conn_ && !conn_->is_closed()) co_return detail::connection_result{conn_, {}};
+            if (conn_) keepalive_.observe(*conn_);  // its GOAWAY may say "too_many_pings"
             if (!connecting_) break;
             h2::asio::wakeup w;  // another call is connecting: wait for it
             waiters_.push_back(&w);
@@ -225,6 +233,7 @@ class channel final : public detail::call_host {
     /// Forgets `c` (its GOAWAY or failure was seen) so that the next call
     /// makes a new connection.
     void drop(const std::shared_ptr<h2::asio::client>& c) override {
+        if (c) keepalive_.observe(*c);  // a GOAWAY "too_many_pings" doubles keepalive_time
         if (conn_ == c) conn_.reset();
     }
 
@@ -268,8 +277,10 @@ class channel final : public detail::call_host {
         st->timer.cancel();
         if (st->timed_out) co_return fail("connect to " + target_ + " timed out");
         if (ec) co_return fail("cannot connect to " + target_ + ": " + ec.message());
-        auto s = std::make_shared<ha::client_session>(
-            ex_, std::move(st->socket), opts_.use_tls ? tls_ : nullptr, opts_.http.driver);
+        ha::client_options http = opts_.http;
+        keepalive_.apply(http);
+        auto s = std::make_shared<ha::client_session>(ex_, std::move(st->socket),
+                                                      opts_.use_tls ? tls_ : nullptr, http.driver);
         if (opts_.use_tls) {
             const std::string& name =
                 opts_.server_name_override.empty() ? parts_.host : opts_.server_name_override;
@@ -293,6 +304,7 @@ class channel final : public detail::call_host {
     std::vector<h2::asio::wakeup*> waiters_;
     std::size_t connections_made_ = 0;
     std::vector<client_interceptor> interceptors_;
+    client_keepalive keepalive_;
 };
 
 }  // namespace h2pb::rpc::asio
