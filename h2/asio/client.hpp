@@ -16,8 +16,10 @@
 // for a stream to finish.
 #pragma once
 
+#include <algorithm>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,6 +37,18 @@ inline constexpr std::uint32_t default_client_stream_window = 4 * 1024 * 1024;
 inline constexpr std::uint32_t default_client_connection_window = 16 * 1024 * 1024;
 /// Resolving and connecting; TLS has its own handshake timeout.
 inline constexpr duration default_connect_timeout = 10s;
+/// Octets of a GOAWAY's debug data kept for last_goaway(): enough for any
+/// reason phrase ("too_many_pings", a gRPC status message); a frame may
+/// carry up to SETTINGS_MAX_FRAME_SIZE, which nobody needs to keep.
+inline constexpr std::size_t max_goaway_debug_kept = 1024;
+
+/// A GOAWAY the server sent (§6.8): its last stream id, code and debug data
+/// (cut to max_goaway_debug_kept octets).
+struct goaway_info {
+    std::uint32_t last_stream_id = 0;
+    error_code code = error_code::no_error;
+    std::string debug_data;
+};
 
 struct client_options {
     // A user-declared constructor (not an aggregate): g++ 12 destroys an
@@ -48,6 +62,10 @@ struct client_options {
         d.h2.connection_window_size = default_client_connection_window;
         d.idle_timeout = duration::zero();        // the application decides when to close
         d.keepalive_interval = duration::zero();  // no PINGs unless asked
+        // gRPC clients: keepalive PINGs only while calls are in flight, and
+        // no policing of the server's PINGs (keepalive.md).
+        d.keepalive_permit_without_calls = false;
+        d.max_ping_strikes = 0;
         return d;
     }();
     tls_client_options tls;
@@ -117,6 +135,8 @@ class client_session final : public session {
         co_await w.wait();
         unusable_waiter_ = nullptr;
     }
+    /// The last GOAWAY received (none: nullopt).
+    const std::optional<goaway_info>& last_goaway() const noexcept { return last_goaway_; }
 
   private:
     stream_error closed_error() const {
@@ -132,7 +152,10 @@ class client_session final : public session {
     }
 
     void on_released() override { wake_one(); }
-    void on_goaway(const h2::goaway_received&) override {
+    void on_goaway(const h2::goaway_received& e) override {
+        const auto debug = wire::as_chars(
+            e.debug_data.first(std::min(e.debug_data.size(), max_goaway_debug_kept)));
+        last_goaway_ = goaway_info{e.last_stream_id, e.code, std::string(debug)};
         wake_all();
         if (unusable_waiter_ != nullptr) unusable_waiter_->notify();
     }
@@ -158,6 +181,7 @@ class client_session final : public session {
     std::deque<wakeup*> slot_waiters_;
     wakeup* unusable_waiter_ = nullptr;
     bool given_up_ = false;
+    std::optional<goaway_info> last_goaway_;
 };
 
 /// One request/response on a client connection. Dropping it before the
@@ -355,6 +379,9 @@ class client {
     /// Closes now.
     void close() { s_->abort("closed by the application"); }
     bool is_closed() const noexcept { return s_->is_closed(); }
+    /// The server's last GOAWAY, if one came: the channel reads
+    /// ENHANCE_YOUR_CALM "too_many_pings" here (keepalive.md).
+    const std::optional<goaway_info>& last_goaway() const noexcept { return s_->last_goaway(); }
     client_session& get_session() noexcept { return *s_; }
 
   private:

@@ -10,9 +10,21 @@
 //                          sends its preface: its ACK can only follow it
 //   idle_timeout           no stream, nothing read    GOAWAY(NO_ERROR, "idle timeout")
 //   keepalive_interval     nothing read for this long: send a PING
+//                          (only while streams are open, unless
+//                          keepalive_permit_without_calls)
 //   keepalive_timeout      that PING is not ACKed     GOAWAY(NO_ERROR, "keepalive timeout"),
 //                                                     then close without waiting
 // Zero disables a timer.
+//
+// PINGs the peer sends too often (gRPC's ping abuse policy, keepalive.md):
+//
+//   min_recv_ping_interval   a PING sooner than this after the previous one
+//                            is a strike (2 hours while no stream is open,
+//                            unless permit_pings_without_calls)
+//   max_ping_strikes         more strikes than this: GOAWAY(ENHANCE_YOUR_CALM,
+//                            "too_many_pings"), then close. Zero: no policy.
+// Sending a header section or DATA forgives the strikes (the peer's PINGs
+// may be BDP probes that follow our data, as gRPC's are).
 #pragma once
 
 #include <chrono>
@@ -50,6 +62,19 @@ inline constexpr duration default_idle_timeout = 300s;
 inline constexpr duration default_keepalive_interval = 2h;
 inline constexpr duration default_keepalive_timeout = 20s;
 
+/// Server side of gRPC's keepalive (keepalive.md, "Defaults Values";
+/// grpc-go's keepalive.EnforcementPolicy): a peer's PING less than 5 minutes
+/// after its previous one is a strike (GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_
+/// WITHOUT_DATA_MS); with no stream open and pings without calls not
+/// permitted, less than 2 hours (grpc core's and grpc-go's value: keepalive
+/// should not be running at all then). More than 2 strikes
+/// (GRPC_ARG_HTTP2_MAX_PING_STRIKES) end the connection with
+/// GOAWAY(ENHANCE_YOUR_CALM, "too_many_pings"): a client that pings every
+/// second costs the server a write per PING for nothing (RFC 9113 §10.5).
+inline constexpr duration default_min_recv_ping_interval = 5min;
+inline constexpr duration default_min_recv_ping_interval_without_calls = 2h;
+inline constexpr unsigned default_max_ping_strikes = 2;
+
 /// After our last frame (GOAWAY) is written and our side of the TCP
 /// connection is shut down, how long we keep reading (and discarding) to
 /// let the peer read the GOAWAY before the socket is closed; closing with
@@ -85,6 +110,21 @@ struct driver_options {
     duration keepalive_interval = default_keepalive_interval;
     duration keepalive_timeout = default_keepalive_timeout;
     duration linger_timeout = default_linger_timeout;
+
+    /// Keepalive PINGs also while no stream is open (gRPC's
+    /// GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS). True here: a server checks
+    /// its idle peers too (the h2pb server always did); client_options sets
+    /// it false, gRPC's client default (keepalive.md).
+    bool keepalive_permit_without_calls = true;
+
+    /// The ping abuse policy (see the table at the top). Off for clients
+    /// (client_options): gRPC enforces it on servers only.
+    duration min_recv_ping_interval = default_min_recv_ping_interval;
+    duration min_recv_ping_interval_without_calls = default_min_recv_ping_interval_without_calls;
+    unsigned max_ping_strikes = default_max_ping_strikes;  ///< 0: any number of PINGs
+    /// PINGs with no stream open are held to min_recv_ping_interval rather
+    /// than the 2 hours (grpc-go's EnforcementPolicy.PermitWithoutStream).
+    bool permit_pings_without_calls = false;
 
     /// Small frames (SETTINGS ACK, a short response) go out at once instead
     /// of waiting for Nagle's algorithm; writes are already batched per turn.

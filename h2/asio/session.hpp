@@ -48,6 +48,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <h2pb/h2/asio/asio.hpp>
@@ -86,6 +87,7 @@ class session : public std::enable_shared_from_this<session> {
           timer_(ex_) {
         transport_.configure(o.tcp_nodelay);
         last_activity_ = h2::clock::now();
+        last_input_ = last_activity_;
     }
 
     session(const session&) = delete;
@@ -103,6 +105,10 @@ class session : public std::enable_shared_from_this<session> {
     const stream_error& close_reason() const noexcept { return conn_error_; }
     /// Exchanges in use (streams plus handlers still running).
     std::size_t live_exchanges() const noexcept { return live_; }
+    /// Keepalive PINGs sent so far, and the peer's PINGs that broke the
+    /// ping policy (strikes since they were last forgiven).
+    std::uint64_t keepalive_pings_sent() const noexcept { return keepalive_pings_; }
+    unsigned ping_strikes() const noexcept { return ping_strikes_; }
 
     /// TLS handshake (with its timeout) and the §9.2 / ALPN checks; then the
     /// loops start. Returns why it failed, or ok. Call on the executor.
@@ -174,6 +180,7 @@ class session : public std::enable_shared_from_this<session> {
         if (x.error || x.h2_closed) return h2::send_errc::no_such_stream;
         const h2::send_errc e = conn_.submit_headers(x.id, fields, end_stream);
         if (e != h2::send_errc::ok) return e;
+        ping_strikes_forgiven_ = true;
         x.out_headers_sent = true;
         if (end_stream) {
             x.out_ended = true;
@@ -190,6 +197,7 @@ class session : public std::enable_shared_from_this<session> {
     void send(exchange& x, wire::bytes_view data, bool end_stream,
               std::shared_ptr<const void> owner = {}) {
         if (x.error || x.out_end_queued || x.out_ended || x.h2_closed) return;
+        ping_strikes_forgiven_ = true;
         if (!x.out_pending()) {
             const auto own = owner ? h2::data_ownership::borrow : h2::data_ownership::copy;
             const auto r = conn_.send_data(x.id, data, end_stream, own);
@@ -226,6 +234,7 @@ class session : public std::enable_shared_from_this<session> {
         if (x.error) return x.error;
         if (x.out_end_queued || x.out_ended || x.h2_closed)
             return {stream_errc::cannot_send, error_code::no_error, false, "stream already ended"};
+        ping_strikes_forgiven_ = true;
         if (!x.out_pending()) {
             const h2::send_errc e = conn_.submit_trailers(x.id, fields);
             if (e != h2::send_errc::ok) {
@@ -259,6 +268,7 @@ class session : public std::enable_shared_from_this<session> {
                 co_return stream_error{stream_errc::cannot_send, error_code::no_error, false,
                                        "stream already ended"};
             if (!x.out_pending()) {
+                ping_strikes_forgiven_ = true;
                 const auto own = owner ? h2::data_ownership::borrow : h2::data_ownership::copy;
                 const auto r = conn_.send_data(x.id, data, end_stream, own);
                 if (!r) {
@@ -430,6 +440,12 @@ class session : public std::enable_shared_from_this<session> {
         }
         x->owner = this;
         ++live_;
+        // A stream opened: a keepalive PING held back for want of calls
+        // may be due now (grpc-go sends it at once, on leaving dormancy).
+        if (keepalive_dormant_) {
+            keepalive_dormant_ = false;
+            rearm();
+        }
         return x;
     }
 
@@ -490,9 +506,13 @@ class session : public std::enable_shared_from_this<session> {
         void operator()(const h2::headers_received& e) const { s.on_headers(e); }
         void operator()(const h2::data_received& e) const { s.on_data(e); }
         void operator()(const h2::stream_reset& e) const { s.on_reset(e); }
-        void operator()(const h2::ping_received&) const {}
+        void operator()(const h2::ping_received&) const { s.on_ping_received(); }
         void operator()(const h2::ping_acknowledged& e) const {
-            if (e.opaque == keepalive_opaque) s.ping_outstanding_ = false;
+            if (e.opaque != keepalive_opaque) return;
+            // The timer waits for the ACK's timeout: make it wait for the
+            // next PING instead (keepalive_interval after this input).
+            s.ping_outstanding_ = false;
+            s.rearm();
         }
         void operator()(const h2::goaway_received& e) const { s.on_goaway(e); }
         void operator()(const h2::stream_writable& e) const { s.on_writable(e); }
@@ -500,6 +520,13 @@ class session : public std::enable_shared_from_this<session> {
     };
 
     static constexpr std::uint64_t keepalive_opaque = 0x6832706b65657061ull;  // "h2pkeepa"
+
+  public:
+    /// The GOAWAY debug data of the ping abuse policy: gRPC clients match it
+    /// exactly (grpc core, grpc-go) to back off their keepalive time.
+    static constexpr std::string_view too_many_pings_debug = "too_many_pings";
+
+  private:
     /// Pooled buffers above this size are freed when their exchange is reused.
     static constexpr std::size_t pooled_buffer_keep = std::size_t{64} * 1024;
 
@@ -595,6 +622,37 @@ class session : public std::enable_shared_from_this<session> {
         if (!x) return;
         if (x->out_pending() || (x->out_end_queued && !x->out_ended)) pump(*x);
         x->write_wake.notify();
+    }
+
+    /// The ping abuse policy (driver_options; grpc core's
+    /// Chttp2PingAbusePolicy, grpc-go's http2Server.handlePing): a PING sooner
+    /// than the allowed interval after the previous one is a strike; one
+    /// strike too many ends the connection with GOAWAY(ENHANCE_YOUR_CALM,
+    /// "too_many_pings"), the debug data gRPC clients look for (they then
+    /// double their keepalive time). The first PING is never a strike, and a
+    /// header section or DATA sent since the previous PING forgives them all.
+    void on_ping_received() {
+        if (opts_.max_ping_strikes == 0 || too_many_pings_) return;
+        const time_point now = last_input_;  // process() read the clock for this input
+        const std::optional<time_point> previous = std::exchange(last_ping_received_, now);
+        if (std::exchange(ping_strikes_forgiven_, false)) {
+            ping_strikes_ = 0;
+            return;
+        }
+        if (!previous) return;
+        const bool idle = conn_.active_streams() == 0 && !opts_.permit_pings_without_calls;
+        const duration allowed =
+            idle ? opts_.min_recv_ping_interval_without_calls : opts_.min_recv_ping_interval;
+        if (now - *previous < allowed) ++ping_strikes_;
+        if (ping_strikes_ <= opts_.max_ping_strikes) return;
+        too_many_pings_ = true;
+        conn_error_ = {stream_errc::connection_error, error_code::enhance_your_calm, false,
+                       "too many PINGs from the peer"};
+        if (trace_) trace_->note("GOAWAY(ENHANCE_YOUR_CALM, too_many_pings)");
+        // A GOAWAY with an error code ends the connection (§6.8): the
+        // streams fail now, the GOAWAY is written, then we close.
+        conn_.goaway(error_code::enhance_your_calm, too_many_pings_debug);
+        fail_all(conn_error_);
     }
 
     void on_connection_error(const h2::connection_error& e) {
@@ -853,6 +911,7 @@ class session : public std::enable_shared_from_this<session> {
     void process(wire::bytes_view in) {
         const time_point now = h2::clock::now();
         last_activity_ = now;
+        last_input_ = now;
         if (trace_) trace_->received(in);
         handlers_deferred_ = false;
         {
@@ -995,8 +1054,10 @@ class session : public std::enable_shared_from_this<session> {
         if (opts_.keepalive_interval.count() > 0) {
             if (ping_outstanding_) {
                 at(ping_sent_ + opts_.keepalive_timeout);
+            } else if (keepalive_blocked()) {
+                keepalive_dormant_ = true;  // acquire() wakes the timer when a stream opens
             } else {
-                at(last_activity_ + opts_.keepalive_interval);
+                at(last_input_ + opts_.keepalive_interval);
             }
         }
         return d;
@@ -1065,13 +1126,22 @@ class session : public std::enable_shared_from_this<session> {
                 fail_all(conn_error_);
                 goaway_by_timer_ = true;
                 force_deadline_ = now + opts_.linger_timeout;
-            } else if (!ping_outstanding_ && now >= last_activity_ + opts_.keepalive_interval) {
+            } else if (!ping_outstanding_ && now >= last_input_ + opts_.keepalive_interval &&
+                       !keepalive_blocked()) {
                 conn_.ping(keepalive_opaque);
                 ping_outstanding_ = true;
                 ping_sent_ = now;
+                ++keepalive_pings_;
             }
         }
         after_io();
+    }
+
+    /// No keepalive PING now: no stream is open and PINGs without calls
+    /// are not permitted (keepalive.md: "This ping can be blocked if there is
+    /// no active call on that transport").
+    bool keepalive_blocked() const noexcept {
+        return !opts_.keepalive_permit_without_calls && conn_.active_streams() == 0;
     }
 
     // ------------------------------------------------------------------
@@ -1096,8 +1166,18 @@ class session : public std::enable_shared_from_this<session> {
     bool handlers_deferred_ = false;  ///< input started handler coroutines: the write is posted
     bool ping_outstanding_ = false;
     bool require_alpn_ = true;
+    /// The keepalive PING is held back (keepalive_blocked) and the timer
+    /// does not wait for it (set by next_deadline, const: hence mutable).
+    mutable bool keepalive_dormant_ = false;
+    std::uint64_t keepalive_pings_ = 0;
+    // The ping abuse policy (on_ping_received).
+    unsigned ping_strikes_ = 0;
+    bool ping_strikes_forgiven_ = false;  ///< a header section or DATA went out since
+    bool too_many_pings_ = false;         ///< GOAWAY(ENHANCE_YOUR_CALM) sent
+    std::optional<time_point> last_ping_received_;
 
-    time_point last_activity_{};
+    time_point last_activity_{};  ///< input, or the idle timer saw open streams
+    time_point last_input_{};     ///< the last input: keepalive counts from it
     time_point ping_sent_{};
     time_point handshake_deadline_{};
     time_point linger_deadline_{};

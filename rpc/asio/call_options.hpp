@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include <h2pb/h2/asio/client.hpp>
+#include <h2pb/rpc/asio/keepalive.hpp>
 #include <h2pb/rpc/asio/server_context.hpp>
 #include <h2pb/rpc/backoff.hpp>
 #include <h2pb/rpc/call_events.hpp>
@@ -100,6 +101,15 @@ struct channel_options {
     /// Mutual TLS: our certificate chain and its key (PEM files).
     std::string client_cert_file;
     std::string client_key_file;
+    /// Client keepalive (keepalive.md, rpc/asio/keepalive.hpp): a PING after
+    /// keepalive_time without input while calls are in flight (zero: none,
+    /// gRPC's default); the connection fails if its ACK takes longer than
+    /// keepalive_timeout. Doubled for new connections after a server's
+    /// GOAWAY(ENHANCE_YOUR_CALM, "too_many_pings"). When set, these override
+    /// http.driver's keepalive fields.
+    h2::asio::duration keepalive_time = default_client_keepalive_time;
+    h2::asio::duration keepalive_timeout = default_client_keepalive_timeout;
+    bool keepalive_permit_without_calls = default_client_keepalive_permit_without_calls;
 };
 
 namespace detail {

@@ -132,6 +132,10 @@ class channel final : public detail::call_host {
         return interceptors_;
     }
 
+    /// The keepalive settings new connections get (time doubled after a
+    /// GOAWAY "too_many_pings": keepalive.hpp).
+    const client_keepalive& keepalive() const noexcept { return core_->keepalive(); }
+
     /// Connections made so far (tests: a restart makes a new one).
     std::size_t connections_made() const noexcept { return core_->connections_made(); }
 

@@ -41,6 +41,7 @@
 #include <h2pb/h2/asio/tls.hpp>
 #include <h2pb/rpc/asio/call.hpp>
 #include <h2pb/rpc/asio/call_options.hpp>
+#include <h2pb/rpc/asio/keepalive.hpp>
 #include <h2pb/rpc/backoff.hpp>
 #include <h2pb/rpc/connectivity.hpp>
 #include <h2pb/rpc/target.hpp>
@@ -118,7 +119,9 @@ class channel_core : public std::enable_shared_from_this<channel_core> {
           rng_(std::random_device{}()),
           resolve_backoff_(opts_.backoff, random_source()),
           resolve_timer_(ex_),
-          idle_timer_(ex_) {
+          idle_timer_(ex_),
+          keepalive_{opts_.keepalive_time, opts_.keepalive_timeout,
+                     opts_.keepalive_permit_without_calls} {
         auto p = parse_target(target_);
         if (p)
             parsed_ = std::move(*p);
@@ -133,6 +136,8 @@ class channel_core : public std::enable_shared_from_this<channel_core> {
     const channel_options& options() const noexcept { return opts_; }
     const std::string& authority() const noexcept { return authority_; }
     std::size_t connections_made() const noexcept { return connections_made_; }
+    /// The keepalive settings new connections get (keepalive.hpp).
+    const client_keepalive& keepalive() const noexcept { return keepalive_; }
     const std::string& last_error() const noexcept { return last_error_; }
 
     /// grpc's GetState(try_to_connect).
@@ -185,6 +190,7 @@ class channel_core : public std::enable_shared_from_this<channel_core> {
     /// out): no new call goes there; it closes once its streams are done.
     void drop(const std::shared_ptr<ha::client>& c) {
         if (!c) return;
+        keepalive_.observe(*c);  // a GOAWAY "too_many_pings" doubles keepalive_time
         for (auto& s : subs_)
             if (s->conn == c) {
                 if (!c->is_closed()) c->shutdown();
@@ -373,6 +379,8 @@ class channel_core : public std::enable_shared_from_this<channel_core> {
                 ++self->connections_made_;
                 self->update();
                 co_await r.conn->get_session().wait_unusable();
+                // Its GOAWAY may say "too_many_pings": keepalive time doubled.
+                self->keepalive_.observe(*r.conn);
                 if (s->conn == r.conn) s->conn.reset();
                 if (gone()) break;
                 s->state = connectivity_state::idle;
@@ -550,8 +558,10 @@ class channel_core : public std::enable_shared_from_this<channel_core> {
         st->timer.cancel();
         if (st->timed_out) co_return fail("connect timed out");
         if (ec) co_return fail("cannot connect: " + ec.message());
-        auto s = std::make_shared<ha::client_session>(
-            ex_, std::move(st->socket), opts_.use_tls ? tls_ : nullptr, opts_.http.driver);
+        ha::client_options http = opts_.http;
+        keepalive_.apply(http);
+        auto s = std::make_shared<ha::client_session>(ex_, std::move(st->socket),
+                                                      opts_.use_tls ? tls_ : nullptr, http.driver);
         if (opts_.use_tls) {
             std::string name = opts_.server_name_override;
             if (name.empty())
@@ -580,6 +590,7 @@ class channel_core : public std::enable_shared_from_this<channel_core> {
     connection_backoff resolve_backoff_;
     ha::net::steady_timer resolve_timer_;
     ha::net::steady_timer idle_timer_;
+    client_keepalive keepalive_;
     bool idle_running_ = false;
     time_point last_activity_{};
     ha::tls_context_ptr tls_;
