@@ -52,6 +52,7 @@
 #include <vector>
 
 #include <h2pb/h2/asio/server.hpp>
+#include <h2pb/rpc/asio/health.hpp>
 #include <h2pb/rpc/asio/server_context.hpp>
 #include <h2pb/rpc/asio/service.hpp>
 #include <h2pb/rpc/call_head.hpp>
@@ -367,9 +368,29 @@ class server {
     void start() { http_->start(); }
     void join() { http_->join(); }
     void run() { http_->run(); }
-    /// Graceful: GOAWAY, calls in flight get until `grace`.
-    void shutdown(h2::asio::duration grace) { http_->shutdown(grace); }
-    void stop() { http_->stop(); }
+    /// Graceful: GOAWAY, calls in flight get until `grace`. With health
+    /// enabled, every service turns NOT_SERVING first (Watch calls see it).
+    void shutdown(h2::asio::duration grace) {
+        if (health_) health_->shutdown();
+        http_->shutdown(grace);
+    }
+    void stop() {
+        if (health_) health_->shutdown();
+        http_->stop();
+    }
+
+    /// Serves grpc.health.v1.Health (rpc/asio/health.hpp) and returns it, for
+    /// the application to set statuses; "" (the whole server) starts
+    /// SERVING. Call before listen(); a second call returns the same object.
+    health_service& enable_health() {
+        if (!health_) {
+            health_ = std::make_unique<health_service>();
+            add_service(*health_);
+        }
+        return *health_;
+    }
+    /// The health service, if enable_health() was called.
+    health_service* health() noexcept { return health_.get(); }
     const server_options& options() const noexcept { return opts_; }
 
   private:
@@ -450,6 +471,7 @@ class server {
     method_table methods_;
     std::vector<std::string> service_names_;
     std::vector<interceptor> interceptors_;
+    std::unique_ptr<health_service> health_;
     std::unique_ptr<h2::asio::server> http_;
 };
 
