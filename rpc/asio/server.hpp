@@ -53,6 +53,7 @@
 
 #include <h2pb/h2/asio/server.hpp>
 #include <h2pb/rpc/asio/health.hpp>
+#include <h2pb/rpc/asio/reflection.hpp>
 #include <h2pb/rpc/asio/server_context.hpp>
 #include <h2pb/rpc/asio/service.hpp>
 #include <h2pb/rpc/call_head.hpp>
@@ -344,6 +345,8 @@ class server {
     void add_service(service& s) {
         s.register_methods(methods_);
         service_names_.emplace_back(s.service_name());
+        service_files_.push_back(s.proto_file());
+        if (reflection_) reflection_->registry().add_service(s.service_name(), s.proto_file());
     }
     /// Serves one method from a handler on bytes.
     void add_method(method_descriptor d, call_handler h) { methods_.add(d, std::move(h)); }
@@ -391,6 +394,22 @@ class server {
     }
     /// The health service, if enable_health() was called.
     health_service* health() noexcept { return health_.get(); }
+
+    /// Serves server reflection, grpc.reflection.v1 and v1alpha
+    /// (rpc/asio/reflection.hpp): every service added, before or after this
+    /// call, is listed, and the .proto files of those generated with
+    /// protoc-gen-h2pb's `descriptors` (and their imports) can be fetched.
+    /// Call before listen(); a second call returns the same object.
+    reflection_services& enable_reflection() {
+        if (!reflection_) {
+            reflection_ = std::make_unique<reflection_services>();
+            for (std::size_t i = 0; i < service_names_.size(); ++i)
+                reflection_->registry().add_service(service_names_[i], service_files_[i]);
+            add_service(reflection_->v1());
+            add_service(reflection_->v1alpha());
+        }
+        return *reflection_;
+    }
     const server_options& options() const noexcept { return opts_; }
 
   private:
@@ -472,6 +491,8 @@ class server {
     std::vector<std::string> service_names_;
     std::vector<interceptor> interceptors_;
     std::unique_ptr<health_service> health_;
+    std::vector<const file_descriptor*> service_files_;  ///< beside service_names_
+    std::unique_ptr<reflection_services> reflection_;
     std::unique_ptr<h2::asio::server> http_;
 };
 

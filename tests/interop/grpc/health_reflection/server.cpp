@@ -75,7 +75,7 @@ int main() {
     test_service svc;
     srv.add_service(svc);
     ra::health_service& health = srv.enable_health();
-    // REFLECTION
+    srv.enable_reflection();
     if (auto err = srv.listen()) {
         std::cerr << "listen: " << *err << "\n";
         return 1;
