@@ -3,6 +3,7 @@
 
   run.py health     --server PATH [--scratch DIR]
   run.py reflection --server PATH [--scratch DIR]
+  run.py go         --server PATH --go-client PATH   (../go/healthrefl: grpc-go's clients)
 
 The server (server.cpp) prints "PORT n" and takes commands on stdin (set,
 clear, shutdown). The stubs for grpc.health.v1 and grpc.reflection.v1 /
@@ -172,8 +173,9 @@ def health_case(m, srv):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('case', choices=['health', 'reflection'])
+    ap.add_argument('case', choices=['health', 'reflection', 'go'])
     ap.add_argument('--server', required=True)
+    ap.add_argument('--go-client')
     ap.add_argument('--scratch', default=None)
     a = ap.parse_args()
     scratch = a.scratch or tempfile.mkdtemp()
@@ -183,6 +185,9 @@ def main():
     try:
         if a.case == 'health':
             health_case(m, srv)
+        elif a.case == 'go':
+            rc = subprocess.run([a.go_client, '-addr', f'127.0.0.1:{srv.port}'], timeout=60).returncode
+            check(rc == 0, f'grpc-go health and reflection clients (exit status {rc})')
         else:
             import reflection_client
             reflection_client.run(m, srv, check)
