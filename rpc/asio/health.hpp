@@ -124,7 +124,8 @@ class health_service final : public ::grpc::health::v1::Health {
         awaitable<void> wait() {
             timer.expires_at(h2::asio::net::steady_timer::time_point::max());
             h2::asio::error_code_t ec;
-            co_await timer.async_wait(h2::asio::net::redirect_error(h2::asio::net::use_awaitable, ec));
+            co_await timer.async_wait(
+                h2::asio::net::redirect_error(h2::asio::net::use_awaitable, ec));
         }
         void wake() {
             // Posted: the timer belongs to the call's executor.

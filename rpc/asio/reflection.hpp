@@ -44,14 +44,18 @@ namespace detail {
 /// which have the same fields and numbers.
 template <class Req, class Resp>
 Resp reflection_answer(const reflection_registry& r, const Req& req) {
-    using file_response = typename std::remove_cvref_t<
-        decltype(*std::get<Resp::file_descriptor_response_index>(Resp{}.message_response))>;
-    using numbers_response = typename std::remove_cvref_t<
-        decltype(*std::get<Resp::all_extension_numbers_response_index>(Resp{}.message_response))>;
-    using list_response = typename std::remove_cvref_t<
-        decltype(*std::get<Resp::list_services_response_index>(Resp{}.message_response))>;
-    using error_response = typename std::remove_cvref_t<
-        decltype(*std::get<Resp::error_response_index>(Resp{}.message_response))>;
+    using file_response =
+        typename std::remove_cvref_t<decltype(*std::get<Resp::file_descriptor_response_index>(
+            Resp{}.message_response))>;
+    using numbers_response =
+        typename std::remove_cvref_t<decltype(*std::get<Resp::all_extension_numbers_response_index>(
+            Resp{}.message_response))>;
+    using list_response =
+        typename std::remove_cvref_t<decltype(*std::get<Resp::list_services_response_index>(
+            Resp{}.message_response))>;
+    using error_response =
+        typename std::remove_cvref_t<decltype(*std::get<Resp::error_response_index>(
+            Resp{}.message_response))>;
 
     Resp out;
     out.valid_host = req.host;
@@ -66,8 +70,7 @@ Resp reflection_answer(const reflection_registry& r, const Req& req) {
         file_response fr;
         for (const file_descriptor* x : reflection_registry::with_dependencies(f))
             fr.file_descriptor_proto.emplace_back(x->serialized);
-        out.message_response.template emplace<Resp::file_descriptor_response_index>(
-            std::move(fr));
+        out.message_response.template emplace<Resp::file_descriptor_response_index>(std::move(fr));
     };
     switch (req.message_request.index()) {
         case Req::file_by_filename_index: {
@@ -99,7 +102,8 @@ Resp reflection_answer(const reflection_registry& r, const Req& req) {
             break;
         }
         case Req::all_extension_numbers_of_type_index: {
-            const auto& type = std::get<Req::all_extension_numbers_of_type_index>(req.message_request);
+            const auto& type =
+                std::get<Req::all_extension_numbers_of_type_index>(req.message_request);
             auto numbers = r.extension_numbers(type);
             if (!numbers) {
                 error(status_code::not_found, "Type not found.");
@@ -118,8 +122,7 @@ Resp reflection_answer(const reflection_registry& r, const Req& req) {
                 auto& item = l.service.emplace_back();
                 item.name = s;
             }
-            out.message_response.template emplace<Resp::list_services_response_index>(
-                std::move(l));
+            out.message_response.template emplace<Resp::list_services_response_index>(std::move(l));
             break;
         }
         default:
@@ -150,9 +153,9 @@ awaitable<status> reflection_stream(const reflection_registry& r, server_reader<
 class reflection_service_v1 final : public ::grpc::reflection::v1::ServerReflection {
   public:
     explicit reflection_service_v1(const reflection_registry& r) noexcept : r_(&r) {}
-    awaitable<status> ServerReflectionInfo(
-        server_reader<ServerReflectionInfo_request>& reader,
-        server_writer<ServerReflectionInfo_response>& writer, server_context&) override {
+    awaitable<status> ServerReflectionInfo(server_reader<ServerReflectionInfo_request>& reader,
+                                           server_writer<ServerReflectionInfo_response>& writer,
+                                           server_context&) override {
         status st = co_await detail::reflection_stream(*r_, reader, writer);
         co_return st;
     }
@@ -165,9 +168,9 @@ class reflection_service_v1 final : public ::grpc::reflection::v1::ServerReflect
 class reflection_service_v1alpha final : public ::grpc::reflection::v1alpha::ServerReflection {
   public:
     explicit reflection_service_v1alpha(const reflection_registry& r) noexcept : r_(&r) {}
-    awaitable<status> ServerReflectionInfo(
-        server_reader<ServerReflectionInfo_request>& reader,
-        server_writer<ServerReflectionInfo_response>& writer, server_context&) override {
+    awaitable<status> ServerReflectionInfo(server_reader<ServerReflectionInfo_request>& reader,
+                                           server_writer<ServerReflectionInfo_response>& writer,
+                                           server_context&) override {
         status st = co_await detail::reflection_stream(*r_, reader, writer);
         co_return st;
     }

@@ -60,8 +60,8 @@ TEST_CASE("health: Watch gets the current status at once, then every change") {
     h.set("other", st::NOT_SERVING);
     h.set("a.B", st::NOT_SERVING);
     h.clear("a.B");
-    CHECK(seen == std::vector<st>{st::SERVICE_UNKNOWN, st::SERVING, st::NOT_SERVING,
-                                  st::SERVICE_UNKNOWN});
+    CHECK(seen ==
+          std::vector<st>{st::SERVICE_UNKNOWN, st::SERVING, st::NOT_SERVING, st::SERVICE_UNKNOWN});
     h.unwatch(id);
     h.set("a.B", st::SERVING);
     CHECK(seen.size() == 4);

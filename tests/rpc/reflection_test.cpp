@@ -54,10 +54,10 @@ TEST_CASE("reflection: the embedded descriptor") {
     // Every kind of symbol, as protobuf scopes them (enum values beside
     // their enum; extensions in the scope they are declared in).
     for (std::string_view sym :
-         {"h2pb.refl.Holder", "h2pb.refl.Holder.a", "h2pb.refl.Holder.pick", "h2pb.refl.Holder.Kind",
-          "h2pb.refl.Holder.K_ONE", "h2pb.refl.Holder.Inner", "h2pb.refl.Holder.Inner.kind",
-          "h2pb.refl.Holder.holder", "h2pb.refl.note", "h2pb.refl.weight", "h2pb.refl.Lookup",
-          "h2pb.refl.Lookup.Find"})
+         {"h2pb.refl.Holder", "h2pb.refl.Holder.a", "h2pb.refl.Holder.pick",
+          "h2pb.refl.Holder.Kind", "h2pb.refl.Holder.K_ONE", "h2pb.refl.Holder.Inner",
+          "h2pb.refl.Holder.Inner.kind", "h2pb.refl.Holder.holder", "h2pb.refl.note",
+          "h2pb.refl.weight", "h2pb.refl.Lookup", "h2pb.refl.Lookup.Find"})
         CHECK(ext.defines(sym));
     CHECK_FALSE(ext.defines("h2pb.refl.Base"));
     CHECK(base.defines("h2pb.refl.Base"));
@@ -109,8 +109,8 @@ void answers() {
     auto files_of = [](const Resp& a) {
         std::vector<std::string> out;
         if (a.message_response.index() != Resp::file_descriptor_response_index) return out;
-        for (const auto& b :
-             (*std::get<Resp::file_descriptor_response_index>(a.message_response)).file_descriptor_proto)
+        for (const auto& b : (*std::get<Resp::file_descriptor_response_index>(a.message_response))
+                                 .file_descriptor_proto)
             out.emplace_back(b);
         return out;
     };

@@ -30,6 +30,14 @@
 // to `this`, and S::stub<Channel>, a client whose methods forward to
 // channel.template unary / server_streaming / client_streaming /
 // bidi_streaming<Req, Resp>(descriptor, [request,] options).
+//
+// With the parameter `descriptors`, NAME.h2pb.hpp also embeds the file's
+// serialized FileDescriptorProto as an h2pb::rpc::file_descriptor
+// (rpc/file_descriptor.hpp), and each service class overrides proto_file()
+// to point at it: server reflection (rpc/asio/reflection.hpp) serves these
+// without parsing anything at run time. `include_prefix=DIR` makes the
+// generated headers include each other as "DIR/NAME.h2pb.hpp" (what the
+// checked-in rpc/generated/ headers use: DIR = h2pb/rpc/generated).
 #include <google/protobuf/compiler/code_generator.h>
 #include <google/protobuf/compiler/plugin.h>
 #include <google/protobuf/descriptor.h>
@@ -978,7 +986,8 @@ void emit_service(const pb::ServiceDescriptor* s, const std::string& class_name,
     if (!descriptor_var.empty()) {
         // Server reflection finds the service's .proto file here (parameter
         // `descriptors`; rpc/file_descriptor.hpp).
-        const std::string head = "const ::h2pb::rpc::file_descriptor* proto_file() const noexcept override {";
+        const std::string head =
+            "const ::h2pb::rpc::file_descriptor* proto_file() const noexcept override {";
         const std::string body = "return &" + descriptor_var + ";";
         if (o.column() + head.size() + 1 + body.size() + 2 <= column_limit) {
             o.line(head + " " + body + " }");

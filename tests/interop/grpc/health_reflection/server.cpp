@@ -57,10 +57,14 @@ class test_service final : public gt::TestService {
 };
 
 bool parse_status(const std::string& s, rpc::serving_status& out) {
-    if (s == "SERVING") out = rpc::serving_status::SERVING;
-    else if (s == "NOT_SERVING") out = rpc::serving_status::NOT_SERVING;
-    else if (s == "UNKNOWN") out = rpc::serving_status::UNKNOWN;
-    else return false;
+    if (s == "SERVING")
+        out = rpc::serving_status::SERVING;
+    else if (s == "NOT_SERVING")
+        out = rpc::serving_status::NOT_SERVING;
+    else if (s == "UNKNOWN")
+        out = rpc::serving_status::UNKNOWN;
+    else
+        return false;
     return true;
 }
 
