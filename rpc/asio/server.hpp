@@ -385,24 +385,32 @@ class server {
     /// Serves grpc.health.v1.Health (rpc/asio/health.hpp) and returns it, for
     /// the application to set statuses; "" (the whole server) starts
     /// SERVING. Call before listen(); a second call returns the same object.
+    /// (A template only so that the service's code is compiled where it is
+    /// used, not in every program that includes this header.)
+    template <int = 0>
     health_service& enable_health() {
         if (!health_) {
-            health_ = std::make_unique<health_service>();
+            auto h = std::make_shared<health_service>();
+            health_ = h.get();
+            builtin_.push_back(std::move(h));
             add_service(*health_);
         }
         return *health_;
     }
     /// The health service, if enable_health() was called.
-    health_service* health() noexcept { return health_.get(); }
+    health_service* health() noexcept { return health_; }
 
     /// Serves server reflection, grpc.reflection.v1 and v1alpha
     /// (rpc/asio/reflection.hpp): every service added, before or after this
     /// call, is listed, and the .proto files of those generated with
     /// protoc-gen-h2pb's `descriptors` (and their imports) can be fetched.
     /// Call before listen(); a second call returns the same object.
+    template <int = 0>
     reflection_services& enable_reflection() {
         if (!reflection_) {
-            reflection_ = std::make_unique<reflection_services>();
+            auto r = std::make_shared<reflection_services>();
+            reflection_ = r.get();
+            builtin_.push_back(std::move(r));
             for (std::size_t i = 0; i < service_names_.size(); ++i)
                 reflection_->registry().add_service(service_names_[i], service_files_[i]);
             add_service(reflection_->v1());
@@ -490,9 +498,12 @@ class server {
     method_table methods_;
     std::vector<std::string> service_names_;
     std::vector<interceptor> interceptors_;
-    std::unique_ptr<health_service> health_;
     std::vector<const file_descriptor*> service_files_;  ///< beside service_names_
-    std::unique_ptr<reflection_services> reflection_;
+    /// The built-in services (health, reflection), owned type-erased so that
+    /// their code is compiled only where enable_*() is called.
+    std::vector<std::shared_ptr<void>> builtin_;
+    health_service* health_ = nullptr;
+    reflection_services* reflection_ = nullptr;
     std::unique_ptr<h2::asio::server> http_;
 };
 
