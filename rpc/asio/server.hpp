@@ -52,6 +52,8 @@
 #include <vector>
 
 #include <h2pb/h2/asio/server.hpp>
+#include <h2pb/rpc/asio/health.hpp>
+#include <h2pb/rpc/asio/reflection.hpp>
 #include <h2pb/rpc/asio/server_context.hpp>
 #include <h2pb/rpc/asio/service.hpp>
 #include <h2pb/rpc/call_head.hpp>
@@ -343,6 +345,8 @@ class server {
     void add_service(service& s) {
         s.register_methods(methods_);
         service_names_.emplace_back(s.service_name());
+        service_files_.push_back(s.proto_file());
+        if (reflection_) reflection_->registry().add_service(s.service_name(), s.proto_file());
     }
     /// Serves one method from a handler on bytes.
     void add_method(method_descriptor d, call_handler h) { methods_.add(d, std::move(h)); }
@@ -367,9 +371,53 @@ class server {
     void start() { http_->start(); }
     void join() { http_->join(); }
     void run() { http_->run(); }
-    /// Graceful: GOAWAY, calls in flight get until `grace`.
-    void shutdown(h2::asio::duration grace) { http_->shutdown(grace); }
-    void stop() { http_->stop(); }
+    /// Graceful: GOAWAY, calls in flight get until `grace`. With health
+    /// enabled, every service turns NOT_SERVING first (Watch calls see it).
+    void shutdown(h2::asio::duration grace) {
+        if (health_) health_->shutdown();
+        http_->shutdown(grace);
+    }
+    void stop() {
+        if (health_) health_->shutdown();
+        http_->stop();
+    }
+
+    /// Serves grpc.health.v1.Health (rpc/asio/health.hpp) and returns it, for
+    /// the application to set statuses; "" (the whole server) starts
+    /// SERVING. Call before listen(); a second call returns the same object.
+    /// (A template only so that the service's code is compiled where it is
+    /// used, not in every program that includes this header.)
+    template <int = 0>
+    health_service& enable_health() {
+        if (!health_) {
+            auto h = std::make_shared<health_service>();
+            health_ = h.get();
+            builtin_.push_back(std::move(h));
+            add_service(*health_);
+        }
+        return *health_;
+    }
+    /// The health service, if enable_health() was called.
+    health_service* health() noexcept { return health_; }
+
+    /// Serves server reflection, grpc.reflection.v1 and v1alpha
+    /// (rpc/asio/reflection.hpp): every service added, before or after this
+    /// call, is listed, and the .proto files of those generated with
+    /// protoc-gen-h2pb's `descriptors` (and their imports) can be fetched.
+    /// Call before listen(); a second call returns the same object.
+    template <int = 0>
+    reflection_services& enable_reflection() {
+        if (!reflection_) {
+            auto r = std::make_shared<reflection_services>();
+            reflection_ = r.get();
+            builtin_.push_back(std::move(r));
+            for (std::size_t i = 0; i < service_names_.size(); ++i)
+                reflection_->registry().add_service(service_names_[i], service_files_[i]);
+            add_service(reflection_->v1());
+            add_service(reflection_->v1alpha());
+        }
+        return *reflection_;
+    }
     const server_options& options() const noexcept { return opts_; }
 
   private:
@@ -450,6 +498,12 @@ class server {
     method_table methods_;
     std::vector<std::string> service_names_;
     std::vector<interceptor> interceptors_;
+    std::vector<const file_descriptor*> service_files_;  ///< beside service_names_
+    /// The built-in services (health, reflection), owned type-erased so that
+    /// their code is compiled only where enable_*() is called.
+    std::vector<std::shared_ptr<void>> builtin_;
+    health_service* health_ = nullptr;
+    reflection_services* reflection_ = nullptr;
     std::unique_ptr<h2::asio::server> http_;
 };
 

@@ -29,6 +29,7 @@
 
 #include <h2pb/h2/asio/asio.hpp>
 #include <h2pb/proto_codec/message.hpp>
+#include <h2pb/rpc/file_descriptor.hpp>
 #include <h2pb/rpc/method.hpp>
 #include <h2pb/rpc/status.hpp>
 #include <h2pb/wire/buffer.hpp>
@@ -331,6 +332,10 @@ class service {
     virtual std::string_view service_name() const noexcept = 0;
     /// Adds every method of the service (bound to this object) to `t`.
     virtual void register_methods(method_table& t) = 0;
+    /// The .proto file that defines the service, for server reflection
+    /// (rpc/asio/reflection.hpp): generated code overrides it when made with
+    /// protoc-gen-h2pb's parameter `descriptors`; nullptr otherwise.
+    virtual const file_descriptor* proto_file() const noexcept { return nullptr; }
 };
 
 }  // namespace h2pb::rpc::asio

@@ -30,6 +30,14 @@
 // to `this`, and S::stub<Channel>, a client whose methods forward to
 // channel.template unary / server_streaming / client_streaming /
 // bidi_streaming<Req, Resp>(descriptor, [request,] options).
+//
+// With the parameter `descriptors`, NAME.h2pb.hpp also embeds the file's
+// serialized FileDescriptorProto as an h2pb::rpc::file_descriptor
+// (rpc/file_descriptor.hpp), and each service class overrides proto_file()
+// to point at it: server reflection (rpc/asio/reflection.hpp) serves these
+// without parsing anything at run time. `include_prefix=DIR` makes the
+// generated headers include each other as "DIR/NAME.h2pb.hpp" (what the
+// checked-in rpc/generated/ headers use: DIR = h2pb/rpc/generated).
 #include <google/protobuf/compiler/code_generator.h>
 #include <google/protobuf/compiler/plugin.h>
 #include <google/protobuf/descriptor.h>
@@ -254,6 +262,23 @@ std::string header_name(const std::string& proto) {
     if (base.size() > 6 && base.compare(base.size() - 6, 6, ".proto") == 0)
         base.resize(base.size() - 6);
     return base + ".h2pb.hpp";
+}
+
+/// Prepended to the path of every generated header that a generated header
+/// includes (plugin parameter `include_prefix=DIR`): the headers checked in
+/// under h2pb's rpc/generated/ include each other as
+/// "h2pb/rpc/generated/grpc/health/v1/health.h2pb.hpp", a path that works
+/// from the installed include tree, where the plain "grpc/health/v1/..."
+/// would need one more -I.
+std::string& include_prefix() {
+    static std::string prefix;
+    return prefix;
+}
+
+/// `#include "PREFIX/NAME.h2pb.hpp"` for a generated header.
+std::string include_line(const std::string& header) {
+    const std::string& p = include_prefix();
+    return "#include \"" + (p.empty() ? header : p + "/" + header) + "\"";
 }
 
 // ---------------------------------------------------------------- field kinds
@@ -518,6 +543,162 @@ class out_text {
     int indent_ = 0;
 };
 
+// ---------------------------------------------------------------- descriptors
+//
+// With the parameter `descriptors`, NAME.h2pb.hpp ends with the file's
+// rpc::file_descriptor (rpc/file_descriptor.hpp): the serialized
+// FileDescriptorProto as a string literal, the names of the symbols it
+// defines, its extensions, and pointers to its imports' file_descriptors
+// (which their headers, included above, define: generate every file of a
+// program with `descriptors`, or none).
+
+/// The file's path as a C++ identifier, injective: "_" -> "__", "/" -> "_S",
+/// "." -> "_D", "-" -> "_M", another byte that is not [A-Za-z0-9] -> "_xHH".
+std::string mangle_path(const std::string& path) {
+    std::string out;
+    for (unsigned char c : path) {
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
+            out += static_cast<char>(c);
+        } else if (c == '_') {
+            out += "__";
+        } else if (c == '/') {
+            out += "_S";
+        } else if (c == '.') {
+            out += "_D";
+        } else if (c == '-') {
+            out += "_M";
+        } else {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "_x%02X", c);
+            out += buf;
+        }
+    }
+    // A path starting with a digit: no identifier starts with one.
+    if (!out.empty() && out[0] >= '0' && out[0] <= '9') out = "_" + out;
+    return out;
+}
+
+std::string descriptor_namespace() {
+    return namespace_prefix().empty() ? "h2pb_files" : namespace_prefix() + "::h2pb_files";
+}
+
+/// "::h2pb_files::grpc_Shealth_Sv1_Shealth_Dproto"
+std::string descriptor_variable(const FileDescriptor* f) {
+    return "::" + descriptor_namespace() + "::" + mangle_path(f->name());
+}
+
+void collect_symbols(const Descriptor* d, std::vector<std::string>& out,
+                     std::vector<const FieldDescriptor*>& extensions);
+
+void collect_enum_symbols(const EnumDescriptor* e, std::vector<std::string>& out) {
+    out.push_back(e->full_name());
+    for (int i = 0; i < e->value_count(); ++i) out.push_back(e->value(i)->full_name());
+}
+
+void collect_symbols(const Descriptor* d, std::vector<std::string>& out,
+                     std::vector<const FieldDescriptor*>& extensions) {
+    out.push_back(d->full_name());
+    for (int i = 0; i < d->field_count(); ++i) out.push_back(d->field(i)->full_name());
+    for (int i = 0; i < d->oneof_decl_count(); ++i) out.push_back(d->oneof_decl(i)->full_name());
+    for (int i = 0; i < d->enum_type_count(); ++i) collect_enum_symbols(d->enum_type(i), out);
+    for (int i = 0; i < d->nested_type_count(); ++i)
+        collect_symbols(d->nested_type(i), out, extensions);
+    for (int i = 0; i < d->extension_count(); ++i) {
+        out.push_back(d->extension(i)->full_name());
+        extensions.push_back(d->extension(i));
+    }
+}
+
+/// A string literal of any bytes, cut into pieces of about `width` columns
+/// (adjacent literals concatenate), each on its own line.
+std::vector<std::string> bytes_literal_lines(const std::string& bytes, std::size_t width) {
+    std::vector<std::string> lines;
+    std::string cur = "\"";
+    for (unsigned char c : bytes) {
+        std::string piece;
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '?') {
+            piece = std::string(1, static_cast<char>(c));
+        } else {
+            // Always three octal digits: an octal escape ends after three,
+            // so a following digit cannot be read into it (a hex escape
+            // would swallow it).
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\%03o", c);
+            piece = buf;
+        }
+        if (cur.size() + piece.size() + 1 > width) {
+            lines.push_back(cur + "\"");
+            cur = "\"";
+        }
+        cur += piece;
+    }
+    lines.push_back(cur + "\"");
+    return lines;
+}
+
+void emit_descriptor(const FileDescriptor* file, out_text& o) {
+    pb::FileDescriptorProto proto;
+    file->CopyTo(&proto);  // no source_code_info: as grpc's reflection sends it
+    std::string bytes;
+    proto.SerializeToString(&bytes);
+
+    std::vector<std::string> symbols;
+    std::vector<const FieldDescriptor*> extensions;
+    for (int i = 0; i < file->message_type_count(); ++i)
+        collect_symbols(file->message_type(i), symbols, extensions);
+    for (int i = 0; i < file->enum_type_count(); ++i)
+        collect_enum_symbols(file->enum_type(i), symbols);
+    for (int i = 0; i < file->extension_count(); ++i) {
+        symbols.push_back(file->extension(i)->full_name());
+        extensions.push_back(file->extension(i));
+    }
+    for (int i = 0; i < file->service_count(); ++i) {
+        const pb::ServiceDescriptor* s = file->service(i);
+        symbols.push_back(s->full_name());
+        for (int j = 0; j < s->method_count(); ++j) symbols.push_back(s->method(j)->full_name());
+    }
+
+    const std::string var = mangle_path(file->name());
+    o.line();
+    o.line("// ---- the file's descriptor, for server reflection (rpc/file_descriptor.hpp) ----");
+    o.line("// clang-format off");
+    o.line("#include <array>");
+    o.line("#include <string_view>");
+    o.line();
+    o.line("#include <h2pb/rpc/file_descriptor.hpp>");
+    o.line();
+    o.line("namespace " + descriptor_namespace() + " {");
+    o.line("inline constexpr std::array<std::string_view, " + std::to_string(symbols.size()) +
+           "> " + var + "_symbols = {");
+    for (const std::string& sym : symbols) o.line("    " + string_literal(sym) + ",");
+    o.line("};");
+    o.line("inline constexpr std::array<::h2pb::rpc::extension_number, " +
+           std::to_string(extensions.size()) + "> " + var + "_extensions = {{");
+    for (const FieldDescriptor* e : extensions)
+        o.line("    {" + string_literal(e->containing_type()->full_name()) + ", " +
+               std::to_string(e->number()) + "},");
+    o.line("}};");
+    o.line("inline constexpr std::array<const ::h2pb::rpc::file_descriptor*, " +
+           std::to_string(file->dependency_count()) + "> " + var + "_dependencies = {");
+    for (int i = 0; i < file->dependency_count(); ++i)
+        o.line("    &" + descriptor_variable(file->dependency(i)) + ",");
+    o.line("};");
+    o.line("/// " + file->name() + ": its serialized google.protobuf.FileDescriptorProto (" +
+           std::to_string(bytes.size()) + " bytes) and what it defines.");
+    o.line("inline constexpr ::h2pb::rpc::file_descriptor " + var + "{");
+    o.line("    " + string_literal(file->name()) + ",");
+    o.line("    " + string_literal(file->package()) + ",");
+    o.line("    std::string_view(");
+    for (const std::string& l : bytes_literal_lines(bytes, 92)) o.line("        " + l);
+    o.line("        , " + std::to_string(bytes.size()) + "),");
+    o.line("    " + var + "_dependencies,");
+    o.line("    " + var + "_symbols,");
+    o.line("    " + var + "_extensions,");
+    o.line("};");
+    o.line("}  // namespace " + descriptor_namespace());
+    o.line("// clang-format on");
+}
+
 // ---------------------------------------------------------------- services
 //
 // With the parameter `services`, NAME.h2pb.grpc.hpp holds, per `service S`,
@@ -676,6 +857,7 @@ const std::set<std::string>& service_member_names() {
         "channel_",
         "service",
         "call_options",
+        "proto_file",
     };
     return k;
 }
@@ -736,7 +918,8 @@ void collect_type_names(const Descriptor* d, std::set<std::string>& out) {
     for (int i = 0; i < d->nested_type_count(); ++i) collect_type_names(d->nested_type(i), out);
 }
 
-void emit_service(const pb::ServiceDescriptor* s, const std::string& class_name, out_text& o) {
+void emit_service(const pb::ServiceDescriptor* s, const std::string& class_name,
+                  const std::string& descriptor_var, out_text& o) {
     const std::vector<method_names> methods = names_of(s, class_name);
     o.line("/// service " + s->full_name());
     o.line("///");
@@ -800,6 +983,20 @@ void emit_service(const pb::ServiceDescriptor* s, const std::string& class_name,
     }
     o.line();
     o.line("std::string_view service_name() const noexcept override { return service_full_name; }");
+    if (!descriptor_var.empty()) {
+        // Server reflection finds the service's .proto file here (parameter
+        // `descriptors`; rpc/file_descriptor.hpp).
+        const std::string head =
+            "const ::h2pb::rpc::file_descriptor* proto_file() const noexcept override {";
+        const std::string body = "return &" + descriptor_var + ";";
+        if (o.column() + head.size() + 1 + body.size() + 2 <= column_limit) {
+            o.line(head + " " + body + " }");
+        } else {
+            o.line(head);
+            o.line("    " + body);
+            o.line("}");
+        }
+    }
     for (const method_names& n : methods) {
         o.line();
         const std::string& req = n.request;
@@ -901,7 +1098,7 @@ void emit_service(const pb::ServiceDescriptor* s, const std::string& class_name,
 
 /// NAME.h2pb.grpc.hpp: every service of `file` (none: the includes only, so
 /// that a build rule can always expect the file).
-void emit_services_file(const FileDescriptor* file, out_text& o) {
+void emit_services_file(const FileDescriptor* file, out_text& o, bool descriptors) {
     o.line("// Generated by protoc-gen-h2pb (parameter services). Do not edit.");
     o.line("// From:     " + file->name());
     o.line("// Messages: " + header_name(file->name()) + " (generate both)");
@@ -914,7 +1111,7 @@ void emit_services_file(const FileDescriptor* file, out_text& o) {
     o.line();
     o.line("#include <h2pb/rpc/asio/service.hpp>");
     o.line();
-    o.line("#include \"" + header_name(file->name()) + "\"");
+    o.line(include_line(header_name(file->name())));
     if (file->service_count() == 0) return;
     std::set<std::string> taken;
     for (int i = 0; i < file->message_type_count(); ++i)
@@ -937,7 +1134,8 @@ void emit_services_file(const FileDescriptor* file, out_text& o) {
         o.line();
     }
     for (int i = 0; i < file->service_count(); ++i)
-        emit_service(file->service(i), class_names[static_cast<std::size_t>(i)], o);
+        emit_service(file->service(i), class_names[static_cast<std::size_t>(i)],
+                     descriptors ? descriptor_variable(file) : std::string(), o);
     if (!ns.empty()) o.line("}  // namespace " + ns);
 }
 
@@ -953,6 +1151,7 @@ class generator final : public pb::compiler::CodeGenerator {
         bool views = false;
         bool services = false;
         bool messages = true;
+        bool descriptors = false;
         std::istringstream params(parameter);
         for (std::string kv; std::getline(params, kv, ',');) {
             if (kv.empty()) continue;
@@ -963,6 +1162,12 @@ class generator final : public pb::compiler::CodeGenerator {
                 namespace_prefix() = replace_all(value, ".", "::");
             } else if (key == "views") {
                 views = value.empty() || value == "true";
+            } else if (key == "include_prefix") {
+                include_prefix() = value;
+                while (!include_prefix().empty() && include_prefix().back() == '/')
+                    include_prefix().pop_back();
+            } else if (key == "descriptors") {
+                descriptors = value.empty() || value == "true";
             } else if (key == "services") {
                 // `services=only`: the services header alone, for a build
                 // that makes the messages header with another rule.
@@ -970,13 +1175,15 @@ class generator final : public pb::compiler::CodeGenerator {
                 messages = value != "only";
             } else {
                 *error = "protoc-gen-h2pb: unknown parameter '" + key +
-                         "' (known: namespace=NAME, views, services, services=only)";
+                         "' (known: namespace=NAME, views, services, services=only, descriptors, "
+                         "include_prefix=DIR)";
                 return false;
             }
         }
         if (messages) {
             out_text o;
             emit_file(file, views, o);
+            if (descriptors) emit_descriptor(file, o);
             std::unique_ptr<pb::io::ZeroCopyOutputStream> stream(
                 context->Open(header_name(file->name())));
             pb::io::Printer printer(stream.get(), '$');
@@ -984,7 +1191,7 @@ class generator final : public pb::compiler::CodeGenerator {
         }
         if (services) {
             out_text so;
-            emit_services_file(file, so);
+            emit_services_file(file, so, descriptors);
             std::unique_ptr<pb::io::ZeroCopyOutputStream> sstream(
                 context->Open(grpc_header_name(file->name())));
             pb::io::Printer sprinter(sstream.get(), '$');
@@ -1053,7 +1260,7 @@ class generator final : public pb::compiler::CodeGenerator {
         o.line();
         o.line("#include <h2pb/proto_codec/runtime.hpp>");
         for (int i = 0; i < file->dependency_count(); ++i) {
-            o.line("#include \"" + header_name(file->dependency(i)->name()) + "\"");
+            o.line(include_line(header_name(file->dependency(i)->name())));
         }
         o.line();
         const std::string ns = namespace_of(file);
