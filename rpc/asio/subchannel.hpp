@@ -471,6 +471,10 @@ class channel_core : public std::enable_shared_from_this<channel_core> {
     void go_idle(bool close_connections) {
         stop_all(close_connections);
         set_state(connectivity_state::idle);
+        // Nothing left to time out: an IDLE channel holds no timer, so that
+        // io_context::run() can return when the rest of the program is done.
+        ha::error_code_t ignored;
+        idle_timer_.cancel(ignored);
     }
 
     // ---------------------------------------------------- idle timeout
