@@ -157,7 +157,8 @@ class call_core {
     awaitable<bool> next(std::string& out) {
         for (;;) {
             if (!queue_.empty()) {
-                out = std::move(queue_.front());
+                out = std::move(queue_.front().bytes);
+                last_compressed_ = queue_.front().compressed;
                 queue_.pop_front();
                 co_return true;
             }
@@ -273,6 +274,9 @@ class call_core {
     }
 
     bool done() const noexcept { return final_.has_value(); }
+    /// The Compressed-Flag of the message next() gave last (interop's
+    /// server_compressed_* cases check it; compression.md).
+    bool last_message_compressed() const noexcept { return last_compressed_; }
     /// Attempts made so far (gRFC A6; transparent retries not counted).
     int attempts() const noexcept { return retry_ ? retry_->attempts() : 1; }
     /// The call can no longer be retried (gRFC A6 "committed").
@@ -471,7 +475,7 @@ class call_core {
             response_encoding_ = e.head.encoding;
             if (auto* c = opts_.context) c->initial_ = initial_;
         } else if constexpr (std::is_same_v<E, message_received>) {
-            queue_.emplace_back(wire::as_chars(e.bytes));
+            queue_.push_back({std::string(wire::as_chars(e.bytes)), e.compressed});
         } else if constexpr (std::is_same_v<E, call_ended>) {
             set_final(e.st, e.retryable);
         }
@@ -543,7 +547,13 @@ class call_core {
     h2::asio::net::steady_timer* backoff_timer_ = nullptr;
     std::vector<h2::asio::wakeup*> replay_waiters_;
     std::vector<h2::asio::client_stream> retired_;  ///< earlier attempts' streams, writes in flight
-    std::deque<std::string> queue_;
+    /// A received message and its Compressed-Flag.
+    struct queued_message {
+        std::string bytes;
+        bool compressed = false;
+    };
+    std::deque<queued_message> queue_;
+    bool last_compressed_ = false;
     metadata initial_;
     metadata trailing_;
     std::string response_encoding_;
@@ -578,6 +588,8 @@ class call_handle {
     const metadata& trailing_metadata() const noexcept { return core_->trailing_metadata(); }
     /// grpc-encoding of the server's messages ("" = identity).
     const std::string& response_encoding() const noexcept { return core_->response_encoding(); }
+    /// The last message read came compressed (Compressed-Flag 1).
+    bool last_message_compressed() const noexcept { return core_->last_message_compressed(); }
     detail::call_core& core() noexcept { return *core_; }
 
   protected:
