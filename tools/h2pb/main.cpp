@@ -23,6 +23,8 @@ constexpr subcommand subcommands[] = {
      h2pb::cli::run_serve},
     {"get", "an HTTP/2 client: fetch a URL and print status, headers, body, trailers",
      h2pb::cli::run_get},
+    {"trace", "a transparent HTTP/2 and gRPC proxy that prints every frame as it passes",
+     h2pb::cli::run_trace},
 #ifdef H2PB_HAVE_INTEROP_SERVER
     {"interop-server", "a gRPC server of grpc.testing.TestService, for interop clients",
      h2pb::cli::run_interop_server},

@@ -1,0 +1,713 @@
+// h2pb trace — the sans-IO half of the proxy: two byte streams of one HTTP/2
+// connection (client->server, server->client) go in, in whatever pieces the
+// network delivers them; annotated events come out, one per frame, with the
+// rules of RFC 9113, RFC 7541 and gRPC's PROTOCOL-HTTP2.md that the bytes
+// break flagged on the frame that breaks them. Nothing here reads a socket:
+// cmd_trace.cpp forwards the bytes and hands each piece here after it.
+//
+// Each direction is decoded by its own frames_decoder (frames_decoder.hpp:
+// the real frame parser and the real HPACK decoder; RFC 7541 §2.2 gives each
+// direction its own dynamic table). On top of it this file tracks what a
+// single frame cannot tell:
+//   * the receiver's SETTINGS_MAX_FRAME_SIZE (RFC 9113 §4.2) and
+//     SETTINGS_INITIAL_WINDOW_SIZE (§6.9.2), learned from the SETTINGS frames
+//     of the other direction;
+//   * both flow-control windows of each sender, connection and per stream
+//     (§6.9.1), from WINDOW_UPDATE frames of the other direction;
+//   * gRPC calls: the request's :path and content-type, the 5-octet
+//     Length-Prefixed-Message framing of each DATA stream, and the trailers.
+//
+// The proxy sees every frame before the peer it is addressed to does, so the
+// windows here are never smaller than the sender's own view: a flagged
+// "DATA exceeds window" is a real violation, not a race.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <ostream>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <h2pb/h2/frame.hpp>
+#include <h2pb/h2/frame_writer.hpp>
+#include <h2pb/h2/settings.hpp>
+#include <h2pb/proto_codec/field_reader.hpp>
+
+#include "explain.hpp"
+#include "frames_decoder.hpp"
+#include "schema.hpp"
+
+namespace h2pb::cli {
+
+/// The largest gRPC message the analyzer keeps whole to explain its protobuf
+/// fields. Longer messages are still framed and counted (their prefix and
+/// length are shown), only their fields are not explained: the proxy must
+/// not hold an unbounded amount of memory per stream. Setting:
+/// trace_options::max_explained_message.
+inline constexpr std::size_t default_max_explained_message = 4u << 20;
+
+/// How many streams the analyzer remembers per connection (windows, gRPC
+/// framing). A stream is forgotten when it is closed in both directions or
+/// reset; a peer that opens more than this without closing them gets a
+/// violation note and the oldest entries are dropped. Setting:
+/// trace_options::max_tracked_streams.
+inline constexpr std::size_t default_max_tracked_streams = 10000;
+
+/// One gRPC method of a loaded schema: "/pkg.Service/Method" -> types.
+struct method_desc {
+    std::string input_type, output_type;  ///< full names, no leading '.'
+    bool client_streaming = false, server_streaming = false;
+};
+
+/// Reads the services of a FileDescriptorSet (descriptor.proto:
+/// FileDescriptorProto.package = 2, .service = 6; ServiceDescriptorProto.name
+/// = 1, .method = 2; MethodDescriptorProto.name = 1, .input_type = 2,
+/// .output_type = 3, .client_streaming = 5, .server_streaming = 6).
+inline proto::error parse_methods(wire::bytes_view set, std::map<std::string, method_desc>& out) {
+    auto str = [](const proto::field& f) { return std::string(wire::as_chars(f.payload)); };
+    auto strip = [](std::string s) { return !s.empty() && s[0] == '.' ? s.substr(1) : s; };
+    proto::field_reader r(set);
+    proto::field file;
+    while (r.next(file)) {
+        if (file.number != 1 || file.type != proto::wire_type::len) continue;
+        std::string package;
+        std::vector<wire::bytes_view> services;
+        proto::field_reader fr(file.payload);
+        proto::field g;
+        while (fr.next(g)) {
+            if (g.type != proto::wire_type::len) continue;
+            if (g.number == 2) package = str(g);
+            if (g.number == 6) services.push_back(g.payload);
+        }
+        if (fr.error()) return fr.error();
+        for (auto s : services) {
+            std::string service;
+            std::vector<wire::bytes_view> methods;
+            proto::field_reader sr(s);
+            while (sr.next(g)) {
+                if (g.number == 1 && g.type == proto::wire_type::len) service = str(g);
+                if (g.number == 2 && g.type == proto::wire_type::len) methods.push_back(g.payload);
+            }
+            if (sr.error()) return sr.error();
+            for (auto m : methods) {
+                std::string name;
+                method_desc d;
+                proto::field_reader mr(m);
+                while (mr.next(g)) {
+                    if (g.number == 1 && g.type == proto::wire_type::len) name = str(g);
+                    if (g.number == 2 && g.type == proto::wire_type::len) d.input_type = strip(str(g));
+                    if (g.number == 3 && g.type == proto::wire_type::len)
+                        d.output_type = strip(str(g));
+                    if (g.number == 5 && g.type == proto::wire_type::varint)
+                        d.client_streaming = g.value != 0;
+                    if (g.number == 6 && g.type == proto::wire_type::varint)
+                        d.server_streaming = g.value != 0;
+                }
+                if (mr.error()) return mr.error();
+                out["/" + (package.empty() ? "" : package + ".") + service + "/" + name] = d;
+            }
+        }
+    }
+    return r.error();
+}
+
+struct trace_options {
+    const schema* types = nullptr;                            ///< null: fields shown schema-free
+    const std::map<std::string, method_desc>* methods = nullptr;  ///< by :path
+    std::size_t max_explained_message = default_max_explained_message;
+    std::size_t max_tracked_streams = default_max_tracked_streams;
+};
+
+enum class trace_direction : std::uint8_t { client_to_server = 0, server_to_client = 1 };
+
+constexpr std::string_view name(trace_direction d) noexcept {
+    return d == trace_direction::client_to_server ? "client->server" : "server->client";
+}
+
+/// A gRPC message prefix or a whole message seen in one DATA frame.
+struct grpc_event {
+    bool prefix = false;  ///< true: the 5-octet prefix completed in this frame
+    bool compressed = false;
+    std::uint32_t length = 0;
+    std::string type;         ///< protobuf type, when the method is known
+    std::vector<node> fields; ///< explained fields (whole, uncompressed messages)
+    std::string note;         ///< why the fields are not shown, or a decode error
+};
+
+/// One event: the client preface or one frame, with what it means.
+struct trace_event {
+    trace_direction dir{};
+    std::size_t offset = 0;  ///< in this direction's byte stream
+    bool preface = false;    ///< the 24-octet client preface (RFC 9113 §3.4)
+    std::optional<frame_report> frame;
+    std::vector<grpc_event> grpc;
+    std::vector<std::string> notes;       ///< facts: ":path /x/Y (gRPC)", "window now ..."
+    std::vector<std::string> violations;  ///< broken rules, each naming its rule
+};
+
+/// The analysis of one connection. feed() the bytes of each direction as they
+/// pass; it returns the events of the frames those bytes complete.
+class trace_analyzer {
+  public:
+    explicit trace_analyzer(trace_options o = {}) : o_(o), dirs_{{direction(true), direction(false)}} {}
+
+    std::vector<trace_event> feed(trace_direction d, wire::bytes_view bytes) {
+        std::vector<trace_event> out;
+        auto& s = dirs_[static_cast<int>(d)];
+        if (s.stopped) return out;
+        s.pending.append(wire::as_chars(bytes));
+        std::size_t pos = 0;
+        if (s.preface) {
+            const std::size_t n = std::min(s.pending.size(), h2::client_preface.size());
+            if (s.pending.compare(0, n, h2::client_preface.substr(0, n)) != 0) {
+                trace_event e;
+                e.dir = d;
+                e.preface = true;
+                e.violations.push_back(
+                    "the connection does not start with the client preface (RFC 9113 §3.4); "
+                    "not HTTP/2 prior knowledge: this direction is no longer decoded");
+                s.stopped = true;
+                out.push_back(std::move(e));
+                return out;
+            }
+            if (n < h2::client_preface.size()) return out;
+            trace_event e;
+            e.dir = d;
+            e.preface = true;
+            out.push_back(std::move(e));
+            pos = h2::client_preface.size();
+            s.preface = false;
+        }
+        for (;;) {
+            const std::size_t left = s.pending.size() - pos;
+            if (left < h2::frame_header_size) break;
+            const auto* p = reinterpret_cast<const wire::byte*>(s.pending.data()) + pos;
+            const auto h = h2::parse_frame_header(p);
+            if (left < h2::frame_header_size + h.length) break;
+            const std::size_t n = h2::frame_header_size + h.length;
+            out.push_back(frame(d, wire::bytes_view(p, n), s.offset + pos));
+            pos += n;
+        }
+        s.pending.erase(0, pos);
+        s.offset += pos;
+        return out;
+    }
+
+    /// The window the sender of direction d may still fill (connection, or
+    /// one stream): for tests and notes.
+    std::int64_t connection_window(trace_direction d) const {
+        return dirs_[static_cast<int>(d)].conn_window;
+    }
+    std::int64_t stream_window(trace_direction d, std::uint32_t stream) const {
+        const auto& s = dirs_[static_cast<int>(d)];
+        auto it = s.windows.find(stream);
+        return it == s.windows.end() ? s.peer_initial_window : it->second;
+    }
+
+  private:
+    struct message_state {
+        std::uint8_t prefix[5] = {};
+        std::size_t prefix_have = 0;
+        std::uint32_t length = 0;
+        std::size_t body_have = 0;
+        bool in_body = false;
+        std::string body;  ///< kept only while length <= max_explained_message
+    };
+
+    struct direction {
+        explicit direction(bool client)
+            : preface(client), decoder(h2::max_max_frame_size, h2::default_header_table_size, false) {}
+        bool preface;
+        bool stopped = false;
+        std::string pending;
+        std::size_t offset = 0;
+        frames_decoder decoder;
+        bool hpack_broken = false;
+        // What the receiver of this direction allows its sender.
+        std::uint32_t peer_max_frame_size = h2::min_max_frame_size;
+        std::int64_t peer_initial_window = h2::default_initial_window_size;
+        std::int64_t conn_window = h2::default_initial_window_size;
+        std::map<std::uint32_t, std::int64_t> windows;
+        std::map<std::uint32_t, message_state> messages;
+        std::map<std::uint32_t, bool> ended;  // END_STREAM seen
+        bool block_end_stream = false;         // END_STREAM of the HEADERS a block started on
+    };
+
+    struct call {
+        bool grpc = false;
+        std::string path;
+        const method_desc* method = nullptr;
+        bool response_headers_seen = false;
+    };
+
+    direction& peer_of(trace_direction d) { return dirs_[1 - static_cast<int>(d)]; }
+
+    std::int64_t& window(direction& s, std::uint32_t stream) {
+        auto it = s.windows.find(stream);
+        if (it == s.windows.end()) it = s.windows.emplace(stream, s.peer_initial_window).first;
+        return it->second;
+    }
+
+    void forget(std::uint32_t stream) {
+        for (auto& s : dirs_) {
+            s.windows.erase(stream);
+            s.messages.erase(stream);
+            s.ended.erase(stream);
+        }
+        calls_.erase(stream);
+    }
+
+    trace_event frame(trace_direction d, wire::bytes_view bytes, std::size_t offset) {
+        auto& s = dirs_[static_cast<int>(d)];
+        trace_event e;
+        e.dir = d;
+        e.offset = offset;
+        s.decoder.frames.clear();
+        s.decoder.run(bytes, offset);
+        frame_report r = s.decoder.frames.empty() ? frame_report{} : std::move(s.decoder.frames[0]);
+        const auto& h = r.header;
+        const auto payload = bytes.subspan(h2::frame_header_size);
+
+        // RFC 9113 §4.2: a frame larger than the receiver's SETTINGS_MAX_FRAME_SIZE.
+        if (h.length > s.peer_max_frame_size)
+            e.violations.push_back("frame length " + std::to_string(h.length) +
+                                   " exceeds the receiver's SETTINGS_MAX_FRAME_SIZE " +
+                                   std::to_string(s.peer_max_frame_size) +
+                                   " (FRAME_SIZE_ERROR, RFC 9113 §4.2)");
+        if (!r.error.empty())
+            e.violations.push_back(r.error + " (" + r.error_scope + " error " + r.error_code +
+                                   ", RFC 9113 §" + r.error_section + ")");
+
+        switch (h.type) {
+            case h2::frame_type::settings:
+                if (r.error.empty() && !h.has(h2::flag::ack)) settings(d, r, e);
+                break;
+            case h2::frame_type::window_update:
+                if (r.error.empty()) window_update(d, payload, h.stream_id, e);
+                break;
+            case h2::frame_type::data:
+                data(d, h, payload, e, r.error.empty());
+                break;
+            case h2::frame_type::headers:
+                s.block_end_stream = h.has(h2::flag::end_stream);
+                if (s.block_end_stream) s.ended[h.stream_id] = true;
+                break;
+            case h2::frame_type::rst_stream:
+                if (h.stream_id != 0) forget(h.stream_id);
+                break;
+            default:
+                break;
+        }
+        if (r.block) {
+            if (!r.block->error.empty()) {
+                e.violations.push_back(r.block->error + " (RFC 7541)");
+                s.hpack_broken = true;
+            }
+            headers(d, h.stream_id, *r.block, e);
+        }
+        if (s.ended.count(h.stream_id) && peer_of(d).ended.count(h.stream_id)) forget(h.stream_id);
+        e.frame = std::move(r);
+        return e;
+    }
+
+    void settings(trace_direction d, const frame_report& r, trace_event& e) {
+        // The SETTINGS of direction d govern what the *other* direction's sender may do.
+        auto& other = peer_of(d);
+        for (const auto& st : r.settings) {
+            switch (static_cast<h2::setting_id>(st.id)) {
+                case h2::setting_id::max_frame_size:
+                    other.peer_max_frame_size = st.value;
+                    break;
+                case h2::setting_id::initial_window_size: {
+                    // §6.9.2: the change applies to every open stream's window.
+                    const std::int64_t delta = std::int64_t{st.value} - other.peer_initial_window;
+                    for (auto& [id, w] : other.windows) w += delta;
+                    other.peer_initial_window = st.value;
+                    break;
+                }
+                default:
+                    break;
+            }
+        }
+        (void)e;
+    }
+
+    void window_update(trace_direction d, wire::bytes_view payload, std::uint32_t stream,
+                       trace_event& e) {
+        if (payload.size() != 4) return;
+        const std::uint32_t inc = wire::load_be32(payload.data()) & 0x7fffffffu;
+        auto& other = peer_of(d);
+        std::int64_t& w = stream == 0 ? other.conn_window : window(other, stream);
+        w += inc;
+        if (w > h2::max_window_size)
+            e.violations.push_back("window of " +
+                                   (stream == 0 ? std::string("the connection")
+                                                : "stream " + std::to_string(stream)) +
+                                   " grows to " + std::to_string(w) +
+                                   ", over 2^31-1 (FLOW_CONTROL_ERROR, RFC 9113 §6.9.1)");
+        e.notes.push_back(std::string(name(static_cast<trace_direction>(1 - static_cast<int>(d)))) +
+                          " window of " +
+                          (stream == 0 ? std::string("the connection")
+                                       : "stream " + std::to_string(stream)) +
+                          " now " + std::to_string(w));
+    }
+
+    void data(trace_direction d, const h2::frame_header& h, wire::bytes_view payload,
+              trace_event& e, bool parsed) {
+        auto& s = dirs_[static_cast<int>(d)];
+        // §6.9.1: the whole payload, padding included, is flow controlled.
+        s.conn_window -= h.length;
+        std::int64_t& w = window(s, h.stream_id);
+        w -= h.length;
+        if (s.conn_window < 0)
+            e.violations.push_back("DATA exceeds the connection window by " +
+                                   std::to_string(-s.conn_window) +
+                                   " (FLOW_CONTROL_ERROR, RFC 9113 §6.9.1)");
+        if (w < 0)
+            e.violations.push_back("DATA exceeds stream " + std::to_string(h.stream_id) +
+                                   " window by " + std::to_string(-w) +
+                                   " (FLOW_CONTROL_ERROR, RFC 9113 §6.9.1)");
+        // Report the overdraft once; later frames count from zero again.
+        if (s.conn_window < 0) s.conn_window = 0;
+        if (w < 0) w = 0;
+        if (h.has(h2::flag::end_stream)) s.ended[h.stream_id] = true;
+        if (!parsed) return;
+        auto c = calls_.find(h.stream_id);
+        if (c == calls_.end() || !c->second.grpc) return;
+        wire::bytes_view body = payload;
+        if (h.has(h2::flag::padded) && !body.empty()) {
+            const std::size_t pad = body[0];
+            body = body.subspan(1, body.size() - 1 - std::min(pad, body.size() - 1));
+        }
+        grpc_data(d, c->second, s.messages[h.stream_id], body, e);
+        if (!h.has(h2::flag::end_stream)) return;
+        grpc_end(s, h.stream_id, e);
+        if (d == trace_direction::server_to_client)
+            e.violations.push_back(
+                "gRPC response ended by DATA with END_STREAM: no trailers, grpc-status missing "
+                "(PROTOCOL-HTTP2.md: Response -> Trailers)");
+    }
+
+    void grpc_data(trace_direction d, const call& c, message_state& m, wire::bytes_view b,
+                   trace_event& e) {
+        while (!b.empty()) {
+            if (!m.in_body) {
+                const std::size_t take = std::min<std::size_t>(5 - m.prefix_have, b.size());
+                std::copy_n(b.data(), take, m.prefix + m.prefix_have);
+                m.prefix_have += take;
+                b = b.subspan(take);
+                if (m.prefix_have < 5) break;
+                grpc_event g;
+                g.prefix = true;
+                g.compressed = m.prefix[0] != 0;
+                m.length = wire::load_be32(m.prefix + 1);
+                g.length = m.length;
+                if (m.prefix[0] > 1)
+                    e.violations.push_back("gRPC Compressed-Flag is " +
+                                           std::to_string(m.prefix[0]) +
+                                           ", must be 0 or 1 (PROTOCOL-HTTP2.md "
+                                           "Length-Prefixed-Message)");
+                e.grpc.push_back(std::move(g));
+                m.in_body = true;
+                m.body_have = 0;
+                m.body.clear();
+            }
+            const std::size_t take = std::min<std::size_t>(m.length - m.body_have, b.size());
+            if (m.length <= o_.max_explained_message)
+                m.body.append(wire::as_chars(b.first(take)));
+            m.body_have += take;
+            b = b.subspan(take);
+            if (m.body_have < m.length) break;
+            e.grpc.push_back(message(d, c, m));
+            m.in_body = false;
+            m.prefix_have = 0;
+        }
+    }
+
+    grpc_event message(trace_direction d, const call& c, message_state& m) {
+        grpc_event g;
+        g.compressed = m.prefix[0] != 0;
+        g.length = m.length;
+        if (c.method != nullptr)
+            g.type = d == trace_direction::client_to_server ? c.method->input_type
+                                                            : c.method->output_type;
+        if (g.compressed) {
+            g.note = "compressed (grpc-encoding), fields not shown";
+        } else if (m.length > o_.max_explained_message) {
+            g.note = "longer than " + std::to_string(o_.max_explained_message) +
+                     " octets, fields not shown";
+        } else {
+            const message_desc* type =
+                o_.types != nullptr && !g.type.empty() ? o_.types->message(g.type) : nullptr;
+            explainer ex(explain_options{type != nullptr ? o_.types : nullptr, {}});
+            if (auto err = ex.message(wire::as_bytes(m.body), 0, 0, type, g.fields))
+                g.note = "protobuf: " + err.message();
+        }
+        m.body.clear();
+        return g;
+    }
+
+    void grpc_end(direction& s, std::uint32_t stream, trace_event& e) {
+        auto it = s.messages.find(stream);
+        if (it == s.messages.end()) return;
+        const auto& m = it->second;
+        if (m.in_body)
+            e.violations.push_back("gRPC message prefix announces " + std::to_string(m.length) +
+                                   " octets, only " + std::to_string(m.body_have) +
+                                   " arrived before END_STREAM (PROTOCOL-HTTP2.md)");
+        else if (m.prefix_have > 0)
+            e.violations.push_back("END_STREAM inside a gRPC message prefix (" +
+                                   std::to_string(m.prefix_have) +
+                                   " of 5 octets, PROTOCOL-HTTP2.md)");
+    }
+
+    void headers(trace_direction d, std::uint32_t stream, const block_report& b,
+                 trace_event& e) {
+        auto& s = dirs_[static_cast<int>(d)];
+        auto find = [&](std::string_view n) -> const std::string* {
+            for (const auto& f : b.fields)
+                if (f.name == n) return &f.value;
+            return nullptr;
+        };
+        if (d == trace_direction::client_to_server) {
+            auto it = calls_.find(stream);
+            if (it != calls_.end()) {
+                if (s.block_end_stream) grpc_end(s, stream, e);
+                return;  // request trailers
+            }
+            if (calls_.size() >= o_.max_tracked_streams) {
+                e.violations.push_back("more than " + std::to_string(o_.max_tracked_streams) +
+                                       " streams open at once; the oldest is forgotten");
+                forget(calls_.begin()->first);
+            }
+            call c;
+            const std::string* ct = find("content-type");
+            const std::string* path = find(":path");
+            c.grpc = ct != nullptr && ct->rfind("application/grpc", 0) == 0;
+            if (path != nullptr) c.path = *path;
+            if (c.grpc && o_.methods != nullptr) {
+                auto m = o_.methods->find(c.path);
+                if (m != o_.methods->end()) c.method = &m->second;
+            }
+            if (c.grpc)
+                e.notes.push_back("gRPC call " + c.path +
+                                  (c.method != nullptr ? " (" + c.method->input_type + " -> " +
+                                                             c.method->output_type + ")"
+                                                       : std::string()));
+            calls_[stream] = c;
+            return;
+        }
+        auto it = calls_.find(stream);
+        if (it == calls_.end() || !it->second.grpc) return;
+        auto& c = it->second;
+        const bool trailers_only = !c.response_headers_seen && s.block_end_stream;
+        if (!c.response_headers_seen) {
+            c.response_headers_seen = true;
+            if (!s.block_end_stream) return;
+        }
+        if (!s.block_end_stream) {
+            e.violations.push_back(
+                "a second HEADERS on a gRPC response without END_STREAM: trailers must end the "
+                "stream (PROTOCOL-HTTP2.md)");
+            return;
+        }
+        grpc_end(s, stream, e);
+        const std::string* status = find("grpc-status");
+        if (status == nullptr)
+            e.violations.push_back(std::string("grpc-status missing in ") +
+                                   (trailers_only ? "Trailers-Only response" : "trailers") +
+                                   " (PROTOCOL-HTTP2.md: Status is required)");
+        else
+            e.notes.push_back("gRPC status " + *status +
+                              (trailers_only ? " (Trailers-Only)" : ""));
+    }
+
+    trace_options o_;
+    std::array<direction, 2> dirs_;
+    std::map<std::uint32_t, call> calls_;
+};
+
+// ---- output ----------------------------------------------------------------
+
+inline void print_fields_text(std::ostream& out, const std::vector<node>& nodes,
+                              const std::string& indent) {
+    for (const auto& n : nodes) {
+        out << indent << n.label;
+        if (!n.type.empty()) out << " (" << n.type << ")";
+        if (!n.wire.empty()) out << " " << n.wire;
+        if (!n.text.empty()) out << ": " << n.text;
+        out << '\n';
+        print_fields_text(out, n.children, indent + "  ");
+    }
+}
+
+/// One event as text: every line starts with "#CONN DIR", then what
+/// `h2pb frames` prints for the frame, the gRPC messages, notes, and
+/// violations marked "!!".
+inline void print_event_text(std::ostream& out, std::size_t conn, const trace_event& e) {
+    std::ostringstream body;
+    if (e.preface && e.violations.empty())
+        body << e.offset << "  client preface \"PRI * HTTP/2.0\\r\\n\\r\\nSM\\r\\n\\r\\n\" ("
+             << h2::client_preface.size() << " octets, RFC 9113 §3.4)\n";
+    if (e.frame) print_frame_text(body, *e.frame);
+    for (const auto& g : e.grpc) {
+        if (g.prefix) {
+            body << "    gRPC message prefix: Compressed-Flag " << (g.compressed ? 1 : 0)
+                 << ", Message-Length " << g.length << '\n';
+            continue;
+        }
+        body << "    gRPC message complete: " << g.length << " octets"
+             << (g.compressed ? ", compressed" : "")
+             << (g.type.empty() ? std::string() : " as " + g.type) << '\n';
+        print_fields_text(body, g.fields, "      ");
+        if (!g.note.empty()) body << "      (" << g.note << ")\n";
+    }
+    for (const auto& n : e.notes) body << "    note: " << n << '\n';
+    for (const auto& v : e.violations) body << "    !! violation: " << v << '\n';
+    const std::string text = body.str();
+    const std::string head = "#" + std::to_string(conn) + " " +
+                             (e.dir == trace_direction::client_to_server ? "c->s" : "s->c") + "  ";
+    const std::string pad(head.size(), ' ');
+    std::string lines;
+    std::size_t line = 0;
+    while (line < text.size()) {
+        const std::size_t eol = text.find('\n', line);
+        lines += (line == 0 ? head : pad) + text.substr(line, eol - line) + '\n';
+        if (eol == std::string::npos) break;
+        line = eol + 1;
+    }
+    out << lines;
+}
+
+inline void put_fields_json(json& j, const std::vector<node>& nodes) {
+    j.begin_array();
+    for (const auto& n : nodes) {
+        j.begin_object();
+        j.member("offset", n.offset);
+        j.member("number", n.number);
+        j.member("field", n.label);
+        if (!n.name.empty()) j.member("name", n.name);
+        if (!n.type.empty()) j.member("type", n.type);
+        if (!n.wire.empty()) j.member("wire_type", n.wire);
+        j.member("value", n.text);
+        if (!n.children.empty()) {
+            j.key("fields");
+            put_fields_json(j, n.children);
+        }
+        j.end_object();
+    }
+    j.end_array();
+}
+
+/// One event as a single-line JSON object (JSON Lines).
+inline void print_event_json(std::ostream& out, std::size_t conn, const trace_event& e) {
+    std::ostringstream s;
+    {
+        json j(s);
+        j.begin_object();
+        j.member("connection", conn);
+        j.member("direction", name(e.dir));
+        j.member("offset", e.offset);
+        if (e.preface) j.member("event", "preface");
+        if (e.frame) {
+            const auto& r = *e.frame;
+            const auto& h = r.header;
+            j.member("event", "frame");
+            j.member("type", h2::name(h.type));
+            j.member("type_code", static_cast<unsigned>(h.type));
+            j.member("stream_id", h.stream_id);
+            j.member("length", h.length);
+            j.member("flags_raw", static_cast<unsigned>(h.flags));
+            j.key("flags");
+            j.begin_array();
+            for (std::uint8_t bit = 1; bit != 0; bit = static_cast<std::uint8_t>(bit << 1))
+                if ((h.flags & bit) && !h2::flag_name(h.type, bit).empty())
+                    j.value(h2::flag_name(h.type, bit));
+            j.end_array();
+            j.key("details");
+            j.begin_object();
+            for (const auto& [k, v] : r.details) j.member(k, v);
+            j.end_object();
+            if (!r.settings.empty()) {
+                j.key("settings");
+                j.begin_array();
+                for (const auto& st : r.settings) {
+                    j.begin_object();
+                    j.member("id", st.id);
+                    j.member("name", h2::name(static_cast<h2::setting_id>(st.id)));
+                    j.member("value", st.value);
+                    j.end_object();
+                }
+                j.end_array();
+            }
+            if (r.block) {
+                j.key("header_block");
+                j.begin_object();
+                j.member("octets", r.block->block_size);
+                j.key("fields");
+                j.begin_array();
+                for (const auto& f : r.block->fields) {
+                    j.begin_object();
+                    j.member("name", f.name);
+                    j.member("value", f.value);
+                    j.member("representation", f.representation);
+                    j.member("offset", f.offset);
+                    if (f.never_indexed) j.member("never_indexed", true);
+                    j.end_object();
+                }
+                j.end_array();
+                j.key("size_updates");
+                j.begin_array();
+                for (const auto& u : r.block->size_updates) j.value(u);
+                j.end_array();
+                j.member("dynamic_table_size", r.block->table_size_after);
+                j.end_object();
+            }
+        }
+        if (!e.grpc.empty()) {
+            j.key("grpc");
+            j.begin_array();
+            for (const auto& g : e.grpc) {
+                j.begin_object();
+                j.member("kind", g.prefix ? "prefix" : "message");
+                j.member("compressed", g.compressed);
+                j.member("length", g.length);
+                if (!g.type.empty()) j.member("type", g.type);
+                if (!g.prefix) {
+                    j.key("fields");
+                    put_fields_json(j, g.fields);
+                }
+                if (!g.note.empty()) j.member("note", g.note);
+                j.end_object();
+            }
+            j.end_array();
+        }
+        j.key("notes");
+        j.begin_array();
+        for (const auto& n : e.notes) j.value(n);
+        j.end_array();
+        j.key("violations");
+        j.begin_array();
+        for (const auto& v : e.violations) j.value(v);
+        j.end_array();
+        j.end_object();
+    }
+    // The writer indents; strings never hold a raw line break (they are
+    // escaped), so dropping each line break and its indentation is safe.
+    const std::string text = s.str();
+    std::string line;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '\n') {
+            line += text[i];
+            continue;
+        }
+        while (i + 1 < text.size() && text[i + 1] == ' ') ++i;
+    }
+    out << line << '\n';
+}
+
+}  // namespace h2pb::cli
