@@ -316,3 +316,19 @@ TEST_CASE("text and JSON output carry the frame, the message and the violation")
     CHECK(j.find("\"type\": \"DATA\"") != std::string::npos);
     CHECK(j.find("\"direction\": \"client->server\"") != std::string::npos);
 }
+
+TEST_CASE("SETTINGS_HEADER_TABLE_SIZE lets the other direction's encoder grow its table") {
+    // RFC 7541 §6.3 dynamic table size update to 8000: 001 11111, then
+    // 8000 - 31 = 7969 as a varint (§5.1): 0xa1 0x3e. Then :method GET (static 2).
+    const bytes block = {0x3f, 0xa1, 0x3e, 0x82};
+    trace_analyzer a;  // the server allowed only the initial 4096
+    const auto c = feed(a, c2s, cat({preface(), frame(HEADERS, END_HEADERS, 1, block)}));
+    CHECK(any_contains(c.back().violations, "HPACK"));
+
+    trace_analyzer b;
+    feed(b, s2c, settings({{0x1, 8192}}));
+    const auto d = feed(b, c2s, cat({preface(), frame(HEADERS, END_HEADERS, 1, block)}));
+    CHECK(all_violations(d).empty());
+    REQUIRE(d.back().frame->block);
+    CHECK(d.back().frame->block->size_updates.size() == 1);
+}

@@ -104,6 +104,10 @@ class frames_decoder {
           decoder_(hpack::decoder_options{table_size, 0xffffffffu, 0xffffffffu}),
           grpc_(grpc) {}
 
+    /// The HPACK decoder, for a caller that follows SETTINGS_HEADER_TABLE_SIZE
+    /// (h2pb trace).
+    hpack::decoder& hpack_decoder() noexcept { return decoder_; }
+
     std::vector<frame_report> frames;
     std::string tail_error;  ///< a truncated frame at the end
     bool failed = false;

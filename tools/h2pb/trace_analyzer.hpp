@@ -322,6 +322,16 @@ class trace_analyzer {
                 case h2::setting_id::max_frame_size:
                     other.peer_max_frame_size = st.value;
                     break;
+                case h2::setting_id::header_table_size: {
+                    // RFC 7541 §4.2: the other direction's encoder may now use a
+                    // table this large. A raise applies at once (the proxy sees
+                    // it before the encoder does); a lowering only binds after
+                    // the ACK, which is not tracked: it is not applied, so it is
+                    // never flagged falsely.
+                    auto& dec = other.decoder.hpack_decoder();
+                    if (st.value > dec.options().max_table_size) dec.set_max_table_size(st.value);
+                    break;
+                }
                 case h2::setting_id::initial_window_size: {
                     // §6.9.2: the change applies to every open stream's window.
                     const std::int64_t delta = std::int64_t{st.value} - other.peer_initial_window;

@@ -28,6 +28,7 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -78,6 +79,24 @@ def start(cmd, what):
         stop(proc)
         sys.exit(f"trace_test: {what}: unexpected first line {line!r}")
     return proc, int(m.group(2))
+
+
+def drain(proc):
+    """Reads the proxy's output as it comes: a full pipe would block it."""
+    chunks = []
+    t = threading.Thread(target=lambda: chunks.extend(iter(lambda: proc.stdout.read(65536), b"")))
+    t.start()
+
+    def finish(timeout):
+        try:
+            proc.wait(timeout=timeout)
+            ok = True
+        except subprocess.TimeoutExpired:
+            stop(proc)
+            ok = False
+        t.join()
+        return ok, b"".join(chunks).decode()
+    return finish
 
 
 def stop(proc):
@@ -171,20 +190,18 @@ def main():
         trace_cmd = [h2pb, "trace", "--listen", "0", "--to", f"127.0.0.1:{server_port}",
                      "--proto", "grpc/testing/test.proto", "-I", proto_root]
         proxy, port = start(trace_cmd + ["--json", "--max-connections", str(len(CASES))], "trace")
+        finish = drain(proxy)
         for case in CASES:
             rc, out = run_client(port, case)
             if rc != 0:
                 errors.append(f"{case}: the client failed through the proxy: {out.strip()}")
             else:
                 print(out.strip())
-        try:
-            out, _ = proxy.communicate(timeout=CASE_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            stop(proxy)
-            out, _ = proxy.communicate()
+        ok, out = finish(CASE_TIMEOUT_S)
+        if not ok:
             errors.append("h2pb trace did not exit after its connections closed")
         by_conn = {}
-        for line in out.decode().splitlines():
+        for line in out.splitlines():
             e = json.loads(line)
             by_conn.setdefault(e["connection"], []).append(e)
         for n, case in enumerate(CASES, 1):
@@ -192,9 +209,9 @@ def main():
 
         # The text form of large_unary.
         proxy, port = start(trace_cmd + ["--max-connections", "1"], "trace (text)")
+        finish = drain(proxy)
         rc, _ = run_client(port, "large_unary")
-        out, _ = proxy.communicate(timeout=CASE_TIMEOUT_S)
-        text = out.decode()
+        _, text = finish(CASE_TIMEOUT_S)
         for want in (":path: /grpc.testing.TestService/UnaryCall",
                      "gRPC message complete: 271840 octets as grpc.testing.SimpleRequest",
                      "(271828 bytes)", "(314159 bytes)", "grpc-status: 0", "note: gRPC status 0"):
