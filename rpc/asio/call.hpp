@@ -630,14 +630,17 @@ class call_handle {
     }
     template <class Resp>
     awaitable<bool> read_message(Resp& out) {
-        std::string bytes;
-        const bool got = co_await core_->next(bytes);
+        const bool got = co_await core_->next(read_buf_);
         if (!got) co_return false;
-        co_return detail::decode_into(*core_, bytes, out);
+        co_return detail::decode_into(*core_, read_buf_, out);
     }
 
     std::unique_ptr<detail::call_core> core_;
     wire::buffer buf_;
+    /// The last message's bytes: next() swaps its buffer into the call's
+    /// queue for a later message, so a stream read allocates no string per
+    /// message.
+    std::string read_buf_;
 };
 
 /// Server streaming: read() until false, then finish().
