@@ -358,6 +358,11 @@ struct request_options {
     const metadata* md = nullptr;  ///< custom metadata
 };
 
+/// The most fields build_request_headers() writes before the custom
+/// metadata (:method, :scheme, :path, :authority, grpc-timeout,
+/// content-type, te, grpc-encoding, grpc-accept-encoding, user-agent).
+inline constexpr std::size_t max_request_call_fields = 10;
+
 /// Request-Headers in the order PROTOCOL-HTTP2.md asks: pseudo-headers, then
 /// grpc-timeout "immediately after the reserved headers", the rest of
 /// Call-Definition, then custom metadata.
@@ -366,6 +371,9 @@ inline void build_request_headers(const request_options& o, std::vector<hpack::f
     fields.clear();
     storage.clear();
     storage.reserve(max_timeout_digits + 1 + (o.md != nullptr ? hpack_storage_size(*o.md) : 0));
+    // One allocation, not one per doubling: the fields below, then one per
+    // metadata entry.
+    fields.reserve(max_request_call_fields + (o.md != nullptr ? o.md->size() : 0));
     fields.push_back({":method", "POST"});
     fields.push_back({":scheme", o.scheme});
     fields.push_back({":path", o.path});

@@ -83,31 +83,42 @@ class client_session final : public session {
     awaitable<stream_result<exchange*>> open(std::span<const hpack::field> fields,
                                              bool end_stream) {
         for (;;) {
-            if (is_closed() || closing()) co_return wire::failure{closed_error()};
-            auto r = connection().submit_request(fields, end_stream);
-            if (r) {
-                exchange* x = acquire();
-                x->id = *r;
-                connection().set_stream_user_data(*r, x);
-                x->out_headers_sent = true;
-                x->app_running = true;
-                if (end_stream) x->out_ended = true;
-                schedule_write();
-                co_return x;
-            }
-            if (r.error() != h2::send_errc::too_many_streams) {
-                // No stream id left (RFC 9113 §5.1.1): like a GOAWAY, this
-                // connection takes no new stream; a channel makes another.
-                if (r.error() == h2::send_errc::stream_ids_exhausted) mark_unusable();
-                const bool goaway = r.error() == h2::send_errc::goaway_received;
-                co_return wire::failure{stream_error{
-                    goaway ? stream_errc::goaway : stream_errc::cannot_send, error_code::no_error,
-                    goaway, std::string(h2::describe(r.error()))}};
-            }
+            std::optional<stream_result<exchange*>> r = try_open(fields, end_stream);
+            if (r) co_return std::move(*r);
             wakeup slot;
             slot_waiters_.push_back(&slot);
             co_await slot.wait();
         }
+    }
+
+    /// open() when it need not wait: the stream or the error, or nullopt
+    /// when the server's concurrency limit is reached (open() would wait).
+    /// Not a coroutine: the common case costs no coroutine frame.
+    std::optional<stream_result<exchange*>> try_open(std::span<const hpack::field> fields,
+                                                     bool end_stream) {
+        if (is_closed() || closing())
+            return stream_result<exchange*>{wire::failure{closed_error()}};
+        auto r = connection().submit_request(fields, end_stream);
+        if (r) {
+            exchange* x = acquire();
+            x->id = *r;
+            connection().set_stream_user_data(*r, x);
+            x->out_headers_sent = true;
+            x->app_running = true;
+            if (end_stream) x->out_ended = true;
+            schedule_write();
+            return stream_result<exchange*>{x};
+        }
+        if (r.error() != h2::send_errc::too_many_streams) {
+            // No stream id left (RFC 9113 §5.1.1): like a GOAWAY, this
+            // connection takes no new stream; a channel makes another.
+            if (r.error() == h2::send_errc::stream_ids_exhausted) mark_unusable();
+            const bool goaway = r.error() == h2::send_errc::goaway_received;
+            return stream_result<exchange*>{wire::failure{
+                stream_error{goaway ? stream_errc::goaway : stream_errc::cannot_send,
+                             error_code::no_error, goaway, std::string(h2::describe(r.error()))}}};
+        }
+        return std::nullopt;
     }
 
     /// GOAWAY(NO_ERROR): no new streams; the connection closes when the
@@ -344,6 +355,16 @@ class client {
         auto r = co_await s_->open(fields, end_stream);
         if (!r) co_return wire::failure{r.error()};
         co_return client_stream(s_, *r);
+    }
+
+    /// open() when it need not wait (client_session::try_open): nullopt
+    /// when the server's concurrency limit is reached. No coroutine frame.
+    std::optional<stream_result<client_stream>> try_open(std::span<const hpack::field> fields,
+                                                         bool end_stream) {
+        std::optional<stream_result<exchange*>> r = s_->try_open(fields, end_stream);
+        if (!r) return std::nullopt;
+        if (!*r) return stream_result<client_stream>{wire::failure{r->error()}};
+        return stream_result<client_stream>{client_stream(s_, **r)};
     }
 
     /// The request fields for `method` and `path` on this connection's

@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <span>
@@ -62,6 +61,9 @@ class call_host {
     /// A connection for a new stream (made or waited for as the channel's
     /// state and the call's pick_args say).
     virtual awaitable<connection_result> pick(pick_args a) = 0;
+    /// A connection when one is ready now (no wait), else null: the call
+    /// then pick()s. Not a coroutine: the common case costs no frame.
+    virtual std::shared_ptr<h2::asio::client> try_pick() { return nullptr; }
     /// `c` failed or received GOAWAY: new calls need another connection.
     virtual void drop(const std::shared_ptr<h2::asio::client>& c) = 0;
 
@@ -77,6 +79,46 @@ class call_host {
 class call;
 
 namespace detail {
+
+/// Received messages not yet read. The strings are reused: next() swaps
+/// the message with the caller's string, whose buffer holds a later message
+/// (a stream read into one string allocates nothing per message); the first
+/// slot is inline (a unary call's one response allocates no queue).
+class message_queue {
+  public:
+    bool empty() const noexcept { return head_ == tail_; }
+    /// `compressed`: the message's Compressed-Flag.
+    void push(wire::bytes_view m, bool compressed) {
+        if (tail_ == 0) {
+            first_.assign(wire::as_chars(m));
+            first_compressed_ = compressed;
+        } else {
+            if (tail_ - 1 == more_.size()) {
+                more_.emplace_back();
+                more_compressed_.push_back(false);
+            }
+            more_[tail_ - 1].assign(wire::as_chars(m));
+            more_compressed_[tail_ - 1] = compressed;
+        }
+        ++tail_;
+    }
+    /// The oldest message into `out` and its Compressed-Flag into
+    /// `compressed`; false when there is none.
+    bool pop(std::string& out, bool& compressed) {
+        if (empty()) return false;
+        std::swap(out, head_ == 0 ? first_ : more_[head_ - 1]);
+        compressed = head_ == 0 ? first_compressed_ : more_compressed_[head_ - 1] != 0;
+        if (++head_ == tail_) head_ = tail_ = 0;  // every slot free again
+        return true;
+    }
+
+  private:
+    std::string first_;
+    bool first_compressed_ = false;
+    std::vector<std::string> more_;
+    std::vector<char> more_compressed_;  ///< parallel to more_
+    std::size_t head_ = 0, tail_ = 0;    ///< the messages are the slots [head_, tail_)
+};
 
 class call_core {
   public:
@@ -156,12 +198,7 @@ class call_core {
     /// The next message into `out`; false at the end of the call.
     awaitable<bool> next(std::string& out) {
         for (;;) {
-            if (!queue_.empty()) {
-                out = std::move(queue_.front().bytes);
-                last_compressed_ = queue_.front().compressed;
-                queue_.pop_front();
-                co_return true;
-            }
+            if (queue_.pop(out, last_compressed_)) co_return true;
             if (done()) co_return false;
             if (retry_pending_) {
                 co_await retry();
@@ -235,15 +272,19 @@ class call_core {
     /// Sends `request` as the only message and half-closes (unary, server
     /// streaming); kept for retries like any request.
     awaitable<void> send_only(std::string request) {
-        (void)co_await send_last(wire::as_bytes(std::string_view(request)));
+        // The call keeps the request (moved, not copied) for a retry.
+        request_ = std::move(request);
+        (void)co_await send_last(wire::as_bytes(std::string_view(request_)), true);
     }
 
     /// The last message and the half-close in one write: the message's DATA
     /// frame carries END_STREAM, as grpc C++ sends a unary request, instead
     /// of the message and then an empty DATA frame with END_STREAM (one frame
     /// less per call for the server to read; PROTOCOL-HTTP2.md allows both).
-    /// Kept for retries like send() and close_send().
-    awaitable<bool> send_last(wire::bytes_view msg) {
+    /// Kept for retries like send() and close_send(); `borrowed`: `msg`
+    /// stays valid until the call ends, and is kept for a retry as a view
+    /// instead of a copy (a unary call's request: no allocation).
+    awaitable<bool> send_last(wire::bytes_view msg, bool borrowed = false) {
         for (;;) {
             if (done()) co_return false;
             if (!replaying_) break;
@@ -255,7 +296,8 @@ class call_core {
             const bool closed = co_await close_send();
             co_return sent&& closed;
         }
-        if (!buffer_.committed()) (void)buffer_.add(msg, true);
+        if (!buffer_.committed())
+            (void)(borrowed ? buffer_.add_borrowed(msg, true) : buffer_.add(msg, true));
         buffer_.close();
         wire::bytes_view bytes;
         if (!encode(msg, true, bytes)) co_return false;
@@ -422,9 +464,11 @@ class call_core {
     /// Sends the buffered request on the new attempt's stream.
     awaitable<void> replay() {
         for (std::size_t i = 0; i < buffer_.count(); ++i) {
-            const retry_buffer::message m = buffer_.at(i);
+            // (encode() copies the message into the call's output buffer
+            // before the write: `m` is not used across the co_await.)
+            const retry_buffer::message& m = buffer_.at(i);
             wire::bytes_view bytes;
-            if (!encode(wire::as_bytes(std::string_view(m.bytes)), m.compress, bytes)) co_return;
+            if (!encode(m.bytes(), m.compress, bytes)) co_return;
             const h2::asio::stream_error e = co_await stream_.write(bytes, false);
             if (e || attempt_over()) co_return;
         }
@@ -444,6 +488,7 @@ class call_core {
     }
 
     inline void drop_connection();
+    inline void own_names(const method_descriptor& d);
     inline void report_finish(const status& st) noexcept;
 
     /// The attempt ended with `st`: the call's status, unless a retry
@@ -475,7 +520,7 @@ class call_core {
             response_encoding_ = e.head.encoding;
             if (auto* c = opts_.context) c->initial_ = initial_;
         } else if constexpr (std::is_same_v<E, message_received>) {
-            queue_.push_back({std::string(wire::as_chars(e.bytes)), e.compressed});
+            queue_.push(e.bytes, e.compressed);
         } else if constexpr (std::is_same_v<E, call_ended>) {
             set_final(e.st, e.retryable);
         }
@@ -516,10 +561,12 @@ class call_core {
     }
 
     call_host* host_;
-    std::string path_;
-    // The method, owned (the caller's descriptor need not outlive the call),
-    // for the interceptors' on_finish.
-    std::string service_, method_;
+    // The method's names, owned (the caller's descriptor need not outlive
+    // the call), for the request and the interceptors' on_finish: one string
+    // (the path, which holds the service and method names when it is
+    // "/service/method", as for every generated method), views into it.
+    std::string names_;
+    std::string_view path_, service_, method_;
     method_kind kind_ = method_kind::unary;
     /// The interceptors that ran `before` (later additions skip this call).
     std::size_t interceptors_ = 0;
@@ -547,13 +594,9 @@ class call_core {
     h2::asio::net::steady_timer* backoff_timer_ = nullptr;
     std::vector<h2::asio::wakeup*> replay_waiters_;
     std::vector<h2::asio::client_stream> retired_;  ///< earlier attempts' streams, writes in flight
-    /// A received message and its Compressed-Flag.
-    struct queued_message {
-        std::string bytes;
-        bool compressed = false;
-    };
-    std::deque<queued_message> queue_;
-    bool last_compressed_ = false;
+    message_queue queue_;
+    bool last_compressed_ = false;  ///< of the message next() gave last
+    std::string request_;           ///< send_only()'s request, kept for retries
     metadata initial_;
     metadata trailing_;
     std::string response_encoding_;
@@ -603,14 +646,17 @@ class call_handle {
     }
     template <class Resp>
     awaitable<bool> read_message(Resp& out) {
-        std::string bytes;
-        const bool got = co_await core_->next(bytes);
+        const bool got = co_await core_->next(read_buf_);
         if (!got) co_return false;
-        co_return detail::decode_into(*core_, bytes, out);
+        co_return detail::decode_into(*core_, read_buf_, out);
     }
 
     std::unique_ptr<detail::call_core> core_;
     wire::buffer buf_;
+    /// The last message's bytes: next() swaps its buffer into the call's
+    /// queue for a later message, so a stream read allocates no string per
+    /// message.
+    std::string read_buf_;
 };
 
 /// Server streaming: read() until false, then finish().
@@ -669,13 +715,11 @@ namespace detail {
 
 inline call_core::call_core(call_host& host, const method_descriptor& d, call_options o)
     : host_(&host),
-      path_(d.path),
-      service_(d.service),
-      method_(d.method),
       kind_(d.kind),
       opts_(std::move(o)),
       settings_(host.options().limits),
       buffer_(host.options().retry_buffer_size) {
+    own_names(d);
     // Interceptors first: what they set (metadata, deadline, context) is
     // what the call uses.
     for (const client_interceptor& i : host.interceptors()) {
@@ -710,6 +754,27 @@ inline call_core::call_core(call_host& host, const method_descriptor& d, call_op
     retries_left_ = host.options().transparent_retries;
 }
 
+inline void call_core::own_names(const method_descriptor& d) {
+    const std::string_view p = d.path;
+    const bool composed = p.size() == d.service.size() + d.method.size() + 2 && p[0] == '/' &&
+                          p.substr(1, d.service.size()) == d.service &&
+                          p[1 + d.service.size()] == '/' &&
+                          p.substr(2 + d.service.size()) == d.method;
+    if (composed) {
+        names_.assign(p);
+        path_ = names_;
+        service_ = path_.substr(1, d.service.size());
+        method_ = path_.substr(2 + d.service.size());
+        return;
+    }
+    names_.reserve(p.size() + d.service.size() + d.method.size());
+    names_.append(p).append(d.service).append(d.method);
+    const std::string_view all = names_;
+    path_ = all.substr(0, p.size());
+    service_ = all.substr(p.size(), d.service.size());
+    method_ = all.substr(p.size() + d.service.size());
+}
+
 inline void call_core::drop_connection() {
     host_->drop(conn_);
 }
@@ -738,8 +803,9 @@ inline awaitable<void> call_core::start() {
         }
     }
     for (int attempt = 0;; ++attempt) {
-        detail::connection_result r =
-            co_await host_->pick(pick_args{deadline_, opts_.wait_for_ready});
+        detail::connection_result r;
+        r.conn = host_->try_pick();
+        if (!r.conn) r = co_await host_->pick(pick_args{deadline_, opts_.wait_for_ready});
         if (attempt_over()) co_return;  // cancelled meanwhile
         if (!r.conn) {
             // UNAVAILABLE: an attempt that failed (gRFC A6 retries it if
@@ -777,16 +843,20 @@ inline awaitable<void> call_core::start() {
                 on_event(e);
         });
         if (attempt_over() || call_->done()) co_return;  // the deadline had passed
-        auto s = co_await conn_->open(fields, false);
-        if (attempt_over()) co_return;
+        std::optional<h2::asio::stream_result<h2::asio::client_stream>> s =
+            conn_->try_open(fields, false);
         if (!s) {
+            s = co_await conn_->open(fields, false);
+            if (attempt_over()) co_return;
+        }
+        if (!*s) {
             // The stream was never opened: the server cannot have seen it.
             host_->drop(conn_);
             if (attempt < host_->options().transparent_retries) continue;
-            set_final(status{status_code::unavailable, s.error().to_string()}, false);
+            set_final(status{status_code::unavailable, s->error().to_string()}, false);
             co_return;
         }
-        stream_ = std::move(*s);
+        stream_ = std::move(**s);
         has_stream_ = true;
         if (deadline_) stream_.set_deadline(*deadline_);
         co_return;

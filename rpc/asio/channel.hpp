@@ -168,12 +168,17 @@ class channel final : public detail::call_host {
                                                call_options o = {}) {
         detail::call_core c(*this, d, std::move(o));
         co_await c.start();
-        co_await c.send_only(std::string(wire::as_chars(request)));
+        // `request` outlives the call: kept for a retry without a copy.
+        (void)co_await c.send_last(request, true);
         std::string msg, extra;
         const bool got = co_await c.next(msg);
         bool more = false;
         if (got) more = co_await c.next(extra);
-        status st = co_await c.finish();
+        status st;
+        if (c.done())  // (finish() would only return it)
+            st = c.final_status();
+        else
+            st = co_await c.finish();
         if (!st.ok()) co_return st;
         if (!got) co_return status{status_code::internal, "no response message for a unary call"};
         if (more) co_return status{status_code::internal, "more than one response message"};
@@ -223,6 +228,9 @@ class channel final : public detail::call_host {
     awaitable<detail::connection_result> pick(detail::pick_args a) override {
         return detail::channel_core::pick(core_, a);
     }
+
+    /// A READY connection without waiting, else null (the call then pick()s).
+    std::shared_ptr<h2::asio::client> try_pick() override { return core_->try_pick(); }
 
     /// Forgets `c` for new calls (its GOAWAY, failure or stream id
     /// exhaustion was seen): it closes once its streams are done.

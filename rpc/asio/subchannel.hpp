@@ -161,6 +161,15 @@ class channel_core : public std::enable_shared_from_this<channel_core> {
         co_return self->changes_ != before || self->state_ != last;
     }
 
+    /// pick() when it need not wait: a READY connection, else null (then
+    /// pick()). Not a coroutine: a call on a READY channel costs no frame.
+    std::shared_ptr<ha::client> try_pick() {
+        if (state_ == connectivity_state::shutdown) return nullptr;
+        note_activity();
+        if (state(true) != connectivity_state::ready) return nullptr;
+        return choose();
+    }
+
     /// A connection for a call (see channel.hpp, "Picking").
     static awaitable<connection_result> pick(std::shared_ptr<channel_core> self, pick_args a) {
         for (;;) {
