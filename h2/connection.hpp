@@ -48,6 +48,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bitset>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -195,6 +196,13 @@ enum class inbound_state : std::uint8_t {
     discard,          ///< payload of a frame that is ignored (unknown type)
     closed,           ///< after a connection error: all input is ignored
 };
+
+/// How many recently closed streams the connection remembers as owed a
+/// WINDOW_UPDATE (see window_update_owed_): one bit each, 512 octets per
+/// connection. An update arrives within a round trip of our END_STREAM;
+/// 4,096 stream ids cover that at any call rate a connection reaches
+/// (2,048 streams per direction; at 10,000 calls/s, 0.2 s).
+inline constexpr std::size_t window_update_owed_slots = 4096;
 
 class connection {
   public:
@@ -1319,7 +1327,12 @@ class connection {
             // Closed: ignored (§6.9). Free once when it answers our DATA (the
             // peer's credit for it crossed our END_STREAM); otherwise a
             // control frame like any other the peer chose to send.
-            if (!closed_.take_owed_window_update(id)) (void)note_control_frame(h);
+            const std::size_t slot = id % window_update_owed_slots;
+            if (window_update_owed_.test(slot)) {
+                window_update_owed_.reset(slot);
+                return;
+            }
+            (void)note_control_frame(h);
             return;
         }
         if (!s->data_sent_since_window_update && !note_control_frame(h)) return;
@@ -1424,6 +1437,7 @@ class connection {
     static bool alive(const stream* s, std::uint32_t id) noexcept { return s->id == id; }
 
     stream* new_stream(std::uint32_t id, bool local) {
+        window_update_owed_.reset(id % window_update_owed_slots);  // the slot's older id is gone
         stream* s = streams_.insert(id);
         s->local_initiated = local;
         s->send = send_window(remote_.initial_window_size);
@@ -1458,7 +1472,9 @@ class connection {
         } else {
             --peer_active_;
         }
-        closed_.remember(s->id, why, s->data_sent_since_window_update);
+        closed_.remember(s->id, why);
+        if (s->data_sent_since_window_update)
+            window_update_owed_.set(s->id % window_update_owed_slots);
         if (data_stream_ == s) {  // a DATA frame of this stream is being read
             data_stream_ = nullptr;
             release_unreleased();
@@ -1659,6 +1675,11 @@ class connection {
     send_window conn_send_{default_initial_window_size};
     recv_window conn_recv_{default_initial_window_size, default_initial_window_size};
     bool conn_data_sent_since_window_update_ = false;
+    /// Closed streams on which we sent DATA that the peer has not yet
+    /// answered with a WINDOW_UPDATE, one bit per stream id modulo
+    /// window_update_owed_slots: such an update is free once (§6.9; grpc C++
+    /// sends one per call, after the response).
+    std::bitset<window_update_owed_slots> window_update_owed_;
 
     std::uint32_t next_local_stream_id_ = 1;
     std::uint32_t last_peer_stream_id_ = 0;  ///< highest id the peer used (§5.1.1)

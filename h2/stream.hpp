@@ -206,29 +206,13 @@ class closed_streams {
   public:
     explicit closed_streams(std::size_t capacity = 128) : capacity_(capacity ? capacity : 1) {}
 
-    /// `window_update_owed`: we sent DATA on the stream since the peer's
-    /// last WINDOW_UPDATE for it, so one more WINDOW_UPDATE may still come.
-    void remember(std::uint32_t id, close_reason why, bool window_update_owed = false) {
+    void remember(std::uint32_t id, close_reason why) {
         if (ring_.size() < capacity_) {
-            ring_.push_back({id, why, window_update_owed});
+            ring_.push_back({id, why});
             return;
         }
-        ring_[next_] = {id, why, window_update_owed};
+        ring_[next_] = {id, why};
         next_ = (next_ + 1) % ring_.size();
-    }
-
-    /// A WINDOW_UPDATE arrived for closed stream `id`: true (once) when it
-    /// answers DATA we sent before the stream closed. A peer that returns
-    /// credit as it reads sends it after our END_STREAM as often as not
-    /// (grpc C++ does, per call), and RFC 9113 §6.9 has the receiver ignore
-    /// it; such a frame is not the peer's doing and costs no flood budget.
-    bool take_owed_window_update(std::uint32_t id) noexcept {
-        for (auto& e : ring_)
-            if (e.id == id && e.window_update_owed) {
-                e.window_update_owed = false;
-                return true;
-            }
-        return false;
     }
 
     /// The reason `id` was closed, if it is still remembered.
@@ -251,7 +235,6 @@ class closed_streams {
     struct item {
         std::uint32_t id = 0;
         close_reason why = close_reason::end_stream;
-        bool window_update_owed = false;
     };
     std::vector<item> ring_;
     std::size_t capacity_;
