@@ -198,11 +198,24 @@ enum class inbound_state : std::uint8_t {
 };
 
 /// How many recently closed streams the connection remembers as owed a
-/// WINDOW_UPDATE (see window_update_owed_): one bit each, 512 octets per
+/// WINDOW_UPDATE (see window_update_owed_): two bits each, 1,024 octets per
 /// connection. An update arrives within a round trip of our END_STREAM;
 /// 4,096 stream ids cover that at any call rate a connection reaches
 /// (2,048 streams per direction; at 10,000 calls/s, 0.2 s).
 inline constexpr std::size_t window_update_owed_slots = 4096;
+
+/// WINDOW_UPDATEs a DATA frame we send earns from the peer, free of the
+/// flood budget (limits.control_frame_burst): a receiver may return a frame's
+/// credit in two steps — grpc C++ returns the 5-octet message prefix and the
+/// message separately, so a unary call brings two updates per DATA frame on
+/// the stream and as many on the connection.
+inline constexpr std::uint32_t window_updates_per_data_frame = 2;
+
+/// WINDOW_UPDATEs free of the flood budget on every new stream: a receiver may
+/// announce a larger window for a stream as soon as it opens (grpc C++ sends
+/// one on each stream it opens, before any DATA arrives). Opening streams
+/// is bounded by its own limits, so this gives a flood nothing.
+inline constexpr std::uint32_t window_updates_per_new_stream = 1;
 
 class connection {
   public:
@@ -352,7 +365,9 @@ class connection {
         const bool all = n == data.size();
         std::size_t sent = 0;
         const std::size_t max_frame = remote_.max_frame_size;
+        std::uint32_t frames = 0;
         while (sent < n) {
+            ++frames;
             const std::size_t chunk = std::min(n - sent, max_frame);
             const bool last = sent + chunk == data.size();
             wire::buffer& out = output_.control();
@@ -368,8 +383,8 @@ class connection {
         if (n > 0) {
             conn_send_.consume(static_cast<std::uint32_t>(n));
             s->send.consume(static_cast<std::uint32_t>(n));
-            s->data_sent_since_window_update = true;
-            conn_data_sent_since_window_update_ = true;
+            s->window_updates_earned += frames * window_updates_per_data_frame;
+            conn_window_updates_earned_ += frames * window_updates_per_data_frame;
         }
         if (all && end_stream) {
             if (data.empty())
@@ -1314,8 +1329,10 @@ class connection {
     void on_window_update(std::uint32_t increment, H& h) {
         const std::uint32_t id = fh_.stream_id;
         if (id == 0) {
-            if (!conn_data_sent_since_window_update_ && !note_control_frame(h)) return;
-            conn_data_sent_since_window_update_ = false;
+            if (conn_window_updates_earned_ > 0)
+                --conn_window_updates_earned_;
+            else if (!note_control_frame(h))
+                return;
             if (!conn_send_.increase(increment))
                 return connection_failure(errc::connection_window_overflow, frame_offset_, h);
             return wake_blocked(h);
@@ -1328,15 +1345,21 @@ class connection {
             // peer's credit for it crossed our END_STREAM); otherwise a
             // control frame like any other the peer chose to send.
             const std::size_t slot = id % window_update_owed_slots;
-            if (window_update_owed_.test(slot)) {
-                window_update_owed_.reset(slot);
+            if (window_update_owed_[1].test(slot)) {
+                window_update_owed_[1].reset(slot);
+                return;
+            }
+            if (window_update_owed_[0].test(slot)) {
+                window_update_owed_[0].reset(slot);
                 return;
             }
             (void)note_control_frame(h);
             return;
         }
-        if (!s->data_sent_since_window_update && !note_control_frame(h)) return;
-        s->data_sent_since_window_update = false;
+        if (s->window_updates_earned > 0)
+            --s->window_updates_earned;
+        else if (!note_control_frame(h))
+            return;
         if (!s->send.increase(increment))
             return stream_failure(id, errc::stream_window_overflow, frame_offset_, h);
         if (s->blocked) wake_blocked(h);
@@ -1437,9 +1460,12 @@ class connection {
     static bool alive(const stream* s, std::uint32_t id) noexcept { return s->id == id; }
 
     stream* new_stream(std::uint32_t id, bool local) {
-        window_update_owed_.reset(id % window_update_owed_slots);  // the slot's older id is gone
+        // The slot's older stream id is long gone.
+        window_update_owed_[0].reset(id % window_update_owed_slots);
+        window_update_owed_[1].reset(id % window_update_owed_slots);
         stream* s = streams_.insert(id);
         s->local_initiated = local;
+        s->window_updates_earned = window_updates_per_new_stream;
         s->send = send_window(remote_.initial_window_size);
         s->recv = recv_window(effective_initial_window_, effective_initial_window_);
         if (local) {
@@ -1473,8 +1499,10 @@ class connection {
             --peer_active_;
         }
         closed_.remember(s->id, why);
-        if (s->data_sent_since_window_update)
-            window_update_owed_.set(s->id % window_update_owed_slots);
+        // Up to two updates may still come for it (window_updates_per_data_frame).
+        const std::size_t slot = s->id % window_update_owed_slots;
+        if (s->window_updates_earned >= 1) window_update_owed_[0].set(slot);
+        if (s->window_updates_earned >= 2) window_update_owed_[1].set(slot);
         if (data_stream_ == s) {  // a DATA frame of this stream is being read
             data_stream_ = nullptr;
             release_unreleased();
@@ -1674,12 +1702,14 @@ class connection {
 
     send_window conn_send_{default_initial_window_size};
     recv_window conn_recv_{default_initial_window_size, default_initial_window_size};
-    bool conn_data_sent_since_window_update_ = false;
+    /// Connection WINDOW_UPDATEs our DATA frames warrant (free of the flood
+    /// budget): window_updates_per_data_frame per frame sent.
+    std::uint64_t conn_window_updates_earned_ = 0;
     /// Closed streams on which we sent DATA that the peer has not yet
-    /// answered with a WINDOW_UPDATE, one bit per stream id modulo
-    /// window_update_owed_slots: such an update is free once (§6.9; grpc C++
-    /// sends one per call, after the response).
-    std::bitset<window_update_owed_slots> window_update_owed_;
+    /// answered with WINDOW_UPDATEs: a count of 0..2 per stream id modulo
+    /// window_update_owed_slots, as two bits. Such an update is free (§6.9:
+    /// it crossed our END_STREAM; grpc C++ sends them after every response).
+    std::array<std::bitset<window_update_owed_slots>, 2> window_update_owed_;
 
     std::uint32_t next_local_stream_id_ = 1;
     std::uint32_t last_peer_stream_id_ = 0;  ///< highest id the peer used (§5.1.1)

@@ -44,7 +44,9 @@ struct stream {
     bool local_headers_sent = false;  ///< we sent the header section of our message
     bool request_was_head = false;    ///< client: we sent :method HEAD
     bool local_initiated = false;
-    bool data_sent_since_window_update = false;  ///< a WINDOW_UPDATE from the peer is warranted
+    /// WINDOW_UPDATEs from the peer that our DATA frames warrant (free of the
+    /// flood budget): h2::window_updates_per_data_frame per frame sent.
+    std::uint32_t window_updates_earned = 0;
 
     // The queue of streams waiting for send capacity (connection.hpp).
     bool blocked = false;
