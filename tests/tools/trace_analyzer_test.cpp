@@ -218,9 +218,10 @@ TEST_CASE("DATA beyond the stream window set by SETTINGS_INITIAL_WINDOW_SIZE") {
     trace_analyzer a;
     // The server allows 10 octets per stream (SETTINGS_INITIAL_WINDOW_SIZE = 0x4).
     feed(a, s2c, settings({{0x4, 10}}));
-    const auto c = feed(a, c2s, cat({preface(), settings({}),
-                                     frame(HEADERS, END_HEADERS, 1, request_block()),
-                                     frame(DATA, 0, 1, grpc_message(15, 15))}));
+    const auto c =
+        feed(a, c2s,
+             cat({preface(), settings({}), frame(HEADERS, END_HEADERS, 1, request_block()),
+                  frame(DATA, 0, 1, grpc_message(15, 15))}));
     REQUIRE(c.size() == 4);
     CHECK(c[2].violations.empty());
     // 20 octets of payload into a window of 10.
@@ -256,15 +257,17 @@ TEST_CASE("DATA beyond the connection window (65535, RFC 9113 §6.9.2)") {
 TEST_CASE("a frame over the receiver's SETTINGS_MAX_FRAME_SIZE is flagged") {
     trace_analyzer a;
     // No SETTINGS from the server yet: the initial 16384 applies (§6.5.2).
-    const auto c = feed(a, c2s, cat({preface(), frame(HEADERS, END_HEADERS, 1, request_block()),
-                                     frame(DATA, 0, 1, bytes(16385, 0))}));
+    const auto c = feed(a, c2s,
+                        cat({preface(), frame(HEADERS, END_HEADERS, 1, request_block()),
+                             frame(DATA, 0, 1, bytes(16385, 0))}));
     CHECK(any_contains(c.back().violations,
                        "frame length 16385 exceeds the receiver's SETTINGS_MAX_FRAME_SIZE 16384"));
     // After the server allows 20000, the same frame is fine.
     trace_analyzer b;
     feed(b, s2c, settings({{0x5, 20000}}));
-    const auto d = feed(b, c2s, cat({preface(), frame(HEADERS, END_HEADERS, 1, request_block()),
-                                     frame(DATA, 0, 1, bytes(16385, 0))}));
+    const auto d = feed(b, c2s,
+                        cat({preface(), frame(HEADERS, END_HEADERS, 1, request_block()),
+                             frame(DATA, 0, 1, bytes(16385, 0))}));
     CHECK_FALSE(any_contains(all_violations(d), "SETTINGS_MAX_FRAME_SIZE"));
 }
 
@@ -278,10 +281,12 @@ TEST_CASE("an HPACK decoding error is flagged") {
 
 TEST_CASE("a gRPC message prefix longer than what arrives before END_STREAM") {
     trace_analyzer a;
-    const auto c = feed(a, c2s, cat({preface(), frame(HEADERS, END_HEADERS, 1, request_block()),
-                                     frame(DATA, END_STREAM, 1, grpc_message(3, 16))}));
-    CHECK(any_contains(c.back().violations,
-                       "gRPC message prefix announces 16 octets, only 3 arrived before END_STREAM"));
+    const auto c = feed(a, c2s,
+                        cat({preface(), frame(HEADERS, END_HEADERS, 1, request_block()),
+                             frame(DATA, END_STREAM, 1, grpc_message(3, 16))}));
+    CHECK(
+        any_contains(c.back().violations,
+                     "gRPC message prefix announces 16 octets, only 3 arrived before END_STREAM"));
 }
 
 TEST_CASE("a stream reset is forgotten; a byte stream without the preface stops decoding") {

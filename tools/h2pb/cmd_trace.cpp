@@ -113,21 +113,21 @@ class connection : public std::enable_shared_from_this<connection> {
     }
 
     void start(const tcp::resolver::results_type& target) {
-        net::async_connect(server_, target,
-                           [self = shared_from_this()](boost::system::error_code ec,
-                                                       const tcp::endpoint& ep) {
-                               if (ec) {
-                                   print_line(*self->st_, self->id_, "error",
-                                              "cannot connect to the target: " + ec.message());
-                                   self->close_all();
-                                   return;
-                               }
-                               std::ostringstream s;
-                               s << "connected to " << ep;
-                               print_line(*self->st_, self->id_, "connected", s.str());
-                               self->pump(trace_direction::client_to_server);
-                               self->pump(trace_direction::server_to_client);
-                           });
+        net::async_connect(
+            server_, target,
+            [self = shared_from_this()](boost::system::error_code ec, const tcp::endpoint& ep) {
+                if (ec) {
+                    print_line(*self->st_, self->id_, "error",
+                               "cannot connect to the target: " + ec.message());
+                    self->close_all();
+                    return;
+                }
+                std::ostringstream s;
+                s << "connected to " << ep;
+                print_line(*self->st_, self->id_, "connected", s.str());
+                self->pump(trace_direction::client_to_server);
+                self->pump(trace_direction::server_to_client);
+            });
     }
 
   private:
@@ -140,26 +140,24 @@ class connection : public std::enable_shared_from_this<connection> {
 
     void pump(trace_direction d) {
         auto& buf = bufs_[static_cast<int>(d)];
-        from(d).async_read_some(
-            net::buffer(buf), [self = shared_from_this(), d](boost::system::error_code ec,
-                                                             std::size_t n) {
-                if (ec) {
-                    self->ended(d, ec);
-                    return;
-                }
-                // Forward first; analyse the same octets while they are on their way.
-                auto& b = self->bufs_[static_cast<int>(d)];
-                net::async_write(self->to(d), net::buffer(b.data(), n),
-                                 [self, d](boost::system::error_code wec, std::size_t) {
-                                     if (wec) {
-                                         self->ended(d, wec);
-                                         return;
-                                     }
-                                     self->pump(d);
-                                 });
-                print(*self->st_, self->id_,
-                      self->analyzer_.feed(d, wire::bytes_view(b.data(), n)));
-            });
+        from(d).async_read_some(net::buffer(buf), [self = shared_from_this(), d](
+                                                      boost::system::error_code ec, std::size_t n) {
+            if (ec) {
+                self->ended(d, ec);
+                return;
+            }
+            // Forward first; analyse the same octets while they are on their way.
+            auto& b = self->bufs_[static_cast<int>(d)];
+            net::async_write(self->to(d), net::buffer(b.data(), n),
+                             [self, d](boost::system::error_code wec, std::size_t) {
+                                 if (wec) {
+                                     self->ended(d, wec);
+                                     return;
+                                 }
+                                 self->pump(d);
+                             });
+            print(*self->st_, self->id_, self->analyzer_.feed(d, wire::bytes_view(b.data(), n)));
+        });
     }
 
     /// One direction has ended: pass the end on (a half close, so the other
@@ -205,8 +203,7 @@ class connection : public std::enable_shared_from_this<connection> {
 
 void accept_loop(tcp::acceptor& acceptor, std::shared_ptr<shared_state> st,
                  const tcp::resolver::results_type& target) {
-    acceptor.async_accept([&acceptor, st, &target](boost::system::error_code ec,
-                                                   tcp::socket sock) {
+    acceptor.async_accept([&acceptor, st, &target](boost::system::error_code ec, tcp::socket sock) {
         if (ec) return;  // the acceptor was closed
         const std::size_t id = ++st->connections;
         std::ostringstream s;
@@ -300,8 +297,8 @@ int run_trace(int argc, char** argv) {
     if (!ec) acceptor.bind(ep, ec);
     if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
     if (ec) {
-        std::cerr << "h2pb trace: cannot listen on " << host << ':' << *port << ": "
-                  << ec.message() << '\n';
+        std::cerr << "h2pb trace: cannot listen on " << host << ':' << *port << ": " << ec.message()
+                  << '\n';
         return 1;
     }
     std::cout << "listening on " << host << ':' << acceptor.local_endpoint().port()

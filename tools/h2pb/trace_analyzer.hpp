@@ -99,7 +99,8 @@ inline proto::error parse_methods(wire::bytes_view set, std::map<std::string, me
                 proto::field_reader mr(m);
                 while (mr.next(g)) {
                     if (g.number == 1 && g.type == proto::wire_type::len) name = str(g);
-                    if (g.number == 2 && g.type == proto::wire_type::len) d.input_type = strip(str(g));
+                    if (g.number == 2 && g.type == proto::wire_type::len)
+                        d.input_type = strip(str(g));
                     if (g.number == 3 && g.type == proto::wire_type::len)
                         d.output_type = strip(str(g));
                     if (g.number == 5 && g.type == proto::wire_type::varint)
@@ -116,7 +117,7 @@ inline proto::error parse_methods(wire::bytes_view set, std::map<std::string, me
 }
 
 struct trace_options {
-    const schema* types = nullptr;                            ///< null: fields shown schema-free
+    const schema* types = nullptr;  ///< null: fields shown schema-free
     const std::map<std::string, method_desc>* methods = nullptr;  ///< by :path
     std::size_t max_explained_message = default_max_explained_message;
     std::size_t max_tracked_streams = default_max_tracked_streams;
@@ -133,9 +134,9 @@ struct grpc_event {
     bool prefix = false;  ///< true: the 5-octet prefix completed in this frame
     bool compressed = false;
     std::uint32_t length = 0;
-    std::string type;         ///< protobuf type, when the method is known
-    std::vector<node> fields; ///< explained fields (whole, uncompressed messages)
-    std::string note;         ///< why the fields are not shown, or a decode error
+    std::string type;          ///< protobuf type, when the method is known
+    std::vector<node> fields;  ///< explained fields (whole, uncompressed messages)
+    std::string note;          ///< why the fields are not shown, or a decode error
 };
 
 /// One event: the client preface or one frame, with what it means.
@@ -153,7 +154,8 @@ struct trace_event {
 /// pass; it returns the events of the frames those bytes complete.
 class trace_analyzer {
   public:
-    explicit trace_analyzer(trace_options o = {}) : o_(o), dirs_{{direction(true), direction(false)}} {}
+    explicit trace_analyzer(trace_options o = {})
+        : o_(o), dirs_{{direction(true), direction(false)}} {}
 
     std::vector<trace_event> feed(trace_direction d, wire::bytes_view bytes) {
         std::vector<trace_event> out;
@@ -220,7 +222,8 @@ class trace_analyzer {
 
     struct direction {
         explicit direction(bool client)
-            : preface(client), decoder(h2::max_max_frame_size, h2::default_header_table_size, false) {}
+            : preface(client),
+              decoder(h2::max_max_frame_size, h2::default_header_table_size, false) {}
         bool preface;
         bool stopped = false;
         std::string pending;
@@ -234,7 +237,7 @@ class trace_analyzer {
         std::map<std::uint32_t, std::int64_t> windows;
         std::map<std::uint32_t, message_state> messages;
         std::map<std::uint32_t, bool> ended;  // END_STREAM seen
-        bool block_end_stream = false;         // END_STREAM of the HEADERS a block started on
+        bool block_end_stream = false;        // END_STREAM of the HEADERS a block started on
     };
 
     struct call {
@@ -354,16 +357,16 @@ class trace_analyzer {
         std::int64_t& w = stream == 0 ? other.conn_window : window(other, stream);
         w += inc;
         if (w > h2::max_window_size)
-            e.violations.push_back("window of " +
-                                   (stream == 0 ? std::string("the connection")
-                                                : "stream " + std::to_string(stream)) +
-                                   " grows to " + std::to_string(w) +
-                                   ", over 2^31-1 (FLOW_CONTROL_ERROR, RFC 9113 §6.9.1)");
-        e.notes.push_back(std::string(name(static_cast<trace_direction>(1 - static_cast<int>(d)))) +
-                          " window of " +
-                          (stream == 0 ? std::string("the connection")
-                                       : "stream " + std::to_string(stream)) +
-                          " now " + std::to_string(w));
+            e.violations.push_back(
+                "window of " +
+                (stream == 0 ? std::string("the connection") : "stream " + std::to_string(stream)) +
+                " grows to " + std::to_string(w) +
+                ", over 2^31-1 (FLOW_CONTROL_ERROR, RFC 9113 §6.9.1)");
+        e.notes.push_back(
+            std::string(name(static_cast<trace_direction>(1 - static_cast<int>(d)))) +
+            " window of " +
+            (stream == 0 ? std::string("the connection") : "stream " + std::to_string(stream)) +
+            " now " + std::to_string(w));
     }
 
     void data(trace_direction d, const h2::frame_header& h, wire::bytes_view payload,
@@ -427,8 +430,7 @@ class trace_analyzer {
                 m.body.clear();
             }
             const std::size_t take = std::min<std::size_t>(m.length - m.body_have, b.size());
-            if (m.length <= o_.max_explained_message)
-                m.body.append(wire::as_chars(b.first(take)));
+            if (m.length <= o_.max_explained_message) m.body.append(wire::as_chars(b.first(take)));
             m.body_have += take;
             b = b.subspan(take);
             if (m.body_have < m.length) break;
@@ -475,8 +477,7 @@ class trace_analyzer {
                                    " of 5 octets, PROTOCOL-HTTP2.md)");
     }
 
-    void headers(trace_direction d, std::uint32_t stream, const block_report& b,
-                 trace_event& e) {
+    void headers(trace_direction d, std::uint32_t stream, const block_report& b, trace_event& e) {
         auto& s = dirs_[static_cast<int>(d)];
         auto find = [&](std::string_view n) -> const std::string* {
             for (const auto& f : b.fields)
@@ -532,8 +533,7 @@ class trace_analyzer {
                                    (trailers_only ? "Trailers-Only response" : "trailers") +
                                    " (PROTOCOL-HTTP2.md: Status is required)");
         else
-            e.notes.push_back("gRPC status " + *status +
-                              (trailers_only ? " (Trailers-Only)" : ""));
+            e.notes.push_back("gRPC status " + *status + (trailers_only ? " (Trailers-Only)" : ""));
     }
 
     trace_options o_;
