@@ -119,41 +119,10 @@ void print_json(const frames_decoder& d, bool preface, std::size_t total) {
                 j.member(k, v);
             }
         }
-        if (h.type == h2::frame_type::settings && r.error.empty()) {
-            j.key("settings");
-            j.begin_array();
-            for (const auto& s : r.settings) {
-                j.begin_object();
-                j.member("id", s.id);
-                j.member("name", h2::name(static_cast<h2::setting_id>(s.id)));
-                j.member("value", s.value);
-                j.end_object();
-            }
-            j.end_array();
-        }
+        if (h.type == h2::frame_type::settings && r.error.empty())
+            write_settings_json(j, r.settings);
         if (r.block) {
-            j.key("header_block");
-            j.begin_object();
-            j.member("octets", r.block->block_size);
-            j.key("fields");
-            j.begin_array();
-            for (const auto& f : r.block->fields) {
-                j.begin_object();
-                j.member("name", f.name);
-                j.member("value", f.value);
-                j.member("representation", f.representation);
-                j.member("offset", f.offset);
-                if (f.never_indexed) j.member("never_indexed", true);
-                j.end_object();
-            }
-            j.end_array();
-            j.key("size_updates");
-            j.begin_array();
-            for (const auto& u : r.block->size_updates) j.value(u);
-            j.end_array();
-            j.member("dynamic_table_size", r.block->table_size_after);
-            if (!r.block->error.empty()) j.member("error", r.block->error);
-            j.end_object();
+            write_header_block_json(j, *r.block, /*with_error=*/true);
         }
         if (!r.messages.empty()) {
             j.key("grpc_messages");

@@ -23,6 +23,8 @@
 #include <h2pb/rpc/message_framer.hpp>
 #include <h2pb/wire/hex.hpp>
 
+#include "cli.hpp"
+
 namespace h2pb::cli {
 
 inline std::string hex_preview(wire::bytes_view b, std::size_t max = 32) {
@@ -346,6 +348,49 @@ inline void print_frame_text(std::ostream& out, const frame_report& r,
         out << indent << "    error at offset " << r.error_offset << ": " << r.error << " ("
             << r.error_scope << " error " << r.error_code << ", RFC 9113 §" << r.error_section
             << ")\n";
+}
+
+/// The "settings" member of a frame's JSON object (`h2pb frames --json`,
+/// `h2pb trace --json`).
+inline void write_settings_json(json& j, const std::vector<h2::setting>& settings) {
+    j.key("settings");
+    j.begin_array();
+    for (const auto& st : settings) {
+        j.begin_object();
+        j.member("id", st.id);
+        j.member("name", h2::name(static_cast<h2::setting_id>(st.id)));
+        j.member("value", st.value);
+        j.end_object();
+    }
+    j.end_array();
+}
+
+/// The "header_block" member: every field with its representation, the size
+/// updates and the dynamic table size after the block; `with_error`: the
+/// block's decoding error too, when there is one.
+inline void write_header_block_json(json& j, const block_report& b, bool with_error) {
+    j.key("header_block");
+    j.begin_object();
+    j.member("octets", b.block_size);
+    j.key("fields");
+    j.begin_array();
+    for (const auto& f : b.fields) {
+        j.begin_object();
+        j.member("name", f.name);
+        j.member("value", f.value);
+        j.member("representation", f.representation);
+        j.member("offset", f.offset);
+        if (f.never_indexed) j.member("never_indexed", true);
+        j.end_object();
+    }
+    j.end_array();
+    j.key("size_updates");
+    j.begin_array();
+    for (const auto& u : b.size_updates) j.value(u);
+    j.end_array();
+    j.member("dynamic_table_size", b.table_size_after);
+    if (with_error && !b.error.empty()) j.member("error", b.error);
+    j.end_object();
 }
 
 }  // namespace h2pb::cli

@@ -642,41 +642,8 @@ inline void print_event_json(std::ostream& out, std::size_t conn, const trace_ev
             j.begin_object();
             for (const auto& [k, v] : r.details) j.member(k, v);
             j.end_object();
-            if (!r.settings.empty()) {
-                j.key("settings");
-                j.begin_array();
-                for (const auto& st : r.settings) {
-                    j.begin_object();
-                    j.member("id", st.id);
-                    j.member("name", h2::name(static_cast<h2::setting_id>(st.id)));
-                    j.member("value", st.value);
-                    j.end_object();
-                }
-                j.end_array();
-            }
-            if (r.block) {
-                j.key("header_block");
-                j.begin_object();
-                j.member("octets", r.block->block_size);
-                j.key("fields");
-                j.begin_array();
-                for (const auto& f : r.block->fields) {
-                    j.begin_object();
-                    j.member("name", f.name);
-                    j.member("value", f.value);
-                    j.member("representation", f.representation);
-                    j.member("offset", f.offset);
-                    if (f.never_indexed) j.member("never_indexed", true);
-                    j.end_object();
-                }
-                j.end_array();
-                j.key("size_updates");
-                j.begin_array();
-                for (const auto& u : r.block->size_updates) j.value(u);
-                j.end_array();
-                j.member("dynamic_table_size", r.block->table_size_after);
-                j.end_object();
-            }
+            if (!r.settings.empty()) write_settings_json(j, r.settings);
+            if (r.block) write_header_block_json(j, *r.block, /*with_error=*/false);
         }
         if (!e.grpc.empty()) {
             j.key("grpc");
