@@ -29,7 +29,10 @@ Options:
                   TLS with the same certificate (--tls-listen) and connects
                   with TLS verifying it (--tls-to --ca --authority), and the
                   client verifies the proxy's certificate. The trace must
-                  report ALPN h2 on both sessions.
+                  report ALPN h2 on both sessions. The text run then goes
+                  through two proxies with TLS on one side each: the first
+                  --tls-listen with an h2c upstream, the second h2c in and
+                  --tls-to --insecure out; each must report only its side.
   --reflect       the proxy gets its schema from the server's reflection
                   service (--reflect) instead of --proto; the server needs
                   to serve only UnaryCall, so only large_unary runs. Fields
@@ -290,18 +293,41 @@ def main():
         if tls_files:
             check_tls(events, errors)
 
-        # The text form of large_unary.
-        proxy, port = start(trace_cmd + ["--max-connections", "1"], "trace (text)")
-        finish = drain(proxy)
+        # The text form of large_unary. With --tls, through two proxies that
+        # each have TLS on one side only: the client's TLS ends at the first
+        # (--tls-listen, h2c upstream), the second carries h2c to the
+        # server's TLS (--tls-to --insecure: no certificate check).
+        hops = [trace_cmd]
+        if tls_files:
+            base = trace_cmd[:trace_cmd.index("--tls-listen")]
+            hops = [base + ["--tls-to", "--insecure"], None]
+        finishes, port = [], server_port
+        for n, cmd in enumerate(hops):
+            if cmd is None:  # the client-facing hop, to the previous one
+                cmd = [h2pb, "trace", "--listen", "0", "--to", f"127.0.0.1:{port}",
+                       "--tls-listen", "--cert", tls_files[1], "--key", tls_files[2]] + \
+                    trace_cmd[trace_cmd.index("--to") + 2:trace_cmd.index("--tls-listen")]
+            proxy, port = start(cmd + ["--max-connections", "1"], f"trace (text) {n}")
+            finishes.append(drain(proxy))
         rc, _ = run_client(client, port, "large_unary", tls_files)
-        _, text = finish(CASE_TIMEOUT_S)
-        for want in (":path: /grpc.testing.TestService/UnaryCall",
-                     "gRPC message complete: 271840 octets as grpc.testing.SimpleRequest",
-                     "(271828 bytes)", "(314159 bytes)", "grpc-status: 0", "note: gRPC status 0"):
-            if want not in text:
-                errors.append(f"text output lacks {want!r}")
-        if rc != 0 or "!! violation" in text:
-            errors.append("text run: client failed or a violation was flagged")
+        texts = [finish(CASE_TIMEOUT_S)[1] for finish in reversed(finishes)]
+        for n, text in enumerate(texts):
+            for want in (":path: /grpc.testing.TestService/UnaryCall",
+                         "gRPC message complete: 271840 octets as grpc.testing.SimpleRequest",
+                         "(271828 bytes)", "(314159 bytes)", "grpc-status: 0",
+                         "note: gRPC status 0"):
+                if want not in text:
+                    errors.append(f"text output {n} lacks {want!r}")
+            if "!! violation" in text:
+                errors.append(f"text output {n}: a violation was flagged")
+        if tls_files:
+            # texts[0] is the client-facing hop, texts[1] the server-facing one.
+            for text, has, lacks in ((texts[0], "client", "server"), (texts[1], "server", "client")):
+                if not re.search(rf"TLS with the {has}: TLSv1\.[23] .* ALPN=h2", text) or \
+                        f"TLS with the {lacks}" in text:
+                    errors.append(f"a one-sided TLS hop: expected TLS with the {has} only")
+        if rc != 0:
+            errors.append("text run: the client failed")
     finally:
         stop(server)
     for e in errors:
