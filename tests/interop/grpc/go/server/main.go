@@ -17,6 +17,9 @@
 //     counts as compressed when they differ. The interop payloads are zeros, so
 //     gzip always shrinks them and the test is exact for them.
 //
+// Server reflection (grpc-go 1.33: grpc.reflection.v1alpha only) is
+// registered too: `h2pb trace --reflect` falls back to v1alpha against it.
+//
 // Prints "listening on HOST:PORT" on stdout once it accepts connections.
 package main
 
@@ -36,6 +39,7 @@ import (
 	"google.golang.org/grpc/credentials"
 	_ "google.golang.org/grpc/encoding/gzip" // registers "gzip"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
 
@@ -288,6 +292,7 @@ func main() {
 	}
 	s := grpc.NewServer(opts...)
 	pb.RegisterTestServiceServer(s, &server{})
+	reflection.Register(s)
 	fmt.Printf("listening on %s\n", lis.Addr())
 	os.Stdout.Sync()
 	if err := s.Serve(lis); err != nil {
