@@ -1,21 +1,40 @@
 #!/bin/sh
 # A tour of the gRPC wire with the h2pb tool: the article's examples, decoded
-# layer by layer, then a live HTTP/2 exchange between h2pb serve and h2pb get.
-# Every byte shown is produced here, by protoc (the reference encoder) or by
-# h2pb, and compared with the article's byte dumps.
-# usage: tour.sh [PATH_TO_H2PB]
+# layer by layer, then a live HTTP/2 exchange between h2pb serve and h2pb get,
+# and last the article's AnalyticsService live (docs/examples/
+# analytics_server_full and analytics_client), every call seen through
+# h2pb trace. Every byte shown is produced here, by protoc (the reference
+# encoder) or by h2pb, and compared with the article's byte dumps or with
+# what a reference (protoc, grpcio) reads from the same bytes.
+# usage: tour.sh [PATH_TO_H2PB [ANALYTICS_SERVER_FULL ANALYTICS_CLIENT]]
+#   (defaults: build/tools/h2pb/h2pb, build/tests/docs/analytics_server_full,
+#   build/tests/docs/analytics_client; without the two programs, the live
+#   section 8 is skipped with a notice)
 set -eu
-h2pb=${1:-}
-case $h2pb in
-  */*) h2pb=$(cd "$(dirname "$h2pb")" && pwd)/$(basename "$h2pb") ;;  # relative to the caller
-esac
+absolute() {  # a path given relative to the caller's folder, made absolute
+  case $1 in
+    */*) printf '%s' "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")" ;;
+    *) printf '%s' "$1" ;;
+  esac
+}
+h2pb=$(absolute "${1:-}")
+analytics_server=$(absolute "${2:-}")
+analytics_client=$(absolute "${3:-}")
 cd "$(dirname "$0")/.."
 h2pb=${h2pb:-build/tools/h2pb/h2pb}
+analytics_server=${analytics_server:-build/tests/docs/analytics_server_full}
+analytics_client=${analytics_client:-build/tests/docs/analytics_client}
 ex=docs/examples
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+pids=""  # processes the tour started, stopped at exit if still running
+cleanup() {
+  for pid in $pids; do kill "$pid" 2>/dev/null || true; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
 
 section() { printf '\n==== %s\n\n' "$1"; }
+subsection() { printf '\n--- %s\n\n' "$1"; }
 say() { printf '%s\n' "$*"; }
 # Shows and runs an h2pb command (temporary paths shown as bare file names).
 run() { printf '$ h2pb %s\n' "$(printf '%s' "$*" | sed "s|$tmp/||g")"; "$h2pb" "$@"; }
@@ -114,7 +133,7 @@ printf 'Hello from h2pb serve!\n' > "$www/hello.txt"
 say "h2pb serve listens on a free port (--port 0); its first line says which:"
 "$h2pb" serve --port 0 --root "$www" > "$tmp/serve.out" 2> "$tmp/serve.err" &
 server=$!
-trap 'kill "$server" 2>/dev/null || true; rm -rf "$tmp"' EXIT
+pids="$pids $server"
 for _ in $(seq 100); do grep -q '^listening on' "$tmp/serve.out" 2>/dev/null && break; sleep 0.05; done
 port=$(sed -n 's/^listening on [^:]*:\([0-9]*\).*/\1/p' "$tmp/serve.out")
 say "  $(head -n 1 "$tmp/serve.out")"
@@ -149,5 +168,255 @@ say
 say "SIGTERM: the server sends GOAWAY on its open connections, lets streams in"
 say "flight finish, and exits: $(head -n 1 "$tmp/serve.err")"
 
+
+section "8. The article's AnalyticsService, live: four kinds of call through h2pb trace"
+# Waits for "listening on HOST:PORT" as the first line of FILE; prints PORT.
+listening_port() {
+  for _ in $(seq 200); do grep -q '^listening on' "$1" 2>/dev/null && break; sleep 0.05; done
+  sed -n '1s/^listening on [^:]*:\([0-9]*\).*/\1/p' "$1"
+}
+# The frames h2pb trace printed for one stream, each header line ("#1 c->s
+# OFFSET TYPE stream N ...") with the lines it decoded under it:
+# pick CONNECTION STREAM [DIRECTION [TYPE [N]]] (N: only the N-th such frame).
+pick() {
+  awk -v c="#$1" -v s="$2" -v d="${3:-}" -v t="${4:-}" -v n="${5:-0}" '
+    /^#/ { keep = 0
+           if ($1 == c && $5 == "stream" && $6 == s && (d == "" || $2 == d) && (t == "" || $4 == t)) {
+             k++; keep = (n == 0 || k == n) } }
+    keep' "$tmp/trace.out"
+}
+show() { sed 's/^/  /'; }
+# The protobuf fields the trace printed ("1 event_id (string) LEN: "abc123""),
+# as protoc's text format prints them ("event_id: "abc123"").
+fields() { sed -n 's/^ *[0-9][0-9]* \([a-z_]*\) ([^)]*) [A-Z0-9]*: /\1: /p'; }
+# Hex pairs as arguments, written as bytes.
+# shellcheck disable=SC2059
+unhex() { for b in "$@"; do printf "\\$(printf '%03o' "0x$b")"; done; }
+# check_message WHAT TYPE < DATA frame as pick prints it: protoc --decode
+# reads the frame's message (its octets after the 5-byte gRPC prefix, from
+# the trace's "data:" line) and must find the fields the trace printed.
+check_message() {
+  frame=$(cat)
+  data=$(printf '%s\n' "$frame" | sed -n 's/^ *data: //p')
+  case $data in
+    "" | *...*) say "  != $1: the trace shows no whole message to check"; return ;;
+  esac
+  # shellcheck disable=SC2046
+  unhex $(printf '%s' "$data" | cut -d' ' -f6-) > "$tmp/message.bin"
+  theirs=$(protoc --decode="$2" -I "$ex" analytics_service.proto < "$tmp/message.bin")
+  ours=$(printf '%s\n' "$frame" | fields)
+  if [ "$ours" = "$theirs" ]; then
+    say "  = $1: protoc --decode=$2 reads the same from these octets: $(printf '%s' "$theirs" | tr '\n' ' ')"
+  else
+    say "  != $1: the trace printed [$(printf '%s' "$ours" | tr '\n' ' ')], protoc --decode reads [$(printf '%s' "$theirs" | tr '\n' ' ')]"
+  fi
+}
+# A grpc-timeout value (PROTOCOL-HTTP2.md: at most 8 digits and a unit,
+# H M S m u n) in microseconds.
+timeout_us() {
+  printf '%s\n' "$1" | awk '{ v = substr($0, 1, length($0) - 1); u = substr($0, length($0))
+    f = (u == "H") ? 3600e6 : (u == "M") ? 60e6 : (u == "S") ? 1e6 : (u == "m") ? 1e3 : (u == "u") ? 1 : 1e-3
+    printf "%d\n", v * f }'
+}
+
+live() {
+  say "docs/examples/analytics_server_full serves the article's four methods behind"
+  say "its auth interceptor; docs/examples/analytics_client calls each once, as the"
+  say "article's Python clients do. h2pb trace sits between them: a proxy that"
+  say "forwards every octet unchanged and prints each frame as it passes, decoded"
+  say "down to the protobuf fields (--proto names each method's message types)."
+  say
+  "$analytics_server" 0 > "$tmp/server.out" 2>&1 &
+  analytics=$!
+  pids="$pids $analytics"
+  sport=$(listening_port "$tmp/server.out")
+  say "$ analytics_server_full 0"
+  say "  $(head -n 1 "$tmp/server.out")"
+  say "$ h2pb trace --listen 0 --to 127.0.0.1:$sport --proto $ex/analytics_service.proto -I $ex --max-connections 2"
+  "$h2pb" trace --listen 0 --to "127.0.0.1:$sport" --proto "$ex/analytics_service.proto" -I "$ex" \
+    --max-connections 2 > "$tmp/trace.out" 2> "$tmp/trace.err" &
+  tracer=$!
+  pids="$pids $tracer"
+  tport=$(listening_port "$tmp/trace.out")
+  say "  $(head -n 1 "$tmp/trace.out")"
+  say "$ analytics_client 127.0.0.1:$tport"
+  if "$analytics_client" "127.0.0.1:$tport" > "$tmp/client.out" 2>&1; then :; else say "(exit status $?)"; fi
+  show < "$tmp/client.out"
+  # The client has closed its two connections: the trace exits (--max-connections 2).
+  for _ in $(seq 100); do kill -0 "$tracer" 2>/dev/null || break; sleep 0.05; done
+  if kill -0 "$tracer" 2>/dev/null; then kill "$tracer"; say "!= h2pb trace did not exit after the two connections"; fi
+  wait "$tracer" || true
+  cat "$tmp/trace.err"
+
+  subsection "8.1 Two connections"
+  say "The client's channel opens connection #1 and sends the token with every call;"
+  say "a second channel, without it, opens #2 for the call that is refused. Each"
+  say "starts as in section 7: the preface, SETTINGS each way (each acknowledged),"
+  say "WINDOW_UPDATEs that open the connection's windows; all on stream 0:"
+  say
+  { grep '^#1 c->s .* client preface' "$tmp/trace.out"; pick 1 0; } | show
+
+  subsection "8.2 GetReport: a unary call, stream 1"
+  say "One request, one response, on one stream: the request HEADERS name the method"
+  say "in :path (/package.Service/Method) and carry content-type application/grpc,"
+  say "te: trailers, the deadline as grpc-timeout and the token; one DATA frame with"
+  say "END_STREAM holds one length-prefixed message. The answer: HEADERS (:status"
+  say "200), one DATA, and the trailers: a second HEADERS with END_STREAM."
+  say
+  pick 1 1 | show
+  say
+  say "authorization is a \"literal never indexed\" (RFC 7541 §6.2.3): a secret stays"
+  say "out of every dynamic table on the way. grpc-timeout is the time left of the"
+  say "client's 5 s, in microseconds (u). A DATA line shows the first 32 octets;"
+  say "the fields under it are decoded from all of them."
+  first_timeout=$(pick 1 1 "c->s" HEADERS | sed -n 's/^ *grpc-timeout: \([0-9]*[HMSmun]\) .*/\1/p')
+  us=$(timeout_us "${first_timeout:-0u}")
+  if [ "$us" -gt 4000000 ] && [ "$us" -le 5000000 ]; then
+    say "  = grpc-timeout $first_timeout: at most the 5 s the client set (options.timeout = 5s)"
+  else
+    say "  != grpc-timeout '$first_timeout' is not the client's 5 s less a little"
+  fi
+  pick 1 1 "c->s" DATA 1 | check_message "the request" analytics.v1.ReportRequest
+
+  subsection "8.3 StreamEvents: server streaming, stream 5"
+  say "The request is one message, as for GetReport: an empty EventFilter (every field"
+  say "at its default, so no field on the wire: a 5-octet prefix saying length 0)."
+  say
+  { pick 1 5 "c->s" HEADERS; pick 1 5 "c->s" DATA; } | grep -E '^#|:path|data:|gRPC message' | show
+  say
+  say "The server answers with one DATA frame per Event as it reads them (one every"
+  say "100 ms). The first in full:"
+  say
+  pick 1 5 "s->c" | awk '/^#/ && / DATA / { n++ } n < 2' | show
+  say
+  say "then the others (frame header and fields only):"
+  pick 1 5 "s->c" DATA | awk '/^#/ { n++ } n >= 2' | grep -E '^#| [0-9] [a-z_]+ \(' | show
+  say
+  say "The client wanted three events: it cancels the call, and a cancelled call on"
+  say "the wire is RST_STREAM with CANCEL (PROTOCOL-HTTP2.md); no trailers follow:"
+  pick 1 5 "c->s" RST_STREAM | show
+  say
+  for n in 1 2 3; do pick 1 5 "s->c" DATA "$n" | check_message "event $n" analytics.v1.Event; done
+
+  subsection "8.4 UploadBatch: client streaming, stream 7"
+  say "Now the client streams: five DATA frames, one RawEvent each (payload is bytes,"
+  say "so the trace prints octets), then an empty DATA with END_STREAM: no more"
+  say "messages. The first and the last two:"
+  say
+  pick 1 7 "c->s" HEADERS | grep -E '^#|:path' | show
+  pick 1 7 "c->s" DATA 1 | show
+  say "  ..."
+  pick 1 7 "c->s" DATA | awk '/^#/ { n++ } n >= 5' | grep -E '^#|data:' | show
+  say
+  say "Only then does the server answer, once; grpc-status 0 is now one octet, entry"
+  say "62 of the dynamic table (the first call's trailers put it there):"
+  say
+  pick 1 7 "s->c" | show
+  say
+  payload=$(printf 'sensor_042 reading 1' | hex)
+  if pick 1 7 "c->s" DATA 1 | grep -qF "payload (bytes) LEN: $payload "; then
+    say "  = the first payload's octets are the ASCII of \"sensor_042 reading 1\", as the client wrote"
+  else
+    say "  != the first payload is not \"sensor_042 reading 1\" ($payload)"
+  fi
+  sent=$(pick 1 7 "c->s" DATA | grep -c 'gRPC message complete' || true)
+  pick 1 7 "s->c" DATA 1 | check_message "the summary" analytics.v1.BatchSummary
+  received=$(pick 1 7 "s->c" DATA 1 | sed -n 's/.*received (int64) VARINT: //p')
+  if [ "$sent" = "$received" ]; then
+    say "  = the server received $received: the $sent messages the trace saw the client send"
+  else
+    say "  != the server says it received '$received', the trace saw $sent messages"
+  fi
+
+  subsection "8.5 ProcessPipeline: bidirectional streaming, stream 9"
+  say "Both sides stream on one stream: the client's RawEvents and its END_STREAM, and"
+  say "a ProcessedEvent back for each RawEvent as it arrives, then the trailers. (The"
+  say "trace prints each direction as it reads it: the order between the directions"
+  say "is the proxy's.) Frame headers and fields:"
+  say
+  pick 1 9 | grep -E '^#|gRPC message complete| [0-9] [a-z_]+ \(|grpc-status' | show
+  say
+  say "confidence is a float: wire type I32, four octets little-endian (33 33 73 3f"
+  say "is 0.95 rounded to a float, which prints as 0.95)."
+  for n in 1 2 3; do pick 1 9 "s->c" DATA "$n" | check_message "result $n" analytics.v1.ProcessedEvent; done
+
+  subsection "8.6 How calls end: trailers, and a deadline that expires on purpose"
+  say "The call on connection #2 had no token. The server's auth interceptor refused"
+  say "it before any handler ran, so the whole response is one HEADERS frame with"
+  say "END_STREAM: :status, grpc-status and grpc-message together (Trailers-Only):"
+  say
+  pick 2 1 "s->c" | show
+  say
+  code=$(pick 2 1 "s->c" HEADERS | sed -n 's/^ *grpc-status: \([0-9]*\) .*/\1/p')
+  message=$(pick 2 1 "s->c" HEADERS | sed -n 's/^ *grpc-message: \(.*\)   \[.*/\1/p')
+  reference=$(/usr/bin/python3 -c 'import grpc; print(grpc.StatusCode.UNAUTHENTICATED.value[0])' 2>/dev/null || true)
+  if [ -n "$code" ] && [ "$code" = "$reference" ]; then
+    say "  = grpc-status $code is UNAUTHENTICATED (grpcio's StatusCode.UNAUTHENTICATED is $reference)"
+  else
+    say "  != grpc-status '$code', grpcio's UNAUTHENTICATED is '$reference'"
+  fi
+  if grep -qxF "without a token: UNAUTHENTICATED: $message" "$tmp/client.out"; then
+    say "  = the client printed this grpc-message: \"$message\""
+  else
+    say "  != the client did not print the grpc-message \"$message\""
+  fi
+  say
+  say "The second GetReport (stream 3) set 150 ms; the server needs 400 ms for a"
+  say "report. The client sends the time left as grpc-timeout; the request goes out"
+  say "whole; then nothing comes back before the deadline, and the client gives up:"
+  say "it resets the stream with CANCEL and reports DEADLINE_EXCEEDED itself, so no"
+  say "trailers cross the wire. The server read the same grpc-timeout: its deadline"
+  say "passes a moment later, and it resets the stream too (s->c), or, should the"
+  say "client be slow to wake, gets trailers with grpc-status 4 out first:"
+  say
+  pick 1 3 | grep -E '^#|:path|grpc-timeout|error_code|grpc-status|grpc-message' | show
+  say
+  say "Its downstream StreamEvents call was given the time that was left (deadline"
+  say "propagation); the server's log:"
+  grep 'downstream' "$tmp/server.out" | show || true
+  say
+  late_timeout=$(pick 1 3 "c->s" HEADERS | sed -n 's/^ *grpc-timeout: \([0-9]*[HMSmun]\) .*/\1/p')
+  us=$(timeout_us "${late_timeout:-0u}")
+  if [ "$us" -gt 100000 ] && [ "$us" -le 150000 ]; then
+    say "  = grpc-timeout $late_timeout: the 150 ms the client set (hurried.timeout = 150ms), less the time to send it"
+  else
+    say "  != grpc-timeout '$late_timeout' is not the client's 150 ms"
+  fi
+  deadline_code=$(/usr/bin/python3 -c 'import grpc; print(grpc.StatusCode.DEADLINE_EXCEEDED.value[0])' 2>/dev/null || true)
+  if pick 1 3 | grep -q 'grpc-status: 0 '; then
+    say "  != stream 3 ended with grpc-status 0: the deadline did not expire"
+  elif pick 1 3 "c->s" RST_STREAM | grep -q 'error_code: CANCEL'; then
+    say "  = stream 3 ended with the client's RST_STREAM (CANCEL), no grpc-status 0"
+  elif [ -n "$deadline_code" ] && pick 1 3 "s->c" HEADERS | grep -q "grpc-status: $deadline_code "; then
+    say "  = stream 3 ended with grpc-status $deadline_code (grpcio's DEADLINE_EXCEEDED is $deadline_code)"
+  else
+    say "  != stream 3 ended neither with the client's RST_STREAM (CANCEL) nor with DEADLINE_EXCEEDED"
+  fi
+  if grep -q 'GetReport DEADLINE_EXCEEDED' "$tmp/client.out"; then
+    say "  = the client's interceptor saw GetReport end DEADLINE_EXCEEDED"
+  else
+    say "  != the client's interceptor did not see DEADLINE_EXCEEDED"
+  fi
+
+  subsection "8.7 In all"
+  say "Frames per type on both connections, both directions:"
+  awk '$5 == "stream" { print $4 }' "$tmp/trace.out" | sort | uniq -c | sed 's/^ */  /'
+  if grep -q '!!' "$tmp/trace.out"; then
+    say "  != the trace flagged violations:"
+    grep '!!' "$tmp/trace.out" | show
+  else
+    say "  = no violation of RFC 9113, RFC 7541 or the gRPC protocol flagged"
+  fi
+  kill -TERM "$analytics"
+  wait "$analytics" || true
+  say "SIGTERM: the server shuts down gracefully: $(tail -n 1 "$tmp/server.out")"
+}
+if [ -x "$analytics_server" ] && [ -x "$analytics_client" ]; then
+  live
+else
+  say "skipped: $analytics_server and $analytics_client are not built"
+  say "(ninja -C build tests/docs/analytics_server_full tests/docs/analytics_client;"
+  say "they need protoc-gen-h2pb: libprotoc-dev)"
+fi
 say
 say "That is the tour. h2pb decode --help lists every option."
