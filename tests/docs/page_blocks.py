@@ -3,7 +3,8 @@
 A code block right after a line `<!-- file: PATH -->` must be a run of
 consecutive lines of PATH (relative to the source root), so that what a page
 shows is code that the tests build and run. Used by grpc_call_test.py
-(docs/grpc_call.md) and analytics_test.py (docs/grpc_client.md).
+(docs/grpc_call.md), analytics_test.py (docs/grpc_client.md) and
+blocks_test.py (every C++ block of every page).
 """
 import os
 import re

@@ -8,13 +8,19 @@ A command block is a ```console fence whose first line is "$ h2pb ..."; a
 command ending in <<'EOF' takes the following lines up to "EOF" as standard
 input. --write replaces each block's expected output with the actual one
 (for editing the page); the test itself never writes.
+
+The octets the prose quotes inline are checked too (tests/docs/inline_bytes.py).
 """
+import os
 import re
 import shlex
 import subprocess
 import sys
 
 h2pb, page = sys.argv[1], sys.argv[2]
+root = os.path.dirname(os.path.dirname(os.path.abspath(page)))
+sys.path.insert(0, os.path.join(root, "tests", "docs"))
+import inline_bytes  # noqa: E402  (tests/docs/inline_bytes.py)
 write = "--write" in sys.argv
 text = open(page, encoding="utf-8").read()
 blocks = list(re.finditer(r"```console\n(.*?)```", text, re.S))
@@ -59,5 +65,17 @@ if write:
         f.write("".join(pieces))
     print(f"wrote the output of {len(blocks)} commands")
     sys.exit(0)
-print(f"{len(blocks)} commands, {failures} failure(s)")
+
+
+def run(cmd):
+    env = dict(os.environ, PATH=os.path.dirname(os.path.abspath(h2pb)) + os.pathsep + os.environ.get("PATH", ""))
+    r = subprocess.run(["sh", "-c", cmd], cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return r.stdout.decode().split("\n")
+
+
+quoted, problems = inline_bytes.check_inline_bytes(text, page, run)
+for p in problems:
+    failures += 1
+    print("FAIL:", p)
+print(f"{len(blocks)} commands, {quoted} inline octet quotes, {failures} failure(s)")
 sys.exit(1 if failures else 0)

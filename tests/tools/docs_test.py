@@ -10,6 +10,10 @@ the block. Each command runs with `sh -c` in SOURCE_ROOT, with the folder of
 H2PB first on PATH (so "h2pb" is the tool under test). Any difference fails
 the test. With --update the blocks are rewritten from what the commands
 print (how the docs are produced: never by hand).
+
+The octets the prose quotes inline (`0a 03 72 2d 31`) are checked too
+(tests/docs/inline_bytes.py): each must be in a block of the page or in the
+output of the page's `<!-- bytes: COMMAND -->` for its paragraph.
 """
 import difflib
 import os
@@ -18,6 +22,8 @@ import subprocess
 import sys
 
 h2pb, root = sys.argv[1], sys.argv[2]
+sys.path.insert(0, os.path.join(root, "tests", "docs"))
+import inline_bytes  # noqa: E402  (tests/docs/inline_bytes.py)
 rest = sys.argv[3:]
 update = "--update" in rest
 files = [f for f in rest if f != "--update"]
@@ -74,6 +80,12 @@ for name in files:
     if update:
         with open(path, "w", encoding="utf-8") as f:
             f.write("\n".join(out))
+    quoted, problems = inline_bytes.check_inline_bytes("\n".join(lines), name, run)
+    for p in problems:
+        failed += 1
+        print(p)
+    if quoted:
+        print(f"{name}: {quoted} inline octet quotes checked")
 if commands == 0:
     print("no console blocks found")
     failed += 1

@@ -6,10 +6,12 @@ encodes:
     <!-- dump: TYPE FILE | TEXT-FORMAT -->            the message's bytes
     <!-- dump-grpc-frame: TYPE FILE | TEXT-FORMAT --> 5-byte gRPC prefix + bytes
 A fenced block of hex bytes without such a comment fails the test (every
-dump must be checked).
+dump must be checked). The octets the prose quotes inline are checked too
+(tests/docs/inline_bytes.py).
 
 usage: doc_dumps_test.py DOC PROTOC PROTOS_DIR
 """
+import os
 import re
 import subprocess
 import sys
@@ -58,7 +60,19 @@ def main() -> int:
             pending = None
             i = j
         i += 1
-    print("%d dumps checked, %d failed" % (checked, failures))
+    root = os.path.dirname(os.path.dirname(os.path.abspath(doc)))
+    sys.path.insert(0, os.path.join(root, "tests", "docs"))
+    import inline_bytes  # tests/docs/inline_bytes.py
+
+    def run(cmd):
+        r = subprocess.run(["sh", "-c", cmd], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        return r.stdout.decode().split("\n")
+
+    quoted, problems = inline_bytes.check_inline_bytes("\n".join(lines), doc, run)
+    for p in problems:
+        print("FAIL", p)
+        failures += 1
+    print("%d dumps and %d inline octet quotes checked, %d failed" % (checked, quoted, failures))
     return 1 if failures or checked == 0 else 0
 
 
