@@ -20,17 +20,29 @@ namespace h2pb::proto::json {
 template <class M>
 concept json_message = requires(const M& cm, M& m, json_writer& w, json_reader& r,
                                 const print_options& po, const parse_options& pa) {
-    cm.to_json(w, po);
+    { cm.to_json(w, po) } -> std::same_as<bool>;
     { m.from_json(r, pa) } -> std::same_as<bool>;
 };
 
-/// `m` in the JSON mapping: fields in field-number order, as libprotobuf's
-/// MessageToJsonString prints them.
+/// `m` in the JSON mapping, appended to `out`: fields in field-number
+/// order, as libprotobuf's MessageToJsonString prints them. Fails
+/// (unknown_type, `out` then unspecified) only for an Any whose type was
+/// not registered (json_any.hpp) or whose bytes do not decode, or a
+/// well-known type out of its JSON range (a Timestamp after 9999).
+template <json_message M>
+json_error to_json(const M& m, std::string& out, const print_options& options = {}) {
+    json_writer w(out, options.pretty);
+    if (m.to_json(w, options)) return {};
+    json_error e;
+    e.code = json_errc::unknown_type;
+    return e;
+}
+
+/// The same as a string; empty when printing fails (see above).
 template <json_message M>
 std::string to_json(const M& m, const print_options& options = {}) {
     std::string out;
-    json_writer w(out, options.pretty);
-    m.to_json(w, options);
+    if (to_json(m, out, options)) out.clear();
     return out;
 }
 

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include <h2pb/proto_codec/json_any.hpp>
 #include <h2pb/proto_codec/json_error.hpp>
 #include <h2pb/proto_codec/json_options.hpp>
 #include <h2pb/proto_codec/json_reader.hpp>
@@ -79,9 +80,30 @@ inline bool mark_seen(json_reader& r, std::uint64_t* seen, int i) {
 
 /// A key of an object that is not a field: an error unless
 /// ignore_unknown_fields, when its value is skipped (json.md, "JSON options").
-inline bool unknown_key(json_reader& r, const parse_options& o) {
+/// Inside an Any, "@type" (already read by read_any) is skipped.
+inline bool unknown_key(json_reader& r, const parse_options& o, bool in_any, std::string_view k) {
+    if (in_any && k == "@type") return r.skip_value();
     if (!o.ignore_unknown_fields) return r.fail(json_errc::unknown_field);
     return r.skip_value();
+}
+
+/// The members of an Any holding a well-known type with a special form:
+/// "@type" (skipped) and "value", the special form (json.md, "Any").
+template <class M>
+bool read_value_member(json_reader& r, const parse_options& o, bool in_any, M& m) {
+    std::string scratch;
+    std::string_view k;
+    bool seen = false;
+    while (r.next_key(scratch, k)) {
+        if (k == "value") {
+            if (seen) return r.fail(json_errc::duplicate_field);
+            seen = true;
+            if (!m.from_json(r, o)) return false;
+        } else if (!unknown_key(r, o, in_any, k)) {
+            return false;
+        }
+    }
+    return ok(r);
 }
 
 /// A null at the reader: consumed, true (the caller then leaves the field
@@ -152,10 +174,14 @@ inline bool parse_map_key(json_reader&, std::string_view k, std::string& out) {
 // ---------------------------------------------------------------- well-known types
 
 /// google.protobuf.Timestamp: an RFC 3339 string (json.md, "Timestamp").
-inline void write_timestamp(json_writer& w, std::int64_t seconds, std::int32_t nanos) {
-    std::string s;
-    if (!format_timestamp(seconds, nanos, s)) s = "invalid timestamp";
-    w.string(s);
+/// False when out of its range (libprotobuf fails to print one too). The
+/// text is formatted straight into the output (it needs no escaping): the
+/// writer places the opening quote as a raw value.
+inline bool write_timestamp(json_writer& w, std::int64_t seconds, std::int32_t nanos) {
+    w.raw("\"");
+    if (!format_timestamp(seconds, nanos, w.output())) return false;
+    w.output().push_back('"');
+    return true;
 }
 inline bool read_timestamp(json_reader& r, std::int64_t& seconds, std::int32_t& nanos) {
     if (r.peek() != json_reader::token::string) return r.fail(json_errc::expected_string);
@@ -167,10 +193,12 @@ inline bool read_timestamp(json_reader& r, std::int64_t& seconds, std::int32_t& 
 }
 
 /// google.protobuf.Duration: "1.5s" (json.md, "Duration").
-inline void write_duration(json_writer& w, std::int64_t seconds, std::int32_t nanos) {
-    std::string s;
-    if (!format_duration(seconds, nanos, s)) s = "invalid duration";
-    w.string(s);
+/// False when out of its range or the signs of seconds and nanos differ.
+inline bool write_duration(json_writer& w, std::int64_t seconds, std::int32_t nanos) {
+    w.raw("\"");
+    if (!format_duration(seconds, nanos, w.output())) return false;
+    w.output().push_back('"');
+    return true;
 }
 inline bool read_duration(json_reader& r, std::int64_t& seconds, std::int32_t& nanos) {
     if (r.peek() != json_reader::token::string) return r.fail(json_errc::expected_string);
@@ -183,17 +211,13 @@ inline bool read_duration(json_reader& r, std::int64_t& seconds, std::int32_t& n
 
 /// google.protobuf.FieldMask: the paths in lowerCamelCase joined by ','
 /// (json.md, "FieldMask").
+/// False for a path with no lowerCamelCase form ("foo_3", "Foo").
 template <class Paths>
-void write_field_mask(json_writer& w, const Paths& paths) {
+bool write_field_mask(json_writer& w, const Paths& paths) {
     std::string s;
-    std::string one;
-    for (const auto& p : paths) {
-        one.clear();
-        if (!field_mask_path_to_json(p, one)) one = p;
-        if (!s.empty()) s += ',';
-        s += one;
-    }
+    if (!field_mask_to_json(paths, s)) return false;
     w.string(s);
+    return true;
 }
 template <class Paths>
 bool read_field_mask(json_reader& r, Paths& paths) {
@@ -201,15 +225,7 @@ bool read_field_mask(json_reader& r, Paths& paths) {
     std::string scratch;  // used only when the text has escapes
     std::string_view s;
     if (!r.read_string_view(scratch, s)) return false;
-    std::string_view rest = s;
-    while (!rest.empty()) {
-        const std::size_t comma = rest.find(',');
-        const std::string_view one = rest.substr(0, comma);
-        std::string path;
-        if (!field_mask_path_from_json(one, path)) return r.fail(json_errc::bad_field_mask);
-        paths.push_back(std::move(path));
-        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    }
+    if (!field_mask_from_json(s, paths)) return r.fail(json_errc::bad_field_mask);
     return true;
 }
 

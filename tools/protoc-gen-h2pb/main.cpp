@@ -1440,12 +1440,21 @@ class generator final : public pb::compiler::CodeGenerator {
         o.line("bool is_initialized() const { return _h2pb_is_initialized(); }");
         if (!view_mode()) {
             o.line("/// The protobuf JSON mapping (protobuf-docs/json.md; proto_codec/json.hpp).");
+            o.line("/// to_json is false only for an Any it cannot print (a type not registered");
+            o.line("/// with json::register_json_type, a value that does not decode).");
             o.line(
-                "void to_json(::h2pb::proto::json::json_writer& w, const "
+                "bool to_json(::h2pb::proto::json::json_writer& w, const "
                 "::h2pb::proto::json::print_options& o) const;");
             o.line(
                 "bool from_json(::h2pb::proto::json::json_reader& r, const "
                 "::h2pb::proto::json::parse_options& o);");
+            o.line("// The members of the object (what an Any embeds after \"@type\").");
+            o.line(
+                "bool _h2pb_json_members(::h2pb::proto::json::json_writer& w,"
+                " const ::h2pb::proto::json::print_options& o) const;");
+            o.line(
+                "bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r,"
+                " const ::h2pb::proto::json::parse_options& o, bool in_any);");
             o.line("static constexpr std::string_view _h2pb_full_name = " +
                    string_literal(d->full_name()) + ";");
         }
@@ -2038,7 +2047,7 @@ class generator final : public pb::compiler::CodeGenerator {
                            "), ", qualified(f->enum_type()), "_name(", v, "));");
             case FieldDescriptor::TYPE_MESSAGE:
             case FieldDescriptor::TYPE_GROUP:
-                return v + ".to_json(w, o);";
+                return "if (!" + v + ".to_json(w, o)) return false;";
         }
         return "";
     }
@@ -2115,48 +2124,69 @@ class generator final : public pb::compiler::CodeGenerator {
     static bool special_json(const Descriptor* d) {
         if (d->file()->package() != "google.protobuf") return false;
         static const std::set<std::string> names = {
-            "Timestamp",  "Duration",    "FieldMask",  "Struct",      "Value",
-            "ListValue",  "DoubleValue", "FloatValue", "Int64Value",  "UInt64Value",
-            "Int32Value", "UInt32Value", "BoolValue",  "StringValue", "BytesValue"};
+            "Timestamp",   "Duration",    "FieldMask",  "Struct",      "Value",      "ListValue",
+            "DoubleValue", "FloatValue",  "Int64Value", "UInt64Value", "Int32Value", "UInt32Value",
+            "BoolValue",   "StringValue", "BytesValue", "Any"};
         return names.count(d->name()) != 0;
     }
 
     void emit_json_special(const Descriptor* d, out_text& o) const {
         const std::string name = local_name(d);
         const std::string head_w =
-            "inline void " + name +
+            "inline bool " + name +
             "::to_json([[maybe_unused]] ::h2pb::proto::json::json_writer& w, "
             "[[maybe_unused]] const ::h2pb::proto::json::print_options& o) const {";
         const std::string head_r =
             "inline bool " + name +
             "::from_json(::h2pb::proto::json::json_reader& r, [[maybe_unused]] "
             "const ::h2pb::proto::json::parse_options& o) {";
-        const std::string nv = "::h2pb::proto::json::json_reader::token";
+        const std::string J = "::h2pb::proto::json::";
+        const std::string nv = J + "json_reader::token";
         o.line("// clang-format off");
+        // Inside an Any, a well-known type with a special form is the member
+        // "value" (json.md, "Any").
+        o.line("inline bool " + name +
+               "::_h2pb_json_members(::h2pb::proto::json::json_writer& w, const "
+               "::h2pb::proto::json::print_options& o) const {");
+        o.line("    w.key(\"value\");");
+        o.line("    return to_json(w, o);");
+        o.line("}");
+        o.line("inline bool " + name +
+               "::_h2pb_json_read_members(::h2pb::proto::json::json_reader& r, const "
+               "::h2pb::proto::json::parse_options& o, bool in_any) {");
+        o.line("    return " + J + "read_value_member(r, o, in_any, *this);");
+        o.line("}");
         if (is_wkt(d, "Timestamp") || is_wkt(d, "Duration")) {
             const std::string fn = is_wkt(d, "Timestamp") ? "timestamp" : "duration";
             o.line(head_w);
-            o.line("    ::h2pb::proto::json::write_" + fn + "(w, this->seconds, this->nanos);");
+            o.line("    return " + J + "write_" + fn + "(w, this->seconds, this->nanos);");
             o.line("}");
             o.line(head_r);
-            o.line("    return ::h2pb::proto::json::read_" + fn +
-                   "(r, this->seconds, this->nanos);");
+            o.line("    return " + J + "read_" + fn + "(r, this->seconds, this->nanos);");
             o.line("}");
         } else if (is_wkt(d, "FieldMask")) {
             o.line(head_w);
-            o.line("    ::h2pb::proto::json::write_field_mask(w, this->paths);");
+            o.line("    return " + J + "write_field_mask(w, this->paths);");
             o.line("}");
             o.line(head_r);
-            o.line("    return ::h2pb::proto::json::read_field_mask(r, this->paths);");
+            o.line("    return " + J + "read_field_mask(r, this->paths);");
+            o.line("}");
+        } else if (is_wkt(d, "Any")) {
+            o.line(head_w);
+            o.line("    return " + J + "write_any(w, o, this->type_url, this->value);");
+            o.line("}");
+            o.line(head_r);
+            o.line("    return " + J + "read_any(r, o, this->type_url, this->value);");
             o.line("}");
         } else if (is_wkt(d, "Struct")) {
             o.line(head_w);
             o.line("    w.begin_object();");
             o.line("    for (const auto& [key, value] : this->fields) {");
             o.line("        w.key(key);");
-            o.line("        value.to_json(w, o);");
+            o.line("        if (!value.to_json(w, o)) return false;");
             o.line("    }");
             o.line("    w.end_object();");
+            o.line("    return true;");
             o.line("}");
             o.line(head_r);
             o.line("    if (!r.begin_object()) return false;");
@@ -2165,42 +2195,43 @@ class generator final : public pb::compiler::CodeGenerator {
             o.line("    while (r.next_key(scratch, k)) {");
             o.line("        if (!this->fields[std::string(k)].from_json(r, o)) return false;");
             o.line("    }");
-            o.line("    return ::h2pb::proto::json::ok(r);");
+            o.line("    return " + J + "ok(r);");
             o.line("}");
         } else if (is_wkt(d, "ListValue")) {
             o.line(head_w);
             o.line("    w.begin_array();");
-            o.line("    for (const auto& v : this->values) v.to_json(w, o);");
+            o.line("    for (const auto& v : this->values) {");
+            o.line("        if (!v.to_json(w, o)) return false;");
+            o.line("    }");
             o.line("    w.end_array();");
+            o.line("    return true;");
             o.line("}");
             o.line(head_r);
             o.line("    if (!r.begin_array()) return false;");
             o.line("    while (r.next_element()) {");
             o.line("        if (!this->values.emplace_back().from_json(r, o)) return false;");
             o.line("    }");
-            o.line("    return ::h2pb::proto::json::ok(r);");
+            o.line("    return " + J + "ok(r);");
             o.line("}");
         } else if (is_wkt(d, "Value")) {
             o.line(head_w);
             o.line("    switch (this->kind.index()) {");
-            o.line("        case null_value_index: w.null(); break;");
             o.line(
                 "        case number_value_index: "
-                "w.float64(std::get<number_value_index>(this->kind)); break;");
+                "w.float64(std::get<number_value_index>(this->kind)); return true;");
             o.line(
                 "        case string_value_index: "
-                "w.string(std::get<string_value_index>(this->kind)); break;");
+                "w.string(std::get<string_value_index>(this->kind)); return true;");
             o.line(
                 "        case bool_value_index: w.boolean(std::get<bool_value_index>(this->kind)); "
-                "break;");
+                "return true;");
             o.line(
-                "        case struct_value_index: "
-                "std::get<struct_value_index>(this->kind)->to_json(w, o); break;");
+                "        case struct_value_index: return "
+                "std::get<struct_value_index>(this->kind)->to_json(w, o);");
             o.line(
-                "        case list_value_index: std::get<list_value_index>(this->kind)->to_json(w, "
-                "o); break;");
-            o.line(
-                "        default: w.null(); break;  // no kind set: libprotobuf prints null too");
+                "        case list_value_index: return "
+                "std::get<list_value_index>(this->kind)->to_json(w, o);");
+            o.line("        default: w.null(); return true;  // null_value, or no kind set");
             o.line("    }");
             o.line("}");
             o.line(head_r);
@@ -2217,9 +2248,7 @@ class generator final : public pb::compiler::CodeGenerator {
                    "::object: return (*this->kind.emplace<struct_value_index>()).from_json(r, o);");
             o.line("        case " + nv +
                    "::array: return (*this->kind.emplace<list_value_index>()).from_json(r, o);");
-            o.line(
-                "        default: return ::h2pb::proto::json::ok(r) && "
-                "r.fail(::h2pb::proto::json::json_errc::syntax);");
+            o.line("        default: return r.fail(" + J + "json_errc::syntax);");
             o.line("    }");
             o.line("}");
         } else {
@@ -2227,6 +2256,7 @@ class generator final : public pb::compiler::CodeGenerator {
             const FieldDescriptor* f = d->FindFieldByName("value");
             o.line(head_w);
             o.line("    " + json_write_value(f, "this->value"));
+            o.line("    return true;");
             o.line("}");
             o.line(head_r);
             o.line("    return " + json_read_call(f, "this->value") + ";");
@@ -2244,11 +2274,18 @@ class generator final : public pb::compiler::CodeGenerator {
         const std::string name = local_name(d);
         const std::vector<const FieldDescriptor*> fields = fields_by_number(d);
         // ---- to_json: the fields in field-number order, as libprotobuf prints them.
-        o.line("inline void " + name +
-               "::to_json(::h2pb::proto::json::json_writer& w, [[maybe_unused]] const "
+        o.line("inline bool " + name +
+               "::to_json(::h2pb::proto::json::json_writer& w, const "
                "::h2pb::proto::json::print_options& o) const {");
+        o.line("    w.begin_object();");
+        o.line("    if (!_h2pb_json_members(w, o)) return false;");
+        o.line("    w.end_object();");
+        o.line("    return true;");
+        o.line("}");
+        o.line("inline bool " + name +
+               "::_h2pb_json_members([[maybe_unused]] ::h2pb::proto::json::json_writer& w, "
+               "[[maybe_unused]] const ::h2pb::proto::json::print_options& o) const {");
         o.in();
-        o.line("w.begin_object();");
         for (const FieldDescriptor* f : fields) {
             const std::string n = "this->" + safe_name(f->name());
             if (f->is_map()) {
@@ -2304,22 +2341,26 @@ class generator final : public pb::compiler::CodeGenerator {
                 o.line("}");
             }
         }
-        o.line("w.end_object();");
+        o.line("return true;");
         o.out();
         o.line("}");
         o.line();
 
         // ---- from_json: keys looked up by a generated switch (both spellings).
         o.line("inline bool " + name +
-               "::from_json(::h2pb::proto::json::json_reader& r, [[maybe_unused]] const "
+               "::from_json(::h2pb::proto::json::json_reader& r, const "
                "::h2pb::proto::json::parse_options& o) {");
+        o.line("    return r.begin_object() && _h2pb_json_read_members(r, o, false);");
+        o.line("}");
+        o.line("inline bool " + name +
+               "::_h2pb_json_read_members(::h2pb::proto::json::json_reader& r, "
+               "[[maybe_unused]] const ::h2pb::proto::json::parse_options& o, bool in_any) {");
         o.in();
-        o.line("if (!r.begin_object()) return false;");
         if (fields.empty()) {
             o.line("std::string scratch;");
             o.line("std::string_view k;");
             o.line("while (r.next_key(scratch, k)) {");
-            o.line("    if (!::h2pb::proto::json::unknown_key(r, o)) return false;");
+            o.line("    if (!::h2pb::proto::json::unknown_key(r, o, in_any, k)) return false;");
             o.line("}");
             o.line("return ::h2pb::proto::json::ok(r);");
             o.out();
@@ -2351,7 +2392,7 @@ class generator final : public pb::compiler::CodeGenerator {
             o.line("}();");
         }
         o.line("if (i < 0) {");
-        o.line("    if (!::h2pb::proto::json::unknown_key(r, o)) return false;");
+        o.line("    if (!::h2pb::proto::json::unknown_key(r, o, in_any, k)) return false;");
         o.line("    continue;");
         o.line("}");
         o.line("if (!::h2pb::proto::json::mark_seen(r, seen, i)) return false;");
