@@ -90,9 +90,26 @@ inline const any_type* find_any_type(std::string_view type_url) {
     return it != v.end() && it->full_name == name ? &*it : nullptr;
 }
 
+/// How deeply Anys may nest inside each other when printing. Each level
+/// decodes its bytes afresh (with a fresh binary depth budget), so without
+/// this bound crafted bytes nesting Anys would recurse without limit; 100
+/// is parse_options::max_depth's default, so whatever h2pb parses from JSON
+/// it can print. Not a setting: print_options is the other helper's API
+/// (see the report); a constant until one is added there.
+inline constexpr int max_any_print_depth = 100;
+
+namespace detail {
+/// Anys being printed on this thread (the recursion bound above).
+inline int& any_print_depth() noexcept {
+    thread_local int depth = 0;
+    return depth;
+}
+}  // namespace detail
+
 /// An Any: {} when empty (as libprotobuf prints one), else "@type" first and
-/// the members of the embedded message. False for an unregistered type or
-/// bytes that do not decode as it.
+/// the members of the embedded message. False for an unregistered type,
+/// bytes that do not decode as it, or Anys nested deeper than
+/// max_any_print_depth.
 inline bool write_any(json_writer& w, const print_options& o, const std::string& type_url,
                       const std::string& value) {
     if (type_url.empty()) {
@@ -103,10 +120,15 @@ inline bool write_any(json_writer& w, const print_options& o, const std::string&
     }
     const any_type* t = find_any_type(type_url);
     if (t == nullptr) return false;
+    int& depth = detail::any_print_depth();
+    if (depth >= max_any_print_depth) return false;
+    ++depth;
     w.begin_object();
     w.key("@type");
     w.string(type_url);
-    if (!t->print_members(value, w, o)) return false;
+    const bool printed = t->print_members(value, w, o);
+    --depth;
+    if (!printed) return false;
     w.end_object();
     return true;
 }

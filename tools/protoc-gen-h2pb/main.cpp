@@ -19,6 +19,15 @@
 // proto_codec/ (decode.hpp, encode.hpp): one switch-on-tag parse loop, a size
 // pass and a write pass.
 //
+// Every message also gets the protobuf JSON mapping (protobuf-docs/json.md):
+// `bool to_json(json::json_writer&, const json::print_options&) const` and
+// `bool from_json(json::json_reader&, const json::parse_options&)`, used
+// through proto_codec/json.hpp (json::to_json(m), json::from_json(m, text)).
+// Fields print in field-number order; keys are looked up by a generated
+// switch on the key's length and one character; the well-known types get
+// their special forms, Any through the registry of proto_codec/json_any.hpp.
+// The code they share is proto_codec/json_codec.hpp. (Views get none.)
+//
 // With the parameter `services` (--h2pb_out=services:OUT_DIR, combinable:
 // views,services) it also writes NAME.h2pb.grpc.hpp, always, even for a file
 // without services; `services=only` writes that header alone. Per `service

@@ -506,3 +506,46 @@ TEST_CASE("JSON: Any of a type not registered is an error both ways (unknown_typ
     CHECK(hj::to_json(h, out).code == hj::json_errc::unknown_type);
     CHECK(hj::to_json(h).empty());
 }
+
+TEST_CASE("JSON: Anys nested beyond max_any_print_depth fail to print, without overflowing") {
+    register_types();
+    namespace g = h2pbgen::google::protobuf;
+    // 10,000 Anys inside each other, as bytes (decoding each level is lazy).
+    g::Int64Value leaf;
+    leaf.value = 1;
+    h2pb::wire::buffer buf;
+    leaf.encode(buf);
+    std::string bytes(reinterpret_cast<const char*>(buf.data()), buf.size());
+    std::string url = "type.googleapis.com/google.protobuf.Int64Value";
+    for (int i = 0; i < 10000; ++i) {
+        g::Any a;
+        a.type_url = url;
+        a.value = bytes;
+        buf.clear();
+        a.encode(buf);
+        bytes.assign(reinterpret_cast<const char*>(buf.data()), buf.size());
+        url = "type.googleapis.com/google.protobuf.Any";
+    }
+    g::Any top;
+    REQUIRE_FALSE(top.decode(h2pb::wire::as_bytes(bytes)));
+    std::string out;
+    CHECK(hj::to_json(top, out).code == hj::json_errc::unknown_type);
+    // 50 levels print, and libprotobuf reads them back.
+    g::Any shallow;
+    shallow.type_url = "type.googleapis.com/google.protobuf.Int64Value";
+    buf.clear();
+    leaf.encode(buf);
+    shallow.value.assign(reinterpret_cast<const char*>(buf.data()), buf.size());
+    for (int i = 0; i < 50; ++i) {
+        g::Any outer;
+        outer.type_url = "type.googleapis.com/google.protobuf.Any";
+        buf.clear();
+        shallow.encode(buf);
+        outer.value.assign(reinterpret_cast<const char*>(buf.data()), buf.size());
+        shallow = outer;
+    }
+    out.clear();
+    REQUIRE_FALSE(hj::to_json(shallow, out));
+    pb::Any back;
+    CHECK(pb::util::JsonStringToMessage(out, &back).ok());
+}
