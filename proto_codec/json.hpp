@@ -48,7 +48,8 @@ std::string to_json(const M& m, const print_options& options = {}) {
 
 /// Parses `text` into `m` (cleared first). On an error `m` is left cleared,
 /// as after a failed binary decode, and the error names the JSON path and
-/// offset.
+/// offset. A proto2 required field missing anywhere is
+/// missing_required_field (path "$").
 template <json_message M>
 json_error from_json(M& m, std::string_view text, const parse_options& options = {}) {
     m.clear();
@@ -57,6 +58,16 @@ json_error from_json(M& m, std::string_view text, const parse_options& options =
         m.clear();
         json_error e = r.error();
         if (!e) e.code = json_errc::syntax;  // defensive: a false without a recorded error
+        return e;
+    }
+    // proto2 required fields, checked once at the end as binary decode does
+    // (libprotobuf's JsonStringToMessage rejects their absence too).
+    if (!m.is_initialized()) {
+        m.clear();
+        json_error e;
+        e.code = json_errc::missing_required_field;
+        e.offset = text.size();
+        e.path = "$";
         return e;
     }
     return {};

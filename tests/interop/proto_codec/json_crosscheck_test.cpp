@@ -179,10 +179,11 @@ struct option_set {
     bool defaults;
     bool names;
     bool ints;
+    bool pretty = false;
 };
 const option_set all_options[] = {
     {false, false, false}, {true, false, false}, {false, true, false},
-    {false, false, true},  {true, true, true},
+    {false, false, true},  {true, true, true},   {false, false, false, true},
 };
 
 pb::util::JsonPrintOptions ref_print(option_set s) {
@@ -190,6 +191,7 @@ pb::util::JsonPrintOptions ref_print(option_set s) {
     p.always_print_primitive_fields = s.defaults;
     p.preserve_proto_field_names = s.names;
     p.always_print_enums_as_ints = s.ints;
+    p.add_whitespace = s.pretty;
     return p;
 }
 hj::print_options h2_print(option_set s) {
@@ -197,6 +199,7 @@ hj::print_options h2_print(option_set s) {
     p.always_print_fields_with_no_presence = s.defaults;
     p.preserve_proto_field_names = s.names;
     p.enums_as_ints = s.ints;
+    p.pretty = s.pretty;
     return p;
 }
 
@@ -236,7 +239,8 @@ void json_both_ways(const Ref& ref) {
     register_types();
     const std::string det = deterministic(ref);
     for (const option_set s : all_options) {
-        INFO("options: defaults " << s.defaults << " names " << s.names << " ints " << s.ints);
+        INFO("options: defaults " << s.defaults << " names " << s.names << " ints " << s.ints
+                                  << " pretty " << s.pretty);
         // libprotobuf prints, h2pb parses: same binary.
         std::string json;
         REQUIRE(pb::util::MessageToJsonString(ref, &json, ref_print(s)).ok());
@@ -548,4 +552,16 @@ TEST_CASE("JSON: Anys nested beyond max_any_print_depth fail to print, without o
     REQUIRE_FALSE(hj::to_json(shallow, out));
     pb::Any back;
     CHECK(pb::util::JsonStringToMessage(out, &back).ok());
+}
+
+TEST_CASE("JSON: a missing proto2 required field is an error, as libprotobuf's") {
+    const char* in = R"({"fRequired": {"note": "x"}})";
+    Ref2 ref;
+    CHECK_FALSE(pb::util::JsonStringToMessage(in, &ref).ok());
+    H2 h;
+    const hj::json_error e = hj::from_json(h, in);
+    CHECK(e.code == hj::json_errc::missing_required_field);
+    CHECK(h == H2{});
+    REQUIRE_FALSE(hj::from_json(h, R"({"fRequired": {"id": 1}})"));
+    CHECK(h.f_required->id == 1);
 }
