@@ -47,6 +47,7 @@ enum class json_errc : std::uint8_t {
     bad_any,
     unknown_type,
     null_not_allowed,
+    missing_required_field,  ///< a proto2 required field is absent (as binary decode)
 };
 
 constexpr std::string_view describe(json_errc e) noexcept {
@@ -110,6 +111,8 @@ constexpr std::string_view describe(json_errc e) noexcept {
             return "type URL of an unknown message type";
         case json_errc::null_not_allowed:
             return "null is not allowed here";
+        case json_errc::missing_required_field:
+            return "a required field is missing";
     }
     return "unknown error";
 }

@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include <h2pb/proto_codec/json_codec.hpp>
 #include <h2pb/proto_codec/runtime.hpp>
 
 namespace grpc::health::v1 {
@@ -41,6 +42,24 @@ constexpr const char* HealthCheckResponse_ServingStatus_name(HealthCheckResponse
         default: return "";
     }
 }
+/// The value of grpc.health.v1.HealthCheckResponse.ServingStatus named `k` (the JSON mapping's enum names).
+inline bool HealthCheckResponse_ServingStatus_from_name(std::string_view k, HealthCheckResponse_ServingStatus& out) noexcept {
+    switch (k.size()) {
+        case 7:
+            if (k == "UNKNOWN") { out = static_cast<HealthCheckResponse_ServingStatus>(0); return true; }
+            if (k == "SERVING") { out = static_cast<HealthCheckResponse_ServingStatus>(1); return true; }
+            break;
+        case 11:
+            if (k == "NOT_SERVING") { out = static_cast<HealthCheckResponse_ServingStatus>(2); return true; }
+            break;
+        case 15:
+            if (k == "SERVICE_UNKNOWN") { out = static_cast<HealthCheckResponse_ServingStatus>(3); return true; }
+            break;
+        default:
+            break;
+    }
+    return false;
+}
 
 struct HealthCheckRequest;
 struct HealthCheckResponse;
@@ -61,6 +80,15 @@ struct HealthCheckRequest {
     void merge(const HealthCheckRequest& other);
     void clear();
     bool is_initialized() const { return _h2pb_is_initialized(); }
+    /// The protobuf JSON mapping (protobuf-docs/json.md; proto_codec/json.hpp).
+    /// to_json is false only for an Any it cannot print (a type not registered
+    /// with json::register_json_type, a value that does not decode).
+    bool to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
+    bool from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o);
+    // The members of the object (what an Any embeds after "@type").
+    bool _h2pb_json_members(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
+    bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o, bool in_any);
+    static constexpr std::string_view _h2pb_full_name = "grpc.health.v1.HealthCheckRequest";
     friend bool operator==(const HealthCheckRequest&, const HealthCheckRequest&) = default;
 
     // The interface of proto_codec/message.hpp.
@@ -88,6 +116,15 @@ struct HealthCheckResponse {
     void merge(const HealthCheckResponse& other);
     void clear();
     bool is_initialized() const { return _h2pb_is_initialized(); }
+    /// The protobuf JSON mapping (protobuf-docs/json.md; proto_codec/json.hpp).
+    /// to_json is false only for an Any it cannot print (a type not registered
+    /// with json::register_json_type, a value that does not decode).
+    bool to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
+    bool from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o);
+    // The members of the object (what an Any embeds after "@type").
+    bool _h2pb_json_members(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
+    bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o, bool in_any);
+    static constexpr std::string_view _h2pb_full_name = "grpc.health.v1.HealthCheckResponse";
     friend bool operator==(const HealthCheckResponse&, const HealthCheckResponse&) = default;
 
     // The interface of proto_codec/message.hpp.
@@ -208,6 +245,109 @@ inline void HealthCheckResponse::merge([[maybe_unused]] const HealthCheckRespons
 
 inline bool HealthCheckResponse::_h2pb_is_initialized() const {
     return true;
+}
+
+inline bool HealthCheckRequest::to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const {
+    w.begin_object();
+    if (!_h2pb_json_members(w, o)) return false;
+    w.end_object();
+    return true;
+}
+inline bool HealthCheckRequest::_h2pb_json_members([[maybe_unused]] ::h2pb::proto::json::json_writer& w, [[maybe_unused]] const ::h2pb::proto::json::print_options& o) const {
+    if (!this->service.empty() || o.always_print_fields_with_no_presence) {
+        w.key("service");
+        w.string(this->service);
+    }
+    return true;
+}
+
+inline bool HealthCheckRequest::from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o) {
+    return r.begin_object() && _h2pb_json_read_members(r, o, false);
+}
+inline bool HealthCheckRequest::_h2pb_json_read_members(::h2pb::proto::json::json_reader& r, [[maybe_unused]] const ::h2pb::proto::json::parse_options& o, bool in_any) {
+    std::uint64_t seen[1] = {};
+    std::string scratch;
+    std::string_view k;
+    while (r.next_key(scratch, k)) {
+        int i = -1;
+        [&] {
+            switch (k.size()) {
+                case 7:
+                    if (k == "service") { i = 0; return; }
+                    break;
+                default:
+                    break;
+            }
+        }();
+        if (i < 0) {
+            if (!::h2pb::proto::json::unknown_key(r, o, in_any, k)) return false;
+            continue;
+        }
+        if (!::h2pb::proto::json::mark_seen(r, seen, i)) return false;
+        switch (i) {
+            case 0: {  // service
+                if (::h2pb::proto::json::take_null(r)) break;
+                if (!r.read_string(this->service)) return false;
+                break;
+            }
+            default:
+                break;
+        }
+    }
+    return ::h2pb::proto::json::ok(r);
+}
+
+inline bool HealthCheckResponse::to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const {
+    w.begin_object();
+    if (!_h2pb_json_members(w, o)) return false;
+    w.end_object();
+    return true;
+}
+inline bool HealthCheckResponse::_h2pb_json_members([[maybe_unused]] ::h2pb::proto::json::json_writer& w, [[maybe_unused]] const ::h2pb::proto::json::print_options& o) const {
+    if (static_cast<std::int32_t>(this->status) != 0 || o.always_print_fields_with_no_presence) {
+        w.key("status");
+        ::h2pb::proto::json::write_enum(w, o, static_cast<std::int32_t>(this->status), ::grpc::health::v1::HealthCheckResponse_ServingStatus_name(this->status));
+    }
+    return true;
+}
+
+inline bool HealthCheckResponse::from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o) {
+    return r.begin_object() && _h2pb_json_read_members(r, o, false);
+}
+inline bool HealthCheckResponse::_h2pb_json_read_members(::h2pb::proto::json::json_reader& r, [[maybe_unused]] const ::h2pb::proto::json::parse_options& o, bool in_any) {
+    std::uint64_t seen[1] = {};
+    std::string scratch;
+    std::string_view k;
+    while (r.next_key(scratch, k)) {
+        int i = -1;
+        [&] {
+            switch (k.size()) {
+                case 6:
+                    if (k == "status") { i = 0; return; }
+                    break;
+                default:
+                    break;
+            }
+        }();
+        if (i < 0) {
+            if (!::h2pb::proto::json::unknown_key(r, o, in_any, k)) return false;
+            continue;
+        }
+        if (!::h2pb::proto::json::mark_seen(r, seen, i)) return false;
+        switch (i) {
+            case 0: {  // status
+                if (::h2pb::proto::json::take_null(r)) break;
+                ::grpc::health::v1::HealthCheckResponse_ServingStatus e{};
+                const int s = ::h2pb::proto::json::read_enum<::grpc::health::v1::HealthCheckResponse_ServingStatus>(r, o, e, &::grpc::health::v1::HealthCheckResponse_ServingStatus_from_name, nullptr);
+                if (s < 0) return false;
+                if (s > 0) this->status = e;
+                break;
+            }
+            default:
+                break;
+        }
+    }
+    return ::h2pb::proto::json::ok(r);
 }
 
 }  // namespace grpc::health::v1

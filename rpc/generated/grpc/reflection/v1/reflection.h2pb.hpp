@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include <h2pb/proto_codec/json_codec.hpp>
 #include <h2pb/proto_codec/runtime.hpp>
 
 namespace grpc::reflection::v1 {
@@ -45,6 +46,15 @@ struct ServerReflectionRequest {
     void merge(const ServerReflectionRequest& other);
     void clear();
     bool is_initialized() const { return _h2pb_is_initialized(); }
+    /// The protobuf JSON mapping (protobuf-docs/json.md; proto_codec/json.hpp).
+    /// to_json is false only for an Any it cannot print (a type not registered
+    /// with json::register_json_type, a value that does not decode).
+    bool to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
+    bool from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o);
+    // The members of the object (what an Any embeds after "@type").
+    bool _h2pb_json_members(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
+    bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o, bool in_any);
+    static constexpr std::string_view _h2pb_full_name = "grpc.reflection.v1.ServerReflectionRequest";
     friend bool operator==(const ServerReflectionRequest&, const ServerReflectionRequest&) = default;
 
     // The interface of proto_codec/message.hpp.
@@ -72,6 +82,15 @@ struct ExtensionRequest {
     void merge(const ExtensionRequest& other);
     void clear();
     bool is_initialized() const { return _h2pb_is_initialized(); }
+    /// The protobuf JSON mapping (protobuf-docs/json.md; proto_codec/json.hpp).
+    /// to_json is false only for an Any it cannot print (a type not registered
+    /// with json::register_json_type, a value that does not decode).
+    bool to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
+    bool from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o);
+    // The members of the object (what an Any embeds after "@type").
+    bool _h2pb_json_members(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
+    bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o, bool in_any);
+    static constexpr std::string_view _h2pb_full_name = "grpc.reflection.v1.ExtensionRequest";
     friend bool operator==(const ExtensionRequest&, const ExtensionRequest&) = default;
 
     // The interface of proto_codec/message.hpp.
@@ -105,6 +124,15 @@ struct ServerReflectionResponse {
     void merge(const ServerReflectionResponse& other);
     void clear();
     bool is_initialized() const { return _h2pb_is_initialized(); }
+    /// The protobuf JSON mapping (protobuf-docs/json.md; proto_codec/json.hpp).
+    /// to_json is false only for an Any it cannot print (a type not registered
+    /// with json::register_json_type, a value that does not decode).
+    bool to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
+    bool from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o);
+    // The members of the object (what an Any embeds after "@type").
+    bool _h2pb_json_members(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
+    bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o, bool in_any);
+    static constexpr std::string_view _h2pb_full_name = "grpc.reflection.v1.ServerReflectionResponse";
     friend bool operator==(const ServerReflectionResponse&, const ServerReflectionResponse&) = default;
 
     // The interface of proto_codec/message.hpp.
@@ -131,6 +159,15 @@ struct FileDescriptorResponse {
     void merge(const FileDescriptorResponse& other);
     void clear();
     bool is_initialized() const { return _h2pb_is_initialized(); }
+    /// The protobuf JSON mapping (protobuf-docs/json.md; proto_codec/json.hpp).
+    /// to_json is false only for an Any it cannot print (a type not registered
+    /// with json::register_json_type, a value that does not decode).
+    bool to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
+    bool from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o);
+    // The members of the object (what an Any embeds after "@type").
+    bool _h2pb_json_members(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
+    bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o, bool in_any);
+    static constexpr std::string_view _h2pb_full_name = "grpc.reflection.v1.FileDescriptorResponse";
     friend bool operator==(const FileDescriptorResponse&, const FileDescriptorResponse&) = default;
 
     // The interface of proto_codec/message.hpp.
@@ -158,6 +195,15 @@ struct ExtensionNumberResponse {
     void merge(const ExtensionNumberResponse& other);
     void clear();
     bool is_initialized() const { return _h2pb_is_initialized(); }
+    /// The protobuf JSON mapping (protobuf-docs/json.md; proto_codec/json.hpp).
+    /// to_json is false only for an Any it cannot print (a type not registered
+    /// with json::register_json_type, a value that does not decode).
+    bool to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
+    bool from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o);
+    // The members of the object (what an Any embeds after "@type").
+    bool _h2pb_json_members(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
+    bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o, bool in_any);
+    static constexpr std::string_view _h2pb_full_name = "grpc.reflection.v1.ExtensionNumberResponse";
     friend bool operator==(const ExtensionNumberResponse&, const ExtensionNumberResponse&) = default;
 
     // The interface of proto_codec/message.hpp.
@@ -184,6 +230,15 @@ struct ListServiceResponse {
     void merge(const ListServiceResponse& other);
     void clear();
     bool is_initialized() const { return _h2pb_is_initialized(); }
+    /// The protobuf JSON mapping (protobuf-docs/json.md; proto_codec/json.hpp).
+    /// to_json is false only for an Any it cannot print (a type not registered
+    /// with json::register_json_type, a value that does not decode).
+    bool to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
+    bool from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o);
+    // The members of the object (what an Any embeds after "@type").
+    bool _h2pb_json_members(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
+    bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o, bool in_any);
+    static constexpr std::string_view _h2pb_full_name = "grpc.reflection.v1.ListServiceResponse";
     friend bool operator==(const ListServiceResponse&, const ListServiceResponse&) = default;
 
     // The interface of proto_codec/message.hpp.
@@ -210,6 +265,15 @@ struct ServiceResponse {
     void merge(const ServiceResponse& other);
     void clear();
     bool is_initialized() const { return _h2pb_is_initialized(); }
+    /// The protobuf JSON mapping (protobuf-docs/json.md; proto_codec/json.hpp).
+    /// to_json is false only for an Any it cannot print (a type not registered
+    /// with json::register_json_type, a value that does not decode).
+    bool to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
+    bool from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o);
+    // The members of the object (what an Any embeds after "@type").
+    bool _h2pb_json_members(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
+    bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o, bool in_any);
+    static constexpr std::string_view _h2pb_full_name = "grpc.reflection.v1.ServiceResponse";
     friend bool operator==(const ServiceResponse&, const ServiceResponse&) = default;
 
     // The interface of proto_codec/message.hpp.
@@ -237,6 +301,15 @@ struct ErrorResponse {
     void merge(const ErrorResponse& other);
     void clear();
     bool is_initialized() const { return _h2pb_is_initialized(); }
+    /// The protobuf JSON mapping (protobuf-docs/json.md; proto_codec/json.hpp).
+    /// to_json is false only for an Any it cannot print (a type not registered
+    /// with json::register_json_type, a value that does not decode).
+    bool to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
+    bool from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o);
+    // The members of the object (what an Any embeds after "@type").
+    bool _h2pb_json_members(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
+    bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o, bool in_any);
+    static constexpr std::string_view _h2pb_full_name = "grpc.reflection.v1.ErrorResponse";
     friend bool operator==(const ErrorResponse&, const ErrorResponse&) = default;
 
     // The interface of proto_codec/message.hpp.
@@ -938,6 +1011,651 @@ inline void ErrorResponse::merge([[maybe_unused]] const ErrorResponse& other) {
 
 inline bool ErrorResponse::_h2pb_is_initialized() const {
     return true;
+}
+
+inline bool ServerReflectionRequest::to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const {
+    w.begin_object();
+    if (!_h2pb_json_members(w, o)) return false;
+    w.end_object();
+    return true;
+}
+inline bool ServerReflectionRequest::_h2pb_json_members([[maybe_unused]] ::h2pb::proto::json::json_writer& w, [[maybe_unused]] const ::h2pb::proto::json::print_options& o) const {
+    if (!this->host.empty() || o.always_print_fields_with_no_presence) {
+        w.key("host");
+        w.string(this->host);
+    }
+    if (const auto* v = std::get_if<1>(&this->message_request)) {
+        ::h2pb::proto::json::write_key(w, o, "file_by_filename", "fileByFilename");
+        w.string((*v));
+    }
+    if (const auto* v = std::get_if<2>(&this->message_request)) {
+        ::h2pb::proto::json::write_key(w, o, "file_containing_symbol", "fileContainingSymbol");
+        w.string((*v));
+    }
+    if (const auto* v = std::get_if<3>(&this->message_request)) {
+        ::h2pb::proto::json::write_key(w, o, "file_containing_extension", "fileContainingExtension");
+        if (!(**v).to_json(w, o)) return false;
+    }
+    if (const auto* v = std::get_if<4>(&this->message_request)) {
+        ::h2pb::proto::json::write_key(w, o, "all_extension_numbers_of_type", "allExtensionNumbersOfType");
+        w.string((*v));
+    }
+    if (const auto* v = std::get_if<5>(&this->message_request)) {
+        ::h2pb::proto::json::write_key(w, o, "list_services", "listServices");
+        w.string((*v));
+    }
+    return true;
+}
+
+inline bool ServerReflectionRequest::from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o) {
+    return r.begin_object() && _h2pb_json_read_members(r, o, false);
+}
+inline bool ServerReflectionRequest::_h2pb_json_read_members(::h2pb::proto::json::json_reader& r, [[maybe_unused]] const ::h2pb::proto::json::parse_options& o, bool in_any) {
+    std::uint64_t seen[1] = {};
+    bool oneof_set[1] = {};
+    std::string scratch;
+    std::string_view k;
+    while (r.next_key(scratch, k)) {
+        int i = -1;
+        [&] {
+            switch (k.size()) {
+                case 4:
+                    if (k == "host") { i = 0; return; }
+                    break;
+                case 12:
+                    if (k == "listServices") { i = 5; return; }
+                    break;
+                case 13:
+                    if (k == "list_services") { i = 5; return; }
+                    break;
+                case 14:
+                    if (k == "fileByFilename") { i = 1; return; }
+                    break;
+                case 16:
+                    if (k == "file_by_filename") { i = 1; return; }
+                    break;
+                case 20:
+                    if (k == "fileContainingSymbol") { i = 2; return; }
+                    break;
+                case 22:
+                    if (k == "file_containing_symbol") { i = 2; return; }
+                    break;
+                case 23:
+                    if (k == "fileContainingExtension") { i = 3; return; }
+                    break;
+                case 25:
+                    if (k == "file_containing_extension") { i = 3; return; }
+                    if (k == "allExtensionNumbersOfType") { i = 4; return; }
+                    break;
+                case 29:
+                    if (k == "all_extension_numbers_of_type") { i = 4; return; }
+                    break;
+                default:
+                    break;
+            }
+        }();
+        if (i < 0) {
+            if (!::h2pb::proto::json::unknown_key(r, o, in_any, k)) return false;
+            continue;
+        }
+        if (!::h2pb::proto::json::mark_seen(r, seen, i)) return false;
+        switch (i) {
+            case 0: {  // host
+                if (::h2pb::proto::json::take_null(r)) break;
+                if (!r.read_string(this->host)) return false;
+                break;
+            }
+            case 1: {  // file_by_filename
+                if (::h2pb::proto::json::take_null(r)) break;
+                if (oneof_set[0]) return r.fail(::h2pb::proto::json::json_errc::oneof_conflict);
+                oneof_set[0] = true;
+                if (!r.read_string(this->message_request.emplace<1>())) return false;
+                break;
+            }
+            case 2: {  // file_containing_symbol
+                if (::h2pb::proto::json::take_null(r)) break;
+                if (oneof_set[0]) return r.fail(::h2pb::proto::json::json_errc::oneof_conflict);
+                oneof_set[0] = true;
+                if (!r.read_string(this->message_request.emplace<2>())) return false;
+                break;
+            }
+            case 3: {  // file_containing_extension
+                if (::h2pb::proto::json::take_null(r)) break;
+                if (oneof_set[0]) return r.fail(::h2pb::proto::json::json_errc::oneof_conflict);
+                oneof_set[0] = true;
+                if (!(*this->message_request.emplace<3>()).from_json(r, o)) return false;
+                break;
+            }
+            case 4: {  // all_extension_numbers_of_type
+                if (::h2pb::proto::json::take_null(r)) break;
+                if (oneof_set[0]) return r.fail(::h2pb::proto::json::json_errc::oneof_conflict);
+                oneof_set[0] = true;
+                if (!r.read_string(this->message_request.emplace<4>())) return false;
+                break;
+            }
+            case 5: {  // list_services
+                if (::h2pb::proto::json::take_null(r)) break;
+                if (oneof_set[0]) return r.fail(::h2pb::proto::json::json_errc::oneof_conflict);
+                oneof_set[0] = true;
+                if (!r.read_string(this->message_request.emplace<5>())) return false;
+                break;
+            }
+            default:
+                break;
+        }
+    }
+    return ::h2pb::proto::json::ok(r);
+}
+
+inline bool ExtensionRequest::to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const {
+    w.begin_object();
+    if (!_h2pb_json_members(w, o)) return false;
+    w.end_object();
+    return true;
+}
+inline bool ExtensionRequest::_h2pb_json_members([[maybe_unused]] ::h2pb::proto::json::json_writer& w, [[maybe_unused]] const ::h2pb::proto::json::print_options& o) const {
+    if (!this->containing_type.empty() || o.always_print_fields_with_no_presence) {
+        ::h2pb::proto::json::write_key(w, o, "containing_type", "containingType");
+        w.string(this->containing_type);
+    }
+    if (!::h2pb::proto::is_zero(this->extension_number) || o.always_print_fields_with_no_presence) {
+        ::h2pb::proto::json::write_key(w, o, "extension_number", "extensionNumber");
+        w.int32(this->extension_number);
+    }
+    return true;
+}
+
+inline bool ExtensionRequest::from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o) {
+    return r.begin_object() && _h2pb_json_read_members(r, o, false);
+}
+inline bool ExtensionRequest::_h2pb_json_read_members(::h2pb::proto::json::json_reader& r, [[maybe_unused]] const ::h2pb::proto::json::parse_options& o, bool in_any) {
+    std::uint64_t seen[1] = {};
+    std::string scratch;
+    std::string_view k;
+    while (r.next_key(scratch, k)) {
+        int i = -1;
+        [&] {
+            switch (k.size()) {
+                case 14:
+                    if (k == "containingType") { i = 0; return; }
+                    break;
+                case 15:
+                    if (k == "containing_type") { i = 0; return; }
+                    if (k == "extensionNumber") { i = 1; return; }
+                    break;
+                case 16:
+                    if (k == "extension_number") { i = 1; return; }
+                    break;
+                default:
+                    break;
+            }
+        }();
+        if (i < 0) {
+            if (!::h2pb::proto::json::unknown_key(r, o, in_any, k)) return false;
+            continue;
+        }
+        if (!::h2pb::proto::json::mark_seen(r, seen, i)) return false;
+        switch (i) {
+            case 0: {  // containing_type
+                if (::h2pb::proto::json::take_null(r)) break;
+                if (!r.read_string(this->containing_type)) return false;
+                break;
+            }
+            case 1: {  // extension_number
+                if (::h2pb::proto::json::take_null(r)) break;
+                if (!r.read_int32(this->extension_number)) return false;
+                break;
+            }
+            default:
+                break;
+        }
+    }
+    return ::h2pb::proto::json::ok(r);
+}
+
+inline bool ServerReflectionResponse::to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const {
+    w.begin_object();
+    if (!_h2pb_json_members(w, o)) return false;
+    w.end_object();
+    return true;
+}
+inline bool ServerReflectionResponse::_h2pb_json_members([[maybe_unused]] ::h2pb::proto::json::json_writer& w, [[maybe_unused]] const ::h2pb::proto::json::print_options& o) const {
+    if (!this->valid_host.empty() || o.always_print_fields_with_no_presence) {
+        ::h2pb::proto::json::write_key(w, o, "valid_host", "validHost");
+        w.string(this->valid_host);
+    }
+    if (this->original_request.has_value()) {
+        ::h2pb::proto::json::write_key(w, o, "original_request", "originalRequest");
+        if (!(*this->original_request).to_json(w, o)) return false;
+    }
+    if (const auto* v = std::get_if<1>(&this->message_response)) {
+        ::h2pb::proto::json::write_key(w, o, "file_descriptor_response", "fileDescriptorResponse");
+        if (!(**v).to_json(w, o)) return false;
+    }
+    if (const auto* v = std::get_if<2>(&this->message_response)) {
+        ::h2pb::proto::json::write_key(w, o, "all_extension_numbers_response", "allExtensionNumbersResponse");
+        if (!(**v).to_json(w, o)) return false;
+    }
+    if (const auto* v = std::get_if<3>(&this->message_response)) {
+        ::h2pb::proto::json::write_key(w, o, "list_services_response", "listServicesResponse");
+        if (!(**v).to_json(w, o)) return false;
+    }
+    if (const auto* v = std::get_if<4>(&this->message_response)) {
+        ::h2pb::proto::json::write_key(w, o, "error_response", "errorResponse");
+        if (!(**v).to_json(w, o)) return false;
+    }
+    return true;
+}
+
+inline bool ServerReflectionResponse::from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o) {
+    return r.begin_object() && _h2pb_json_read_members(r, o, false);
+}
+inline bool ServerReflectionResponse::_h2pb_json_read_members(::h2pb::proto::json::json_reader& r, [[maybe_unused]] const ::h2pb::proto::json::parse_options& o, bool in_any) {
+    std::uint64_t seen[1] = {};
+    bool oneof_set[1] = {};
+    std::string scratch;
+    std::string_view k;
+    while (r.next_key(scratch, k)) {
+        int i = -1;
+        [&] {
+            switch (k.size()) {
+                case 9:
+                    if (k == "validHost") { i = 0; return; }
+                    break;
+                case 10:
+                    if (k == "valid_host") { i = 0; return; }
+                    break;
+                case 13:
+                    if (k == "errorResponse") { i = 5; return; }
+                    break;
+                case 14:
+                    if (k == "error_response") { i = 5; return; }
+                    break;
+                case 15:
+                    if (k == "originalRequest") { i = 1; return; }
+                    break;
+                case 16:
+                    if (k == "original_request") { i = 1; return; }
+                    break;
+                case 20:
+                    if (k == "listServicesResponse") { i = 4; return; }
+                    break;
+                case 22:
+                    if (k == "fileDescriptorResponse") { i = 2; return; }
+                    if (k == "list_services_response") { i = 4; return; }
+                    break;
+                case 24:
+                    if (k == "file_descriptor_response") { i = 2; return; }
+                    break;
+                case 27:
+                    if (k == "allExtensionNumbersResponse") { i = 3; return; }
+                    break;
+                case 30:
+                    if (k == "all_extension_numbers_response") { i = 3; return; }
+                    break;
+                default:
+                    break;
+            }
+        }();
+        if (i < 0) {
+            if (!::h2pb::proto::json::unknown_key(r, o, in_any, k)) return false;
+            continue;
+        }
+        if (!::h2pb::proto::json::mark_seen(r, seen, i)) return false;
+        switch (i) {
+            case 0: {  // valid_host
+                if (::h2pb::proto::json::take_null(r)) break;
+                if (!r.read_string(this->valid_host)) return false;
+                break;
+            }
+            case 1: {  // original_request
+                if (::h2pb::proto::json::take_null(r)) break;
+                if (!this->original_request.ensure().from_json(r, o)) return false;
+                break;
+            }
+            case 2: {  // file_descriptor_response
+                if (::h2pb::proto::json::take_null(r)) break;
+                if (oneof_set[0]) return r.fail(::h2pb::proto::json::json_errc::oneof_conflict);
+                oneof_set[0] = true;
+                if (!(*this->message_response.emplace<1>()).from_json(r, o)) return false;
+                break;
+            }
+            case 3: {  // all_extension_numbers_response
+                if (::h2pb::proto::json::take_null(r)) break;
+                if (oneof_set[0]) return r.fail(::h2pb::proto::json::json_errc::oneof_conflict);
+                oneof_set[0] = true;
+                if (!(*this->message_response.emplace<2>()).from_json(r, o)) return false;
+                break;
+            }
+            case 4: {  // list_services_response
+                if (::h2pb::proto::json::take_null(r)) break;
+                if (oneof_set[0]) return r.fail(::h2pb::proto::json::json_errc::oneof_conflict);
+                oneof_set[0] = true;
+                if (!(*this->message_response.emplace<3>()).from_json(r, o)) return false;
+                break;
+            }
+            case 5: {  // error_response
+                if (::h2pb::proto::json::take_null(r)) break;
+                if (oneof_set[0]) return r.fail(::h2pb::proto::json::json_errc::oneof_conflict);
+                oneof_set[0] = true;
+                if (!(*this->message_response.emplace<4>()).from_json(r, o)) return false;
+                break;
+            }
+            default:
+                break;
+        }
+    }
+    return ::h2pb::proto::json::ok(r);
+}
+
+inline bool FileDescriptorResponse::to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const {
+    w.begin_object();
+    if (!_h2pb_json_members(w, o)) return false;
+    w.end_object();
+    return true;
+}
+inline bool FileDescriptorResponse::_h2pb_json_members([[maybe_unused]] ::h2pb::proto::json::json_writer& w, [[maybe_unused]] const ::h2pb::proto::json::print_options& o) const {
+    if (!this->file_descriptor_proto.empty() || o.always_print_fields_with_no_presence) {
+        ::h2pb::proto::json::write_key(w, o, "file_descriptor_proto", "fileDescriptorProto");
+        w.begin_array();
+        for (const auto& v : this->file_descriptor_proto) w.bytes(v);
+        w.end_array();
+    }
+    return true;
+}
+
+inline bool FileDescriptorResponse::from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o) {
+    return r.begin_object() && _h2pb_json_read_members(r, o, false);
+}
+inline bool FileDescriptorResponse::_h2pb_json_read_members(::h2pb::proto::json::json_reader& r, [[maybe_unused]] const ::h2pb::proto::json::parse_options& o, bool in_any) {
+    std::uint64_t seen[1] = {};
+    std::string scratch;
+    std::string_view k;
+    while (r.next_key(scratch, k)) {
+        int i = -1;
+        [&] {
+            switch (k.size()) {
+                case 19:
+                    if (k == "fileDescriptorProto") { i = 0; return; }
+                    break;
+                case 21:
+                    if (k == "file_descriptor_proto") { i = 0; return; }
+                    break;
+                default:
+                    break;
+            }
+        }();
+        if (i < 0) {
+            if (!::h2pb::proto::json::unknown_key(r, o, in_any, k)) return false;
+            continue;
+        }
+        if (!::h2pb::proto::json::mark_seen(r, seen, i)) return false;
+        switch (i) {
+            case 0: {  // file_descriptor_proto
+                if (::h2pb::proto::json::take_null(r)) break;
+                if (!r.begin_array()) return false;
+                while (r.next_element()) {
+                    if (!::h2pb::proto::json::no_null(r)) return false;
+                    if (!r.read_bytes(this->file_descriptor_proto.emplace_back())) return false;
+                }
+                if (!::h2pb::proto::json::ok(r)) return false;
+                break;
+            }
+            default:
+                break;
+        }
+    }
+    return ::h2pb::proto::json::ok(r);
+}
+
+inline bool ExtensionNumberResponse::to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const {
+    w.begin_object();
+    if (!_h2pb_json_members(w, o)) return false;
+    w.end_object();
+    return true;
+}
+inline bool ExtensionNumberResponse::_h2pb_json_members([[maybe_unused]] ::h2pb::proto::json::json_writer& w, [[maybe_unused]] const ::h2pb::proto::json::print_options& o) const {
+    if (!this->base_type_name.empty() || o.always_print_fields_with_no_presence) {
+        ::h2pb::proto::json::write_key(w, o, "base_type_name", "baseTypeName");
+        w.string(this->base_type_name);
+    }
+    if (!this->extension_number.empty() || o.always_print_fields_with_no_presence) {
+        ::h2pb::proto::json::write_key(w, o, "extension_number", "extensionNumber");
+        w.begin_array();
+        for (const auto& v : this->extension_number) w.int32(v);
+        w.end_array();
+    }
+    return true;
+}
+
+inline bool ExtensionNumberResponse::from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o) {
+    return r.begin_object() && _h2pb_json_read_members(r, o, false);
+}
+inline bool ExtensionNumberResponse::_h2pb_json_read_members(::h2pb::proto::json::json_reader& r, [[maybe_unused]] const ::h2pb::proto::json::parse_options& o, bool in_any) {
+    std::uint64_t seen[1] = {};
+    std::string scratch;
+    std::string_view k;
+    while (r.next_key(scratch, k)) {
+        int i = -1;
+        [&] {
+            switch (k.size()) {
+                case 12:
+                    if (k == "baseTypeName") { i = 0; return; }
+                    break;
+                case 14:
+                    if (k == "base_type_name") { i = 0; return; }
+                    break;
+                case 15:
+                    if (k == "extensionNumber") { i = 1; return; }
+                    break;
+                case 16:
+                    if (k == "extension_number") { i = 1; return; }
+                    break;
+                default:
+                    break;
+            }
+        }();
+        if (i < 0) {
+            if (!::h2pb::proto::json::unknown_key(r, o, in_any, k)) return false;
+            continue;
+        }
+        if (!::h2pb::proto::json::mark_seen(r, seen, i)) return false;
+        switch (i) {
+            case 0: {  // base_type_name
+                if (::h2pb::proto::json::take_null(r)) break;
+                if (!r.read_string(this->base_type_name)) return false;
+                break;
+            }
+            case 1: {  // extension_number
+                if (::h2pb::proto::json::take_null(r)) break;
+                if (!r.begin_array()) return false;
+                while (r.next_element()) {
+                    if (!::h2pb::proto::json::no_null(r)) return false;
+                    if (!r.read_int32(this->extension_number.emplace_back())) return false;
+                }
+                if (!::h2pb::proto::json::ok(r)) return false;
+                break;
+            }
+            default:
+                break;
+        }
+    }
+    return ::h2pb::proto::json::ok(r);
+}
+
+inline bool ListServiceResponse::to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const {
+    w.begin_object();
+    if (!_h2pb_json_members(w, o)) return false;
+    w.end_object();
+    return true;
+}
+inline bool ListServiceResponse::_h2pb_json_members([[maybe_unused]] ::h2pb::proto::json::json_writer& w, [[maybe_unused]] const ::h2pb::proto::json::print_options& o) const {
+    if (!this->service.empty() || o.always_print_fields_with_no_presence) {
+        w.key("service");
+        w.begin_array();
+        for (const auto& v : this->service) if (!v.to_json(w, o)) return false;
+        w.end_array();
+    }
+    return true;
+}
+
+inline bool ListServiceResponse::from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o) {
+    return r.begin_object() && _h2pb_json_read_members(r, o, false);
+}
+inline bool ListServiceResponse::_h2pb_json_read_members(::h2pb::proto::json::json_reader& r, [[maybe_unused]] const ::h2pb::proto::json::parse_options& o, bool in_any) {
+    std::uint64_t seen[1] = {};
+    std::string scratch;
+    std::string_view k;
+    while (r.next_key(scratch, k)) {
+        int i = -1;
+        [&] {
+            switch (k.size()) {
+                case 7:
+                    if (k == "service") { i = 0; return; }
+                    break;
+                default:
+                    break;
+            }
+        }();
+        if (i < 0) {
+            if (!::h2pb::proto::json::unknown_key(r, o, in_any, k)) return false;
+            continue;
+        }
+        if (!::h2pb::proto::json::mark_seen(r, seen, i)) return false;
+        switch (i) {
+            case 0: {  // service
+                if (::h2pb::proto::json::take_null(r)) break;
+                if (!r.begin_array()) return false;
+                while (r.next_element()) {
+                    if (!::h2pb::proto::json::no_null(r)) return false;
+                    if (!this->service.emplace_back().from_json(r, o)) return false;
+                }
+                if (!::h2pb::proto::json::ok(r)) return false;
+                break;
+            }
+            default:
+                break;
+        }
+    }
+    return ::h2pb::proto::json::ok(r);
+}
+
+inline bool ServiceResponse::to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const {
+    w.begin_object();
+    if (!_h2pb_json_members(w, o)) return false;
+    w.end_object();
+    return true;
+}
+inline bool ServiceResponse::_h2pb_json_members([[maybe_unused]] ::h2pb::proto::json::json_writer& w, [[maybe_unused]] const ::h2pb::proto::json::print_options& o) const {
+    if (!this->name.empty() || o.always_print_fields_with_no_presence) {
+        w.key("name");
+        w.string(this->name);
+    }
+    return true;
+}
+
+inline bool ServiceResponse::from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o) {
+    return r.begin_object() && _h2pb_json_read_members(r, o, false);
+}
+inline bool ServiceResponse::_h2pb_json_read_members(::h2pb::proto::json::json_reader& r, [[maybe_unused]] const ::h2pb::proto::json::parse_options& o, bool in_any) {
+    std::uint64_t seen[1] = {};
+    std::string scratch;
+    std::string_view k;
+    while (r.next_key(scratch, k)) {
+        int i = -1;
+        [&] {
+            switch (k.size()) {
+                case 4:
+                    if (k == "name") { i = 0; return; }
+                    break;
+                default:
+                    break;
+            }
+        }();
+        if (i < 0) {
+            if (!::h2pb::proto::json::unknown_key(r, o, in_any, k)) return false;
+            continue;
+        }
+        if (!::h2pb::proto::json::mark_seen(r, seen, i)) return false;
+        switch (i) {
+            case 0: {  // name
+                if (::h2pb::proto::json::take_null(r)) break;
+                if (!r.read_string(this->name)) return false;
+                break;
+            }
+            default:
+                break;
+        }
+    }
+    return ::h2pb::proto::json::ok(r);
+}
+
+inline bool ErrorResponse::to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const {
+    w.begin_object();
+    if (!_h2pb_json_members(w, o)) return false;
+    w.end_object();
+    return true;
+}
+inline bool ErrorResponse::_h2pb_json_members([[maybe_unused]] ::h2pb::proto::json::json_writer& w, [[maybe_unused]] const ::h2pb::proto::json::print_options& o) const {
+    if (!::h2pb::proto::is_zero(this->error_code) || o.always_print_fields_with_no_presence) {
+        ::h2pb::proto::json::write_key(w, o, "error_code", "errorCode");
+        w.int32(this->error_code);
+    }
+    if (!this->error_message.empty() || o.always_print_fields_with_no_presence) {
+        ::h2pb::proto::json::write_key(w, o, "error_message", "errorMessage");
+        w.string(this->error_message);
+    }
+    return true;
+}
+
+inline bool ErrorResponse::from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o) {
+    return r.begin_object() && _h2pb_json_read_members(r, o, false);
+}
+inline bool ErrorResponse::_h2pb_json_read_members(::h2pb::proto::json::json_reader& r, [[maybe_unused]] const ::h2pb::proto::json::parse_options& o, bool in_any) {
+    std::uint64_t seen[1] = {};
+    std::string scratch;
+    std::string_view k;
+    while (r.next_key(scratch, k)) {
+        int i = -1;
+        [&] {
+            switch (k.size()) {
+                case 9:
+                    if (k == "errorCode") { i = 0; return; }
+                    break;
+                case 10:
+                    if (k == "error_code") { i = 0; return; }
+                    break;
+                case 12:
+                    if (k == "errorMessage") { i = 1; return; }
+                    break;
+                case 13:
+                    if (k == "error_message") { i = 1; return; }
+                    break;
+                default:
+                    break;
+            }
+        }();
+        if (i < 0) {
+            if (!::h2pb::proto::json::unknown_key(r, o, in_any, k)) return false;
+            continue;
+        }
+        if (!::h2pb::proto::json::mark_seen(r, seen, i)) return false;
+        switch (i) {
+            case 0: {  // error_code
+                if (::h2pb::proto::json::take_null(r)) break;
+                if (!r.read_int32(this->error_code)) return false;
+                break;
+            }
+            case 1: {  // error_message
+                if (::h2pb::proto::json::take_null(r)) break;
+                if (!r.read_string(this->error_message)) return false;
+                break;
+            }
+            default:
+                break;
+        }
+    }
+    return ::h2pb::proto::json::ok(r);
 }
 
 }  // namespace grpc::reflection::v1
