@@ -244,3 +244,104 @@ TEST_CASE("json_dynamic: ignore_unknown_fields") {
     CHECK(reprint(R"({"mapU32Color":{"1":"BLUE","2":"RED"}})", po) ==
           R"({"mapU32Color":{"2":"RED"}})");
 }
+
+TEST_CASE("json_dynamic: well-known types in their json.md forms") {
+    // The json.md table's examples.
+    CHECK(reprint(R"({"ts":"1972-01-01T10:00:20.021Z"})") ==
+          R"({"ts":"1972-01-01T10:00:20.021Z"})");
+    CHECK(reprint(R"({"ts":"1970-01-01T01:00:00+01:00"})") == R"({"ts":"1970-01-01T00:00:00Z"})");
+    CHECK(reprint(R"({"dur":"1.000340012s"})") == R"({"dur":"1.000340012s"})");
+    CHECK(reprint(R"({"dur":"1s"})") == R"({"dur":"1s"})");
+    CHECK(reprint(R"({"mask":"f.fooBar,h"})") == R"({"mask":"f.fooBar,h"})");
+    CHECK(reprint(R"({"st":{"a":[1,"x",true,null,{"b":{}}]}})") ==
+          R"({"st":{"a":[1,"x",true,null,{"b":{}}]}})");
+    CHECK(reprint(R"({"val":null})") == R"({"val":null})");
+    CHECK(reprint(R"({"val":2.5})") == R"({"val":2.5})");
+    CHECK(reprint(R"({"lst":[]})") == R"({"lst":[]})");
+    CHECK(reprint(R"({"repVal":[null,"a"]})") == R"({"repVal":[null,"a"]})");
+    // Wrappers: the wrapped value, present even when it is the default.
+    CHECK(
+        reprint(R"({"wI32":0,"wI64":"5","wStr":"","wBytes":"AQ==","wBool":false,"wDbl":"NaN"})") ==
+        R"({"wI32":0,"wI64":"5","wStr":"","wBytes":"AQ==","wBool":false,"wDbl":"NaN"})");
+    CHECK(reprint(R"({"empty":{}})") == R"({"empty":{}})");
+    // Any: the embedded message's fields next to "@type" (in any order), or
+    // "value" for a special form.
+    CHECK(reprint(R"({"any":{"i32":3,"@type":"type.googleapis.com/jt.Msg"}})") ==
+          R"({"any":{"@type":"type.googleapis.com/jt.Msg","i32":3}})");
+    CHECK(
+        reprint(
+            R"({"any":{"@type":"type.googleapis.com/google.protobuf.Duration","value":"1.5s"}})") ==
+        R"({"any":{"@type":"type.googleapis.com/google.protobuf.Duration","value":"1.500s"}})");  // 0, 3, 6 or 9 digits
+    CHECK(reprint(R"({"any":{"@type":"type.googleapis.com/google.protobuf.Any","value":)"
+                  R"({"@type":"type.googleapis.com/google.protobuf.Int32Value","value":7}}})") ==
+          R"({"any":{"@type":"type.googleapis.com/google.protobuf.Any","value":)"
+          R"({"@type":"type.googleapis.com/google.protobuf.Int32Value","value":7}}})");
+    CHECK(reprint(R"({"any":{}})") == R"({"any":{}})");
+}
+
+TEST_CASE("json_dynamic: a well-known type at the top level prints in its special form") {
+    CHECK(reprint(R"("2017-01-15T01:30:15.010Z")", {}, "google.protobuf.Timestamp") ==
+          R"("2017-01-15T01:30:15.010Z")");
+    CHECK(reprint(R"({"a":1})", {}, "google.protobuf.Struct") == R"({"a":1})");
+    CHECK(reprint(R"([1,{}])", {}, "google.protobuf.Value") == R"([1,{}])");
+    CHECK(reprint(R"(null)", {}, "google.protobuf.Value") == R"(null)");
+    CHECK(reprint(R"(-3)", {}, "google.protobuf.Int32Value") == R"(-3)");
+    const auto e = parse_error("null", {}, "google.protobuf.Int32Value");
+    CHECK(e.code == json_errc::null_not_allowed);
+}
+
+TEST_CASE("json_dynamic: print errors name the path") {
+    proto::dynamic_message m(msg_type());
+    proto::dynamic_message* ts = m.mutable_message(fld("child"))->mutable_message(fld("ts"));
+    ts->set_int64(*ts->descriptor().find_field("seconds"), 253402300800);  // year 10000
+    std::string out = "keep";
+    auto e = json::to_json(m, out, {}, &pool());
+    CHECK(e.code == json_errc::bad_timestamp);
+    CHECK(e.path == "$.child.ts");
+    CHECK(out == "keep");
+
+    proto::dynamic_message v(msg_type());
+    proto::dynamic_message* val = v.add_message(fld("rep_val"));
+    val->set_double(*val->descriptor().find_field("number_value"), 1.0 / 0.0);
+    e = json::to_json(v, out, {}, &pool());
+    CHECK(e.code == json_errc::out_of_range);
+    CHECK(e.path == "$.repVal[0]");
+
+    proto::dynamic_message a(msg_type());
+    proto::dynamic_message* any = a.mutable_message(fld("any"));
+    any->set_string(*any->descriptor().find_field("type_url"), "type.googleapis.com/jt.Msg");
+    e = json::to_json(a, out, {}, nullptr);  // no registry: unknown type
+    CHECK(e.code == json_errc::unknown_type);
+    CHECK(e.path == "$.any");
+}
+
+TEST_CASE("json_dynamic: depth is bounded when printing and parsing") {
+    proto::dynamic_message m(msg_type());
+    proto::dynamic_message* p = &m;
+    for (int i = 0; i < 200; ++i) p = p->mutable_message(fld("child"));
+    std::string out;
+    auto e = json::to_json(m, out, {}, &pool());
+    CHECK(e.code == json_errc::depth_exceeded);
+    CHECK(out.empty());
+    e = json::to_json(m, out, {}, &pool(), 1000);  // a larger setting prints it
+    CHECK_FALSE(e);
+
+    std::string deep;
+    for (int i = 0; i < 150; ++i) deep += R"({"child":)";
+    deep += "{}";
+    deep += std::string(150, '}');
+    e = parse_error(deep);
+    CHECK(e.code == json_errc::depth_exceeded);
+    json::parse_options po;
+    po.max_depth = 1000;
+    CHECK_FALSE(parse_error(deep, po));
+    // Through Any, Struct and ListValue too: the captured text is read with
+    // what is left of the budget.
+    std::string deep_any;
+    for (int i = 0; i < 120; ++i)
+        deep_any += R"({"@type":"type.googleapis.com/google.protobuf.Any","value":)";
+    deep_any += "{}" + std::string(120, '}');
+    CHECK(parse_error(deep_any, {}, "google.protobuf.Any").code == json_errc::depth_exceeded);
+    CHECK(parse_error(std::string(200, '[') + std::string(200, ']'), {}, "google.protobuf.Value")
+              .code == json_errc::depth_exceeded);
+}
