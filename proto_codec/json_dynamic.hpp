@@ -1033,7 +1033,8 @@ class parser {
                         break;
                     }
                 }
-                if (!s.error() && !have_value) s.fail_at(json_errc::bad_any, raw.data());
+                // No "value": the type's default (libprotobuf prints an
+                // Any holding an empty Struct, Int32Value, ... that way).
             } else {
                 p.object(inner, true);
             }
