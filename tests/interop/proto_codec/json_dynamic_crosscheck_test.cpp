@@ -169,10 +169,12 @@ struct filler {
         } else if (n == "google.protobuf.FieldMask") {
             for (std::uint64_t i = u(3); i > 0; --i) r->AddString(m, f("paths"), mask_path());
         } else if (n == "google.protobuf.Struct") {
+            std::set<std::string> keys;
             for (std::uint64_t i = u(3); i > 0; --i) {
+                std::string key = utf8();
+                if (!keys.insert(key).second) continue;  // one entry per key
                 gp::Message* e = r->AddMessage(m, f("fields"));
-                e->GetReflection()->SetString(e, e->GetDescriptor()->FindFieldByName("key"),
-                                              utf8());
+                e->GetReflection()->SetString(e, e->GetDescriptor()->FindFieldByName("key"), key);
                 fill_value(e->GetReflection()->MutableMessage(
                                e, e->GetDescriptor()->FindFieldByName("value")),
                            depth + 1);
