@@ -102,7 +102,8 @@ class trace_side {
         else
             plain_.emplace(std::move(s));
     }
-    trace_side(const net::any_io_executor& ex, ssl::context* tls) : trace_side(tcp::socket(ex), tls) {}
+    trace_side(const net::any_io_executor& ex, ssl::context* tls)
+        : trace_side(tcp::socket(ex), tls) {}
 
     tcp::socket& socket() { return tls_ ? tls_->next_layer() : *plain_; }
     ssl::stream<tcp::socket>* tls() { return tls_.get(); }
