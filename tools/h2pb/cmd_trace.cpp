@@ -33,13 +33,13 @@
 
 #include <h2pb/h2/asio/tls.hpp>
 #include <h2pb/rpc/asio/channel.hpp>
-#include <h2pb/rpc/generated/grpc/reflection/v1/reflection.h2pb.grpc.hpp>
-#include <h2pb/rpc/generated/grpc/reflection/v1alpha/reflection.h2pb.grpc.hpp>
 
 #include "cli.hpp"
 #include "commands.hpp"
+#include "reflection_client.hpp"
 #include "schema.hpp"
 #include "trace_analyzer.hpp"
+#include "trace_proxy.hpp"
 
 namespace h2pb::cli {
 namespace {
@@ -49,25 +49,6 @@ namespace ssl = net::ssl;
 namespace ha = h2::asio;
 namespace ra = rpc::asio;
 using tcp = net::ip::tcp;
-
-/// Octets read from one socket before they are written to the other: the
-/// proxy holds at most this much per direction (the next read waits for the
-/// write), so a fast sender is slowed to the receiver's pace by TCP itself.
-/// Setting: --buffer.
-constexpr std::size_t default_buffer_size = 64 * 1024;
-
-/// How long --reflect may take, both reflection versions together, before
-/// the trace starts without a schema: an upstream that accepts the
-/// connection and never answers must not keep the proxy from listening.
-/// Setting: --reflect-timeout SECONDS.
-constexpr unsigned long default_reflect_timeout_s = 10;
-
-/// Services --reflect asks about: one file_containing_symbol round trip
-/// each, so a listing longer than this (no real server has one) is cut, with
-/// a note, rather than holding the proxy for an unbounded time. Each answer
-/// is one gRPC message, bounded by the channel's receive limit (4 MiB, as
-/// grpc's default). Setting: none.
-constexpr std::size_t max_reflected_services = 1024;
 
 constexpr const char* usage_text = R"(usage: h2pb trace --listen PORT --to HOST:PORT [options]
 
@@ -123,395 +104,6 @@ options:
 int usage_error(const std::string& msg) {
     std::cerr << "h2pb trace: " << msg << "\n\n" << usage_text;
     return 2;
-}
-
-struct shared_state {
-    trace_options options;
-    bool json = false;
-    std::size_t buffer_size = default_buffer_size;
-    std::size_t connections = 0;
-    std::size_t closed = 0;
-    std::size_t max_connections = 0;  // 0: unlimited
-    std::function<void()> on_all_closed;
-    tcp::resolver::results_type target;
-    ha::tls_context_ptr listen_tls;  // --tls-listen, else null
-    ha::tls_context_ptr to_tls;      // --tls-to, else null
-    std::string tls_name;            // SNI and verified name towards the upstream
-    bool verify_upstream = true;
-};
-
-void print(const shared_state& st, std::size_t conn, const std::vector<trace_event>& events) {
-    for (const auto& e : events) {
-        if (st.json)
-            print_event_json(std::cout, conn, e);
-        else
-            print_event_text(std::cout, conn, e);
-    }
-    std::cout << std::flush;
-}
-
-void print_line(const shared_state& st, std::size_t conn, const std::string& event,
-                const std::string& text) {
-    if (st.json) {
-        std::cout << "{\"connection\": " << conn << ", \"event\": " << json_quote(event)
-                  << ", \"text\": " << json_quote(text) << "}\n";
-    } else {
-        std::cout << "#" << conn << " " << text << '\n';
-    }
-    std::cout << std::flush;
-}
-
-/// One side of a proxied connection: a TCP socket, carrying a TLS session
-/// when that side uses TLS. Reads and writes go through the session if
-/// there is one; one read and one write may be outstanding at a time (Asio's
-/// ssl::stream is full duplex).
-class side {
-  public:
-    side(tcp::socket s, ssl::context* tls) {
-        if (tls)
-            tls_ = std::make_unique<ssl::stream<tcp::socket>>(std::move(s), *tls);
-        else
-            plain_.emplace(std::move(s));
-    }
-    side(const net::any_io_executor& ex, ssl::context* tls) : side(tcp::socket(ex), tls) {}
-
-    tcp::socket& socket() { return tls_ ? tls_->next_layer() : *plain_; }
-    ssl::stream<tcp::socket>* tls() { return tls_.get(); }
-
-    template <class Handler>
-    void read_some(net::mutable_buffer b, Handler&& h) {
-        if (tls_)
-            tls_->async_read_some(b, std::forward<Handler>(h));
-        else
-            plain_->async_read_some(b, std::forward<Handler>(h));
-    }
-    template <class Handler>
-    void write(net::const_buffer b, Handler&& h) {
-        if (tls_)
-            net::async_write(*tls_, b, std::forward<Handler>(h));
-        else
-            net::async_write(*plain_, b, std::forward<Handler>(h));
-    }
-    /// Ends this side's sending half with a TCP FIN. A TLS side sends no
-    /// close_notify first: ssl::stream's shutdown waits for the peer's
-    /// close_notify, a read that would race the pump's. The peer then sees
-    /// the TCP stream end without close_notify (RFC 8446 §6.1 lets it treat
-    /// that as a truncation), which HTTP/2 peers take as the connection's end.
-    void shutdown_send() {
-        boost::system::error_code ignore;
-        socket().shutdown(tcp::socket::shutdown_send, ignore);
-    }
-    void close() {
-        boost::system::error_code ignore;
-        socket().close(ignore);
-    }
-
-  private:
-    std::optional<tcp::socket> plain_;
-    std::unique_ptr<ssl::stream<tcp::socket>> tls_;
-};
-
-/// The end of one direction's stream: the peer closed it (TCP FIN, or TLS
-/// without close_notify), as opposed to an error.
-bool is_end(const boost::system::error_code& ec) {
-    return ec == net::error::eof || ec == ssl::error::stream_truncated;
-}
-
-/// One proxied connection: two sides, two pumps, one analyzer.
-class connection : public std::enable_shared_from_this<connection> {
-  public:
-    connection(tcp::socket client, std::shared_ptr<shared_state> st, std::size_t id)
-        : client_(std::move(client), st->listen_tls.get()),
-          server_(client_.socket().get_executor(), st->to_tls.get()),
-          st_(std::move(st)),
-          id_(id),
-          analyzer_(st_->options) {
-        bufs_[0].resize(st_->buffer_size);
-        bufs_[1].resize(st_->buffer_size);
-    }
-
-    void start() {
-        auto* tls = client_.tls();
-        if (!tls) {
-            connect();
-            return;
-        }
-        tls->async_handshake(ssl::stream_base::server,
-                             [self = shared_from_this()](boost::system::error_code ec) {
-                                 if (!self->handshake_done(ec, "client")) return;
-                                 self->connect();
-                             });
-    }
-
-  private:
-    /// After a TLS handshake with `who`: checks ALPN "h2" and the RFC 9113
-    /// §9.2 rules (ha::check_negotiated), prints the session; false (and the
-    /// connection closed) if the side is not usable for HTTP/2.
-    bool handshake_done(boost::system::error_code ec, const char* who) {
-        side& s = std::string_view(who) == "client" ? client_ : server_;
-        if (ec) {
-            print_line(*st_, id_, "error",
-                       std::string("TLS handshake with the ") + who + " failed: " + ec.message());
-            close_all();
-            return false;
-        }
-        const SSL* ssl = s.tls()->native_handle();
-        if (const auto check = ha::check_negotiated(ssl); check != ha::tls_check::ok) {
-            print_line(
-                *st_, id_, "error",
-                std::string("TLS with the ") + who + ": " + std::string(ha::describe(check)));
-            close_all();
-            return false;
-        }
-        print_line(*st_, id_, "tls",
-                   std::string("TLS with the ") + who + ": " + ha::describe_session(ssl));
-        return true;
-    }
-
-    void connect() {
-        net::async_connect(
-            server_.socket(), st_->target,
-            [self = shared_from_this()](boost::system::error_code ec, const tcp::endpoint& ep) {
-                if (ec) {
-                    print_line(*self->st_, self->id_, "error",
-                               "cannot connect to the target: " + ec.message());
-                    self->close_all();
-                    return;
-                }
-                std::ostringstream s;
-                s << "connected to " << ep;
-                print_line(*self->st_, self->id_, "connected", s.str());
-                auto* tls = self->server_.tls();
-                if (!tls) {
-                    self->start_pumps();
-                    return;
-                }
-                if (auto e = ha::prepare_client(tls->native_handle(), self->st_->tls_name,
-                                                self->st_->verify_upstream)) {
-                    print_line(*self->st_, self->id_, "error", "TLS to the server: " + *e);
-                    self->close_all();
-                    return;
-                }
-                tls->async_handshake(ssl::stream_base::client,
-                                     [self](boost::system::error_code hec) {
-                                         if (!self->handshake_done(hec, "server")) return;
-                                         self->start_pumps();
-                                     });
-            });
-    }
-
-    void start_pumps() {
-        pump(trace_direction::client_to_server);
-        pump(trace_direction::server_to_client);
-    }
-
-    side& from(trace_direction d) {
-        return d == trace_direction::client_to_server ? client_ : server_;
-    }
-    side& to(trace_direction d) {
-        return d == trace_direction::client_to_server ? server_ : client_;
-    }
-
-    void pump(trace_direction d) {
-        auto& buf = bufs_[static_cast<int>(d)];
-        from(d).read_some(net::buffer(buf), [self = shared_from_this(), d](
-                                                boost::system::error_code ec, std::size_t n) {
-            if (ec) {
-                self->ended(d, ec);
-                return;
-            }
-            // Forward first; analyse the same octets while they are on their way.
-            auto& b = self->bufs_[static_cast<int>(d)];
-            self->to(d).write(net::buffer(b.data(), n),
-                              [self, d](boost::system::error_code wec, std::size_t) {
-                                  if (wec) {
-                                      self->ended(d, wec);
-                                      return;
-                                  }
-                                  self->pump(d);
-                              });
-            print(*self->st_, self->id_, self->analyzer_.feed(d, wire::bytes_view(b.data(), n)));
-        });
-    }
-
-    /// One direction has ended: pass the end on (a half close, so the other
-    /// direction can still finish), and close when both are done.
-    void ended(trace_direction d, boost::system::error_code ec) {
-        auto& done = done_[static_cast<int>(d)];
-        if (done) return;
-        done = true;
-        print_line(*st_, id_, "end",
-                   std::string(name(d)) + " ended" +
-                       (is_end(ec) ? std::string() : " (" + ec.message() + ")"));
-        if (!is_end(ec)) {
-            close_all();
-            return;
-        }
-        to(d).shutdown_send();
-        if (done_[0] && done_[1]) close_all();
-    }
-
-    void close_all() {
-        if (closed_) return;
-        closed_ = true;
-        client_.close();
-        server_.close();
-        done_[0] = done_[1] = true;
-        print_line(*st_, id_, "closed", "connection closed");
-        ++st_->closed;
-        if (st_->max_connections != 0 && st_->closed >= st_->max_connections && st_->on_all_closed)
-            st_->on_all_closed();
-    }
-
-    side client_, server_;
-    std::shared_ptr<shared_state> st_;
-    std::size_t id_;
-    trace_analyzer analyzer_;
-    std::vector<wire::byte> bufs_[2];
-    bool done_[2] = {false, false};
-    bool closed_ = false;
-};
-
-void accept_loop(tcp::acceptor& acceptor, std::shared_ptr<shared_state> st) {
-    acceptor.async_accept([&acceptor, st](boost::system::error_code ec, tcp::socket sock) {
-        if (ec) return;  // the acceptor was closed
-        const std::size_t id = ++st->connections;
-        std::ostringstream s;
-        boost::system::error_code ignore;
-        s << "accepted " << sock.remote_endpoint(ignore);
-        print_line(*st, id, "accepted", s.str());
-        std::make_shared<connection>(std::move(sock), st, id)->start();
-        if (st->max_connections == 0 || st->connections < st->max_connections)
-            accept_loop(acceptor, st);
-    });
-}
-
-// ------------------------------------------------------------- --reflect
-
-/// What the reflection exchange found.
-struct reflection_result {
-    std::string descriptor_set;  ///< a FileDescriptorSet: field 1, one per file
-    std::vector<std::string> services;
-    std::vector<std::string> file_names;  ///< each file once, in the order received
-    std::vector<std::string> notes;       ///< per-service errors, cuts
-};
-
-/// The name (field 1) of a serialized FileDescriptorProto (descriptor.proto),
-/// or nullopt if the octets do not parse.
-std::optional<std::string> file_name_of(std::string_view fdp) {
-    proto::field_reader r(wire::as_bytes(fdp));
-    proto::field f;
-    std::string name;
-    while (r.next(f))
-        if (f.number == 1 && f.type == proto::wire_type::len)
-            name = std::string(wire::as_chars(f.payload));
-    if (r.error()) return std::nullopt;
-    return name;
-}
-
-/// Adds a FileDescriptorProto to the set as field 1 (tag 0x0A, LEN: the
-/// protobuf encoding of `repeated FileDescriptorProto file = 1`), unless a
-/// file of that name is already in it: every answer carries the requested
-/// file with all its dependencies (reflection.proto), so shared imports
-/// such as google/protobuf/empty.proto come again and again.
-void add_file(reflection_result& out, std::string_view fdp) {
-    const auto name = file_name_of(fdp);
-    if (!name) {
-        out.notes.push_back("a FileDescriptorProto that does not parse was skipped");
-        return;
-    }
-    for (const auto& n : out.file_names)
-        if (n == *name) return;
-    out.file_names.push_back(*name);
-    out.descriptor_set.push_back('\x0a');
-    for (std::uint64_t n = fdp.size();; n >>= 7) {
-        if (n < 0x80) {
-            out.descriptor_set.push_back(static_cast<char>(n));
-            break;
-        }
-        out.descriptor_set.push_back(static_cast<char>((n & 0x7f) | 0x80));
-    }
-    out.descriptor_set.append(fdp);
-}
-
-/// One ServerReflectionInfo call (a bidi stream) of one reflection version:
-/// list_services, then file_containing_symbol for each service, one request
-/// and one response at a time. v1 and v1alpha have the same messages under
-/// two package names, hence the template. The call's status is returned.
-template <class Req, class Resp>
-ha::awaitable<rpc::status> reflect_with(ra::channel* ch, const rpc::method_descriptor* method,
-                                        std::chrono::steady_clock::time_point deadline,
-                                        reflection_result* out) {
-    ra::call_options o;
-    o.deadline = deadline;
-    auto rw = co_await ch->bidi_streaming<Req, Resp>(*method, o);
-
-    // Asks one question and returns its answer, or nullopt when the stream
-    // has ended (the status then says why).
-    auto ask = [&rw](Req req) -> ha::awaitable<std::optional<Resp>> {
-        const bool wrote = co_await rw.write(req);
-        if (!wrote) co_return std::nullopt;
-        Resp resp;
-        const bool got = co_await rw.read(resp);
-        if (!got) co_return std::nullopt;
-        co_return resp;
-    };
-
-    Req list;
-    list.message_request.template emplace<Req::list_services_index>("*");
-    auto listed = co_await ask(std::move(list));
-    if (listed) {
-        if (auto* e = std::get_if<Resp::error_response_index>(&listed->message_response)) {
-            out->notes.push_back("list_services: " + (*e)->error_message);
-        } else if (auto* l =
-                       std::get_if<Resp::list_services_response_index>(&listed->message_response)) {
-            for (const auto& s : (*l)->service) {
-                if (out->services.size() == max_reflected_services) {
-                    out->notes.push_back("more than " + std::to_string(max_reflected_services) +
-                                         " services: the rest were not asked about");
-                    break;
-                }
-                out->services.push_back(s.name);
-            }
-        }
-        for (const auto& service : out->services) {
-            Req q;
-            q.message_request.template emplace<Req::file_containing_symbol_index>(service);
-            auto answer = co_await ask(std::move(q));
-            if (!answer) break;
-            if (auto* e = std::get_if<Resp::error_response_index>(&answer->message_response)) {
-                out->notes.push_back(service + ": " + (*e)->error_message);
-            } else if (auto* f = std::get_if<Resp::file_descriptor_response_index>(
-                           &answer->message_response)) {
-                for (const auto& fdp : (*f)->file_descriptor_proto) add_file(*out, fdp);
-            }
-        }
-        (void)co_await rw.writes_done();
-    }
-    rpc::status st = co_await rw.finish();
-    co_return st;
-}
-
-/// v1, then v1alpha if the server does not have v1 (UNIMPLEMENTED: older
-/// grpc-go and grpcio servers only register v1alpha).
-ha::awaitable<void> reflect(ra::channel* ch, std::chrono::steady_clock::time_point deadline,
-                            reflection_result* out, rpc::status* final_status,
-                            std::string* version) {
-    namespace v1 = ::grpc::reflection::v1;
-    namespace v1alpha = ::grpc::reflection::v1alpha;
-    *version = "v1";
-    rpc::status st =
-        co_await reflect_with<v1::ServerReflectionRequest, v1::ServerReflectionResponse>(
-            ch, &v1::ServerReflection::ServerReflectionInfo_method, deadline, out);
-    if (st.code == rpc::status_code::unimplemented) {
-        *out = reflection_result{};
-        *version = "v1alpha";
-        st = co_await reflect_with<v1alpha::ServerReflectionRequest,
-                                   v1alpha::ServerReflectionResponse>(
-            ch, &v1alpha::ServerReflection::ServerReflectionInfo_method, deadline, out);
-    }
-    *final_status = st;
-    ch->close();
 }
 
 }  // namespace
@@ -570,7 +162,7 @@ int run_trace(int argc, char** argv) {
         reflect_timeout_s = *n;
     }
 
-    auto st = std::make_shared<shared_state>();
+    auto st = std::make_shared<trace_proxy_state>();
     st->json = as_json;
     if (max_conn) {
         const auto n = number(*max_conn);
@@ -625,17 +217,11 @@ int run_trace(int argc, char** argv) {
         co.verify_peer = !insecure;
         if (ca) co.ca_file = *ca;
         if (authority) co.server_name_override = *authority;
-        net::io_context rio(1);
-        ra::channel ch(rio.get_executor(), *to, co);
-        reflection_result found;
-        rpc::status status{rpc::status_code::unknown, "the reflection exchange did not finish"};
-        std::string version;
-        net::co_spawn(
-            rio,
-            reflect(&ch, std::chrono::steady_clock::now() + std::chrono::seconds(reflect_timeout_s),
-                    &found, &status, &version),
-            net::detached);
-        rio.run();
+        ra::call_options ro;
+        ro.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(reflect_timeout_s);
+        const reflection_result found = fetch_reflection(*to, co, ro);
+        const rpc::status& status = found.status;
+        const std::string& version = found.version;
         for (const auto& n : found.notes)
             std::cerr << "h2pb trace: reflection " << version << ": " << n << '\n';
         proto::error perr;
@@ -669,14 +255,8 @@ int run_trace(int argc, char** argv) {
     tcp::resolver resolver(io);
     st->target = resolver.resolve(to_host, to_port, ec);
     if (ec) return usage_error("cannot resolve " + *to + ": " + ec.message());
-    const auto addr = net::ip::make_address(host, ec);
-    if (ec) return usage_error("--host: " + ec.message());
     tcp::acceptor acceptor(io);
-    const tcp::endpoint ep(addr, static_cast<unsigned short>(*port));
-    acceptor.open(ep.protocol(), ec);
-    if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-    if (!ec) acceptor.bind(ep, ec);
-    if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+    ec = open_trace_listener(acceptor, host, static_cast<unsigned short>(*port));
     if (ec) {
         std::cerr << "h2pb trace: cannot listen on " << host << ':' << *port << ": " << ec.message()
                   << '\n';
@@ -688,7 +268,7 @@ int run_trace(int argc, char** argv) {
     st->on_all_closed = [&io] { io.stop(); };
     net::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](boost::system::error_code, int) { io.stop(); });
-    accept_loop(acceptor, st);
+    accept_trace_connections(acceptor, st);
     io.run();
     return 0;
 }

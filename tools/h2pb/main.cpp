@@ -25,6 +25,8 @@ constexpr subcommand subcommands[] = {
      h2pb::cli::run_get},
     {"trace", "a transparent HTTP/2 and gRPC proxy that prints every frame as it passes",
      h2pb::cli::run_trace},
+    {"call", "a gRPC client for any server (grpcurl-like): JSON in, JSON out, list, describe",
+     h2pb::cli::run_call},
 #ifdef H2PB_HAVE_INTEROP_SERVER
     {"interop-server", "a gRPC server of grpc.testing.TestService, for interop clients",
      h2pb::cli::run_interop_server},

@@ -1,0 +1,320 @@
+#!/usr/bin/python3
+"""h2pb call (the grpcurl-like client) against real gRPC servers.
+
+Usage: call_test.py H2PB PROTO_ROOT (--proto | --reflect) -- SERVER_CMD [ARG...]
+
+SERVER_CMD gets `--port 0`; its first line is `listening on HOST:PORT` or
+`PORT N`.
+
+--proto: the schema comes from grpc/testing/test.proto (h2pb call --proto,
+compiled by protoc); the server is grpc.testing.TestService in full (grpcio's
+reference_server.py). Checked:
+  * unary: UnaryCall with a JSON request; the printed JSON, parsed by
+    libprotobuf's JSON parser (google.protobuf.json_format), equals the
+    SimpleResponse the server makes for that request
+    (interop-test-descriptions.md: a payload of response_size zeros), field
+    by field; -d @FILE and -d @ (stdin) give the same;
+  * server streaming: StreamingOutputCall, one JSON object per response,
+    each with the size asked for; --format json-compact prints one per line;
+  * client streaming: StreamingInputCall with several JSON objects in -d,
+    one message each: aggregated_payload_size is the sum of their bodies;
+  * bidi: FullDuplexCall, one response per request, in order;
+  * an error status (the server echoes SimpleRequest.response_status):
+    exit status 64 + code, "Code: NotFound" and the message on stderr;
+  * -v with -H: the request metadata, the echoed initial metadata in the
+    response headers, the trailers, the message counts;
+  * --trace: the call's frames, HPACK fields, gRPC messages and protobuf
+    fields (named by the schema) on stderr, the response still right;
+  * list and describe against the .proto as libprotobuf reads it
+    (test_pb2's descriptors): the service names, the methods, each field of
+    a message as "TYPE name = NUMBER;", a streaming method's signature, an
+    enum's values; an unknown method is a local error (exit 1).
+--reflect: the schema from the server's reflection service; list must name
+  grpc.testing.TestService, describe its UnaryCall, and a UnaryCall's
+  response must again equal the expected message.
+"""
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import grpc_stubs
+
+START_TIMEOUT_S = 30
+CALL_TIMEOUT_S = 60
+
+empty_pb2, messages_pb2, test_pb2_grpc = grpc_stubs.load()
+from google.protobuf import json_format  # noqa: E402  (after the stubs: same protobuf)
+import importlib  # noqa: E402
+
+test_pb2 = importlib.import_module("grpc.testing.test_pb2")
+
+FAILURES = []
+
+
+def check(cond, what):
+    if not cond:
+        FAILURES.append(what)
+        print("FAIL:", what, flush=True)
+    return cond
+
+
+def start_server(cmd):
+    proc = subprocess.Popen(cmd + ["--port", "0"], stdout=subprocess.PIPE, stdin=subprocess.PIPE,
+                            start_new_session=True)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    line = b""
+    while not line.endswith(b"\n"):
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([proc.stdout], [], [], left)[0]:
+            stop(proc)
+            sys.exit("call_test: the server printed no `listening on` line")
+        chunk = os.read(proc.stdout.fileno(), 1)
+        if not chunk:
+            sys.exit(f"call_test: the server exited ({proc.wait()}) before listening")
+        line += chunk
+    m = re.match(r"(?:listening on \S+:|PORT )(\d+)", line.decode())
+    if not m:
+        stop(proc)
+        sys.exit(f"call_test: unexpected first line {line!r}")
+    return proc, int(m.group(1))
+
+
+def stop(proc):
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+class Caller:
+    def __init__(self, h2pb, target, schema_args):
+        self.h2pb, self.target, self.schema_args = h2pb, target, schema_args
+
+    def __call__(self, *args, data=None, stdin=None):
+        cmd = [self.h2pb, "call", "--plaintext"] + self.schema_args
+        if data is not None:
+            cmd += ["-d", data]
+        cmd += list(args[:-1]) + [self.target, args[-1]] if args else [self.target]
+        r = subprocess.run(cmd, input=stdin, capture_output=True, timeout=CALL_TIMEOUT_S)
+        return r.returncode, r.stdout.decode(), r.stderr.decode()
+
+    def tail(self, *words, data=None):
+        """`h2pb call [schema] TARGET WORDS...` (list / describe)."""
+        cmd = [self.h2pb, "call", "--plaintext"] + self.schema_args + [self.target] + list(words)
+        r = subprocess.run(cmd, capture_output=True, timeout=CALL_TIMEOUT_S)
+        return r.returncode, r.stdout.decode(), r.stderr.decode()
+
+
+def json_objects(text):
+    """The JSON values printed one after the other (pretty or one per line)."""
+    dec = json.JSONDecoder()
+    out, i = [], 0
+    while True:
+        while i < len(text) and text[i].isspace():
+            i += 1
+        if i == len(text):
+            return out
+        v, i = dec.raw_decode(text, i)
+        out.append(v)
+
+
+def parsed(obj, cls):
+    """A JSON object as printed by h2pb call, read by libprotobuf's parser."""
+    return json_format.Parse(json.dumps(obj), cls())
+
+
+def expected_simple(size):
+    return messages_pb2.SimpleResponse(payload=messages_pb2.Payload(body=bytes(size)))
+
+
+def unary_checks(call, what):
+    req = messages_pb2.SimpleRequest(response_size=7, payload=messages_pb2.Payload(body=b"\x01\x02"))
+    data = json_format.MessageToJson(req)
+    rc, out, err = call("grpc.testing.TestService/UnaryCall", data=data)
+    if check(rc == 0, f"{what}: UnaryCall exit {rc}: {err}"):
+        objs = json_objects(out)
+        if check(len(objs) == 1, f"{what}: UnaryCall printed {len(objs)} objects: {out!r}"):
+            got = parsed(objs[0], messages_pb2.SimpleResponse)
+            check(got == expected_simple(7), f"{what}: UnaryCall response {got} != expected")
+            check(objs[0] == {"payload": {"body": "AAAAAAAAAA=="}},
+                  f"{what}: UnaryCall JSON {objs[0]} (json.md: bytes as padded base64)")
+
+
+def proto_suite(call):
+    unary_checks(call, "proto")
+
+    # -d @FILE and -d @ (stdin); the dotted method form.
+    req = json.dumps({"responseSize": 3})
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        f.write(req)
+    try:
+        rc, out, err = call("grpc.testing.TestService.UnaryCall", data="@" + f.name)
+        check(rc == 0 and parsed(json_objects(out)[0], messages_pb2.SimpleResponse) ==
+              expected_simple(3), f"-d @FILE: {rc} {out!r} {err}")
+    finally:
+        os.unlink(f.name)
+    rc, out, err = call("grpc.testing.TestService/UnaryCall", data="@", stdin=req.encode())
+    check(rc == 0 and parsed(json_objects(out)[0], messages_pb2.SimpleResponse) ==
+          expected_simple(3), f"-d @ (stdin): {rc} {out!r} {err}")
+
+    # Server streaming.
+    sizes = [3, 0, 5]
+    data = json.dumps({"responseParameters": [{"size": n} for n in sizes]})
+    rc, out, err = call("grpc.testing.TestService/StreamingOutputCall", data=data)
+    if check(rc == 0, f"StreamingOutputCall exit {rc}: {err}"):
+        got = [parsed(o, messages_pb2.StreamingOutputCallResponse) for o in json_objects(out)]
+        want = [messages_pb2.StreamingOutputCallResponse(payload=messages_pb2.Payload(body=bytes(n)))
+                for n in sizes]
+        check(got == want, f"StreamingOutputCall responses {got} != {want}")
+    rc, out, err = call("--format", "json-compact", "grpc.testing.TestService/StreamingOutputCall",
+                        data=data)
+    lines = out.splitlines()
+    check(rc == 0 and len(lines) == 3 and all(json.loads(x) is not None for x in lines),
+          f"json-compact: one line per message: {out!r}")
+
+    # Client streaming: several objects in -d, separated by white space.
+    bodies = [b"\x00" * 4, b"abc", b"", b"\xff" * 10]
+    data = "\n".join(json_format.MessageToJson(
+        messages_pb2.StreamingInputCallRequest(payload=messages_pb2.Payload(body=b)))
+        for b in bodies)
+    rc, out, err = call("grpc.testing.TestService/StreamingInputCall", data=data)
+    if check(rc == 0, f"StreamingInputCall exit {rc}: {err}"):
+        got = parsed(json_objects(out)[0], messages_pb2.StreamingInputCallResponse)
+        check(got.aggregated_payload_size == sum(map(len, bodies)),
+              f"StreamingInputCall: {got} (sent {sum(map(len, bodies))} octets)")
+
+    # Bidi: one response per request.
+    sizes = [1, 4, 2]
+    data = " ".join(json.dumps({"responseParameters": [{"size": n}]}) for n in sizes)
+    rc, out, err = call("grpc.testing.TestService/FullDuplexCall", data=data)
+    if check(rc == 0, f"FullDuplexCall exit {rc}: {err}"):
+        got = [len(parsed(o, messages_pb2.StreamingOutputCallResponse).payload.body)
+               for o in json_objects(out)]
+        check(got == sizes, f"FullDuplexCall: response sizes {got} != {sizes}")
+
+    # An error status, echoed by the server.
+    data = json.dumps({"responseStatus": {"code": 5, "message": "no such thing"}})
+    rc, out, err = call("grpc.testing.TestService/UnaryCall", data=data)
+    check(rc == 64 + 5, f"error status: exit {rc}, want 69")
+    check("ERROR:\n  Code: NotFound\n  Message: no such thing\n" in err,
+          f"error status: stderr {err!r}")
+    check(out == "", f"error status: stdout {out!r}")
+
+    # -v and -H: the echo metadata case (interop-test-descriptions.md).
+    rc, out, err = call("-v", "-H", "x-grpc-test-echo-initial: hello-h2pb",
+                        "grpc.testing.TestService/UnaryCall", data='{"responseSize": 1}')
+    check(rc == 0, f"-v exit {rc}: {err}")
+    for want in ["Request metadata to send:\nx-grpc-test-echo-initial: hello-h2pb",
+                 "Response headers received:", "x-grpc-test-echo-initial: hello-h2pb",
+                 "Response trailers received:", "Sent 1 request and received 1 response",
+                 "rpc UnaryCall ( .grpc.testing.SimpleRequest ) returns"
+                 " ( .grpc.testing.SimpleResponse );"]:
+        check(want in out, f"-v: {want!r} not in {out!r}")
+    headers = out.split("Response headers received:")[1].split("Response contents:")[0]
+    check("x-grpc-test-echo-initial: hello-h2pb" in headers, f"-v: echoed header {headers!r}")
+
+    # --trace: every layer on stderr, the response unchanged.
+    rc, out, err = call("--trace", "grpc.testing.TestService/UnaryCall",
+                        data='{"responseSize": 2}')
+    if check(rc == 0, f"--trace exit {rc}: {err}"):
+        check(parsed(json_objects(out)[0], messages_pb2.SimpleResponse) == expected_simple(2),
+              f"--trace: response {out!r}")
+        for want in [":path", "/grpc.testing.TestService/UnaryCall", "HEADERS", "DATA",
+                     "grpc-status", "response_size", "payload"]:
+            check(want in err, f"--trace: {want!r} not on stderr:\n{err}")
+        check("violation" not in err, f"--trace flagged a violation:\n{err}")
+
+    # Unknown method, bad JSON: local errors.
+    rc, _, err = call("grpc.testing.TestService/NoSuchCall")
+    check(rc == 1 and "not found" in err, f"unknown method: {rc} {err!r}")
+    rc, _, err = call("grpc.testing.TestService/UnaryCall", data='{"noSuchField": 1}')
+    check(rc == 1 and "noSuchField" in err, f"unknown JSON field: {rc} {err!r}")
+
+    describe_checks(call, "proto")
+
+
+def describe_checks(call, what, services_exact=True):
+    svc = test_pb2.DESCRIPTOR.services_by_name["TestService"]
+    rc, out, err = call.tail("list")
+    check(rc == 0 and "grpc.testing.TestService" in out.splitlines(), f"{what}: list: {out!r} {err}")
+    if services_exact:
+        want = sorted(s.full_name for s in test_pb2.DESCRIPTOR.services_by_name.values())
+        check(out.splitlines() == want, f"{what}: list {out.splitlines()} != {want}")
+    rc, out, err = call.tail("list", "grpc.testing.TestService")
+    want = [m.full_name for m in svc.methods]
+    check(rc == 0 and out.splitlines() == want, f"{what}: list TestService {out!r} != {want}")
+
+    rc, out, err = call.tail("describe", "grpc.testing.TestService.StreamingOutputCall")
+    check(rc == 0 and out == "grpc.testing.TestService.StreamingOutputCall is a method:\n"
+          "rpc StreamingOutputCall ( .grpc.testing.StreamingOutputCallRequest ) returns "
+          "( stream .grpc.testing.StreamingOutputCallResponse );\n",
+          f"{what}: describe method: {out!r} {err}")
+    rc, out, err = call.tail("describe", "grpc.testing.TestService")
+    check(rc == 0 and out.startswith("grpc.testing.TestService is a service:\nservice TestService {"),
+          f"{what}: describe service: {out!r}")
+    for m in svc.methods:
+        sig = (f"rpc {m.name} ( {'stream ' if m.client_streaming else ''}.{m.input_type.full_name}"
+               f" ) returns ( {'stream ' if m.server_streaming else ''}.{m.output_type.full_name} );")
+        check(sig in out, f"{what}: describe service: {sig!r} missing")
+
+    scalar = {v: k[len("TYPE_"):].lower() for k, v in
+              json_format.descriptor.FieldDescriptor.__dict__.items() if k.startswith("TYPE_")}
+    for name in ["SimpleRequest", "StreamingOutputCallRequest", "Payload", "EchoStatus"]:
+        md = messages_pb2.DESCRIPTOR.message_types_by_name[name]
+        rc, out, err = call.tail("describe", md.full_name)
+        check(rc == 0 and out.startswith(f"{md.full_name} is a message:\nmessage {name} {{\n"),
+              f"{what}: describe {name}: {out!r} {err}")
+        for f in md.fields:
+            t = "." + (f.message_type or f.enum_type).full_name \
+                if (f.message_type or f.enum_type) else scalar[f.type]
+            label = "repeated " if f.label == f.LABEL_REPEATED else ""
+            line = f"  {label}{t} {f.name} = {f.number};\n"
+            check(line in out, f"{what}: describe {name}: {line!r} not in {out!r}")
+        check(out.count(" = ") == len(md.fields), f"{what}: describe {name}: extra fields {out!r}")
+    ed = messages_pb2.DESCRIPTOR.enum_types_by_name["PayloadType"]
+    rc, out, err = call.tail("describe", ed.full_name)
+    want = f"{ed.full_name} is an enum:\nenum PayloadType {{\n" + "".join(
+        f"  {v.name} = {v.number};\n" for v in ed.values) + "}\n"
+    check(rc == 0 and out == want, f"{what}: describe enum: {out!r} != {want!r}")
+    rc, out, err = call.tail("describe", "grpc.testing.NoSuchThing")
+    check(rc == 1 and "not found" in err, f"{what}: describe unknown: {rc} {err!r}")
+
+
+def main():
+    argv = sys.argv[1:]
+    sep = argv.index("--")
+    opts, server_cmd = argv[:sep], argv[sep + 1:]
+    h2pb, proto_root, mode = opts[0], opts[1], opts[2]
+    proc, port = start_server(server_cmd)
+    try:
+        target = f"127.0.0.1:{port}"
+        if mode == "--proto":
+            call = Caller(h2pb, target, ["--proto", "grpc/testing/test.proto", "-I", proto_root])
+            proto_suite(call)
+        else:
+            call = Caller(h2pb, target, [])
+            unary_checks(call, "reflect")
+            describe_checks(call, "reflect", services_exact=False)
+    finally:
+        stop(proc)
+    if FAILURES:
+        print(f"{len(FAILURES)} check(s) failed")
+        return 1
+    print("PASS")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
