@@ -84,8 +84,9 @@ inline constexpr int text_unknown_nesting_budget = 10;
 struct text_print_options {
     /// One line, fields separated by spaces (libprotobuf's ShortDebugString).
     bool single_line = false;
-    /// Keep bytes >= 0x80 unescaped (libprotobuf's Utf8DebugString);
-    /// by default they print as octal escapes as protoc --decode does.
+    /// Keep bytes >= 0x80 of string fields unescaped (libprotobuf's
+    /// Utf8DebugString; bytes fields stay escaped); by default they print
+    /// as octal escapes as protoc --decode does.
     bool utf8 = false;
     /// When set, a google.protobuf.Any whose type the pool knows prints
     /// expanded, `[type.googleapis.com/pkg.Msg] { ... }` (DebugString's
@@ -253,7 +254,14 @@ class printer {
 
     void message(const dynamic_message& m) {
         if (opt_.expand_any != nullptr && any_expanded(m)) return;
-        for (const field_descriptor* f : m.set_fields()) field(m, *f);
+        if (m.descriptor().is_map_entry) {
+            // libprotobuf prints a map entry's key and value even when they
+            // are zero (its map fields build entries with both set).
+            field(m, *m.descriptor().map_key());
+            field(m, *m.descriptor().map_value());
+        } else {
+            for (const field_descriptor* f : m.set_fields()) field(m, *f);
+        }
         if (!m.unknown_fields().empty())
             unknown(m.unknown_fields().view(), text_unknown_nesting_budget);
     }
@@ -370,7 +378,10 @@ class printer {
             }
             case cpp_type::string:
                 out += '"';
-                c_escape(out, r ? m.get_string(f, i) : m.get_string(f), opt_.utf8);
+                // bytes fields escape every non-ASCII byte even with `utf8`
+                // (FastFieldValuePrinterUtf8Escaping::PrintBytes)
+                c_escape(out, r ? m.get_string(f, i) : m.get_string(f),
+                         opt_.utf8 && f.type == field_type::string);
                 out += '"';
                 break;
             case cpp_type::message:
