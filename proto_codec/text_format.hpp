@@ -253,7 +253,11 @@ class printer {
     std::string out;
 
     void message(const dynamic_message& m) {
-        if (opt_.expand_any != nullptr && any_expanded(m)) return;
+        ++depth_;
+        if (opt_.expand_any != nullptr && any_expanded(m)) {
+            --depth_;
+            return;
+        }
         if (m.descriptor().is_map_entry) {
             // libprotobuf prints a map entry's key and value even when they
             // are zero (its map fields build entries with both set).
@@ -264,11 +268,13 @@ class printer {
         }
         if (!m.unknown_fields().empty())
             unknown(m.unknown_fields().view(), text_unknown_nesting_budget);
+        --depth_;
     }
 
   private:
     const text_print_options& opt_;
     int indent_ = 0;
+    std::size_t depth_ = 0;  // messages being printed, Any contents included
 
     void start_line() {
         if (!opt_.single_line) out.append(static_cast<std::size_t>(indent_) * 2, ' ');
@@ -299,8 +305,14 @@ class printer {
         if (slash == std::string_view::npos) return false;
         const message_descriptor* t = opt_.expand_any->find_message(u.substr(slash + 1));
         if (t == nullptr) return false;
+        // An Any's value is bytes to its parser, so Anys nested in Anys
+        // escape the depth limit of the outer parse: the levels printed so
+        // far count against default_max_depth here.
+        if (depth_ >= default_max_depth) return false;
+        decode_limits limits;
+        limits.max_depth = default_max_depth - depth_;
         dynamic_message inner(*t);
-        if (inner.parse(wire::as_bytes(m.get_string(*val)))) return false;
+        if (inner.parse(wire::as_bytes(m.get_string(*val)), limits)) return false;
         start_line();
         out += '[';
         out += u;
