@@ -37,7 +37,10 @@
 // type registry is given. Extensions (`[pkg.ext]`) are not supported and are
 // rejected. As in libprotobuf, a singular field given twice and two members
 // of one oneof are errors, and a missing proto2 required field is an error
-// unless allow_partial is set.
+// unless allow_partial is set. One deliberate difference: a proto3 string
+// field given invalid UTF-8 (say "\377") is an error here (text_errc::
+// invalid_utf8), where libprotobuf's parser takes it and produces a message
+// that binary parsers then reject.
 //
 // Every error carries a code, the 1-based line and column of the token at
 // fault, and a short detail (the token or field name).
