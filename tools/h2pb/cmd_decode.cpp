@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <h2pb/proto_codec/field_reader.hpp>
+#include <h2pb/proto_codec/text_format.hpp>
 #include <h2pb/rpc/message_framer.hpp>
 #include <h2pb/wire/hex.hpp>
 
@@ -20,6 +21,42 @@
 
 namespace h2pb::cli {
 namespace {
+
+// `--format text` with a schema: each message as protoc --decode prints it
+// (proto_codec/text_format.hpp); gRPC messages each under a `#` comment
+// line, which text-format readers skip.
+int print_text_format(wire::bytes_view bytes, const proto::message_descriptor& type, bool grpc,
+                      const explain_options& opts, const rpc::reader_settings& framing) {
+    auto one = [&](wire::bytes_view b, std::size_t base) {
+        proto::dynamic_message m(type);
+        if (auto e = m.parse(b, opts.limits)) {
+            std::cout.flush();
+            std::cerr << "h2pb decode: offset " << base + e.offset << ": "
+                      << proto::describe(e.code) << '\n';
+            return false;
+        }
+        std::cout << proto::to_text(m);
+        return true;
+    };
+    if (!grpc) return one(bytes, 0) ? 0 : 1;
+    rpc::message_reader reader(framing);
+    reader.feed(bytes);
+    rpc::message m;
+    rpc::read_status st;
+    std::size_t k = 0;
+    while ((st = reader.next(m)) == rpc::read_status::message) {
+        std::cout << "# gRPC message " << ++k << ", " << m.bytes.size() << " bytes"
+                  << (m.compressed ? ", compressed (not inflated)\n" : "\n");
+        if (!m.compressed && !one(m.bytes, m.offset + rpc::prefix_size)) return 1;
+    }
+    const rpc::error e = st == rpc::read_status::failed ? reader.error() : reader.finish();
+    std::cout.flush();
+    if (e) {
+        std::cerr << "h2pb decode: offset " << e.offset << ": " << rpc::describe(e.code) << '\n';
+        return 1;
+    }
+    return 0;
+}
 
 constexpr std::string_view decode_help = R"(usage: h2pb decode [OPTIONS] [HEX...]
 
@@ -51,7 +88,9 @@ message (what protoc --decode_raw guesses), else as text when it is printable
 UTF-8, else as hex.
 
 Output and limits:
-  --format text|json  text table (default) or a JSON tree with the same content
+  --format text|json  text table (default) or a JSON tree with the same content;
+                      with --proto and --type, an explicit --format text prints
+                      the message in protobuf text format, as protoc --decode
   --max-depth N       nesting limit (default 100, as libprotobuf)
   --max-message-size N
                       largest gRPC message-length accepted (default 4194304,
@@ -198,7 +237,8 @@ int run_decode(int argc, char** argv) {
     const auto file = a.take_value("--file");
     const auto proto_file = a.take_value("--proto");
     const auto type_arg = a.take_value("--type");
-    const std::string format = a.take_value("--format").value_or("text");
+    const auto format_arg = a.take_value("--format");
+    const std::string format = format_arg.value_or("text");
     const auto max_depth = a.take_value("--max-depth");
     const auto max_message = a.take_value("--max-message-size");
     std::vector<std::string> import_paths;
@@ -231,6 +271,8 @@ int run_decode(int argc, char** argv) {
 
     schema types;
     const message_desc* type = nullptr;
+    proto::descriptor_pool text_pool;
+    const proto::message_descriptor* text_type = nullptr;
     if (proto_file) {
         std::string err;
         const auto set = run_protoc(*proto_file, import_paths, &err);
@@ -246,6 +288,13 @@ int run_decode(int argc, char** argv) {
                                " (or the name is ambiguous); its types:" + known);
         }
         opts.types = &types;
+        // --format text with a schema: protobuf text format, through a
+        // descriptor_pool built from the same descriptor set.
+        if (format_arg == "text") {
+            if (auto e = text_pool.add_file_descriptor_set(wire::as_bytes(*set)))
+                return usage_error("protoc's descriptor set: " + e.message());
+            text_type = text_pool.find_message(type->full_name);
+        }
     }
 
     const input_format in_format = force_hex      ? input_format::hex
@@ -257,6 +306,7 @@ int run_decode(int argc, char** argv) {
         return in.error.rfind("cannot read", 0) == 0 ? 2 : 1;
     }
     const wire::bytes_view bytes = in.bytes.view();
+    if (text_type != nullptr) return print_text_format(bytes, *text_type, grpc, opts, framing);
 
     explainer ex(opts);
     std::optional<failure_info> failed;
