@@ -176,12 +176,13 @@ listening_port() {
   sed -n '1s/^listening on [^:]*:\([0-9]*\).*/\1/p' "$1"
 }
 # The frames h2pb trace printed for one stream, each header line ("#1 c->s
-# OFFSET TYPE stream N ...") with the lines it decoded under it:
+# [  0.003]  OFFSET TYPE stream N ...", the time in brackets) with the lines
+# it decoded under it:
 # pick CONNECTION STREAM [DIRECTION [TYPE [N]]] (N: only the N-th such frame).
 pick() {
   awk -v c="#$1" -v s="$2" -v d="${3:-}" -v t="${4:-}" -v n="${5:-0}" '
-    /^#/ { keep = 0
-           if ($1 == c && $5 == "stream" && $6 == s && (d == "" || $2 == d) && (t == "" || $4 == t)) {
+    /^#/ { keep = 0; line = $0; sub(/ \[ *[0-9]+\.[0-9]+\]/, "", line); split(line, f, " ")
+           if (f[1] == c && f[5] == "stream" && f[6] == s && (d == "" || f[2] == d) && (t == "" || f[4] == t)) {
              k++; keep = (n == 0 || k == n) } }
     keep' "$tmp/trace.out"
 }
@@ -267,8 +268,11 @@ live() {
   say
   say "authorization is a \"literal never indexed\" (RFC 7541 §6.2.3): a secret stays"
   say "out of every dynamic table on the way. grpc-timeout is the time left of the"
-  say "client's 5 s, in microseconds (u). A DATA line shows the first 32 octets;"
-  say "the fields under it are decoded from all of them."
+  say "client's 5 s, in microseconds (u); the trace's note says it in seconds. The"
+  say "bracket after c->s or s->c is when the proxy read the frame, in seconds"
+  say "since the connection began (--no-time leaves it out). A DATA line shows the"
+  say "first 32 octets (--data-octets N shows N, 0 all of them); the fields under"
+  say "it are decoded from all of them."
   first_timeout=$(pick 1 1 "c->s" HEADERS | sed -n 's/^ *grpc-timeout: \([0-9]*[HMSmun]\) .*/\1/p')
   us=$(timeout_us "${first_timeout:-0u}")
   if [ "$us" -gt 4000000 ] && [ "$us" -le 5000000 ]; then
@@ -293,15 +297,16 @@ live() {
   pick 1 5 "s->c" DATA | awk '/^#/ { n++ } n >= 2' | grep -E '^#| [0-9] [a-z_]+ \(' | show
   say
   say "The client wanted three events: it cancels the call, and a cancelled call on"
-  say "the wire is RST_STREAM with CANCEL (PROTOCOL-HTTP2.md); no trailers follow:"
+  say "the wire is RST_STREAM with CANCEL (PROTOCOL-HTTP2.md); no trailers follow, so"
+  say "no grpc-status crosses the wire (the trace's note):"
   pick 1 5 "c->s" RST_STREAM | show
   say
   for n in 1 2 3; do pick 1 5 "s->c" DATA "$n" | check_message "event $n" analytics.v1.Event; done
 
   subsection "8.4 UploadBatch: client streaming, stream 7"
   say "Now the client streams: five DATA frames, one RawEvent each (payload is bytes,"
-  say "so the trace prints octets), then an empty DATA with END_STREAM: no more"
-  say "messages. The first and the last two:"
+  say "so the trace prints octets, and their text as they are printable ASCII), then"
+  say "an empty DATA with END_STREAM: no more messages. The first and the last two:"
   say
   pick 1 7 "c->s" HEADERS | grep -E '^#|:path' | show
   pick 1 7 "c->s" DATA 1 | show
@@ -314,7 +319,7 @@ live() {
   pick 1 7 "s->c" | show
   say
   payload=$(printf 'sensor_042 reading 1' | hex)
-  if pick 1 7 "c->s" DATA 1 | grep -qF "payload (bytes) LEN: $payload "; then
+  if pick 1 7 "c->s" DATA 1 | grep -qF "payload (bytes) LEN: $payload  \"sensor_042 reading 1\" "; then
     say "  = the first payload's octets are the ASCII of \"sensor_042 reading 1\", as the client wrote"
   else
     say "  != the first payload is not \"sensor_042 reading 1\" ($payload)"
@@ -400,7 +405,7 @@ live() {
 
   subsection "8.7 In all"
   say "Frames per type on both connections, both directions:"
-  awk '$5 == "stream" { print $4 }' "$tmp/trace.out" | sort | uniq -c | sed 's/^ */  /'
+  sed 's/ \[ *[0-9]*\.[0-9]*\]//' "$tmp/trace.out" | awk '$5 == "stream" { print $4 }' | sort | uniq -c | sed 's/^ */  /'
   if grep -q '!!' "$tmp/trace.out"; then
     say "  != the trace flagged violations:"
     grep '!!' "$tmp/trace.out" | show

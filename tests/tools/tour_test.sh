@@ -55,7 +55,7 @@ if [ -n "${4:-}" ]; then
   # Section 8, excerpt by excerpt: each kind of call, as the trace prints it.
   expect "==== 8. The article's AnalyticsService, live" \
          "(forwarding to 127.0.0.1:" \
-         "#1 c->s  0  client preface" \
+         "0  client preface" \
          "SETTINGS_INITIAL_WINDOW_SIZE = " \
          ":path: /analytics.v1.AnalyticsService/GetReport   [literal with incremental indexing, name 4]" \
          "[literal never indexed, name 23]" \
@@ -70,6 +70,9 @@ if [ -n "${4:-}" ]; then
          "gRPC message complete: 0 octets as analytics.v1.EventFilter" \
          "1 event_id (string) LEN: \"abe789\"" \
          "RST_STREAM  stream 5" \
+         "note: call ended by RST_STREAM CANCEL from the client, no grpc-status: the client decides the status itself" \
+         "note: grpc-timeout " \
+         "payload (bytes) LEN: 73 65 6e 73 6f 72 5f 30 34 32 20 72 65 61 64 69 6e 67 20 31  \"sensor_042 reading 1\"  (20 bytes)" \
          "= event 3: protoc --decode=analytics.v1.Event reads the same" \
          ":path: /analytics.v1.AnalyticsService/UploadBatch" \
          "DATA  stream 7  length 0  flags END_STREAM" \
@@ -91,6 +94,12 @@ if [ -n "${4:-}" ]; then
          "= the client's interceptor saw GetReport end DEADLINE_EXCEEDED" \
          "= no violation of RFC 9113, RFC 7541 or the gRPC protocol flagged" \
          "SIGTERM: the server shuts down gracefully: stopped"
+  # Each frame's first line carries its time since the connection began
+  # ("[  0.003]", seconds with milliseconds, as nghttp -v prints it).
+  if ! printf '%s\n' "$out" | grep -qE '^  #1 c->s \[ *[0-9]+\.[0-9]{3}\]  0  client preface'; then
+    echo "FAIL: the trace's first line lacks its time: #1 c->s [  S.mmm]  0  client preface"
+    fail=1
+  fi
   checks=$(printf '%s\n' "$out" | sed -n '/^==== 8\./,$p' | grep -c '^ *= ' || true)
   if [ "$checks" -lt 17 ]; then
     echo "FAIL: section 8 printed $checks checks that hold, expected 17"

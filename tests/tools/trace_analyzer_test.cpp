@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -64,13 +65,15 @@ void literal_new_name(bytes& b, std::string_view name, std::string_view value) {
     put(b, value);
 }
 
-/// POST http /grpc.testing.TestService/UnaryCall, content-type application/grpc.
-bytes request_block() {
+/// POST http /grpc.testing.TestService/UnaryCall, content-type application/grpc,
+/// and a grpc-timeout when `timeout` is not empty.
+bytes request_block(std::string_view timeout = {}) {
     bytes b = {0x83, 0x86};  // :method POST (static 3), :scheme http (static 6)
     literal_indexed_name(b, 4, "/grpc.testing.TestService/UnaryCall");  // :path
     literal_indexed_name(b, 1, "localhost");                            // :authority
     literal_indexed_name(b, 31, "application/grpc");                    // content-type
     literal_new_name(b, "te", "trailers");
+    if (!timeout.empty()) literal_new_name(b, "grpc-timeout", timeout);
     return b;
 }
 
@@ -312,7 +315,7 @@ TEST_CASE("text and JSON output carry the frame, the message and the violation")
         print_event_text(text, 7, x);
         print_event_json(js, 7, x);
     }
-    CHECK(text.str().find("#7 c->s  ") == 0);
+    CHECK(text.str().find("#7 c->s [  0.000]  ") == 0);
     CHECK(text.str().find("DATA  stream 1  length 8  flags END_STREAM") != std::string::npos);
     CHECK(text.str().find("Message-Length 16") != std::string::npos);
     CHECK(text.str().find("!! violation: gRPC message prefix announces 16") != std::string::npos);
@@ -336,4 +339,243 @@ TEST_CASE("SETTINGS_HEADER_TABLE_SIZE lets the other direction's encoder grow it
     CHECK(all_violations(d).empty());
     REQUIRE(d.back().frame->block);
     CHECK(d.back().frame->block->size_updates.size() == 1);
+}
+
+// ---- times, grpc-timeout, calls ended by RST_STREAM, data octets, bytes ------
+
+TEST_CASE("each event carries its time since the connection began; --no-time leaves it out") {
+    using namespace std::chrono_literals;
+    const trace_clock::time_point start{1h};  // any reading: only differences count
+    trace_analyzer a({}, start);
+    const auto p = a.feed(c2s, wire::bytes_view(preface().data(), 24), start + 3ms + 412us);
+    REQUIRE(p.size() == 1);
+    REQUIRE(p[0].time);
+    CHECK(*p[0].time == 3412us);
+    std::ostringstream text, js;
+    print_event_text(text, 1, p[0]);
+    print_event_json(js, 1, p[0]);
+    // nghttp -v's form: seconds, a point, milliseconds: "[  0.003]".
+    CHECK(text.str().find("#1 c->s [  0.003]  0  client preface") == 0);
+    CHECK(js.str().find("\"t\": 0.003412,") != std::string::npos);
+
+    trace_options o;
+    o.timestamps = false;
+    trace_analyzer b(o, start);
+    const auto q = b.feed(c2s, wire::bytes_view(preface().data(), 24), start + 2s);
+    REQUIRE(q.size() == 1);
+    CHECK_FALSE(q[0].time);
+    std::ostringstream text2, js2;
+    print_event_text(text2, 1, q[0]);
+    print_event_json(js2, 1, q[0]);
+    CHECK(text2.str().find("#1 c->s  0  client preface") == 0);
+    CHECK(js2.str().find("\"t\"") == std::string::npos);
+}
+
+TEST_CASE("format_trace_time: seconds and milliseconds, as nghttp -v") {
+    using namespace std::chrono_literals;
+    CHECK(format_trace_time(0ns) == "[  0.000]");
+    CHECK(format_trace_time(149998us) == "[  0.149]");
+    CHECK(format_trace_time(12s + 5ms) == "[ 12.005]");
+    CHECK(format_trace_time(1234s) == "[1234.000]");
+}
+
+TEST_CASE("grpc-timeout values mean what PROTOCOL-HTTP2.md's units say") {
+    // TimeoutUnit: H hour, M minute, S second, m millisecond, u microsecond,
+    // n nanosecond; TimeoutValue at most 8 digits.
+    CHECK(grpc_timeout_meaning("149998u") == "149.998 ms");
+    CHECK(grpc_timeout_meaning("1S") == "1 s");  // the spec's example request
+    CHECK(grpc_timeout_meaning("2H") == "7200 s");
+    CHECK(grpc_timeout_meaning("3M") == "180 s");
+    CHECK(grpc_timeout_meaning("1500m") == "1.5 s");
+    CHECK(grpc_timeout_meaning("150m") == "150 ms");
+    CHECK(grpc_timeout_meaning("4999999u") == "4.999999 s");
+    CHECK(grpc_timeout_meaning("1001u") == "1.001 ms");
+    CHECK(grpc_timeout_meaning("250u") == "250 µs");
+    CHECK(grpc_timeout_meaning("1500n") == "1.5 µs");
+    CHECK(grpc_timeout_meaning("7n") == "7 ns");
+    CHECK(grpc_timeout_meaning("99999999n") == "99.999999 ms");
+    // 99999999 hours: 359999996400 s, more nanoseconds than 64 bits hold.
+    CHECK(grpc_timeout_meaning("99999999H") == "359999996400 s");
+    // Not the grammar: no digits, nine digits, no unit, another unit, a sign,
+    // a fraction, a space.
+    for (const char* bad : {"", "S", "123456789S", "100", "10s", "-1S", "1.5S", "1 S", "10x"})
+        CHECK_FALSE(grpc_timeout_meaning(bad));
+}
+
+TEST_CASE("a request's grpc-timeout is annotated; a malformed one is a violation") {
+    trace_analyzer a;
+    const auto c =
+        feed(a, c2s, cat({preface(), frame(HEADERS, END_HEADERS, 1, request_block("149998u"))}));
+    CHECK(all_violations(c).empty());
+    CHECK(any_contains(c.back().notes, "grpc-timeout 149998u = 149.998 ms"));
+
+    trace_analyzer b;
+    const auto d =
+        feed(b, c2s, cat({preface(), frame(HEADERS, END_HEADERS, 1, request_block("1.5S"))}));
+    CHECK(any_contains(d.back().violations, "grpc-timeout \"1.5S\" is malformed"));
+}
+
+TEST_CASE("a gRPC call ended by RST_STREAM has no grpc-status: a note says who decides") {
+    const std::string client_note =
+        "call ended by RST_STREAM CANCEL from the client, no grpc-status: the client decides the "
+        "status itself (e.g. DEADLINE_EXCEEDED or CANCELLED)";
+    unary u;
+    {
+        trace_analyzer a;
+        feed(a, c2s, u.client);
+        feed(a, s2c, cat({settings({}), frame(HEADERS, END_HEADERS, 1, response_block())}));
+        // RFC 9113 §6.4: RST_STREAM, 4-octet error code; CANCEL is 0x8 (§7).
+        const auto r = feed(a, c2s, frame(RST_STREAM, 0, 1, {0, 0, 0, 8}));
+        REQUIRE(r.size() == 1);
+        CHECK(r[0].notes == std::vector<std::string>{client_note});
+        CHECK(r[0].violations.empty());
+        // The server's own RST_STREAM after it adds nothing: the call is over.
+        const auto s = feed(a, s2c, frame(RST_STREAM, 0, 1, {0, 0, 0, 8}));
+        CHECK(s[0].notes.empty());
+    }
+    {
+        // After trailers with grpc-status, a client's RST_STREAM ends nothing.
+        trace_analyzer a;
+        feed(a, c2s,
+             cat({preface(), settings({}), frame(HEADERS, END_HEADERS, 1, request_block())}));
+        feed(a, s2c, u.server);
+        const auto r = feed(a, c2s, frame(RST_STREAM, 0, 1, {0, 0, 0, 8}));
+        CHECK(r[0].notes.empty());
+    }
+    {
+        // The server refuses: PROTOCOL-HTTP2.md maps REFUSED_STREAM (0x7) to UNAVAILABLE.
+        trace_analyzer a;
+        feed(a, c2s, u.client);
+        const auto r = feed(a, s2c, cat({settings({}), frame(RST_STREAM, 0, 1, {0, 0, 0, 7})}));
+        CHECK(any_contains(r.back().notes,
+                           "call ended by RST_STREAM REFUSED_STREAM from the server, no "
+                           "grpc-status: the client reports UNAVAILABLE"));
+        // ... and CANCEL sent by a server to CANCELLED.
+        trace_analyzer b;
+        feed(b, c2s, u.client);
+        const auto t = feed(b, s2c, frame(RST_STREAM, 0, 1, {0, 0, 0, 8}));
+        CHECK(any_contains(t.back().notes, "the client reports CANCELLED"));
+    }
+}
+
+namespace {
+
+/// A gRPC Length-Prefixed-Message around msg (Compressed-Flag 0).
+bytes grpc_wrap(const bytes& msg) {
+    const auto n = static_cast<std::uint32_t>(msg.size());
+    bytes b = {0, static_cast<wire::byte>(n >> 24), static_cast<wire::byte>(n >> 16),
+               static_cast<wire::byte>(n >> 8), static_cast<wire::byte>(n)};
+    for (auto x : msg) b.push_back(x);
+    return b;
+}
+
+/// A schema with t.Raw { bytes payload = 1; int32 n = 2; } as the request of UnaryCall.
+struct raw_schema {
+    schema types;
+    std::map<std::string, method_desc> methods;
+    raw_schema() {
+        message_desc m;
+        m.full_name = "t.Raw";
+        m.syntax = "proto3";
+        field_desc payload;
+        payload.name = "payload";
+        payload.number = 1;
+        payload.type = field_type::type_bytes;
+        field_desc n;
+        n.name = "n";
+        n.number = 2;
+        n.type = field_type::type_int32;
+        m.fields = {payload, n};
+        types.messages["t.Raw"] = m;
+        methods["/grpc.testing.TestService/UnaryCall"] = {"t.Raw", "t.Raw", false, false};
+    }
+    trace_options options(std::size_t data_octets) const {
+        trace_options o;
+        o.types = &types;
+        o.methods = &methods;
+        o.data_octets = data_octets;
+        return o;
+    }
+};
+
+/// t.Raw{payload: b, n: 5}: tag 0x0a (field 1, LEN), length, b; tag 0x10
+/// (field 2, VARINT), 5 (protobuf encoding.md).
+bytes raw_message(const bytes& payload) {
+    bytes m = {0x0a, static_cast<wire::byte>(payload.size())};
+    for (auto x : payload) m.push_back(x);
+    m.push_back(0x10);
+    m.push_back(0x05);
+    return m;
+}
+
+std::string text_of(const std::vector<trace_event>& ev) {
+    std::ostringstream out;
+    for (const auto& e : ev) print_event_text(out, 1, e);
+    return out.str();
+}
+
+}  // namespace
+
+TEST_CASE("--data-octets bounds the data: line; the decoded message is shown whole") {
+    raw_schema rs;
+    bytes payload;
+    for (int i = 0; i < 40; ++i) payload.push_back(static_cast<wire::byte>(i));  // not text
+    const bytes msg = grpc_wrap(raw_message(payload));  // 5 + 2 + 40 + 2 = 49 octets
+    const bytes client = cat({preface(), frame(HEADERS, END_HEADERS, 1, request_block()),
+                              frame(DATA, END_STREAM, 1, msg)});
+    auto data_line = [](const std::string& t) {
+        const auto at = t.find("data: ");
+        return t.substr(at + 6, t.find('\n', at) - at - 6);
+    };
+    {
+        trace_analyzer a(rs.options(default_data_octets));
+        const std::string t = text_of(feed(a, c2s, client));
+        // 32 octets: the prefix 00 00 00 00 2c, the tag 0a, the length 28, 25 payload octets.
+        CHECK(data_line(t) == wire::to_hex(wire::bytes_view(msg.data(), 32)) + " ...");
+        // Every field is shown, the one after the long payload too.
+        CHECK(
+            t.find("1 payload (bytes) LEN: " + wire::to_hex(wire::bytes_view(payload.data(), 32)) +
+                   " ...  (40 bytes)") != std::string::npos);
+        CHECK(t.find("2 n (int32) VARINT: 5") != std::string::npos);
+    }
+    {
+        trace_analyzer a(rs.options(0));  // 0: all
+        const std::string t = text_of(feed(a, c2s, client));
+        CHECK(data_line(t) == wire::to_hex(wire::bytes_view(msg.data(), msg.size())));
+        CHECK(
+            t.find("1 payload (bytes) LEN: " + wire::to_hex(wire::bytes_view(payload.data(), 40)) +
+                   "  (40 bytes)") != std::string::npos);
+        CHECK(t.find("2 n (int32) VARINT: 5") != std::string::npos);
+    }
+    {
+        trace_analyzer a(rs.options(8));
+        const std::string t = text_of(feed(a, c2s, client));
+        CHECK(data_line(t) == "00 00 00 00 2c 0a 28 00 ...");
+        CHECK(t.find("2 n (int32) VARINT: 5") != std::string::npos);
+    }
+}
+
+TEST_CASE("a bytes field of printable ASCII is shown as hex and as text") {
+    raw_schema rs;
+    bytes text;
+    put(text, "sensor_042 reading 1");
+    bytes binary = text;
+    binary[6] = 0x00;  // one octet that is no printable ASCII: hex only
+    for (const auto& [payload, want] :
+         {std::pair{text,
+                    "1 payload (bytes) LEN: 73 65 6e 73 6f 72 5f 30 34 32 20 72 65 61 64 "
+                    "69 6e 67 20 31  \"sensor_042 reading 1\"  (20 bytes)"},
+          std::pair{binary,
+                    "1 payload (bytes) LEN: 73 65 6e 73 6f 72 00 30 34 32 20 72 65 61 64 "
+                    "69 6e 67 20 31  (20 bytes)"}}) {
+        trace_analyzer a(rs.options(0));
+        const auto ev = feed(a, c2s,
+                             cat({preface(), frame(HEADERS, END_HEADERS, 1, request_block()),
+                                  frame(DATA, END_STREAM, 1, grpc_wrap(raw_message(payload)))}));
+        const std::string t = text_of(ev);
+        CHECK(t.find(want) != std::string::npos);
+        std::ostringstream js;
+        print_event_json(js, 1, ev.back());
+        CHECK(js.str().find("\"value\": \"73 65") != std::string::npos);
+    }
 }

@@ -214,6 +214,9 @@ class json {
         ss << d;
         scalar(ss.str());
     }
+    /// A number already written as JSON text ("0.003412"): for values whose
+    /// shortest decimal form matters more than a double's 17 digits.
+    void number_text(const std::string& n) { scalar(n); }
     template <class V>
     void member(std::string_view k, const V& v) {
         key(k);

@@ -56,9 +56,13 @@ A transparent proxy for HTTP/2 and gRPC: point a client at PORT, and every
 connection is forwarded to HOST:PORT unchanged, in both directions, while
 each frame is printed as it passes: the frame header, the HPACK
 representations with the dynamic-table indices they use, gRPC message
-prefixes, and the protobuf fields of each message. Rules of RFC 9113,
-RFC 7541 and gRPC's PROTOCOL-HTTP2.md that the bytes break are flagged
-("!! violation: ...") on the frame that breaks them, without interfering.
+prefixes, and the protobuf fields of each message (a bytes value also as
+text when it is printable ASCII). Each event starts with its time since
+the connection began. Notes say what a grpc-timeout means ("149998u =
+149.998 ms") and when a gRPC call ends by RST_STREAM without a
+grpc-status. Rules of RFC 9113, RFC 7541 and gRPC's PROTOCOL-HTTP2.md that
+the bytes break are flagged ("!! violation: ...") on the frame that breaks
+them, without interfering.
 
 Each side is h2c (HTTP/2 with prior knowledge) unless TLS is asked for:
 --tls-listen makes the proxy accept TLS (the client must offer ALPN "h2"),
@@ -96,6 +100,11 @@ options:
                       must have (default: the --to host); also the
                       :authority of --reflect's calls
   --json              one JSON object per line and event, for scripts
+  --no-time           leave out each event's time since its connection began
+                      (text "[  0.003]" after "#CONN DIR", JSON "t": seconds)
+  --data-octets N     octets of a DATA payload shown in hex on its "data:"
+                      line, and of a bytes field (default 32; 0: all); the
+                      fields of a decoded message are all shown regardless
   --max-connections N exit after N connections have closed (default: run
                       until interrupted)
   --buffer N          octets read per direction before forwarding (default 65536)
@@ -118,6 +127,8 @@ int run_trace(int argc, char** argv) {
     const auto host = a.take_value("--host").value_or("127.0.0.1");
     const auto to = a.take_value("--to");
     const bool as_json = a.take_flag("--json");
+    const bool no_time = a.take_flag("--no-time");
+    const auto data_octets = a.take_value("--data-octets");
     const auto max_conn = a.take_value("--max-connections");
     const auto buffer = a.take_value("--buffer");
     const bool use_reflection = a.take_flag("--reflect");
@@ -164,6 +175,12 @@ int run_trace(int argc, char** argv) {
 
     auto st = std::make_shared<trace_proxy_state>();
     st->json = as_json;
+    st->options.timestamps = !no_time;
+    if (data_octets) {
+        const auto n = number(*data_octets);
+        if (!n) return usage_error("--data-octets takes a number (0: all)");
+        st->options.data_octets = *n;
+    }
     if (max_conn) {
         const auto n = number(*max_conn);
         if (!n || *n == 0) return usage_error("--max-connections takes a positive number");

@@ -10,6 +10,7 @@
 // gets its name and is read exactly as its declared type.
 #pragma once
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -141,9 +142,18 @@ inline std::string bytes_count(std::size_t n) {
 
 // ---- the explainer -----------------------------------------------------------
 
+/// Octets of a bytes value shown in hex before " ..." (`h2pb decode`): the
+/// line stays readable, the length is printed beside it. Setting:
+/// explain_options::bytes_octets (`h2pb trace` passes its --data-octets).
+inline constexpr std::size_t default_bytes_octets = 24;
+
 struct explain_options {
     const schema* types = nullptr;  ///< null: schema-free (decode_raw) mode
     proto::decode_limits limits{};
+    std::size_t bytes_octets = default_bytes_octets;  ///< hex shown of a bytes value, 0: all
+    /// A bytes value whose octets are all printable ASCII (0x20-0x7e) is also
+    /// shown as text after its hex (`h2pb trace`).
+    bool bytes_as_text = false;
 };
 
 class explainer {
@@ -176,6 +186,21 @@ class explainer {
     }
 
   private:
+    /// A bytes value: "empty", or its hex (at most bytes_octets octets, then
+    /// " ..."), and with bytes_as_text, when every octet is printable ASCII,
+    /// the same octets as a quoted string: 61 62 63  "abc".
+    std::string bytes_text(wire::bytes_view b) const {
+        if (b.empty()) return "empty";
+        const std::size_t shown =
+            o_.bytes_octets == 0 ? b.size() : std::min(o_.bytes_octets, b.size());
+        std::string s = short_hex(b, shown);
+        const bool ascii =
+            std::all_of(b.begin(), b.end(), [](wire::byte c) { return c >= 0x20 && c < 0x7f; });
+        if (o_.bytes_as_text && ascii)
+            s += "  " + quote(b.first(shown)) + (shown < b.size() ? " ..." : "");
+        return s;
+    }
+
     static node start(const proto::field& f) {
         node n;
         n.offset = f.offset;
@@ -280,8 +305,7 @@ class explainer {
                 } else {
                     n.attrs.push_back({"guess", std::string("bytes")});
                     n.attrs.push_back({"hex", wire::to_hex(f.payload)});
-                    n.text = (f.payload.empty() ? std::string("empty") : short_hex(f.payload)) +
-                             "  (" + count + ")";
+                    n.text = bytes_text(f.payload) + "  (" + count + ")";
                 }
                 if (!f.payload.empty() && depth + 1 > o_.limits.max_depth)
                     n.text += "  (not expanded: depth limit)";
@@ -423,8 +447,7 @@ class explainer {
             case field_type::type_bytes:
                 n.attrs.push_back({"length", std::uint64_t{f.payload.size()}});
                 n.attrs.push_back({"hex", wire::to_hex(f.payload)});
-                n.text = (f.payload.empty() ? std::string("empty") : short_hex(f.payload)) + "  (" +
-                         bytes_count(f.payload.size()) + ")";
+                n.text = bytes_text(f.payload) + "  (" + bytes_count(f.payload.size()) + ")";
                 return {};
             case field_type::type_message:
             case field_type::type_group: {
@@ -477,7 +500,10 @@ class explainer {
         while (p != end) {
             node e;
             e.offset = f.value_offset + static_cast<std::size_t>(p - f.payload.data());
-            e.label = "[" + std::to_string(index++) + "]";
+            // (appended, not "[" + ...: g++ 12 -Wrestrict false positive)
+            e.label = std::to_string(index++);
+            e.label.insert(e.label.begin(), '[');
+            e.label.push_back(']');
             std::uint64_t v = 0;
             if (width == 0) {
                 const wire::byte* next = wire::parse_varint(p, end, &v);

@@ -27,7 +27,15 @@
 
 namespace h2pb::cli {
 
-inline std::string hex_preview(wire::bytes_view b, std::size_t max = 32) {
+/// How many octets of a DATA (or unknown frame's) payload are shown in hex
+/// before " ...": enough for a gRPC prefix and a small message, short enough
+/// to keep one line per frame. Setting: frames_decoder::data_octets (`h2pb
+/// trace --data-octets`), 0 meaning all.
+inline constexpr std::size_t default_data_octets = 32;
+
+/// The first `max` octets of b in hex, " ..." when there are more; max 0: all.
+inline std::string hex_preview(wire::bytes_view b, std::size_t max = default_data_octets) {
+    if (max == 0) max = b.size();
     std::string s = wire::to_hex(b.subspan(0, std::min(max, b.size())));
     if (b.size() > max) s += " ...";
     return s;
@@ -111,7 +119,8 @@ class frames_decoder {
     hpack::decoder& hpack_decoder() noexcept { return decoder_; }
 
     std::vector<frame_report> frames;
-    std::string tail_error;  ///< a truncated frame at the end
+    std::size_t data_octets = default_data_octets;  ///< of a DATA payload shown, 0: all
+    std::string tail_error;                         ///< a truncated frame at the end
     bool failed = false;
 
     void run(wire::bytes_view in, std::size_t base) {
@@ -182,7 +191,7 @@ class frames_decoder {
     void describe(frame_report& r, const h2::data_frame& f) {
         add(r, "data_length", std::to_string(f.data.size()));
         padding(r, f.padded, f.pad_length);
-        if (!f.data.empty()) add(r, "data", hex_preview(f.data));
+        if (!f.data.empty()) add(r, "data", hex_preview(f.data, data_octets));
         if (!grpc_) return;
         auto& reader = readers_[r.header.stream_id];
         reader.set_accept_compressed(true);

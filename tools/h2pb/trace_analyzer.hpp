@@ -14,8 +14,13 @@
 //     of the other direction;
 //   * both flow-control windows of each sender, connection and per stream
 //     (§6.9.1), from WINDOW_UPDATE frames of the other direction;
-//   * gRPC calls: the request's :path and content-type, the 5-octet
-//     Length-Prefixed-Message framing of each DATA stream, and the trailers.
+//   * gRPC calls: the request's :path, content-type and grpc-timeout, the
+//     5-octet Length-Prefixed-Message framing of each DATA stream, and how
+//     the call ends (trailers with grpc-status, or RST_STREAM without).
+//
+// Time is an argument too: the caller passes the clock's reading with each
+// piece of bytes (and the connection's start), and each event carries the
+// time since the start, as nghttp -v prints "[  0.003]".
 //
 // The proxy sees every frame before the peer it is addressed to does, so the
 // windows here are never smaller than the sender's own view: a flagged
@@ -23,7 +28,9 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <map>
 #include <optional>
 #include <ostream>
@@ -36,6 +43,7 @@
 #include <h2pb/h2/frame_writer.hpp>
 #include <h2pb/h2/settings.hpp>
 #include <h2pb/proto_codec/field_reader.hpp>
+#include <h2pb/rpc/timeout.hpp>
 
 #include "explain.hpp"
 #include "frames_decoder.hpp"
@@ -121,7 +129,17 @@ struct trace_options {
     const std::map<std::string, method_desc>* methods = nullptr;  ///< by :path
     std::size_t max_explained_message = default_max_explained_message;
     std::size_t max_tracked_streams = default_max_tracked_streams;
+    /// Octets of a DATA payload shown in hex ("data:"), and of a bytes field's
+    /// value; 0: all (--data-octets). The fields of a decoded gRPC message
+    /// are all shown whatever this is: the message is decoded from all its
+    /// octets, only long bytes values are cut.
+    std::size_t data_octets = default_data_octets;
+    bool timestamps = true;  ///< events carry their time (--no-time: false)
 };
+
+/// The clock whose readings the caller passes (cmd_trace.cpp: steady_clock,
+/// which never jumps; only differences are shown).
+using trace_clock = std::chrono::steady_clock;
 
 enum class trace_direction : std::uint8_t { client_to_server = 0, server_to_client = 1 };
 
@@ -148,16 +166,97 @@ struct trace_event {
     std::vector<grpc_event> grpc;
     std::vector<std::string> notes;       ///< facts: ":path /x/Y (gRPC)", "window now ..."
     std::vector<std::string> violations;  ///< broken rules, each naming its rule
+    /// Since the connection began (the bytes' arrival); none with --no-time.
+    std::optional<std::chrono::nanoseconds> time;
 };
+
+/// What a grpc-timeout value means (PROTOCOL-HTTP2.md: TimeoutValue, a
+/// positive integer of at most 8 ASCII digits, then TimeoutUnit: H hour, M
+/// minute, S second, m milli-, u micro-, n nanosecond), written in the
+/// largest of s, ms, µs, ns that keeps it at least 1, exactly: "149998u" ->
+/// "149.998 ms", "5S" -> "5 s", "2H" -> "7200 s". nullopt when the value does
+/// not follow the grammar (rpc::parse_timeout decides, as h2pb's server does).
+inline std::optional<std::string> grpc_timeout_meaning(std::string_view v) {
+    if (!rpc::parse_timeout(v)) return std::nullopt;
+    // Seconds and the nanoseconds below them, kept apart: 99999999H is
+    // ~3.6e20 ns, beyond 64 bits, but only ~3.6e11 s.
+    const std::uint64_t n = std::stoull(std::string(v.substr(0, v.size() - 1)));
+    std::uint64_t secs = 0, nanos = 0;
+    switch (v.back()) {
+        case 'H':
+            secs = n * 3600;
+            break;
+        case 'M':
+            secs = n * 60;
+            break;
+        case 'S':
+            secs = n;
+            break;
+        case 'm':
+            secs = n / 1000, nanos = n % 1000 * 1000000;
+            break;
+        case 'u':
+            secs = n / 1000000, nanos = n % 1000000 * 1000;
+            break;
+        default:
+            secs = n / 1000000000, nanos = n % 1000000000;
+            break;
+    }
+    // whole.fraction in a unit of 10^digits ns: trailing zeros dropped.
+    auto fixed = [](std::uint64_t whole, std::uint64_t frac, int digits, const char* unit) {
+        std::string f = std::to_string(frac);
+        f.insert(0, static_cast<std::size_t>(digits) - f.size(), '0');
+        while (!f.empty() && f.back() == '0') f.pop_back();
+        return std::to_string(whole) + (f.empty() ? "" : "." + f) + " " + unit;
+    };
+    if (secs > 0 || nanos == 0) return fixed(secs, nanos, 9, "s");
+    if (nanos >= 1000000) return fixed(nanos / 1000000, nanos % 1000000, 6, "ms");
+    if (nanos >= 1000) return fixed(nanos / 1000, nanos % 1000, 3, "µs");
+    return fixed(nanos, 0, 1, "ns");
+}
+
+/// "[  0.003]": seconds and milliseconds, as nghttp -v prints its times.
+inline std::string format_trace_time(std::chrono::nanoseconds t) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t).count();
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "[%3lld.%03lld]", static_cast<long long>(ms / 1000),
+                  static_cast<long long>(ms % 1000));
+    return buf;
+}
 
 /// The analysis of one connection. feed() the bytes of each direction as they
 /// pass; it returns the events of the frames those bytes complete.
 class trace_analyzer {
   public:
-    explicit trace_analyzer(trace_options o = {})
-        : o_(o), dirs_{{direction(true), direction(false)}} {}
+    /// `start`: the clock's reading when the connection began; event times
+    /// count from it.
+    explicit trace_analyzer(trace_options o = {}, trace_clock::time_point start = {})
+        : o_(o), start_(start), dirs_{{direction(true), direction(false)}} {
+        for (auto& s : dirs_) s.decoder.data_octets = o_.data_octets;
+    }
 
-    std::vector<trace_event> feed(trace_direction d, wire::bytes_view bytes) {
+    /// The bytes `bytes` of direction d, read at `now`.
+    std::vector<trace_event> feed(trace_direction d, wire::bytes_view bytes,
+                                  trace_clock::time_point now = {}) {
+        auto out = feed_bytes(d, bytes);
+        if (o_.timestamps)
+            for (auto& e : out) e.time = now - start_;
+        return out;
+    }
+
+    /// The window the sender of direction d may still fill (connection, or
+    /// one stream): for tests and notes.
+    std::int64_t connection_window(trace_direction d) const {
+        return dirs_[static_cast<int>(d)].conn_window;
+    }
+    std::int64_t stream_window(trace_direction d, std::uint32_t stream) const {
+        const auto& s = dirs_[static_cast<int>(d)];
+        auto it = s.windows.find(stream);
+        return it == s.windows.end() ? s.peer_initial_window : it->second;
+    }
+
+  private:
+    std::vector<trace_event> feed_bytes(trace_direction d, wire::bytes_view bytes) {
         std::vector<trace_event> out;
         auto& s = dirs_[static_cast<int>(d)];
         if (s.stopped) return out;
@@ -199,18 +298,6 @@ class trace_analyzer {
         return out;
     }
 
-    /// The window the sender of direction d may still fill (connection, or
-    /// one stream): for tests and notes.
-    std::int64_t connection_window(trace_direction d) const {
-        return dirs_[static_cast<int>(d)].conn_window;
-    }
-    std::int64_t stream_window(trace_direction d, std::uint32_t stream) const {
-        const auto& s = dirs_[static_cast<int>(d)];
-        auto it = s.windows.find(stream);
-        return it == s.windows.end() ? s.peer_initial_window : it->second;
-    }
-
-  private:
     struct message_state {
         std::uint8_t prefix[5] = {};
         std::size_t prefix_have = 0;
@@ -245,6 +332,7 @@ class trace_analyzer {
         std::string path;
         const method_desc* method = nullptr;
         bool response_headers_seen = false;
+        bool status_seen = false;  ///< trailers with grpc-status arrived
     };
 
     direction& peer_of(trace_direction d) { return dirs_[1 - static_cast<int>(d)]; }
@@ -300,7 +388,11 @@ class trace_analyzer {
                 if (s.block_end_stream) s.ended[h.stream_id] = true;
                 break;
             case h2::frame_type::rst_stream:
-                if (h.stream_id != 0) forget(h.stream_id);
+                if (h.stream_id == 0) break;
+                if (payload.size() == 4)
+                    reset(d, h.stream_id,
+                          static_cast<h2::error_code>(wire::load_be32(payload.data())), e);
+                forget(h.stream_id);
                 break;
             default:
                 break;
@@ -315,6 +407,54 @@ class trace_analyzer {
         if (s.ended.count(h.stream_id) && peer_of(d).ended.count(h.stream_id)) forget(h.stream_id);
         e.frame = std::move(r);
         return e;
+    }
+
+    /// RST_STREAM on a gRPC call whose trailers have not come: the call ends
+    /// without a grpc-status on the wire. PROTOCOL-HTTP2.md (Errors) says what
+    /// each side makes of it: a client's CANCEL is the call's cancellation
+    /// (it cancelled, or its deadline passed: it knows which, and reports
+    /// that status to itself); the server's code maps to a status the client
+    /// reports (CANCEL: CANCELLED, REFUSED_STREAM: UNAVAILABLE, ...).
+    void reset(trace_direction d, std::uint32_t stream, h2::error_code code, trace_event& e) {
+        auto it = calls_.find(stream);
+        if (it == calls_.end() || !it->second.grpc || it->second.status_seen) return;
+        const std::string what = "call ended by RST_STREAM " + code_name(code);
+        if (d == trace_direction::client_to_server) {
+            e.notes.push_back(what +
+                              " from the client, no grpc-status: the client decides the status "
+                              "itself (e.g. DEADLINE_EXCEEDED or CANCELLED)");
+            return;
+        }
+        std::string status;
+        switch (code) {
+            case h2::error_code::no_error:
+            case h2::error_code::protocol_error:
+            case h2::error_code::internal_error:
+            case h2::error_code::flow_control_error:
+            case h2::error_code::settings_timeout:
+            case h2::error_code::frame_size_error:
+            case h2::error_code::compression_error:
+            case h2::error_code::connect_error:
+                status = "the client reports INTERNAL";
+                break;
+            case h2::error_code::refused_stream:
+                status = "the client reports UNAVAILABLE (no processing happened: retryable)";
+                break;
+            case h2::error_code::cancel:
+                status = "the client reports CANCELLED";
+                break;
+            case h2::error_code::enhance_your_calm:
+                status = "the client reports RESOURCE_EXHAUSTED";
+                break;
+            case h2::error_code::inadequate_security:
+                status = "the client reports PERMISSION_DENIED";
+                break;
+            default:  // STREAM_CLOSED: "no mapping"; codes the table lacks
+                status = "the table gives this code no gRPC status";
+                break;
+        }
+        e.notes.push_back(what + " from the server, no grpc-status: " + status +
+                          " (PROTOCOL-HTTP2.md Errors: RST_STREAM codes to gRPC codes)");
     }
 
     void settings(trace_direction d, const frame_report& r, trace_event& e) {
@@ -455,7 +595,8 @@ class trace_analyzer {
         } else {
             const message_desc* type =
                 o_.types != nullptr && !g.type.empty() ? o_.types->message(g.type) : nullptr;
-            explainer ex(explain_options{type != nullptr ? o_.types : nullptr, {}});
+            explainer ex(explain_options{
+                type != nullptr ? o_.types : nullptr, {}, o_.data_octets, /*bytes_as_text=*/true});
             if (auto err = ex.message(wire::as_bytes(m.body), 0, 0, type, g.fields))
                 g.note = "protobuf: " + err.message();
         }
@@ -509,6 +650,7 @@ class trace_analyzer {
                                   (c.method != nullptr ? " (" + c.method->input_type + " -> " +
                                                              c.method->output_type + ")"
                                                        : std::string()));
+            if (const std::string* t = find("grpc-timeout")) timeout(*t, e);
             calls_[stream] = c;
             return;
         }
@@ -528,6 +670,7 @@ class trace_analyzer {
         }
         grpc_end(s, stream, e);
         const std::string* status = find("grpc-status");
+        c.status_seen = status != nullptr;
         if (status == nullptr)
             e.violations.push_back(std::string("grpc-status missing in ") +
                                    (trailers_only ? "Trailers-Only response" : "trailers") +
@@ -536,7 +679,24 @@ class trace_analyzer {
             e.notes.push_back("gRPC status " + *status + (trailers_only ? " (Trailers-Only)" : ""));
     }
 
+    void timeout(const std::string& v, trace_event& e) {
+        if (auto m = grpc_timeout_meaning(v)) {
+            e.notes.push_back("grpc-timeout " + v + " = " + *m +
+                              ": the time the client gives the call, counted from now "
+                              "(PROTOCOL-HTTP2.md Timeout)" +
+                              (*m == "0 s" ? "; 0 is no positive integer as the grammar asks, "
+                                             "but grpc C++ and grpc-go read it as a deadline "
+                                             "already passed"
+                                           : ""));
+            return;
+        }
+        e.violations.push_back("grpc-timeout \"" + v +
+                               "\" is malformed: TimeoutValue is 1 to 8 ASCII digits, then one "
+                               "TimeoutUnit of H M S m u n (PROTOCOL-HTTP2.md Timeout)");
+    }
+
     trace_options o_;
+    trace_clock::time_point start_;
     std::array<direction, 2> dirs_;
     std::map<std::uint32_t, call> calls_;
 };
@@ -555,9 +715,10 @@ inline void print_fields_text(std::ostream& out, const std::vector<node>& nodes,
     }
 }
 
-/// One event as text: every line starts with "#CONN DIR", then what
-/// `h2pb frames` prints for the frame, the gRPC messages, notes, and
-/// violations marked "!!".
+/// One event as text: its first line starts with "#CONN DIR" and the time
+/// since the connection began ("[  0.003]", seconds; not with --no-time),
+/// then what `h2pb frames` prints for the frame, the gRPC messages, notes,
+/// and violations marked "!!"; the lines after it are indented as far.
 inline void print_event_text(std::ostream& out, std::size_t conn, const trace_event& e) {
     std::ostringstream body;
     if (e.preface && e.violations.empty())
@@ -580,7 +741,8 @@ inline void print_event_text(std::ostream& out, std::size_t conn, const trace_ev
     for (const auto& v : e.violations) body << "    !! violation: " << v << '\n';
     const std::string text = body.str();
     const std::string head = "#" + std::to_string(conn) + " " +
-                             (e.dir == trace_direction::client_to_server ? "c->s" : "s->c") + "  ";
+                             (e.dir == trace_direction::client_to_server ? "c->s" : "s->c") +
+                             (e.time ? " " + format_trace_time(*e.time) : std::string()) + "  ";
     const std::string pad(head.size(), ' ');
     std::string lines;
     std::size_t line = 0;
@@ -622,6 +784,16 @@ inline void print_event_json(std::ostream& out, std::size_t conn, const trace_ev
         j.member("connection", conn);
         j.member("direction", name(e.dir));
         j.member("offset", e.offset);
+        if (e.time) {
+            // Seconds, to the nanosecond, in the shortest exact decimal form.
+            const auto ns =
+                static_cast<unsigned long long>(e.time->count() < 0 ? 0 : e.time->count());
+            std::string frac = std::to_string(ns % 1000000000);
+            frac.insert(0, 9 - frac.size(), '0');
+            while (!frac.empty() && frac.back() == '0') frac.pop_back();
+            j.key("t");
+            j.number_text(std::to_string(ns / 1000000000) + (frac.empty() ? "" : "." + frac));
+        }
         if (e.preface) j.member("event", "preface");
         if (e.frame) {
             const auto& r = *e.frame;

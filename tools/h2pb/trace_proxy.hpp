@@ -155,7 +155,7 @@ class trace_connection : public std::enable_shared_from_this<trace_connection> {
           server_(client_.socket().get_executor(), st->to_tls.get()),
           st_(std::move(st)),
           id_(id),
-          analyzer_(st_->options) {
+          analyzer_(st_->options, trace_clock::now()) {
         bufs_[0].resize(st_->buffer_size);
         bufs_[1].resize(st_->buffer_size);
     }
@@ -261,8 +261,9 @@ class trace_connection : public std::enable_shared_from_this<trace_connection> {
                                   }
                                   self->pump(d);
                               });
-            print_trace_events(*self->st_, self->id_,
-                               self->analyzer_.feed(d, wire::bytes_view(b.data(), n)));
+            print_trace_events(
+                *self->st_, self->id_,
+                self->analyzer_.feed(d, wire::bytes_view(b.data(), n), trace_clock::now()));
         });
     }
 

@@ -19,8 +19,11 @@ large_unary, server_streaming, client_streaming, ping_pong. It checks
     of each direction carry exactly the messages' octets (5-octet prefix +
     message, no padding from these peers);
   * no violation is flagged on this well-formed traffic;
+  * each frame event carries "t", its time in seconds since the connection
+    began, and the times of each direction never go back;
   * the text output (no --json) of large_unary shows the :path line, the
-    message lengths and grpc-status.
+    message lengths and grpc-status, and the time ("#1 c->s [  0.003]  ")
+    on each frame's first line.
 
 Options:
   --tls SCRATCH   TLS on both sides: a throwaway CA and server certificate
@@ -169,6 +172,13 @@ def check_connection(case, events, errors):
         for v in e.get("violations", []):
             fail(f"unexpected violation at {e['direction']} offset {e['offset']}: {v}")
     frames = [e for e in events if e.get("event") == "frame"]
+    last = {}
+    for e in frames:
+        t = e.get("t")
+        if not isinstance(t, (int, float)) or t < 0 or t < last.get(e["direction"], 0):
+            fail(f"{e['direction']} offset {e['offset']}: time {t!r} after {last.get(e['direction'])}")
+            break
+        last[e["direction"]] = t
     c2s = [e for e in frames if e["direction"] == "client->server"]
     s2c = [e for e in frames if e["direction"] == "server->client"]
     if not any(e.get("event") == "preface" for e in events):
@@ -320,6 +330,8 @@ def main():
                     errors.append(f"text output {n} lacks {want!r}")
             if "!! violation" in text:
                 errors.append(f"text output {n}: a violation was flagged")
+            if not re.search(r"^#1 c->s \[ *\d+\.\d{3}\]  0  client preface", text, re.M):
+                errors.append(f"text output {n}: no time on the preface line")
         if tls_files:
             # texts[0] is the client-facing hop, texts[1] the server-facing one.
             for text, has, lacks in ((texts[0], "client", "server"), (texts[1], "server", "client")):
