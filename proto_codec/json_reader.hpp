@@ -39,6 +39,7 @@
 //     is too.
 #pragma once
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstddef>
@@ -249,6 +250,13 @@ constexpr bool has_string_special(std::uint64_t w) noexcept {
 }
 
 }  // namespace detail
+
+/// Open objects and arrays a json_reader tracks without allocating (frames
+/// inside the reader; 24 octets each): deeper than this, and up to
+/// parse_options::max_depth, the frames go to a vector. 16 covers the
+/// nesting of ordinary messages (a message in a message in a map value is
+/// 3), so that parsing them allocates nothing but the message's own growth.
+inline constexpr std::size_t reader_inline_depth = 16;
 
 class json_reader {
   public:
@@ -499,7 +507,8 @@ class json_reader {
     /// Keys are shown as they are spelled in the text (escapes not undone).
     std::string path() const {
         std::string s = "$";
-        for (const frame& f : frames_) {
+        for (std::size_t i = 0; i < frames_.size(); ++i) {
+            const frame& f = frames_[i];
             if (f.is_array) {
                 if (f.first) break;  // no element yet
                 s += '[';
@@ -557,13 +566,61 @@ class json_reader {
     }
 
   private:
+    // A frame is trivial (no member initializers): the inline frames below
+    // are left uninitialized until pushed; open() value-initializes each.
     struct frame {
-        const char* key = nullptr;  // the current key as spelled (for the path)
-        std::uint32_t key_len = 0;
-        std::uint32_t index = 0;  // the current element of an array
-        bool is_array = false;
-        bool first = true;  // no member/element read yet
-        bool has_key = false;
+        const char* key;  // the current key as spelled (for the path)
+        std::uint32_t key_len;
+        std::uint32_t index;  // the current element of an array
+        bool is_array;
+        bool first;  // no member/element read yet
+        bool has_key;
+    };
+
+    /// The open objects and arrays. The first reader_inline_depth live inside the
+    /// reader, so reading a message nested no deeper than that allocates
+    /// nothing; deeper levels spill to a vector (at most max_depth frames).
+    class frame_stack {
+      public:
+        frame_stack() noexcept {}  // NOLINT: the inline frames stay uninitialized
+        // Copies (read_any looks ahead with a copy of the reader) take the
+        // live frames only, never the uninitialized ones above them.
+        frame_stack(const frame_stack& o) : spill_(o.spill_), n_(o.n_) {
+            std::copy_n(o.inline_, std::min(n_, reader_inline_depth), inline_);
+        }
+        frame_stack& operator=(const frame_stack& o) {
+            if (this != &o) {
+                spill_ = o.spill_;
+                n_ = o.n_;
+                std::copy_n(o.inline_, std::min(n_, reader_inline_depth), inline_);
+            }
+            return *this;
+        }
+        bool empty() const noexcept { return n_ == 0; }
+        std::size_t size() const noexcept { return n_; }
+        frame& back() noexcept { return at(n_ - 1); }
+        const frame& operator[](std::size_t i) const noexcept {
+            return i < reader_inline_depth ? inline_[i] : spill_[i - reader_inline_depth];
+        }
+        void push_back(const frame& f) {
+            if (n_ < reader_inline_depth) {
+                inline_[n_] = f;
+            } else if (n_ - reader_inline_depth < spill_.size()) {
+                spill_[n_ - reader_inline_depth] = f;
+            } else {
+                spill_.push_back(f);
+            }
+            ++n_;
+        }
+        void pop_back() noexcept { --n_; }
+
+      private:
+        frame& at(std::size_t i) noexcept {
+            return i < reader_inline_depth ? inline_[i] : spill_[i - reader_inline_depth];
+        }
+        frame inline_[reader_inline_depth];
+        std::vector<frame> spill_;
+        std::size_t n_ = 0;
     };
 
     void skip_ws() noexcept {
@@ -585,8 +642,9 @@ class json_reader {
         if (p_ == end_ || *p_ != c) return fail(wrong);
         if (frames_.size() >= opt_.max_depth) return fail(json_errc::depth_exceeded);
         ++p_;
-        frame f;
+        frame f{};
         f.is_array = is_array;
+        f.first = true;
         frames_.push_back(f);
         return true;
     }
@@ -785,7 +843,7 @@ class json_reader {
     const char* end_;
     parse_options opt_;
     json_error err_;
-    std::vector<frame> frames_;
+    frame_stack frames_;
     std::string scratch_;  // unescaped strings read for numbers, bytes, skipping
 };
 

@@ -7,7 +7,20 @@
 // (wire::buffer for h2pb, std::string via SerializeToString for libprotobuf).
 // Each benchmark reports allocs_per_op (global operator new is replaced in
 // this binary to count) and bytes_per_second over the encoded size.
+//
+// JSON pairs (json_print_CASE, json_parse_CASE): the protobuf JSON mapping
+// (protobuf-docs/json.md) by h2pb's generated to_json / from_json
+// (proto_codec/json.hpp) and by libprotobuf's util::MessageToJsonString /
+// JsonStringToMessage, default options (compact, lowerCamelCase keys, enum
+// names). Both print the same message into a reused std::string (h2pb's text
+// is checked to read back, by libprotobuf, as the same message; it equals
+// libprotobuf's byte for byte except for the order of map entries); both
+// parse the same text, libprotobuf's own print, into a reused message.
+// bytes_per_second is over the JSON text (libprotobuf's).
 #include <benchmark/benchmark.h>
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/message_differencer.h>
+#include <h2pb/proto_codec/json.hpp>
 
 #include <atomic>
 #include <cstdint>
@@ -79,10 +92,22 @@ std::string random_bytes(std::size_t n, unsigned seed) {
 
 // ---------------------------------------------------------------- the messages
 
+/// libprotobuf's JSON of `m` with default options: the text both JSON
+/// parsers read, and the text h2pb's printer must reproduce.
+std::string ref_json(const google::protobuf::Message& m) {
+    std::string out;
+    if (!google::protobuf::util::MessageToJsonString(m, &out).ok()) {
+        std::fprintf(stderr, "MessageToJsonString failed\n");
+        std::abort();
+    }
+    return out;
+}
+
 struct simple_request_case {
     ref_testing::SimpleRequest ref;
     h2_testing::SimpleRequest h2;
     std::string bytes;
+    std::string json;  // libprotobuf's MessageToJsonString of ref
 
     explicit simple_request_case(std::size_t payload) {
         const std::string body = random_bytes(payload, 1);
@@ -103,6 +128,7 @@ struct simple_request_case {
         h2.response_status.emplace().code = 2;
         h2.response_status->message = std::string("status message");
         bytes = ref.SerializeAsString();
+        json = ref_json(ref);
     }
 };
 
@@ -110,6 +136,7 @@ struct event_case {
     analytics::v1::Event ref;
     h2pbgen::analytics::v1::Event h2;
     std::string bytes;
+    std::string json;  // libprotobuf's MessageToJsonString of ref
 
     event_case() {
         ref.set_event_id("evt-7f3a9c2e41");
@@ -127,6 +154,7 @@ struct event_case {
             h2.properties[keys[i]] = std::string(values[i]);
         }
         bytes = ref.SerializeAsString();
+        json = ref_json(ref);
     }
 };
 
@@ -134,6 +162,7 @@ struct scalars_case {
     h2pb::test3::Scalars ref;
     h2pbgen::h2pb::test3::Scalars h2;
     std::string bytes;
+    std::string json;  // libprotobuf's MessageToJsonString of ref
 
     scalars_case() {
         ref.set_f_int32(-123456);
@@ -183,6 +212,7 @@ struct scalars_case {
         h2.nested.emplace().a = 17;
         h2.nested->b = ref.nested().b();
         bytes = ref.SerializeAsString();
+        json = ref_json(ref);
     }
 };
 
@@ -275,6 +305,100 @@ void serialize_ref(benchmark::State& state, Case& c) {
     }
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * c.bytes.size()));
 }
+
+// ---------------------------------------------------------------- JSON bodies
+
+/// Whether `json` parses (by libprotobuf) to a message equal to `ref`. The
+/// texts themselves may differ in one way only: h2pb prints map entries in
+/// key order, libprotobuf 3.21 in its hash map's order (json.md leaves the
+/// order of object members open).
+template <class Ref>
+bool same_json_message(const Ref& ref, const std::string& json) {
+    Ref m;
+    if (!google::protobuf::util::JsonStringToMessage(json, &m).ok()) return false;
+    return google::protobuf::util::MessageDifferencer::Equals(m, ref);
+}
+
+template <class Case>
+void json_print_h2pb(benchmark::State& state, Case& c) {
+    std::string out;
+    if (h2pb::proto::json::to_json(c.h2, out) || !same_json_message(c.ref, out))
+        state.SkipWithError("h2pb to_json does not read back as the libprotobuf message");
+    alloc_counter count(state);
+    for (auto _ : state) {
+        out.clear();
+        auto e = h2pb::proto::json::to_json(c.h2, out);
+        benchmark::DoNotOptimize(e);
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * c.json.size()));
+}
+
+template <class Case>
+void json_print_ref(benchmark::State& state, Case& c) {
+    std::string out;
+    alloc_counter count(state);
+    for (auto _ : state) {
+        out.clear();  // MessageToJsonString appends to its output
+        auto st = google::protobuf::util::MessageToJsonString(c.ref, &out);
+        benchmark::DoNotOptimize(st);
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * c.json.size()));
+}
+
+template <class Case>
+void json_parse_h2pb(benchmark::State& state, Case& c) {
+    decltype(c.h2) m;
+    if (h2pb::proto::json::from_json(m, c.json) || !(m == c.h2))
+        state.SkipWithError("h2pb from_json failed or read a different message");
+    alloc_counter count(state);
+    for (auto _ : state) {
+        auto e = h2pb::proto::json::from_json(m, c.json);
+        benchmark::DoNotOptimize(e);
+        benchmark::DoNotOptimize(m);
+    }
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * c.json.size()));
+}
+
+template <class Case>
+void json_parse_ref(benchmark::State& state, Case& c) {
+    decltype(c.ref) m;
+    if (!google::protobuf::util::JsonStringToMessage(c.json, &m).ok() ||
+        !google::protobuf::util::MessageDifferencer::Equals(m, c.ref))
+        state.SkipWithError("libprotobuf JsonStringToMessage failed or read a different message");
+    alloc_counter count(state);
+    for (auto _ : state) {
+        auto st = google::protobuf::util::JsonStringToMessage(c.json, &m);
+        benchmark::DoNotOptimize(st);
+        benchmark::DoNotOptimize(m);
+    }
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * c.json.size()));
+}
+
+#define H2PB_JSON_PAIRS(CASE, GETTER)                                             \
+    void json_print_##CASE##_h2pb(benchmark::State& s) {                          \
+        json_print_h2pb(s, GETTER());                                             \
+    }                                                                             \
+    void json_print_##CASE##_ref(benchmark::State& s) {                           \
+        json_print_ref(s, GETTER());                                              \
+    }                                                                             \
+    void json_parse_##CASE##_h2pb(benchmark::State& s) {                          \
+        json_parse_h2pb(s, GETTER());                                             \
+    }                                                                             \
+    void json_parse_##CASE##_ref(benchmark::State& s) {                           \
+        json_parse_ref(s, GETTER());                                              \
+    }                                                                             \
+    BENCHMARK(json_print_##CASE##_h2pb)->Name("json_print_" #CASE "/h2pb");       \
+    BENCHMARK(json_print_##CASE##_ref)->Name("json_print_" #CASE "/libprotobuf"); \
+    BENCHMARK(json_parse_##CASE##_h2pb)->Name("json_parse_" #CASE "/h2pb");       \
+    BENCHMARK(json_parse_##CASE##_ref)->Name("json_parse_" #CASE "/libprotobuf");
+
+H2PB_JSON_PAIRS(simple_request_1k, simple_1k)
+H2PB_JSON_PAIRS(simple_request_64k, simple_64k)
+H2PB_JSON_PAIRS(event, event)
+H2PB_JSON_PAIRS(scalars, scalars)
+#undef H2PB_JSON_PAIRS
 
 void parse_simple_request_1k_h2pb(benchmark::State& s) {
     parse_h2pb(s, simple_1k());

@@ -371,6 +371,43 @@ TEST_CASE("json_reader: depth and size limits") {
     }
 }
 
+TEST_CASE("json_reader: frames beyond the inline ones (reader_inline_depth) keep their keys") {
+    // 2 * reader_inline_depth nested objects {"k0":{"k1":...{"kN": x}}} with
+    // a bad value at the bottom: the path names every level, those kept
+    // inside the reader and those spilled to its vector alike.
+    const std::size_t n = 2 * h2pb::proto::json::reader_inline_depth;
+    std::string text, path = "$";
+    for (std::size_t i = 0; i < n; ++i) {
+        text += "{\"k" + std::to_string(i) + "\":";
+        path += ".k" + std::to_string(i);
+    }
+    text += "x";
+    text += std::string(n, '}');
+    json_reader r(text);
+    CHECK_FALSE(r.skip_value());
+    CHECK(r.error().code == json_errc::syntax);
+    CHECK(r.error().path == path);
+    // A copy of a reader that is deep in the text (read_any looks ahead
+    // with one) goes on from the same place, independently.
+    std::string good;
+    for (std::size_t i = 0; i < n; ++i) good += "[";
+    good += "1";
+    for (std::size_t i = 0; i < n; ++i) good += "]";
+    json_reader a(good);
+    for (std::size_t i = 0; i < n; ++i) {
+        REQUIRE(a.begin_array());
+        REQUIRE(a.next_element());
+    }
+    json_reader b = a;
+    std::int32_t v = 0;
+    for (json_reader* x : {&a, &b}) {
+        REQUIRE(x->read_int32(v));
+        CHECK(v == 1);
+        for (std::size_t i = 0; i < n; ++i) CHECK_FALSE(x->next_element());
+        CHECK(x->finish());
+    }
+}
+
 TEST_CASE("json_reader: RFC 8259 section 13 examples skip cleanly") {
     const char* example1 = R"({
         "Image": {
