@@ -796,7 +796,7 @@ class connection {
         }
         if (const errc e = check_frame_header(fh_, effective_max_frame_size_); e != errc::ok) {
             if (scope_of(e) == error_scope::stream) {  // PRIORITY of the wrong length (§6.3)
-                if (!is_idle(fh_.stream_id)) stream_failure(fh_.stream_id, e, frame_offset_, h);
+                if (!priority_stream_error(e, frame_offset_, h)) return;
                 return skip_payload();
             }
             return connection_failure(e, frame_offset_, h);
@@ -855,8 +855,7 @@ class connection {
                 auto f = parse_priority(fh_, payload, at);
                 // Deprecated (§5.3.2): parsed and ignored, but a stream that
                 // depends on itself is a stream error (RFC 7540 §5.3.1).
-                if (!f && streams_.find(fh_.stream_id))
-                    stream_failure(fh_.stream_id, f.error().code, at, h);
+                if (!f) (void)priority_stream_error(f.error().code, f.error().offset, h);
                 return;
             }
             case frame_type::rst_stream: {
@@ -1405,6 +1404,23 @@ class connection {
         const std::string_view why = describe(e);
         send_goaway(last_peer_stream_processed_, code_of(e), why);
         h(connection_error{code_of(e), error{e, offset}});
+    }
+
+    /// A stream error in a PRIORITY frame (§6.3 length, RFC 7540 §5.3.1 self
+    /// dependency), which may name a stream in any state. Idle: RST_STREAM
+    /// must not be sent there (§6.4), so the error becomes a connection error
+    /// (§5.4.1 allows it). Closed after our RST_STREAM: ignored (§5.1).
+    /// Otherwise RST_STREAM. False when the connection failed.
+    template <class H>
+    bool priority_stream_error(errc e, std::size_t offset, H& h) {
+        const std::uint32_t id = fh_.stream_id;
+        if (is_idle(id)) {
+            connection_failure(e, offset, h);
+            return false;
+        }
+        if (!streams_.find(id) && ignored_closed_stream(id)) return true;
+        stream_failure(id, e, offset, h);
+        return !fatal_;
     }
 
     /// A stream error caused by the peer: RST_STREAM, and an event if the

@@ -61,8 +61,10 @@ struct exchange {
     field_store trailers;      ///< trailer section, if any
     std::uint16_t status = 0;  ///< client: the final :status
     bool head_received = false;
-    bool in_end = false;         ///< the peer's END_STREAM arrived (after the body and trailers)
-    bool discard_body = false;   ///< nobody will read the body: release DATA as it arrives
+    bool in_end = false;        ///< the peer's END_STREAM arrived (after the body and trailers)
+    bool discard_body = false;  ///< nobody will read the body: release DATA as it arrives
+    /// Server: a complete_request_handler runs once in_end (session::on_request_end).
+    bool waits_for_end = false;
     wire::buffer body;           ///< received, not handed to the application yet
     wire::buffer reading;        ///< handed out by the last read(); released at the next
     std::size_t unconsumed = 0;  ///< octets of body + reading not yet given back to flow control
@@ -124,7 +126,7 @@ struct exchange {
         head.trim(keep);
         trailers.trim(keep);
         status = 0;
-        head_received = in_end = discard_body = false;
+        head_received = in_end = discard_body = waits_for_end = false;
         body.clear();
         reading.clear();
         if (body.capacity() > keep) body = wire::buffer();

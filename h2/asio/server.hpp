@@ -161,11 +161,23 @@ class response {
 using coroutine_handler = std::function<awaitable<void>(request&, response&)>;
 using immediate_handler = std::function<void(request&, response&)>;
 
+/// An immediate handler that runs once the whole request has arrived (the
+/// peer's END_STREAM), its body discarded: a file server's answer, given as
+/// nghttpd and nginx give it. Until then the connection keeps checking what
+/// follows the header section (RFC 9113 §8.1: trailers without pseudo-header
+/// fields and with END_STREAM; §8.1.1: DATA that matches content-length;
+/// §6.9: WINDOW_UPDATE increments), and a request that breaks a rule is reset
+/// with that rule's code instead of answered. A request whose HEADERS carries
+/// END_STREAM is answered at once, as by an immediate_handler.
+struct complete_request_handler {
+    immediate_handler fn;
+};
+
 /// :path -> handler. Exact paths first, then the longest matching prefix,
 /// then the fallback (404 unless set). The query (after '?') is not matched.
 class router {
   public:
-    using handler = std::variant<coroutine_handler, immediate_handler>;
+    using handler = std::variant<coroutine_handler, immediate_handler, complete_request_handler>;
 
     void add(std::string path, coroutine_handler h) {
         exact_.push_back({std::move(path), std::move(h)});
@@ -173,10 +185,16 @@ class router {
     void add(std::string path, immediate_handler h) {
         exact_.push_back({std::move(path), std::move(h)});
     }
+    void add(std::string path, complete_request_handler h) {
+        exact_.push_back({std::move(path), std::move(h)});
+    }
     void add_prefix(std::string prefix, coroutine_handler h) {
         prefix_.push_back({std::move(prefix), std::move(h)});
     }
     void add_prefix(std::string prefix, immediate_handler h) {
+        prefix_.push_back({std::move(prefix), std::move(h)});
+    }
+    void add_prefix(std::string prefix, complete_request_handler h) {
         prefix_.push_back({std::move(prefix), std::move(h)});
     }
     void set_fallback(handler h) { fallback_ = std::move(h); }
@@ -291,18 +309,11 @@ class server_session final : public session {
             not_found(x);
             return;
         }
-        if (const auto* imm = std::get_if<immediate_handler>(h)) {
+        if (const auto* imm = std::get_if<immediate_handler>(h)) return run_immediate(*imm, x);
+        if (const auto* late = std::get_if<complete_request_handler>(h)) {
+            if (x.in_end) return run_immediate(late->fn, x);
             x.discard_body = true;
-            x.app_running = true;
-            request req(*this, x);
-            response res(*this, x);
-            try {
-                (*imm)(req, res);
-            } catch (...) {
-                x.error = {stream_errc::cannot_send, error_code::internal_error, false,
-                           "handler threw"};
-            }
-            done(x);
+            x.waits_for_end = true;  // on_request_end(), or released by a reset
             return;
         }
         x.app_running = true;
@@ -316,6 +327,26 @@ class server_session final : public session {
                                          false, "handler threw"};
                           self->done(x);
                       });
+    }
+
+    void on_request_end(exchange& x) override {
+        const router::handler* h = routes_.find(x.head.get(":path"));
+        if (const auto* late = h ? std::get_if<complete_request_handler>(h) : nullptr)
+            run_immediate(late->fn, x);
+    }
+
+    void run_immediate(const immediate_handler& fn, exchange& x) {
+        x.discard_body = true;
+        x.app_running = true;
+        request req(*this, x);
+        response res(*this, x);
+        try {
+            fn(req, res);
+        } catch (...) {
+            x.error = {stream_errc::cannot_send, error_code::internal_error, false,
+                       "handler threw"};
+        }
+        done(x);
     }
 
     awaitable<void> run_handler(const coroutine_handler& h, exchange& x) {

@@ -416,6 +416,8 @@ class session : public std::enable_shared_from_this<session> {
 
     /// Server: a request header section arrived on a new exchange.
     virtual void on_request(exchange& x) = 0;
+    /// Server: the request of an exchange that waits_for_end has ended (END_STREAM).
+    virtual void on_request_end(exchange&) {}
     /// The application finished with an exchange whose stream is still open.
     virtual void on_abandoned(exchange& x) = 0;
     /// An exchange went back to the pool (a stream slot may be free).
@@ -576,6 +578,7 @@ class session : public std::enable_shared_from_this<session> {
                 x->in_end = true;
                 x->read_wake.notify();
                 check_closed(*x);
+                if (x->waits_for_end) end_of_request(*x);  // last: the exchange may be released
                 return;
             }
         }
@@ -593,6 +596,21 @@ class session : public std::enable_shared_from_this<session> {
         if (e.end_stream) x->in_end = true;
         x->read_wake.notify();
         if (e.end_stream) check_closed(*x);
+        if (e.end_stream && x->waits_for_end) end_of_request(*x);  // last: may release x
+    }
+
+    /// The request an exchange waited for is complete: its handler runs now.
+    void end_of_request(exchange& x) {
+        x.waits_for_end = false;
+        on_request_end(x);
+    }
+
+    /// A stream that ends before its request did never runs its waiting
+    /// handler: the application side is done with it.
+    static void abandon_wait(exchange& x) noexcept {
+        if (!x.waits_for_end) return;
+        x.waits_for_end = false;
+        x.app_done = true;
     }
 
     void on_reset(const h2::stream_reset& e) {
@@ -614,6 +632,7 @@ class session : public std::enable_shared_from_this<session> {
         }
         drop_output(*x);
         x->wake_all();
+        abandon_wait(*x);
         maybe_release(*x);
     }
 
@@ -671,6 +690,7 @@ class session : public std::enable_shared_from_this<session> {
             x.h2_closed = true;
             drop_output(x);
             x.wake_all();
+            abandon_wait(x);
         }
         for (auto& p : all_)
             if (p->id != 0) maybe_release(*p);

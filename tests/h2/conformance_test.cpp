@@ -4,6 +4,43 @@
 // (stream error), or nothing (the frame is ignored as the RFC requires, and
 // the connection still answers a PING). Each case is named by its section.
 //
+// The MUSTs of RFC 9113 with no row here, and why (reviewed MUST by MUST):
+// - §3.2 (h2c Upgrade): h2pb speaks h2c with prior knowledge only.
+// - §3.3, §9.1.1, §9.2-§9.2.3 (ALPN, TLS version, SNI, renegotiation, cipher
+//   suites, post-handshake auth): the TLS layer of h2/asio (tls.hpp, OpenSSL),
+//   tested in tests/h2/asio/tls_test.cpp; nothing for the sans-IO connection.
+// - §4.1, §6.1, §6.2, §6.6 "MUST be left unset / set to zero when sending"
+//   (flags, reserved bit, padding): the sender's side, frame_writer_test.
+// - §4.2 "capable of receiving 16,384 octets": the "exactly
+//   SETTINGS_MAX_FRAME_SIZE" row below.
+// - §5.1 reserved (local) / reserved (remote), §5.1.1 even ids of the
+//   server, §6.5.2 and §6.6 PUSH_PROMISE sending and processing, §8.4,
+//   §8.4.1, §8.4.2 (promised requests, pushed responses): h2pb never enables
+//   or sends push; a PUSH_PROMISE received is a connection error (rows §6.6,
+//   §8.4), so no pushed stream ever exists.
+// - §5.1 "MUST NOT send" in each state, §5.1.2 "MUST NOT exceed the peer's
+//   limit", §5.2.1 and §6.9.1 "MUST respect flow-control limits", §6.9.2
+//   "track the negative window": our sending side, refused by the submit_*
+//   calls (connection_test, flow_control_test, pair_test).
+// - §5.2.2 "MUST read and process control frames": the connection reads all
+//   of its input (every row ends with a PING it must answer).
+// - §5.4.1 "MUST close the TCP connection": the I/O driver, after GOAWAY
+//   (h2/asio session; tests/interop/asio/misbehaving.py).
+// - §5.5 extension negotiation: h2pb defines no extension.
+// - §6.8 "MUST NOT increase the last stream identifier": our GOAWAY
+//   (connection_test, graceful shutdown); debug data storage: not stored.
+// - §8.1.1 "intermediary MUST NOT forward", §8.2.1 "MUST NOT forward",
+//   §8.2.2 HTTP/1.x translation, §8.3.1 Host / :authority construction by
+//   intermediaries, §8.5 CONNECT tunnel TCP behaviour, §10.3, §10.4: h2pb
+//   is not an intermediary, proxy or cache.
+// - §8.2 "MUST be converted to lowercase when constructing": our sending
+//   side (validate_outgoing_fields, field_validation_test).
+// - §8.3.1 "scheme-based normalization", §8.7 "REFUSED_STREAM MUST NOT be
+//   used for a processed stream": application semantics (h2/asio server).
+// - §10.5.1 "field block MUST be processed": rows §4.3 and §5.1 below
+//   (blocks on reset streams are still decoded); §10.6 compression of
+//   secrets: TLS compression is never enabled.
+//
 // Every case starts from a completed handshake: the peer's preface and
 // SETTINGS, and its ACK of ours. The peer's header blocks are encoded with a
 // real HPACK encoder whose state carries over from block to block.
@@ -311,6 +348,39 @@ std::vector<conformance_case> cases() {
              REQUIRE(c.reset_stream(1, cancel) == send_errc::ok);
          }});
 
+    add({"§5.1 closed (by the peer's RST_STREAM): PRIORITY is accepted", S,
+         [](peer_bytes& p) {
+             open(p, 1);
+             p.frame(ft::rst_stream, 0, 1, u32(8));
+             p.frame(ft::priority, 0, 1, u32(0) + "\x10");
+         },
+         ignored()});
+    add({"§4.3 a field block on a stream we reset is still decoded (HPACK state stays in step)",
+         S,
+         [](peer_bytes& p) {
+             p.headers(1, {{"x-late-trailer", "inserted"}}, true);  // enters the dynamic table
+             p.headers(3,
+                       {{":method", "GET"},
+                        {":scheme", "https"},
+                        {":path", "/"},
+                        {"x-late-trailer", "inserted"}},
+                       true);  // refers to it
+         },
+         ignored(),
+         [](connection& c, recorder& r, peer_bytes& p) {
+             open(p, 1);
+             feed(c, r, p);
+             REQUIRE(c.reset_stream(1, cancel) == send_errc::ok);
+         },
+         {},
+         true,
+         [](connection&, recorder& r) {
+             auto hs = r.all<ev_headers>();
+             REQUIRE(hs.size() == 1);
+             CHECK(hs[0].stream_id == 3);
+             CHECK(hs[0].get("x-late-trailer") == "inserted");
+         }});
+
     // ---------------------------------------------------------------- §5.1.1
     add({"§5.1.1 client opens an even-numbered stream -> GOAWAY PROTOCOL_ERROR", S,
          [](peer_bytes& p) { open(p, 2); }, goaway(protocol_error)});
@@ -444,6 +514,52 @@ std::vector<conformance_case> cases() {
              p.frame(ft::priority, 0, 1, u32(0));
          },
          rst(1, frame_size_error)});
+    // RFC 9113 §5.3.2 keeps RFC 7540's mandatory priority handling: a stream
+    // cannot depend on itself (RFC 7540 §5.3.1, a stream error PROTOCOL_ERROR).
+    add(
+        {"§5.3.2 (RFC 7540 §5.3.1) PRIORITY making an open stream depend on itself -> RST_STREAM "
+         "PROTOCOL_ERROR",
+         S,
+         [](peer_bytes& p) {
+             open(p, 1);
+             p.frame(ft::priority, 0, 1, u32(1) + "\x10");
+         },
+         rst(1, protocol_error)});
+    add(
+        {"§5.3.2 (RFC 7540 §5.3.1) exclusive PRIORITY on a half-closed stream depending on itself "
+         "-> RST_STREAM PROTOCOL_ERROR",
+         S,
+         [](peer_bytes& p) {
+             open(p, 1, true);
+             p.frame(ft::priority, 0, 1, u32(0x80000001u) + "\xff");
+         },
+         rst(1, protocol_error)});
+    // §6.4 forbids RST_STREAM on an idle stream: the stream error becomes a
+    // connection error (§5.4.1: an endpoint MAY treat one as the other).
+    add(
+        {"§5.3.2 (RFC 7540 §5.3.1) PRIORITY making an idle stream depend on itself -> GOAWAY "
+         "PROTOCOL_ERROR",
+         S, [](peer_bytes& p) { p.frame(ft::priority, 0, 3, u32(3) + "\x10"); },
+         goaway(protocol_error)});
+    add(
+        {"§5.3.2 (RFC 7540 §5.3.1) PRIORITY making a closed stream depend on itself -> "
+         "RST_STREAM PROTOCOL_ERROR",
+         S, [](peer_bytes& p) { p.frame(ft::priority, 0, 1, u32(1) + "\x10"); },
+         rst(1, protocol_error), finished_exchange});
+    add(
+        {"§5.3.2 (RFC 7540 §5.3.1) trailers HEADERS depending on their own stream -> RST_STREAM "
+         "PROTOCOL_ERROR",
+         S,
+         [](peer_bytes& p) {
+             open(p, 1);
+             wire::buffer block;
+             p.enc.encode(std::vector<hpack::field>{{"x-trailer", "1"}}, block);
+             priority_fields pri{1, false, 15};
+             p.raw_headers(1, block.view(), {.end_stream = true, .priority = &pri});
+         },
+         rst(1, protocol_error)});
+    add({"§6.3 PRIORITY of length 4 on an idle stream -> GOAWAY FRAME_SIZE_ERROR", S,
+         [](peer_bytes& p) { p.frame(ft::priority, 0, 3, u32(0)); }, goaway(frame_size_error)});
     add({"§6.3 PRIORITY between the frames of a field block -> GOAWAY PROTOCOL_ERROR", S,
          [](peer_bytes& p) {
              p.headers(1, {{":method", "GET"}}, true, false);
@@ -486,6 +602,14 @@ std::vector<conformance_case> cases() {
     add({"§6.5.2 SETTINGS_MAX_FRAME_SIZE = 2^24 -> GOAWAY PROTOCOL_ERROR", S,
          [](peer_bytes& p) { p.frame(ft::settings, 0, 0, setting_bytes(5, 16777216)); },
          goaway(protocol_error)});
+    add({"§6.5.2 SETTINGS_INITIAL_WINDOW_SIZE = 2^31-1 is accepted", S,
+         [](peer_bytes& p) { p.frame(ft::settings, 0, 0, setting_bytes(4, 0x7fffffffu)); },
+         ignored()});
+    add({"§6.5.2 SETTINGS_MAX_FRAME_SIZE = 2^24-1 is accepted", S,
+         [](peer_bytes& p) { p.frame(ft::settings, 0, 0, setting_bytes(5, 16777215)); },
+         ignored()});
+    add({"§6.5.2 server sends SETTINGS_ENABLE_PUSH = 0 is accepted", C,
+         [](peer_bytes& p) { p.frame(ft::settings, 0, 0, setting_bytes(2, 0)); }, ignored()});
     add({"§6.5.3 SETTINGS is acknowledged, values applied in order",
          S,
          [](peer_bytes& p) {
@@ -553,6 +677,18 @@ std::vector<conformance_case> cases() {
          goaway(protocol_error)});
     add({"§6.8 GOAWAY shorter than 8 octets -> GOAWAY FRAME_SIZE_ERROR", S,
          [](peer_bytes& p) { p.frame(ft::goaway, 0, 0, u32(0)); }, goaway(frame_size_error)});
+
+    add({"§6.8 after the peer's GOAWAY no new stream is opened",
+         C,
+         [](peer_bytes& p) { p.frame(ft::goaway, 0, 0, u32(0) + u32(0)); },
+         ignored(),
+         {},
+         {},
+         true,
+         [](connection& c, recorder&) {
+             const auto r = c.submit_request(get_request(), true);
+             CHECK_FALSE(r);
+         }});
 
     // ---------------------------------------------------------------- §6.9
     add({"§6.9 WINDOW_UPDATE of 0 on a stream -> RST_STREAM PROTOCOL_ERROR", S,
@@ -632,6 +768,24 @@ std::vector<conformance_case> cases() {
              open(p, 1);
              feed(c, r, p);
          }});
+    {
+        // DATA on an ignored stream is given back to the connection window
+        // as it arrives, so only a frame that alone exceeds the window shows
+        // that it was counted.
+        connection_options o;
+        o.max_frame_size = 1 << 20;
+        add(
+            {"§6.9 DATA on a stream we reset still counts against the connection window -> "
+             "GOAWAY FLOW_CONTROL_ERROR",
+             S, [](peer_bytes& p) { p.data(1, std::string(65536, 'x'), false); },
+             goaway(flow_control_error),
+             [](connection& c, recorder& r, peer_bytes& p) {
+                 open(p, 1);
+                 feed(c, r, p);
+                 REQUIRE(c.reset_stream(1, cancel) == send_errc::ok);
+             },
+             o});
+    }
     add({"§6.9 WINDOW_UPDATE on a closed stream is not an error", S,
          [](peer_bytes& p) {
              open(p, 1);
@@ -861,6 +1015,16 @@ std::vector<conformance_case> cases() {
                               {":path", "/"}});
          },
          rst(1, protocol_error)});
+    add({"§8.3.1 OPTIONS with :path \"*\" is accepted", S,
+         [](peer_bytes& p) {
+             request_with(p, {{":method", "OPTIONS"}, {":scheme", "https"}, {":path", "*"}});
+         },
+         ignored()});
+    add({"§8.3.1 :path neither absolute nor \"*\" -> RST_STREAM PROTOCOL_ERROR", S,
+         [](peer_bytes& p) {
+             request_with(p, {{":method", "GET"}, {":scheme", "https"}, {":path", "a/b"}});
+         },
+         rst(1, protocol_error)});
     add({"§8.3.2 response without :status -> RST_STREAM PROTOCOL_ERROR", C,
          [](peer_bytes& p) {
              p.headers(1, {{"server", "x"}}, true);
@@ -876,6 +1040,17 @@ std::vector<conformance_case> cases() {
              request_with(p, {{":method", "CONNECT"}, {":authority", "h:443"}, {":path", "/"}});
          },
          rst(1, protocol_error)});
+    add({"§8.5 CONNECT with :scheme -> RST_STREAM PROTOCOL_ERROR", S,
+         [](peer_bytes& p) {
+             request_with(p,
+                          {{":method", "CONNECT"}, {":authority", "h:443"}, {":scheme", "https"}});
+         },
+         rst(1, protocol_error)});
+    add({"§8.5 CONNECT with only :method and :authority is accepted", S,
+         [](peer_bytes& p) {
+             request_with(p, {{":method", "CONNECT"}, {":authority", "h:443"}});
+         },
+         ignored()});
     add({"§8.5 CONNECT without :authority -> RST_STREAM PROTOCOL_ERROR", S,
          [](peer_bytes& p) {
              request_with(p, {{":method", "CONNECT"}});

@@ -52,7 +52,8 @@ Endpoints:
                       and the trailers carry "x-echo-length" (body octets) and
                       each request trailer as "x-echo-trailer-NAME"
   /anything/else      the file ROOT/anything/else (a directory: its index.html,
-                      or a listing)
+                      or a listing), answered once the request has ended
+                      (END_STREAM), its body discarded
 
 Options:
   --port N            port to listen on (default 0: any free port)
@@ -577,10 +578,14 @@ int run_serve(int argc, char** argv) {
 
     ha::router routes;
     routes.add("/echo", ha::coroutine_handler(echo));
+    // Files are answered once the request has ended (END_STREAM), as nghttpd
+    // and nginx answer: a conformance tool pointed at this server sees every
+    // rule about what follows the header section enforced (RFC 9113 §8.1,
+    // §8.1.1, §6.9, §5.1), rather than a response and RST_STREAM(NO_ERROR).
     routes.set_fallback(
-        ha::immediate_handler([root, content_cache](ha::request& req, ha::response& res) {
+        ha::complete_request_handler{[root, content_cache](ha::request& req, ha::response& res) {
             serve_file(root, content_cache, req, res);
-        }));
+        }});
 
     ha::server srv(o, std::move(routes));
     if (auto e = srv.listen()) {

@@ -13,6 +13,7 @@ import select
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -254,3 +255,63 @@ def closing_all(*things):
     finally:
         for t in things:
             t.stop()
+
+
+# ---------------------------------------------------------------- raw frames
+# A peer written by hand: frames as bytes (RFC 9113 §4.1), read back whole.
+
+PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+GOAWAY, SETTINGS = 7, 4
+CODES = {0: "NO_ERROR", 1: "PROTOCOL_ERROR", 2: "INTERNAL_ERROR", 3: "FLOW_CONTROL_ERROR", 4: "SETTINGS_TIMEOUT",
+         5: "STREAM_CLOSED", 6: "FRAME_SIZE_ERROR", 7: "REFUSED_STREAM", 8: "CANCEL", 9: "COMPRESSION_ERROR",
+         11: "ENHANCE_YOUR_CALM"}
+
+
+def frame(ftype, flags, stream, payload=b""):
+    return struct.pack(">I", len(payload))[1:] + bytes([ftype, flags]) + struct.pack(">I", stream) + payload
+
+
+pending = {}  # socket -> octets of an incomplete frame, kept between calls
+
+
+def read_frames(sock, until, timeout):
+    """Reads frames until until(type, flags, stream, payload) is true, EOF or
+    timeout. Returns (matching frame or None, saw_eof, seconds)."""
+    start = time.monotonic()
+    buf = pending.pop(sock, b"")
+    sock.settimeout(0.2)
+    while time.monotonic() - start < timeout:
+        try:
+            data = sock.recv(65536)
+        except socket.timeout:
+            continue
+        except ConnectionResetError:
+            return None, True, time.monotonic() - start
+        if not data:
+            return None, True, time.monotonic() - start
+        buf += data
+        while len(buf) >= 9:
+            length = int.from_bytes(buf[0:3], "big")
+            if len(buf) < 9 + length:
+                break
+            f = (buf[3], buf[4], int.from_bytes(buf[5:9], "big") & 0x7fffffff, buf[9:9 + length])
+            buf = buf[9 + length:]
+            if until(*f):
+                pending[sock] = buf
+                return f, False, time.monotonic() - start
+    return None, False, time.monotonic() - start
+
+
+def goaway_code(f):
+    return CODES.get(int.from_bytes(f[3][4:8], "big"), "?") if f else None
+
+
+def wait_eof(sock, timeout):
+    _, eof, _ = read_frames(sock, lambda *f: False, timeout)
+    return eof
+
+
+def connect(port):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return s
