@@ -669,7 +669,7 @@ int run_call(int argc, char** argv) {
     if (!dotted.empty() && dotted[0] == '/') dotted.erase(0, 1);
     std::replace(dotted.begin(), dotted.end(), '/', '.');
     const proto::method_descriptor* m = sc.pool.find_method(dotted);
-    if (m == nullptr) return local_error("method not found: " + what);
+    if (m == nullptr) return close_then(io, ch, local_error("method not found: " + what));
     call_plan plan;
     plan.desc = m;
     plan.pool = &sc.pool;
@@ -688,16 +688,17 @@ int run_call(int argc, char** argv) {
         std::string text;
         if (data) {
             if (auto e = read_data(*data, json::parse_options{}.max_input_size, text))
-                return local_error(*e);
+                return close_then(io, ch, local_error(*e));
         }
         if (auto e = make_requests(text, *m->input_type, sc.pool, plan.requests))
-            return local_error(*e);
+            return close_then(io, ch, local_error(*e));
     }
     if (!m->client_streaming) {
         if (plan.requests.empty()) plan.requests.emplace_back();  // grpcurl: an empty message
         if (plan.requests.size() > 1)
-            return local_error(m->full_name + " takes one request message, -d has " +
-                               std::to_string(plan.requests.size()));
+            return close_then(io, ch,
+                              local_error(m->full_name + " takes one request message, -d has " +
+                                          std::to_string(plan.requests.size())));
     }
     if (verbose) {
         std::cout << "\nResolved method descriptor:\n"
