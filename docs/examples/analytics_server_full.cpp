@@ -19,8 +19,12 @@
 //                    ProcessedEvent: a tiny rule-based "model" classifies it
 //
 // The service's base class, analytics::v1::AnalyticsService, is generated
-// from analytics_service.proto by protoc-gen-h2pb with the parameter
-// `services` (tests/docs/meson.build shows the protoc command).
+// from analytics_service.proto by protoc-gen-h2pb with the parameters
+// `services,descriptors` (tests/docs/meson.build shows the protoc command):
+// `descriptors` embeds the file's FileDescriptorProto, which the server's
+// reflection service (enable_reflection(), server-reflection.md) hands to
+// tools such as grpcurl and `h2pb call`. Reflection calls pass through the
+// auth interceptor like any other: they need the token too.
 //
 // usage: analytics_server_full [PORT [DOWNSTREAM]]
 //   PORT 0 or none: the kernel picks a free port. DOWNSTREAM (host:port):
@@ -222,6 +226,7 @@ int main(int argc, char** argv) try {
     ra::server server(options);
     analytics_service service;
     server.add_service(service);
+    server.enable_reflection();  // grpc.reflection.v1 and v1alpha: `h2pb call ... list`
     server.add_interceptor(require_token);
     if (auto error = server.listen()) {
         std::cerr << *error << '\n';

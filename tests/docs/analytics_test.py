@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """docs/grpc_client.md's client for the article's AnalyticsService, run.
 
-usage: analytics_test.py SOURCE_ROOT ANALYTICS_SERVER_FULL ANALYTICS_CLIENT
+usage: analytics_test.py SOURCE_ROOT ANALYTICS_SERVER_FULL ANALYTICS_CLIENT [H2PB]
 
 1. h2pb client against h2pb server (docs/examples/analytics_client.cpp and
    analytics_server_full.cpp): the client prints EXPECTED and the line of its
@@ -16,6 +16,14 @@ usage: analytics_test.py SOURCE_ROOT ANALYTICS_SERVER_FULL ANALYTICS_CLIENT
 4. Every code block of docs/grpc_client.md after `<!-- file: PATH -->` is a
    run of lines of PATH (page_blocks.py, as for docs/grpc_call.md), and the
    page shows the client's output as above.
+5. With H2PB: `h2pb call` against the server, the schema from its
+   reflection service (enable_reflection()): with the token, `list` names
+   analytics.v1.AnalyticsService and the two reflection services, and
+   GetReport prints the report as protobuf JSON (json.md: int64 as decimal
+   strings, lowerCamelCase names, empty maps left out), equal to the report
+   the store and rules above give; without the token, reflection meets the
+   auth interceptor: UNAUTHENTICATED, exit 64 + 16. docs/health_reflection.md
+   shows both commands and their output as printed (CALL_BLOCK).
 
 Exit 77 (skip) if analytics_grpcio.py cannot generate its stubs.
 """
@@ -29,6 +37,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import page_blocks  # noqa: E402  (tests/docs/page_blocks.py)
 
 root, server_exe, client_exe = sys.argv[1:4]
+h2pb_exe = sys.argv[4] if len(sys.argv) > 4 else None
 grpcio_py = os.path.join(root, "tests", "docs", "analytics_grpcio.py")
 failures = 0
 
@@ -139,6 +148,72 @@ pair(grpcio_server, "grpcio server", [client_exe], "analytics_client", EXPECTED 
 # --- 3. grpcio client, h2pb server -------------------------------------------
 pair(h2pb_server, "analytics_server_full", ["/usr/bin/python3", grpcio_py, "client"],
      "grpcio client", EXPECTED)
+
+# --- 5. h2pb call, the schema from the server's reflection ------------------
+TOKEN = "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbmFseXRpY3MtY2xpZW50In0.c2lnbmF0dXJl"
+# The commands as docs/health_reflection.md shows them ($TOKEN and PORT
+# stand for the token above and the server's port).
+CALL_LIST = 'h2pb call --plaintext -H "authorization: $TOKEN" 127.0.0.1:PORT list'
+CALL_REPORT = ("h2pb call --plaintext -H \"authorization: $TOKEN\" \\\n"
+               "    -d '{\"reportId\": \"weekly\", \"startTimestamp\": 1710000000, "
+               "\"endTimestamp\": 1730000000}' \\\n"
+               "    127.0.0.1:PORT analytics.v1.AnalyticsService/GetReport")
+# The report the store gives for [1710000000, 1730000000) (section 1), in
+# the JSON mapping of json.md.
+WANT_REPORT = {"reportId": "weekly", "events": [
+    {"eventId": "abc123", "eventType": "click", "timestamp": "1710000000"},
+    {"eventId": "abd456", "eventType": "view", "timestamp": "1720000000"}]}
+WANT_LIST = ["analytics.v1.AnalyticsService", "grpc.reflection.v1.ServerReflection",
+             "grpc.reflection.v1alpha.ServerReflection"]
+
+
+def h2pb_call_section():
+    import json
+    import shlex
+    server, port = start(h2pb_server, "analytics_server_full")
+    if not server:
+        return
+    outputs = {}
+    try:
+        for shown in [CALL_LIST, CALL_REPORT]:
+            argv = shlex.split(shown.replace("\\\n", " ").replace("$TOKEN", TOKEN)
+                               .replace("PORT", str(port)))
+            r = subprocess.run([h2pb_exe] + argv[1:], capture_output=True, text=True, timeout=60)
+            if r.returncode != 0:
+                fail(f"{shown}: exit {r.returncode}: {r.stdout} {r.stderr}")
+            outputs[shown] = r.stdout
+        no_token = subprocess.run([h2pb_exe, "call", "--plaintext", f"127.0.0.1:{port}", "list"],
+                                  capture_output=True, text=True, timeout=60)
+        if no_token.returncode != 1 or "UNAUTHENTICATED: Invalid or missing auth token" \
+                not in no_token.stderr:
+            fail(f"list without the token: exit {no_token.returncode}, {no_token.stderr!r}")
+        no_token = subprocess.run(
+            [h2pb_exe, "call", "--plaintext", "--proto", "analytics_service.proto", "-I",
+             os.path.join(root, "docs", "examples"), "-d", '{"reportId": "weekly"}',
+             f"127.0.0.1:{port}", "analytics.v1.AnalyticsService/GetReport"],
+            capture_output=True, text=True, timeout=60)
+        if no_token.returncode != 64 + 16 or "Code: Unauthenticated" not in no_token.stderr:
+            fail(f"GetReport without the token: exit {no_token.returncode}, {no_token.stderr!r}")
+    finally:
+        stop(server, "analytics_server_full")
+    if outputs.get(CALL_LIST, "").splitlines() != WANT_LIST:
+        fail(f"list printed {outputs.get(CALL_LIST)!r}, expected {WANT_LIST}")
+    try:
+        got = json.loads(outputs.get(CALL_REPORT, ""))
+    except ValueError:
+        got = None
+    if got != WANT_REPORT:
+        fail(f"GetReport printed {outputs.get(CALL_REPORT)!r}, expected {WANT_REPORT}")
+    block = "".join(f"$ {cmd}\n{outputs.get(cmd, '')}" for cmd in [CALL_LIST, CALL_REPORT])
+    page = open(os.path.join(root, "docs", "health_reflection.md"), encoding="utf-8").read()
+    if "```text\n" + block + "```" not in page:
+        fail("docs/health_reflection.md does not show h2pb call's output as it is:\n" + block)
+    else:
+        print("ok: h2pb call against analytics_server_full, and the page's block")
+
+
+if h2pb_exe:
+    h2pb_call_section()
 
 # --- 4. the page's code blocks are the client's source -----------------------
 page_name = os.path.join("docs", "grpc_client.md")

@@ -111,7 +111,9 @@ options:
   -I DIR, --proto_path DIR
                       import path for protoc (repeatable)
   -H 'NAME: VALUE'    request metadata (repeatable; also sent with the
-                      reflection calls). NAME is lower-cased
+                      reflection calls). NAME is lower-cased; the VALUE of a
+                      NAME ending in -bin is base64 (standard or URL-safe,
+                      padded or not) and is sent as the octets it encodes
   -d DATA             the request(s): JSON text, '@FILE' to read a file, '@'
                       or '-' to read standard input. Several JSON objects,
                       separated by white space, are several messages (client
@@ -128,6 +130,11 @@ options:
                       error: frames, HPACK representations, gRPC messages
                       and protobuf fields
 )";
+
+/// Printed after a TLS verification failure: the two ways out.
+constexpr const char* tls_verify_hint =
+    "h2pb call: the server's certificate is not trusted: --ca FILE to trust its CA, or "
+    "--insecure to skip the verification";
 
 int usage_error(const std::string& msg) {
     std::cerr << "h2pb call: " << msg << "\n\n" << usage_text;
@@ -193,16 +200,37 @@ std::optional<std::string> schema_from_protos(const std::vector<std::string>& pr
     return std::nullopt;
 }
 
-/// The schema from the server's reflection service.
+/// Runs the reflection exchange on `ch`, keeping its connection open for the
+/// call that follows, then stops `io` (which the call restarts: the
+/// connection's pending reads stay queued across stop()).
+ha::awaitable<void> reflect_then_pause(ra::channel* ch, ra::call_options o, reflection_result* out,
+                                       net::io_context* io) {
+    co_await reflect(ch, std::move(o), out, /*keep_open=*/true);
+    io->stop();
+}
+
+/// The schema from the server's reflection service. With `ch` the exchange
+/// runs on that channel (run on `io`), whose connection the call then
+/// reuses; without, on a connection of its own (fetch_reflection).
 std::optional<std::string> schema_from_reflection(const std::string& target,
                                                   const ra::channel_options& co,
-                                                  const ra::call_options& o, loaded_schema& out) {
-    const reflection_result found = fetch_reflection(target, co, o);
+                                                  const ra::call_options& o, loaded_schema& out,
+                                                  ra::channel* ch, net::io_context& io) {
+    reflection_result found;
+    if (ch != nullptr) {
+        net::co_spawn(io, reflect_then_pause(ch, o, &found, &io), net::detached);
+        io.run();
+        io.restart();
+    } else {
+        found = fetch_reflection(target, co, o);
+    }
     for (const auto& n : found.notes)
         std::cerr << "h2pb call: reflection " << found.version << ": " << n << '\n';
     if (!found.status.ok())
         return "server reflection failed: " + found.status.to_string() +
-               " (give the schema with --proto)";
+               (found.status.message.find("certificate verify failed") != std::string::npos
+                    ? std::string("\n") + tls_verify_hint
+                    : std::string(" (give the schema with --proto)"));
     if (auto e = build_schema(found, out)) return "the reflected files: " + *e;
     out.services = found.services;
     std::sort(out.services.begin(), out.services.end());
@@ -370,9 +398,40 @@ struct call_outcome {
     bool response_unreadable = false;
 };
 
+/// Metadata as grpcurl's -v prints it: "key: value" per entry; the values
+/// of "-bin" keys, which the metadata holds as raw octets, printed as padded
+/// standard base64 (RFC 4648 section 4), as grpcurl's MetadataToString does.
 void print_metadata(std::ostream& out, const rpc::metadata& md) {
     if (md.empty()) out << "(empty)\n";
-    for (const auto& [k, v] : md) out << k << ": " << v << '\n';
+    for (const auto& [k, v] : md) {
+        if (!rpc::is_binary_key(k)) {
+            out << k << ": " << v << '\n';
+            continue;
+        }
+        std::string b64;
+        rpc::base64_encode(std::string_view(v), b64);
+        b64.append((4 - b64.size() % 4) % 4, '=');
+        out << k << ": " << b64 << '\n';
+    }
+}
+
+/// -H's value for a "-bin" key: the text is base64 and the metadata holds
+/// the octets it encodes (gRPC's Binary-Header, PROTOCOL-HTTP2.md), as
+/// grpcurl decodes it. grpcurl accepts any of Go's four base64 flavours:
+/// the standard and the URL-safe alphabet (RFC 4648 sections 4 and 5),
+/// padded or not; so does this (rpc::base64_decode takes the standard
+/// alphabet, padded or not, so '-' and '_' are mapped to '+' and '/').
+/// nullopt: the text is not base64 (grpcurl would then send the text as it
+/// is; h2pb call refuses it, so a typo is not sent as binary garbage).
+std::optional<std::string> binary_header_value(std::string_view text) {
+    std::string std_alphabet(text);
+    for (auto& ch : std_alphabet) {
+        if (ch == '-') ch = '+';
+        if (ch == '_') ch = '/';
+    }
+    std::string octets;
+    if (rpc::base64_decode(std_alphabet, octets) != rpc::base64_errc::ok) return std::nullopt;
+    return octets;
 }
 
 /// Writes the requests, then half-closes. For bidi it runs beside the
@@ -462,6 +521,18 @@ ha::awaitable<void> run_call(const call_plan* p, call_outcome* out, std::functio
     after();
 }
 
+/// Closes the channel of the reflection exchange (sending GOAWAY, RFC 9113
+/// section 6.8) and runs `io` until its connection is gone, then gives
+/// `rc`: for the exits after list, describe or a local error.
+int close_then(net::io_context& io, std::unique_ptr<ra::channel>& ch, int rc) {
+    if (ch) {
+        ch->close();
+        io.run();
+        ch.reset();
+    }
+    return rc;
+}
+
 /// A positive number of seconds, decimals allowed ("2.5").
 std::optional<std::chrono::nanoseconds> seconds_arg(const std::string& s) {
     if (s.empty() || s.size() > 20 || s.find_first_not_of("0123456789.") != std::string::npos)
@@ -529,6 +600,12 @@ int run_call(int argc, char** argv) {
         std::string_view value = std::string_view(h).substr(colon + 1);
         while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
             value.remove_prefix(1);
+        std::optional<std::string> octets;
+        if (rpc::is_binary_key(name)) {
+            octets = binary_header_value(value);
+            if (!octets) return usage_error("-H '" + h + "': a -bin value must be base64");
+            value = *octets;
+        }
         if (o.md.add(name, value) != rpc::metadata_errc::ok)
             return usage_error("-H '" + h + "': not a valid gRPC metadata entry");
     }
@@ -539,6 +616,15 @@ int run_call(int argc, char** argv) {
     }
 
     std::signal(SIGPIPE, SIG_IGN);
+
+    // One io_context for the reflection exchange and the call. Without
+    // --trace they share one channel, so one connection (grpcurl's habit:
+    // the server sees one client); with --trace the call goes through the
+    // proxy and the reflection, made before the proxy can name the fields,
+    // has its own connection.
+    net::io_context io(1);
+    std::unique_ptr<ra::channel> ch;
+    if (!trace) ch = std::make_unique<ra::channel>(io.get_executor(), target, co);
 
     // The schema.
     loaded_schema sc;
@@ -551,28 +637,31 @@ int run_call(int argc, char** argv) {
             std::chrono::steady_clock::now() +
             (o.timeout ? std::chrono::duration_cast<std::chrono::steady_clock::duration>(*o.timeout)
                        : std::chrono::seconds(default_reflect_timeout_s));
-        if (auto e = schema_from_reflection(target, co, ro, sc)) return local_error(*e);
+        if (auto e = schema_from_reflection(target, co, ro, sc, ch.get(), io))
+            return close_then(io, ch, local_error(*e));
     }
 
     if (what == "list") {
         if (pos.size() == 2) {
             for (const auto& s : sc.services) std::cout << s << '\n';
-            return 0;
+            return close_then(io, ch, 0);
         }
         const auto* s = sc.pool.find_service(pos[2]);
-        if (s == nullptr) return local_error("Service not found: " + pos[2]);
+        if (s == nullptr) return close_then(io, ch, local_error("Service not found: " + pos[2]));
         for (const auto& m : s->methods) std::cout << m->full_name << '\n';
-        return 0;
+        return close_then(io, ch, 0);
     }
     if (what == "describe") {
         if (pos.size() == 3) {
-            if (!describe(std::cout, sc, pos[2])) return local_error("Symbol not found: " + pos[2]);
-            return 0;
+            if (!describe(std::cout, sc, pos[2]))
+                return close_then(io, ch, local_error("Symbol not found: " + pos[2]));
+            return close_then(io, ch, 0);
         }
         for (const auto& name : sc.services) {
-            if (!describe(std::cout, sc, name)) return local_error("Symbol not found: " + name);
+            if (!describe(std::cout, sc, name))
+                return close_then(io, ch, local_error("Symbol not found: " + name));
         }
-        return 0;
+        return close_then(io, ch, 0);
     }
 
     // The call.
@@ -580,7 +669,7 @@ int run_call(int argc, char** argv) {
     if (!dotted.empty() && dotted[0] == '/') dotted.erase(0, 1);
     std::replace(dotted.begin(), dotted.end(), '/', '.');
     const proto::method_descriptor* m = sc.pool.find_method(dotted);
-    if (m == nullptr) return local_error("method not found: " + what);
+    if (m == nullptr) return close_then(io, ch, local_error("method not found: " + what));
     call_plan plan;
     plan.desc = m;
     plan.pool = &sc.pool;
@@ -599,16 +688,17 @@ int run_call(int argc, char** argv) {
         std::string text;
         if (data) {
             if (auto e = read_data(*data, json::parse_options{}.max_input_size, text))
-                return local_error(*e);
+                return close_then(io, ch, local_error(*e));
         }
         if (auto e = make_requests(text, *m->input_type, sc.pool, plan.requests))
-            return local_error(*e);
+            return close_then(io, ch, local_error(*e));
     }
     if (!m->client_streaming) {
         if (plan.requests.empty()) plan.requests.emplace_back();  // grpcurl: an empty message
         if (plan.requests.size() > 1)
-            return local_error(m->full_name + " takes one request message, -d has " +
-                               std::to_string(plan.requests.size()));
+            return close_then(io, ch,
+                              local_error(m->full_name + " takes one request message, -d has " +
+                                          std::to_string(plan.requests.size())));
     }
     if (verbose) {
         std::cout << "\nResolved method descriptor:\n"
@@ -616,7 +706,6 @@ int run_call(int argc, char** argv) {
         print_metadata(std::cout, o.md);
     }
 
-    net::io_context io(1);
     // --trace: the proxy between the call and the server, on a loopback
     // port, printing to stderr; the call goes to it in h2c (the trace shows
     // the HTTP/2 connection; TLS, if any, is the proxy's towards the server).
@@ -663,7 +752,7 @@ int run_call(int argc, char** argv) {
 
     call_outcome outcome;
     outcome.status = rpc::status{rpc::status_code::unknown, "the call did not finish"};
-    auto ch = std::make_unique<ra::channel>(io.get_executor(), call_target, call_co);
+    if (!ch) ch = std::make_unique<ra::channel>(io.get_executor(), call_target, call_co);
     plan.channel = ch.get();
     net::steady_timer drain(io);
     std::function<void()> after = [&] {
@@ -689,6 +778,9 @@ int run_call(int argc, char** argv) {
     if (!outcome.status.ok()) {
         std::cerr << "ERROR:\n  Code: " << go_code_name(outcome.status.code)
                   << "\n  Message: " << outcome.status.message << '\n';
+        if (!plaintext && !insecure &&
+            outcome.status.message.find("certificate verify failed") != std::string::npos)
+            std::cerr << tls_verify_hint << '\n';
         return exit_status_base + static_cast<int>(outcome.status.code);
     }
     return outcome.response_unreadable ? 1 : 0;

@@ -150,9 +150,11 @@ h2::asio::awaitable<rpc::status> reflect_with(rpc::asio::channel* ch,
 
 /// v1, then v1alpha if the server does not have v1 (UNIMPLEMENTED: older
 /// grpc-go and grpcio servers only register v1alpha). `o` (deadline,
-/// metadata) is used for each. The channel is closed at the end.
+/// metadata) is used for each. The channel is closed at the end unless
+/// `keep_open`: then the caller's next calls use the same connection, as
+/// grpcurl's do (its reflection client shares the call's grpc.ClientConn).
 inline h2::asio::awaitable<void> reflect(rpc::asio::channel* ch, rpc::asio::call_options o,
-                                         reflection_result* out) {
+                                         reflection_result* out, bool keep_open = false) {
     namespace v1 = ::grpc::reflection::v1;
     namespace v1alpha = ::grpc::reflection::v1alpha;
     out->version = "v1";
@@ -167,7 +169,7 @@ inline h2::asio::awaitable<void> reflect(rpc::asio::channel* ch, rpc::asio::call
             ch, &v1alpha::ServerReflection::ServerReflectionInfo_method, o, out);
     }
     out->status = st;
-    ch->close();
+    if (!keep_open) ch->close();
 }
 
 /// The whole exchange, synchronously, on its own io_context and connection

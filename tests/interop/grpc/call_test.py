@@ -1,10 +1,14 @@
 #!/usr/bin/python3
 """h2pb call (the grpcurl-like client) against real gRPC servers.
 
-Usage: call_test.py H2PB PROTO_ROOT (--proto | --reflect) -- SERVER_CMD [ARG...]
+Usage: call_test.py H2PB PROTO_ROOT (--proto | --reflect) [--tls SCRATCH]
+                    -- SERVER_CMD [ARG...]
 
-SERVER_CMD gets `--port 0`; its first line is `listening on HOST:PORT` or
-`PORT N`.
+SERVER_CMD gets `--port 0` (and --tls-cert/--tls-key with --tls); its first
+line is `listening on HOST:PORT` or `PORT N`. The --proto suite runs against
+each real library's TestService: grpcio (reference_server.py), grpc++
+(server_cpp.cpp) and grpc-js (node/server.js); issue 11 counts a feature done
+when they all agree with it.
 
 --proto: the schema comes from grpc/testing/test.proto (h2pb call --proto,
 compiled by protoc); the server is grpc.testing.TestService in full (grpcio's
@@ -23,6 +27,17 @@ reference_server.py). Checked:
     exit status 64 + code, "Code: NotFound" and the message on stderr;
   * -v with -H: the request metadata, the echoed initial metadata in the
     response headers, the trailers, the message counts;
+  * -H 'NAME-bin: BASE64': the value is base64 (standard or URL-safe, padded
+    or not, as grpcurl's decode takes it) and the octets it encodes are
+    sent: the server echoes x-grpc-test-echo-trailing-bin in its trailers
+    (interop-test-descriptions.md, custom_metadata) and -v prints -bin
+    values as padded standard base64 (grpcurl's MetadataToString); a value
+    that is not base64 is a usage error (exit 2);
+  * --deadline: a StreamingOutputCall whose response waits (interval_us)
+    longer than the deadline ends DEADLINE_EXCEEDED (exit 64 + 4) about when
+    the deadline passes, and --trace shows the grpc-timeout request header
+    (PROTOCOL-HTTP2.md: Timeout → TimeoutValue TimeoutUnit, at most 8
+    digits);
   * --trace: the call's frames, HPACK fields, gRPC messages and protobuf
     fields (named by the schema) on stderr, the response still right;
   * list and describe against the .proto as libprotobuf reads it
@@ -31,10 +46,25 @@ reference_server.py). Checked:
     enum's values; an unknown method is a local error (exit 1).
 --reflect: the schema from the server's reflection service; list must name
   grpc.testing.TestService, describe its UnaryCall, and a UnaryCall's
-  response must again equal the expected message.
+  response must again equal the expected message. The reflection exchange
+  and the call share one connection, as grpcurl's do: checked through
+  `h2pb trace --json --max-connections 1` between the tool and the server
+  (both :paths on connection 1, and no second connection).
+--tls SCRATCH: the server gets a certificate of a throwaway CA
+  (run_clients.make_certificates, made in SCRATCH), valid for
+  foo.test.google.fr and 127.0.0.1. Checked: a UnaryCall and a
+  StreamingOutputCall with --ca (verified); --insecure without the CA; the
+  default (TLS, verified against the system's CAs only) fails before any
+  call with a certificate verification error (exit 1, not a status);
+  --authority foo.test.google.fr with --ca passes (the name the certificate
+  has, and SNI), --authority wrong.example fails verification. None of the
+  interop servers echoes :authority, so what is sent as :authority is not
+  checked here.
 """
+import base64
 import json
 import os
+import shutil
 import re
 import select
 import signal
@@ -44,6 +74,7 @@ import tempfile
 import time
 
 import grpc_stubs
+from run_clients import TLS_NAME, make_certificates
 
 START_TIMEOUT_S = 30
 CALL_TIMEOUT_S = 60
@@ -99,11 +130,12 @@ def stop(proc):
 
 
 class Caller:
-    def __init__(self, h2pb, target, schema_args):
+    def __init__(self, h2pb, target, schema_args, transport=("--plaintext",)):
         self.h2pb, self.target, self.schema_args = h2pb, target, schema_args
+        self.transport = list(transport)
 
     def __call__(self, *args, data=None, stdin=None):
-        cmd = [self.h2pb, "call", "--plaintext"] + self.schema_args
+        cmd = [self.h2pb, "call"] + self.transport + self.schema_args
         if data is not None:
             cmd += ["-d", data]
         cmd += list(args[:-1]) + [self.target, args[-1]] if args else [self.target]
@@ -112,7 +144,7 @@ class Caller:
 
     def tail(self, *words, data=None):
         """`h2pb call [schema] TARGET WORDS...` (list / describe)."""
-        cmd = [self.h2pb, "call", "--plaintext"] + self.schema_args + [self.target] + list(words)
+        cmd = [self.h2pb, "call"] + self.transport + self.schema_args + [self.target] + list(words)
         r = subprocess.run(cmd, capture_output=True, timeout=CALL_TIMEOUT_S)
         return r.returncode, r.stdout.decode(), r.stderr.decode()
 
@@ -225,6 +257,9 @@ def proto_suite(call):
     headers = out.split("Response headers received:")[1].split("Response contents:")[0]
     check("x-grpc-test-echo-initial: hello-h2pb" in headers, f"-v: echoed header {headers!r}")
 
+    bin_header_checks(call)
+    deadline_checks(call)
+
     # --trace: every layer on stderr, the response unchanged.
     rc, out, err = call("--trace", "grpc.testing.TestService/UnaryCall",
                         data='{"responseSize": 2}')
@@ -243,6 +278,129 @@ def proto_suite(call):
     check(rc == 1 and "noSuchField" in err, f"unknown JSON field: {rc} {err!r}")
 
     describe_checks(call, "proto")
+
+
+def bin_header_checks(call):
+    """-H with a -bin key: base64 in, the octets on the wire, base64 out."""
+    octets = b"\x00\x01\xfe\xff\x80"
+    std_padded = base64.b64encode(octets).decode()           # AAH+/4A=
+    url_unpadded = base64.urlsafe_b64encode(octets).decode().rstrip("=")  # AAH-_4A
+    for given in [std_padded, url_unpadded]:
+        rc, out, err = call("-v", "-H", f"x-grpc-test-echo-trailing-bin: {given}",
+                            "grpc.testing.TestService/UnaryCall", data='{"responseSize": 1}')
+        if not check(rc == 0, f"-bin {given}: exit {rc}: {err}"):
+            continue
+        line = f"x-grpc-test-echo-trailing-bin: {std_padded}\n"
+        sent = out.split("Request metadata to send:")[1].split("Response headers received:")[0]
+        check(line in sent, f"-bin {given}: the request metadata {sent!r} lacks {line!r}")
+        trailers = out.split("Response trailers received:")[1]
+        check(line in trailers, f"-bin {given}: the echoed trailers {trailers!r} lack {line!r}")
+    rc, out, err = call("-H", "x-grpc-test-echo-trailing-bin: not base64!",
+                        "grpc.testing.TestService/UnaryCall")
+    check(rc == 2 and "base64" in err, f"-bin not base64: exit {rc} {err!r}")
+
+
+# The server waits this long before its one response; the deadline is far
+# shorter, so the call must end when the deadline passes.
+DEADLINE_INTERVAL_US = 3_000_000
+DEADLINE_S = "0.5"
+
+
+def deadline_checks(call):
+    data = json.dumps({"responseParameters": [{"size": 1, "intervalUs": DEADLINE_INTERVAL_US}]})
+    for extra in [[], ["--trace"]]:
+        start = time.monotonic()
+        rc, out, err = call(*extra, "--deadline", DEADLINE_S,
+                            "grpc.testing.TestService/StreamingOutputCall", data=data)
+        took = time.monotonic() - start
+        what = "--deadline" + (" --trace" if extra else "")
+        check(rc == 64 + 4, f"{what}: exit {rc}, want 68: {err[-2000:]}")
+        check("ERROR:\n  Code: DeadlineExceeded\n" in err, f"{what}: stderr {err[-2000:]!r}")
+        check(out == "", f"{what}: stdout {out!r} (no response is due before the deadline)")
+        check(took < DEADLINE_INTERVAL_US / 1e6 - 0.5,
+              f"{what}: took {took:.2f} s: the call waited for the server, not the deadline")
+        if extra:
+            # The request's HEADERS carry grpc-timeout: 1 to 8 digits and a
+            # unit (PROTOCOL-HTTP2.md), at most the 500 ms asked for.
+            m = re.search(r"grpc-timeout\W+(\d{1,8})([HMSmun])\b", err)
+            if check(m, f"{what}: no grpc-timeout header in the trace:\n{err[-4000:]}"):
+                scale = {"H": 3600e9, "M": 60e9, "S": 1e9, "m": 1e6, "u": 1e3, "n": 1}
+                ns = int(m.group(1)) * scale[m.group(2)]
+                check(0 < ns <= float(DEADLINE_S) * 1e9,
+                      f"{what}: grpc-timeout {m.group(0)!r} is not within {DEADLINE_S} s")
+
+
+def one_connection_checks(h2pb, server_port):
+    """Reflection and the call on one connection, seen by h2pb trace."""
+    # The trace's output goes to a file: through a pipe read only at the
+    # end, its JSON would fill the pipe and stall the proxy.
+    log_file = tempfile.TemporaryFile()
+    proxy = subprocess.Popen([h2pb, "trace", "--to", f"127.0.0.1:{server_port}", "--json",
+                              "--max-connections", "1", "--listen", "0"],
+                             stdout=log_file, start_new_session=True)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    m = None
+    while m is None and time.monotonic() < deadline and proxy.poll() is None:
+        time.sleep(0.05)
+        log_file.seek(0)
+        m = re.match(rb"listening on \S+:(\d+)", log_file.readline())
+    if not check(m is not None, "one connection: h2pb trace printed no `listening on` line"):
+        stop(proxy)
+        return
+    port = int(m.group(1))
+    try:
+        call = Caller(h2pb, f"127.0.0.1:{port}", [])
+        rc, out, err = call("grpc.testing.TestService/UnaryCall", data='{"responseSize": 2}')
+        check(rc == 0 and parsed(json_objects(out)[0], messages_pb2.SimpleResponse) ==
+              expected_simple(2), f"one connection: the call through the trace: {rc} {out!r} {err}")
+        try:
+            proxy.wait(timeout=CALL_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            check(False, "one connection: the trace did not see its one connection close")
+            return
+    finally:
+        stop(proxy)
+    log_file.seek(0)
+    log = log_file.read()
+    events = [json.loads(x) for x in log.decode().splitlines() if x.startswith("{")]
+    conns = {e.get("connection") for e in events}
+    check(conns == {1}, f"one connection: events on connections {sorted(map(str, conns))}")
+    text = log.decode()
+    check(re.search(r"/grpc\.reflection\.v1(alpha)?\.ServerReflection/ServerReflectionInfo", text),
+          "one connection: no reflection call on the traced connection")
+    check("/grpc.testing.TestService/UnaryCall" in text,
+          "one connection: no UnaryCall on the traced connection")
+
+
+def tls_checks(h2pb, proto_root, port, ca):
+    schema = ["--proto", "grpc/testing/test.proto", "-I", proto_root]
+    target = f"127.0.0.1:{port}"
+    call = Caller(h2pb, target, schema, transport=["--ca", ca])
+    unary_checks(call, "tls --ca")
+    rc, out, err = call("grpc.testing.TestService/StreamingOutputCall",
+                        data='{"responseParameters": [{"size": 2}, {"size": 1}]}')
+    got = [len(parsed(o, messages_pb2.StreamingOutputCallResponse).payload.body)
+           for o in json_objects(out)] if rc == 0 else None
+    check(got == [2, 1], f"tls --ca: StreamingOutputCall {rc} {got} {err}")
+    unary_checks(Caller(h2pb, target, schema, transport=["--insecure"]), "tls --insecure")
+    # The default: TLS verified against the system's CAs, which do not
+    # know the throwaway CA.
+    rc, out, err = Caller(h2pb, target, schema, transport=[])(
+        "grpc.testing.TestService/UnaryCall")
+    check(rc == 64 + 14 and out == "" and "certificate verify failed" in err and
+          "--ca FILE to trust its CA, or --insecure" in err,
+          f"tls default: an untrusted certificate must fail verification: {rc} {err!r}")
+    rc, out, err = Caller(h2pb, target, schema, transport=["--ca", ca, "--authority", TLS_NAME])(
+        "grpc.testing.TestService/UnaryCall", data='{"responseSize": 1}')
+    check(rc == 0 and parsed(json_objects(out)[0], messages_pb2.SimpleResponse) ==
+          expected_simple(1), f"tls --authority {TLS_NAME}: {rc} {out!r} {err}")
+    rc, out, err = Caller(h2pb, target, schema, transport=["--ca", ca, "--authority", "wrong.example"])(
+        "grpc.testing.TestService/UnaryCall")
+    check(rc != 0 and out == "" and re.search(r"certificate verify failed|hostname|name", err),
+          f"tls --authority wrong.example must fail verification: {rc} {err!r}")
+    # Reflection-free list over TLS, to be sure the schema path is unaffected.
+    rc, out, err = Caller(h2pb, target, schema, transport=["--ca", ca]).tail("list")
+    check(rc == 0 and "grpc.testing.TestService" in out.splitlines(), f"tls list: {rc} {out!r}")
 
 
 def describe_checks(call, what, services_exact=True):
@@ -297,16 +455,26 @@ def main():
     sep = argv.index("--")
     opts, server_cmd = argv[:sep], argv[sep + 1:]
     h2pb, proto_root, mode = opts[0], opts[1], opts[2]
+    tls_files = None
+    if "--tls" in opts:
+        scratch = opts[opts.index("--tls") + 1]
+        shutil.rmtree(scratch, ignore_errors=True)
+        os.makedirs(scratch)
+        tls_files = make_certificates(scratch)
+        server_cmd = server_cmd + ["--tls-cert", tls_files[1], "--tls-key", tls_files[2]]
     proc, port = start_server(server_cmd)
     try:
         target = f"127.0.0.1:{port}"
-        if mode == "--proto":
+        if tls_files:
+            tls_checks(h2pb, proto_root, port, tls_files[0])
+        elif mode == "--proto":
             call = Caller(h2pb, target, ["--proto", "grpc/testing/test.proto", "-I", proto_root])
             proto_suite(call)
         else:
             call = Caller(h2pb, target, [])
             unary_checks(call, "reflect")
             describe_checks(call, "reflect", services_exact=False)
+            one_connection_checks(h2pb, port)
     finally:
         stop(proc)
     if FAILURES:
