@@ -80,8 +80,7 @@ inline proto::descriptor_error parse_methods(wire::bytes_view set,
     for (const auto& file : pool.files())
         for (const proto::service_descriptor* s : file->services)
             for (const auto& m : s->methods)
-                out[m->path()] = {m->input_name.substr(m->input_name.rfind('.') == 0 ? 1 : 0),
-                                  m->output_name.substr(m->output_name.rfind('.') == 0 ? 1 : 0),
+                out[m->path()] = {m->input_type->full_name, m->output_type->full_name,
                                   m->client_streaming, m->server_streaming};
     return {};
 }
