@@ -66,12 +66,13 @@ void literal_new_name(bytes& b, std::string_view name, std::string_view value) {
 }
 
 /// POST http /grpc.testing.TestService/UnaryCall, content-type application/grpc,
-/// and a grpc-timeout when `timeout` is not empty.
-bytes request_block(std::string_view timeout = {}) {
-    bytes b = {0x83, 0x86};  // :method POST (static 3), :scheme http (static 6)
-    literal_indexed_name(b, 4, "/grpc.testing.TestService/UnaryCall");  // :path
-    literal_indexed_name(b, 1, "localhost");                            // :authority
-    literal_indexed_name(b, 31, "application/grpc");                    // content-type
+/// and a grpc-timeout when `timeout` is not empty (another :path if given).
+bytes request_block(std::string_view timeout = {},
+                    std::string_view path = "/grpc.testing.TestService/UnaryCall") {
+    bytes b = {0x83, 0x86};                   // :method POST (static 3), :scheme http (static 6)
+    literal_indexed_name(b, 4, path);         // :path
+    literal_indexed_name(b, 1, "localhost");  // :authority
+    literal_indexed_name(b, 31, "application/grpc");  // content-type
     literal_new_name(b, "te", "trailers");
     if (!timeout.empty()) literal_new_name(b, "grpc-timeout", timeout);
     return b;
@@ -469,30 +470,50 @@ bytes grpc_wrap(const bytes& msg) {
     return b;
 }
 
-/// A schema with t.Raw { bytes payload = 1; int32 n = 2; } as the request of UnaryCall.
+// A minimal protobuf writer for hand-made FileDescriptorProtos
+// (descriptor.proto field numbers).
+std::string varint_text(std::uint64_t v) {
+    std::string s;
+    for (; v >= 0x80; v >>= 7) s.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    s.push_back(static_cast<char>(v));
+    return s;
+}
+std::string ld(std::uint32_t field, const std::string& body) {
+    return varint_text(field << 3 | 2) + varint_text(body.size()) + body;
+}
+std::string vi(std::uint32_t field, std::uint64_t v) {
+    return varint_text(field << 3) + varint_text(v);
+}
+
+/// A schema with t.Raw { bytes payload = 1; int32 n = 2; } (t.proto, proto3)
+/// as the request and response of grpc.testing.TestService.UnaryCall
+/// (svc.proto, importing t.proto).
 struct raw_schema {
-    schema types;
-    std::map<std::string, method_desc> methods;
+    proto::descriptor_pool types;
     raw_schema() {
-        message_desc m;
-        m.full_name = "t.Raw";
-        m.syntax = "proto3";
-        field_desc payload;
-        payload.name = "payload";
-        payload.number = 1;
-        payload.type = field_type::type_bytes;
-        field_desc n;
-        n.name = "n";
-        n.number = 2;
-        n.type = field_type::type_int32;
-        m.fields = {payload, n};
-        types.messages["t.Raw"] = m;
-        methods["/grpc.testing.TestService/UnaryCall"] = {"t.Raw", "t.Raw", false, false};
+        // FieldDescriptorProto: name 1, number 3, label 4 (1 optional), type 5
+        // (12 bytes, 5 int32). DescriptorProto: name 1, field 2.
+        const std::string raw = ld(1, "Raw") +
+                                ld(2, ld(1, "payload") + vi(3, 1) + vi(4, 1) + vi(5, 12)) +
+                                ld(2, ld(1, "n") + vi(3, 2) + vi(4, 1) + vi(5, 5));
+        // FileDescriptorProto: name 1, package 2, dependency 3, message_type 4,
+        // service 6, syntax 12. MethodDescriptorProto: name 1, input_type 2,
+        // output_type 3.
+        const std::string t = ld(1, "t.proto") + ld(2, "t") + ld(4, raw) + ld(12, "proto3");
+        const std::string svc =
+            ld(1, "svc.proto") + ld(2, "grpc.testing") + ld(3, "t.proto") +
+            ld(6, ld(1, "TestService") +
+                      ld(2, ld(1, "UnaryCall") + ld(2, ".t.Raw") + ld(3, ".t.Raw"))) +
+            ld(12, "proto3");
+        // Given twice: a set may repeat a file another one already gave.
+        const std::string set = ld(1, svc) + ld(1, t) + ld(1, t);
+        const auto e = add_descriptor_set(types, wire::as_bytes(set));
+        INFO(e.message());
+        REQUIRE_FALSE(e);
     }
     trace_options options(std::size_t data_octets) const {
         trace_options o;
         o.types = &types;
-        o.methods = &methods;
         o.data_octets = data_octets;
         return o;
     }
@@ -578,4 +599,36 @@ TEST_CASE("a bytes field of printable ASCII is shown as hex and as text") {
         print_event_json(js, 1, ev.back());
         CHECK(js.str().find("\"value\": \"73 65") != std::string::npos);
     }
+}
+
+TEST_CASE("the schema's method, found by :path, names and explains both directions") {
+    raw_schema rs;
+    const bytes request = grpc_wrap(raw_message({0x61}));
+    const bytes client = cat({preface(), frame(HEADERS, END_HEADERS, 1, request_block()),
+                              frame(DATA, END_STREAM, 1, request)});
+    const bytes server = cat({settings({}), frame(HEADERS, END_HEADERS, 1, response_block()),
+                              frame(DATA, 0, 1, grpc_wrap(raw_message({}))),
+                              frame(HEADERS, END_HEADERS | END_STREAM, 1, trailers_block(true))});
+    trace_analyzer a(rs.options(0));
+    const auto c = feed(a, c2s, client);
+    const auto s = feed(a, s2c, server);
+    const std::string ct = text_of(c), st = text_of(s);
+    INFO(ct << st);
+    CHECK(ct.find("gRPC call /grpc.testing.TestService/UnaryCall (t.Raw -> t.Raw)") !=
+          std::string::npos);
+    CHECK(ct.find("1 payload (bytes) LEN: 61  \"a\"  (1 byte)") != std::string::npos);
+    CHECK(st.find("1 payload (bytes) LEN: empty  (0 bytes)") != std::string::npos);
+    CHECK(st.find("2 n (int32) VARINT: 5") != std::string::npos);
+
+    // The method's dotted full name is no :path (PROTOCOL-HTTP2.md: "/" Service-Name
+    // "/" method name): the call is traced without its types.
+    const bytes dotted = cat(
+        {preface(),
+         frame(HEADERS, END_HEADERS, 1, request_block({}, "/grpc.testing.TestService.UnaryCall")),
+         frame(DATA, END_STREAM, 1, request)});
+    trace_analyzer b(rs.options(0));
+    const std::string dt = text_of(feed(b, c2s, dotted));
+    INFO(dt);
+    CHECK(dt.find("gRPC call /grpc.testing.TestService.UnaryCall\n") != std::string::npos);
+    CHECK(dt.find("payload") == std::string::npos);
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <h2pb/proto_codec/field_reader.hpp>
+#include <h2pb/proto_codec/json_dynamic.hpp>
 #include <h2pb/proto_codec/text_format.hpp>
 #include <h2pb/rpc/message_framer.hpp>
 #include <h2pb/wire/hex.hpp>
@@ -22,32 +23,67 @@
 namespace h2pb::cli {
 namespace {
 
-// `--format text` with a schema: each message as protoc --decode prints it
-// (proto_codec/text_format.hpp); gRPC messages each under a `#` comment
-// line, which text-format readers skip.
-int print_text_format(wire::bytes_view bytes, const proto::message_descriptor& type, bool grpc,
-                      const explain_options& opts, const rpc::reader_settings& framing) {
-    auto one = [&](wire::bytes_view b, std::size_t base) {
-        proto::dynamic_message m(type);
-        if (auto e = m.parse(b, opts.limits)) {
-            std::cout.flush();
-            std::cerr << "h2pb decode: offset " << base + e.offset << ": "
-                      << proto::describe(e.code) << '\n';
-            return false;
-        }
+// With a schema, `--format text` and `--format protojson` print each message
+// whole rather than field by field: parsed into a proto::dynamic_message,
+// then printed in protobuf text format as protoc --decode prints it
+// (proto_codec/text_format.hpp), or in protobuf's JSON mapping
+// (protobuf-docs/json.md, proto_codec/json_dynamic.hpp).
+enum class whole_format { text, protojson };
+
+/// Prints the message in b (b[0] at absolute offset base); false, with the
+/// reason on standard error, when it does not parse or print.
+bool print_whole(wire::bytes_view b, std::size_t base, const proto::message_descriptor& type,
+                 const proto::descriptor_pool& pool, whole_format format,
+                 const explain_options& opts) {
+    proto::dynamic_message m(type);
+    if (auto e = m.parse(b, opts.limits)) {
+        std::cout.flush();
+        std::cerr << "h2pb decode: offset " << base + e.offset << ": " << proto::describe(e.code)
+                  << '\n';
+        return false;
+    }
+    if (format == whole_format::text) {
         std::cout << proto::to_text(m);
         return true;
-    };
-    if (!grpc) return one(bytes, 0) ? 0 : 1;
+    }
+    // The pool is also the registry of the types an Any may hold (json.md, "Any").
+    std::string out;
+    if (auto e = proto::json::to_json(m, out, {}, &pool)) {
+        std::cout.flush();
+        std::cerr << "h2pb decode: the message at offset " << base
+                  << " has no JSON form: " << e.message() << '\n';
+        return false;
+    }
+    std::cout << out << '\n';
+    return true;
+}
+
+/// Each message whole; with --grpc one after the other: in text format each
+/// under a `#` comment line (which text-format readers skip), in JSON one
+/// object per line (JSON Lines) and a compressed message only noted on
+/// standard error.
+int print_messages(wire::bytes_view bytes, const proto::message_descriptor& type,
+                   const proto::descriptor_pool& pool, whole_format format, bool grpc,
+                   const explain_options& opts, const rpc::reader_settings& framing) {
+    if (!grpc) return print_whole(bytes, 0, type, pool, format, opts) ? 0 : 1;
     rpc::message_reader reader(framing);
     reader.feed(bytes);
     rpc::message m;
     rpc::read_status st;
     std::size_t k = 0;
     while ((st = reader.next(m)) == rpc::read_status::message) {
-        std::cout << "# gRPC message " << ++k << ", " << m.bytes.size() << " bytes"
-                  << (m.compressed ? ", compressed (not inflated)\n" : "\n");
-        if (!m.compressed && !one(m.bytes, m.offset + rpc::prefix_size)) return 1;
+        ++k;
+        if (format == whole_format::text) {
+            std::cout << "# gRPC message " << k << ", " << m.bytes.size() << " bytes"
+                      << (m.compressed ? ", compressed (not inflated)\n" : "\n");
+        } else if (m.compressed) {
+            std::cout.flush();
+            std::cerr << "h2pb decode: gRPC message " << k
+                      << " is compressed (not inflated), not printed\n";
+        }
+        if (!m.compressed &&
+            !print_whole(m.bytes, m.offset + rpc::prefix_size, type, pool, format, opts))
+            return 1;
     }
     const rpc::error e = st == rpc::read_status::failed ? reader.error() : reader.finish();
     std::cout.flush();
@@ -88,9 +124,12 @@ message (what protoc --decode_raw guesses), else as text when it is printable
 UTF-8, else as hex.
 
 Output and limits:
-  --format text|json  text table (default) or a JSON tree with the same content;
+  --format text|json|protojson
+                      text table (default) or a JSON tree with the same content;
                       with --proto and --type, an explicit --format text prints
-                      the message in protobuf text format, as protoc --decode
+                      the message in protobuf text format, as protoc --decode,
+                      and --format protojson in protobuf's JSON mapping (with
+                      --grpc: one JSON object per message per line)
   --max-depth N       nesting limit (default 100, as libprotobuf)
   --max-message-size N
                       largest gRPC message-length accepted (default 4194304,
@@ -245,10 +284,13 @@ int run_decode(int argc, char** argv) {
     while (auto p = a.take_value("-I")) import_paths.push_back(*p);
     while (auto p = a.take_value("--proto_path")) import_paths.push_back(*p);
     if (auto u = a.unknown_option()) return usage_error("unknown option " + *u);
-    if (format != "text" && format != "json") return usage_error("--format is text or json");
+    if (format != "text" && format != "json" && format != "protojson")
+        return usage_error("--format is text, json or protojson");
     if (force_hex && force_binary) return usage_error("--hex and --binary exclude each other");
     if (proto_file.has_value() != type_arg.has_value())
         return usage_error("--proto and --type go together");
+    if (format == "protojson" && !proto_file)
+        return usage_error("--format protojson needs the schema: --proto FILE --type NAME");
     const auto hex_words = a.positionals();
     if (!hex_words.empty() && file) return usage_error("give hex bytes or --file, not both");
     if (hex_words.empty() && !file && isatty(STDIN_FILENO) != 0)
@@ -269,31 +311,20 @@ int run_decode(int argc, char** argv) {
         framing.max_message_size = static_cast<std::uint32_t>(*n);
     }
 
-    schema types;
-    const message_desc* type = nullptr;
-    proto::descriptor_pool text_pool;
-    const proto::message_descriptor* text_type = nullptr;
+    proto::descriptor_pool types;
+    const proto::message_descriptor* type = nullptr;
     if (proto_file) {
         std::string err;
         const auto set = run_protoc(*proto_file, import_paths, &err);
         if (!set) return usage_error(err);
-        if (auto e = parse_descriptor_set(wire::as_bytes(*set), types))
+        if (auto e = add_descriptor_set(types, wire::as_bytes(*set)))
             return usage_error("protoc's descriptor set: " + e.message());
-        type = types.resolve_message(*type_arg);
+        type = resolve_message(types, *type_arg);
         if (type == nullptr) {
             std::string known;
-            for (const auto& [name, m] : types.messages)
-                if (!m.map_entry) known += "\n  " + name;
+            for (const auto& name : message_type_names(types)) known += "\n  " + name;
             return usage_error("no message type '" + *type_arg + "' in " + *proto_file +
                                " (or the name is ambiguous); its types:" + known);
-        }
-        opts.types = &types;
-        // --format text with a schema: protobuf text format, through a
-        // descriptor_pool built from the same descriptor set.
-        if (format_arg == "text") {
-            if (auto e = text_pool.add_file_descriptor_set(wire::as_bytes(*set)))
-                return usage_error("protoc's descriptor set: " + e.message());
-            text_type = text_pool.find_message(type->full_name);
         }
     }
 
@@ -306,7 +337,10 @@ int run_decode(int argc, char** argv) {
         return in.error.rfind("cannot read", 0) == 0 ? 2 : 1;
     }
     const wire::bytes_view bytes = in.bytes.view();
-    if (text_type != nullptr) return print_text_format(bytes, *text_type, grpc, opts, framing);
+    if (type != nullptr && (format_arg == "text" || format == "protojson"))
+        return print_messages(bytes, *type, types,
+                              format == "protojson" ? whole_format::protojson : whole_format::text,
+                              grpc, opts, framing);
 
     explainer ex(opts);
     std::optional<failure_info> failed;

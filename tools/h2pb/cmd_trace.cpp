@@ -214,15 +214,13 @@ int run_trace(int argc, char** argv) {
     }
 
     // The schema: every --proto compiled by protoc, and what --reflect finds.
-    auto types = std::make_unique<schema>();
-    auto methods = std::make_unique<std::map<std::string, method_desc>>();
+    // (One descriptor_pool: files the sets share are added once.)
+    auto types = std::make_unique<proto::descriptor_pool>();
     for (const auto& p : protos) {
         std::string err;
         const auto set = run_protoc(p, import_paths, &err);
         if (!set) return usage_error(err);
-        if (auto e = parse_descriptor_set(wire::as_bytes(*set), *types))
-            return usage_error("protoc's descriptor set: " + e.message());
-        if (auto e = parse_methods(wire::as_bytes(*set), *methods))
+        if (auto e = add_descriptor_set(*types, wire::as_bytes(*set)))
             return usage_error("protoc's descriptor set: " + e.message());
     }
     bool have_schema = !protos.empty();
@@ -241,21 +239,24 @@ int run_trace(int argc, char** argv) {
         const std::string& version = found.version;
         for (const auto& n : found.notes)
             std::cerr << "h2pb trace: reflection " << version << ": " << n << '\n';
-        proto::error perr;
-        if (status.ok() && !found.file_names.empty()) {
-            perr = parse_descriptor_set(wire::as_bytes(found.descriptor_set), *types);
-            if (!perr) perr = parse_methods(wire::as_bytes(found.descriptor_set), *methods);
-        }
+        proto::descriptor_error perr;
+        if (status.ok() && !found.file_names.empty())
+            perr = add_descriptor_set(*types, wire::as_bytes(found.descriptor_set));
         if (!status.ok()) {
             std::cerr << "h2pb trace: reflection failed (" << status.to_string()
                       << "); tracing without its schema\n";
         } else if (found.file_names.empty()) {
             std::cerr << "h2pb trace: reflection found no files; tracing without a schema\n";
+        } else if (perr.code == proto::descriptor_errc::missing_dependency) {
+            // The server did not send every import: the files that have theirs
+            // are usable, the others wait in the pool unused.
+            std::cerr << "h2pb trace: reflection " << version << ": " << perr.message()
+                      << "; the types of the files missing an import are not named\n";
+            have_schema = true;
         } else if (perr) {
             std::cerr << "h2pb trace: reflection's files do not parse (" << perr.message()
                       << "); tracing without a schema\n";
-            types = std::make_unique<schema>();
-            methods = std::make_unique<std::map<std::string, method_desc>>();
+            types = std::make_unique<proto::descriptor_pool>();
         } else {
             std::cerr << "h2pb trace: reflection " << version << ": " << found.services.size()
                       << " services, " << found.file_names.size() << " files\n";
@@ -264,7 +265,6 @@ int run_trace(int argc, char** argv) {
     }
     if (have_schema) {
         st->options.types = types.get();
-        st->options.methods = methods.get();
     }
 
     net::io_context io;

@@ -6,8 +6,9 @@
 // unsigned plus its signed and zigzag readings, I32/I64 as hex, float/double
 // and signed, and a LEN payload as a nested message when it parses completely
 // as fields (what `protoc --decode_raw` guesses), else as a string when it is
-// printable UTF-8, else as bytes. With a schema (--proto/--type) each field
-// gets its name and is read exactly as its declared type.
+// printable UTF-8, else as bytes. With a schema (--proto/--type: a
+// proto::message_descriptor from the tool's descriptor_pool) each field gets
+// its name and is read exactly as its declared type.
 #pragma once
 
 #include <algorithm>
@@ -19,12 +20,12 @@
 #include <variant>
 #include <vector>
 
+#include <h2pb/proto_codec/descriptor.hpp>
 #include <h2pb/proto_codec/field_reader.hpp>
 #include <h2pb/wire/hex.hpp>
 #include <h2pb/wire/varint.hpp>
 
 #include "cli.hpp"
-#include "schema.hpp"
 
 namespace h2pb::cli {
 
@@ -148,7 +149,6 @@ inline std::string bytes_count(std::size_t n) {
 inline constexpr std::size_t default_bytes_octets = 24;
 
 struct explain_options {
-    const schema* types = nullptr;  ///< null: schema-free (decode_raw) mode
     proto::decode_limits limits{};
     std::size_t bytes_octets = default_bytes_octets;  ///< hex shown of a bytes value, 0: all
     /// A bytes value whose octets are all printable ASCII (0x20-0x7e) is also
@@ -164,12 +164,13 @@ class explainer {
     /// `type` (null: no schema). Appends one node per field to out; returns
     /// the first broken rule (out then holds everything before it).
     proto::error message(wire::bytes_view msg, std::size_t base, std::size_t depth,
-                         const message_desc* type, std::vector<node>& out) {
+                         const proto::message_descriptor* type, std::vector<node>& out) {
         proto::field_reader r(msg, base, o_.limits, depth);
         proto::field f;
         while (r.next(f)) {
             node n = start(f);
-            const field_desc* fd = type != nullptr ? type->find(f.number) : nullptr;
+            const proto::field_descriptor* fd =
+                type != nullptr ? type->find_field(f.number) : nullptr;
             proto::error e{};
             if (fd == nullptr) {
                 n.label = std::to_string(f.number);
@@ -177,7 +178,7 @@ class explainer {
                 e = raw(f, depth, n);
                 if (type != nullptr) n.text += "  (unknown field)";
             } else {
-                e = typed(f, *fd, *type, depth, n);
+                e = typed(f, *fd, depth, n);
             }
             out.push_back(std::move(n));
             if (e) return e;
@@ -325,9 +326,9 @@ class explainer {
         return {};
     }
 
-    /// A scalar of declared type t from the raw bits v (VARINT value, I32/I64
-    /// bits); the name of `type_name` is used for enums.
-    void typed_scalar(field_type t, std::uint64_t v, const std::string& type_name, node& n) const {
+    /// A scalar of field fd's declared type from the raw bits v (VARINT
+    /// value, I32/I64 bits); enums get their value's name.
+    void typed_scalar(const proto::field_descriptor& fd, std::uint64_t v, node& n) const {
         auto put_signed = [&](std::int64_t s) {
             n.attrs.push_back({"value", s});
             n.text = std::to_string(s);
@@ -336,56 +337,56 @@ class explainer {
             n.attrs.push_back({"value", u});
             n.text = std::to_string(u);
         };
-        switch (t) {
-            case field_type::type_double: {
+        using proto::field_type;
+        switch (fd.type) {
+            case field_type::double_: {
                 const double d = proto::bits_double(v);
                 n.attrs.push_back({"value", json_number(d)});
                 n.text = format_double(d);
                 break;
             }
-            case field_type::type_float: {
+            case field_type::float_: {
                 const float fl = proto::bits_float(static_cast<std::uint32_t>(v));
                 n.attrs.push_back({"value", json_number(fl)});
                 n.text = format_float(fl);
                 break;
             }
-            case field_type::type_int64:
-            case field_type::type_sfixed64:
+            case field_type::int64:
+            case field_type::sfixed64:
                 put_signed(static_cast<std::int64_t>(v));
                 break;
-            case field_type::type_int32:
-            case field_type::type_sfixed32:
+            case field_type::int32:
+            case field_type::sfixed32:
                 put_signed(static_cast<std::int32_t>(static_cast<std::uint32_t>(v)));
                 break;
-            case field_type::type_uint64:
-            case field_type::type_fixed64:
+            case field_type::uint64:
+            case field_type::fixed64:
                 put_unsigned(v);
                 break;
-            case field_type::type_uint32:
-            case field_type::type_fixed32:
+            case field_type::uint32:
+            case field_type::fixed32:
                 put_unsigned(static_cast<std::uint32_t>(v));
                 break;
-            case field_type::type_sint32:
+            case field_type::sint32:
                 put_signed(proto::zigzag_decode32(static_cast<std::uint32_t>(v)));
                 break;
-            case field_type::type_sint64:
+            case field_type::sint64:
                 put_signed(proto::zigzag_decode64(v));
                 break;
-            case field_type::type_bool:
+            case field_type::bool_:
                 n.attrs.push_back({"value", v != 0});
                 n.text = v != 0 ? "true" : "false";
                 break;
-            case field_type::type_enum: {
+            case field_type::enum_: {
                 const auto num = static_cast<std::int32_t>(static_cast<std::uint32_t>(v));
                 n.attrs.push_back({"value", std::int64_t{num}});
-                const enum_desc* ed = o_.types->enumeration(type_name);
-                const std::string* name = ed != nullptr ? ed->find(num) : nullptr;
-                if (name != nullptr) {
-                    n.attrs.push_back({"enum", *name});
-                    n.text = *name + " (" + std::to_string(num) + ")";
+                const proto::enum_value_descriptor* ev =
+                    fd.enum_type != nullptr ? fd.enum_type->find_value(num) : nullptr;
+                if (ev != nullptr) {
+                    n.attrs.push_back({"enum", ev->name});
+                    n.text = ev->name + " (" + std::to_string(num) + ")";
                 } else {
-                    n.text =
-                        std::to_string(num) + " (no such value in " + type_name.substr(1) + ")";
+                    n.text = std::to_string(num) + " (no such value in " + type_full_name(fd) + ")";
                 }
                 break;
             }
@@ -394,34 +395,38 @@ class explainer {
         }
     }
 
-    /// "int32", "tour.Fruit", "map<string, string>" (map entries are message
-    /// types flagged map_entry; `depth` stops a malformed, self-referring one).
-    std::string display_type(const field_desc& fd, int depth = 0) const {
-        if (fd.type == field_type::type_message || fd.type == field_type::type_group ||
-            fd.type == field_type::type_enum) {
-            const message_desc* m = o_.types->message(fd.type_name);
-            if (m != nullptr && m->map_entry && depth < 4) {
-                const field_desc* k = m->find(1);
-                const field_desc* v = m->find(2);
-                if (k != nullptr && v != nullptr)
-                    return "map<" + display_type(*k, depth + 1) + ", " +
-                           display_type(*v, depth + 1) + ">";
-            }
-            return fd.type_name.empty() ? std::string(type_name(fd.type)) : fd.type_name.substr(1);
-        }
-        return std::string(type_name(fd.type));
+    /// The full name of a message, group or enum field's type ("tour.Fruit").
+    static std::string type_full_name(const proto::field_descriptor& fd) {
+        if (fd.message_type != nullptr) return fd.message_type->full_name;
+        if (fd.enum_type != nullptr) return fd.enum_type->full_name;
+        if (!fd.type_name.empty() && fd.type_name[0] == '.') return fd.type_name.substr(1);
+        return fd.type_name.empty() ? std::string(proto::name(fd.type)) : fd.type_name;
     }
 
-    proto::error typed(const proto::field& f, const field_desc& fd, const message_desc& owner,
-                       std::size_t depth, node& n) {
+    /// "int32", "tour.Fruit", "map<string, string>" (map entries are message
+    /// types flagged map_entry; `depth` stops a malformed, self-referring one).
+    static std::string display_type(const proto::field_descriptor& fd, int depth = 0) {
+        const proto::message_descriptor* m = fd.message_type;
+        if (m != nullptr && m->is_map_entry && depth < 4) {
+            const proto::field_descriptor* k = m->map_key();
+            const proto::field_descriptor* v = m->map_value();
+            if (k != nullptr && v != nullptr)
+                return "map<" + display_type(*k, depth + 1) + ", " + display_type(*v, depth + 1) +
+                       ">";
+        }
+        if (fd.message_type != nullptr || fd.enum_type != nullptr) return type_full_name(fd);
+        return std::string(proto::name(fd.type));
+    }
+
+    proto::error typed(const proto::field& f, const proto::field_descriptor& fd, std::size_t depth,
+                       node& n) {
         n.name = fd.name;
         n.label = std::to_string(f.number) + " " + fd.name;
         n.type = display_type(fd);
         n.attrs.push_back({"name", fd.name});
         n.attrs.push_back({"type", n.type});
-        const proto::wire_type expected = wire_type_of(fd.type);
-        if (fd.label == field_label::repeated && packable(fd.type) &&
-            f.type == proto::wire_type::len)
+        const proto::wire_type expected = proto::wire_type_for(fd.type);
+        if (fd.is_repeated() && proto::is_packable(fd.type) && f.type == proto::wire_type::len)
             return packed(f, fd, n);
         if (f.type != expected) {
             // Parsers keep a field whose wire type does not fit its declared
@@ -431,32 +436,32 @@ class explainer {
             n.text += "  (wire type does not match " + n.type + ": kept as unknown field)";
             return {};
         }
+        using proto::field_type;
         switch (fd.type) {
-            case field_type::type_string: {
+            case field_type::string: {
                 const bool ok = valid_utf8(f.payload);
                 // proto3 parsers reject a string that is not UTF-8; proto2 ones
                 // keep it (and may warn).
-                if (!ok && owner.syntax == "proto3")
-                    return {proto::errc::invalid_utf8, f.value_offset};
+                if (!ok && fd.requires_utf8()) return {proto::errc::invalid_utf8, f.value_offset};
                 n.attrs.push_back({"length", std::uint64_t{f.payload.size()}});
                 n.attrs.push_back({"value", std::string(wire::as_chars(f.payload))});
                 n.text = quote(f.payload);
                 if (!ok) n.text += "  (not valid UTF-8)";
                 return {};
             }
-            case field_type::type_bytes:
+            case field_type::bytes:
                 n.attrs.push_back({"length", std::uint64_t{f.payload.size()}});
                 n.attrs.push_back({"hex", wire::to_hex(f.payload)});
                 n.text = bytes_text(f.payload) + "  (" + bytes_count(f.payload.size()) + ")";
                 return {};
-            case field_type::type_message:
-            case field_type::type_group: {
-                const message_desc* m = o_.types->message(fd.type_name);
-                const bool group = fd.type == field_type::type_group;
+            case field_type::message:
+            case field_type::group: {
+                const proto::message_descriptor* m = fd.message_type;
+                const bool group = fd.type == field_type::group;
                 if (depth + 1 > o_.limits.max_depth)
                     return {proto::errc::depth_limit_exceeded, f.offset};
                 if (!group) n.attrs.push_back({"length", std::uint64_t{f.payload.size()}});
-                if (m != nullptr && m->map_entry) {
+                if (m != nullptr && m->is_map_entry) {
                     n.attrs.push_back({"map_entry", true});
                 } else {
                     n.text = (m != nullptr ? m->full_name : std::string("message")) + " (" +
@@ -464,12 +469,12 @@ class explainer {
                 }
                 n.children_key = "fields";
                 if (auto e = message(f.payload, f.value_offset, depth + 1, m, n.children)) return e;
-                if (m != nullptr && m->map_entry) n.text = map_entry_text(n.children);
+                if (m != nullptr && m->is_map_entry) n.text = map_entry_text(n.children);
                 if (group) n.children.push_back(end_group_row(f));
                 return {};
             }
             default:
-                typed_scalar(fd.type, f.value, fd.type_name, n);
+                typed_scalar(fd, f.value, n);
                 return {};
         }
     }
@@ -484,11 +489,11 @@ class explainer {
         return "map entry " + key + " -> " + value;
     }
 
-    proto::error packed(const proto::field& f, const field_desc& fd, node& n) {
+    proto::error packed(const proto::field& f, const proto::field_descriptor& fd, node& n) {
         n.attrs.push_back({"packed", true});
         n.attrs.push_back({"length", std::uint64_t{f.payload.size()}});
         n.children_key = "elements";
-        const proto::wire_type w = wire_type_of(fd.type);
+        const proto::wire_type w = proto::wire_type_for(fd.type);
         const std::size_t width = w == proto::wire_type::i32   ? 4
                                   : w == proto::wire_type::i64 ? 8
                                                                : 0;
@@ -514,7 +519,7 @@ class explainer {
                 v = width == 4 ? wire::load_le32(p) : wire::load_le64(p);
                 e.size = width;
             }
-            typed_scalar(fd.type, v, fd.type_name, e);
+            typed_scalar(fd, v, e);
             e.value_hex = wire::to_hex(wire::bytes_view{p, e.size});
             p += e.size;
             n.children.push_back(std::move(e));

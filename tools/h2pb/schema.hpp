@@ -1,25 +1,28 @@
-// A .proto schema for `h2pb decode --proto FILE --type NAME`.
+// A .proto schema for the tools (`h2pb decode --proto FILE --type NAME`,
+// `h2pb trace --proto`/--reflect, `h2pb call`).
 //
 // protoc compiles the .proto file into a FileDescriptorSet (itself protobuf
-// bytes, the format of google/protobuf/descriptor.proto), which this file
-// decodes with proto::field_reader into the little that decoding needs:
-// message types with their fields (name, number, label, type, packed, map
-// entry) and enum types with their values. Field numbers below are those of
-// descriptor.proto.
+// bytes, google/protobuf/descriptor.proto), which proto::descriptor_pool
+// (proto_codec/descriptor.hpp) reads: the one schema model of the project,
+// the same that dynamic_message, the JSON mapping and text format use. This
+// file only adds what the tools need on top of it: loading sets that share
+// files, finding a type by a short name, and running protoc (I/O, which the
+// tools may do and proto_codec may not).
 #pragma once
 
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include <h2pb/proto_codec/descriptor.hpp>
 #include <h2pb/proto_codec/field_reader.hpp>
 #include <h2pb/wire/bytes.hpp>
 
@@ -27,298 +30,89 @@ extern char** environ;
 
 namespace h2pb::cli {
 
-/// FieldDescriptorProto.Type: the .proto scalar and composite types.
-enum class field_type : std::uint8_t {
-    type_double = 1,
-    type_float = 2,
-    type_int64 = 3,
-    type_uint64 = 4,
-    type_int32 = 5,
-    type_fixed64 = 6,
-    type_fixed32 = 7,
-    type_bool = 8,
-    type_string = 9,
-    type_group = 10,
-    type_message = 11,
-    type_bytes = 12,
-    type_uint32 = 13,
-    type_enum = 14,
-    type_sfixed32 = 15,
-    type_sfixed64 = 16,
-    type_sint32 = 17,
-    type_sint64 = 18,
-};
+/// The tools' schema is a descriptor pool. (The name stays for the
+/// commands that still spell it so.)
+using schema = proto::descriptor_pool;
 
-constexpr std::string_view type_name(field_type t) noexcept {
-    switch (t) {
-        case field_type::type_double:
-            return "double";
-        case field_type::type_float:
-            return "float";
-        case field_type::type_int64:
-            return "int64";
-        case field_type::type_uint64:
-            return "uint64";
-        case field_type::type_int32:
-            return "int32";
-        case field_type::type_fixed64:
-            return "fixed64";
-        case field_type::type_fixed32:
-            return "fixed32";
-        case field_type::type_bool:
-            return "bool";
-        case field_type::type_string:
-            return "string";
-        case field_type::type_group:
-            return "group";
-        case field_type::type_message:
-            return "message";
-        case field_type::type_bytes:
-            return "bytes";
-        case field_type::type_uint32:
-            return "uint32";
-        case field_type::type_enum:
-            return "enum";
-        case field_type::type_sfixed32:
-            return "sfixed32";
-        case field_type::type_sfixed64:
-            return "sfixed64";
-        case field_type::type_sint32:
-            return "sint32";
-        case field_type::type_sint64:
-            return "sint64";
-    }
-    return "?";
-}
-
-/// The wire type a (non-packed) value of type t uses.
-constexpr proto::wire_type wire_type_of(field_type t) noexcept {
-    switch (t) {
-        case field_type::type_double:
-        case field_type::type_fixed64:
-        case field_type::type_sfixed64:
-            return proto::wire_type::i64;
-        case field_type::type_float:
-        case field_type::type_fixed32:
-        case field_type::type_sfixed32:
-            return proto::wire_type::i32;
-        case field_type::type_string:
-        case field_type::type_bytes:
-        case field_type::type_message:
-            return proto::wire_type::len;
-        case field_type::type_group:
-            return proto::wire_type::sgroup;
-        default:
-            return proto::wire_type::varint;
-    }
-}
-
-/// Scalars of wire type VARINT, I32 or I64 can be packed when repeated.
-constexpr bool packable(field_type t) noexcept {
-    return wire_type_of(t) != proto::wire_type::len && t != field_type::type_group;
-}
-
-enum class field_label : std::uint8_t { optional = 1, required = 2, repeated = 3 };
-
-struct field_desc {
-    std::string name;
-    std::uint32_t number = 0;
-    field_label label = field_label::optional;
-    field_type type = field_type::type_int32;
-    std::string type_name;  ///< message/enum: fully qualified, with a leading '.'
-    bool packed = false;    ///< [packed = true] set explicitly
-};
-
-struct message_desc {
-    std::string full_name;  ///< "tour.Fruit" (no leading '.')
-    std::string syntax;     ///< "proto2" or "proto3"
-    bool map_entry = false;
-    std::vector<field_desc> fields;
-
-    const field_desc* find(std::uint32_t number) const {
-        for (const auto& f : fields)
-            if (f.number == number) return &f;
-        return nullptr;
-    }
-};
-
-struct enum_desc {
-    std::string full_name;
-    std::vector<std::pair<std::int32_t, std::string>> values;
-
-    const std::string* find(std::int32_t v) const {
-        for (const auto& [n, name] : values)
-            if (n == v) return &name;
-        return nullptr;
-    }
-};
-
-class schema {
-  public:
-    std::map<std::string, message_desc> messages;  // by full name, no leading '.'
-    std::map<std::string, enum_desc> enums;
-
-    /// A message type by "pkg.Name", ".pkg.Name", or a unique trailing part
-    /// ("Name", "Outer.Inner").
-    const message_desc* resolve_message(std::string_view name) const {
-        if (!name.empty() && name[0] == '.') name.remove_prefix(1);
-        if (auto it = messages.find(std::string(name)); it != messages.end()) return &it->second;
-        const message_desc* found = nullptr;
-        for (const auto& [full, m] : messages) {
-            if (full.size() > name.size() &&
-                full.compare(full.size() - name.size(), name.size(), name) == 0 &&
-                full[full.size() - name.size() - 1] == '.') {
-                if (found != nullptr) return nullptr;  // ambiguous
-                found = &m;
-            }
-        }
-        return found;
-    }
-    const message_desc* message(std::string_view type_name) const {
-        if (!type_name.empty() && type_name[0] == '.') type_name.remove_prefix(1);
-        auto it = messages.find(std::string(type_name));
-        return it == messages.end() ? nullptr : &it->second;
-    }
-    const enum_desc* enumeration(std::string_view type_name) const {
-        if (!type_name.empty() && type_name[0] == '.') type_name.remove_prefix(1);
-        auto it = enums.find(std::string(type_name));
-        return it == enums.end() ? nullptr : &it->second;
-    }
-};
-
-namespace detail {
-
-inline std::string str(const proto::field& f) {
-    return std::string(wire::as_chars(f.payload));
-}
-
-inline proto::error parse_enum(wire::bytes_view b, std::size_t base, const std::string& scope,
-                               schema& out) {
-    enum_desc e;
-    proto::field_reader r(b, base);
-    proto::field f;
-    while (r.next(f)) {
-        if (f.number == 1 && f.type == proto::wire_type::len) e.full_name = scope + str(f);
-        if (f.number == 2 && f.type == proto::wire_type::len) {  // EnumValueDescriptorProto
-            std::pair<std::int32_t, std::string> v;
-            proto::field_reader vr(f.payload, f.value_offset);
-            proto::field g;
-            while (vr.next(g)) {
-                if (g.number == 1 && g.type == proto::wire_type::len) v.second = str(g);
-                if (g.number == 2 && g.type == proto::wire_type::varint)
-                    v.first = static_cast<std::int32_t>(g.value);
-            }
-            if (vr.error()) return vr.error();
-            e.values.push_back(std::move(v));
-        }
-    }
-    if (r.error()) return r.error();
-    out.enums[e.full_name] = std::move(e);
-    return {};
-}
-
-inline proto::error parse_field(wire::bytes_view b, std::size_t base, field_desc& fd) {
-    proto::field_reader r(b, base);
-    proto::field f;
-    while (r.next(f)) {
-        switch (f.number) {
-            case 1:
-                fd.name = str(f);
-                break;
-            case 3:
-                fd.number = static_cast<std::uint32_t>(f.value);
-                break;
-            case 4:
-                fd.label = static_cast<field_label>(f.value);
-                break;
-            case 5:
-                fd.type = static_cast<field_type>(f.value);
-                break;
-            case 6:
-                fd.type_name = str(f);
-                break;
-            case 8: {  // FieldOptions
-                proto::field_reader o(f.payload, f.value_offset);
-                proto::field g;
-                while (o.next(g))
-                    if (g.number == 2 && g.type == proto::wire_type::varint)
-                        fd.packed = g.value != 0;
-                if (o.error()) return o.error();
-                break;
-            }
-            default:
-                break;
-        }
-    }
-    return r.error();
-}
-
-inline proto::error parse_message(wire::bytes_view b, std::size_t base, const std::string& scope,
-                                  const std::string& syntax, schema& out, std::size_t depth) {
-    if (depth > proto::default_max_depth) return {proto::errc::depth_limit_exceeded, base};
-    message_desc m;
-    m.syntax = syntax;
-    // The name comes first in protoc's output, but do not rely on it.
-    proto::field_reader r(b, base);
-    proto::field f;
-    while (r.next(f))
-        if (f.number == 1 && f.type == proto::wire_type::len) m.full_name = scope + str(f);
-    if (r.error()) return r.error();
-    proto::field_reader r2(b, base);
-    while (r2.next(f)) {
-        if (f.type != proto::wire_type::len) continue;
-        if (f.number == 2) {
-            field_desc fd;
-            if (auto e = parse_field(f.payload, f.value_offset, fd)) return e;
-            m.fields.push_back(std::move(fd));
-        } else if (f.number == 3) {
-            if (auto e = parse_message(f.payload, f.value_offset, m.full_name + ".", syntax, out,
-                                       depth + 1))
-                return e;
-        } else if (f.number == 4) {
-            if (auto e = parse_enum(f.payload, f.value_offset, m.full_name + ".", out)) return e;
-        } else if (f.number == 7) {  // MessageOptions
-            proto::field_reader o(f.payload, f.value_offset);
-            proto::field g;
-            while (o.next(g))
-                if (g.number == 7 && g.type == proto::wire_type::varint) m.map_entry = g.value != 0;
-            if (o.error()) return o.error();
-        }
-    }
-    out.messages[m.full_name] = std::move(m);
-    return {};
-}
-
-}  // namespace detail
-
-/// Decodes a FileDescriptorSet (field 1: repeated FileDescriptorProto).
-inline proto::error parse_descriptor_set(wire::bytes_view set, schema& out) {
+/// Adds every file of a FileDescriptorSet (descriptor.proto:
+/// FileDescriptorSet.file = 1, FileDescriptorProto.name = 1) to pool, skipping
+/// the files it already has: two --proto files compiled with
+/// --include_imports both carry their common imports, and reflection may
+/// return a file --proto gave. Then checks that no file waits for an import.
+inline proto::descriptor_error add_descriptor_set(proto::descriptor_pool& pool,
+                                                  wire::bytes_view set) {
+    const std::vector<std::string> waiting = pool.pending_files();
     proto::field_reader r(set);
     proto::field f;
     while (r.next(f)) {
-        if (f.number != 1 || f.type != proto::wire_type::len) continue;
-        std::string package, syntax = "proto2";
-        proto::field_reader fr(f.payload, f.value_offset);
+        if (f.number != 1) continue;
+        if (f.type != proto::wire_type::len)
+            return {proto::descriptor_errc::wrong_wire_type, "FileDescriptorSet.file", {}};
+        std::string name;
+        proto::field_reader fr(f.payload);
         proto::field g;
-        while (fr.next(g)) {
-            if (g.number == 2 && g.type == proto::wire_type::len) package = detail::str(g);
-            if (g.number == 12 && g.type == proto::wire_type::len) syntax = detail::str(g);
-        }
-        if (fr.error()) return fr.error();
-        const std::string scope = package.empty() ? "" : package + ".";
-        proto::field_reader fr2(f.payload, f.value_offset);
-        while (fr2.next(g)) {
-            if (g.type != proto::wire_type::len) continue;
-            if (g.number == 4) {
-                if (auto e =
-                        detail::parse_message(g.payload, g.value_offset, scope, syntax, out, 0))
-                    return e;
-            } else if (g.number == 5) {
-                if (auto e = detail::parse_enum(g.payload, g.value_offset, scope, out)) return e;
-            }
-        }
+        while (fr.next(g))
+            if (g.number == 1 && g.type == proto::wire_type::len)
+                name.assign(wire::as_chars(g.payload));
+        if (fr.error())
+            return {proto::descriptor_errc::bad_bytes, "FileDescriptorProto", fr.error()};
+        if (pool.find_file(name) != nullptr ||
+            std::find(waiting.begin(), waiting.end(), name) != waiting.end())
+            continue;
+        if (auto e = pool.add_file(f.payload)) return e;
     }
-    return r.error();
+    if (r.error()) return {proto::descriptor_errc::bad_bytes, "FileDescriptorSet", r.error()};
+    return pool.check_complete();
+}
+
+/// Same as add_descriptor_set, with the arguments in the order the commands
+/// wrote them when the schema had its own parser.
+inline proto::descriptor_error parse_descriptor_set(wire::bytes_view set, schema& out) {
+    return add_descriptor_set(out, set);
+}
+
+/// Calls fn(const proto::message_descriptor&) for every message type of the
+/// pool, nested ones (map entries included) after their parent. The pool
+/// bounds nesting (descriptor_limits), so the recursion is bounded.
+template <class Fn>
+void for_each_message(const proto::descriptor_pool& pool, Fn&& fn) {
+    auto visit = [&](auto&& self, const proto::message_descriptor& m) -> void {
+        fn(m);
+        for (const proto::message_descriptor* n : m.nested_types()) self(self, *n);
+    };
+    for (const auto& file : pool.files())
+        for (const proto::message_descriptor* m : file->message_types) visit(visit, *m);
+}
+
+/// A message type by "pkg.Name", ".pkg.Name", or a unique trailing part
+/// ("Name", "Outer.Inner"); null when there is none or several.
+inline const proto::message_descriptor* resolve_message(const proto::descriptor_pool& pool,
+                                                        std::string_view name) {
+    if (!name.empty() && name[0] == '.') name.remove_prefix(1);
+    if (const auto* m = pool.find_message(name)) return m;
+    const proto::message_descriptor* found = nullptr;
+    bool ambiguous = false;
+    for_each_message(pool, [&](const proto::message_descriptor& m) {
+        const std::string& full = m.full_name;
+        if (full.size() > name.size() &&
+            full.compare(full.size() - name.size(), name.size(), name) == 0 &&
+            full[full.size() - name.size() - 1] == '.') {
+            if (found != nullptr) ambiguous = true;
+            found = &m;
+        }
+    });
+    return ambiguous ? nullptr : found;
+}
+
+/// The full names of the pool's message types, sorted, without map entries
+/// (what a user can name with --type).
+inline std::vector<std::string> message_type_names(const proto::descriptor_pool& pool) {
+    std::vector<std::string> out;
+    for_each_message(pool, [&](const proto::message_descriptor& m) {
+        if (!m.is_map_entry) out.push_back(m.full_name);
+    });
+    std::sort(out.begin(), out.end());
+    return out;
 }
 
 /// Runs `protoc --descriptor_set_out=/dev/stdout --include_imports` on

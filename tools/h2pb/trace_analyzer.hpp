@@ -65,68 +65,32 @@ inline constexpr std::size_t default_max_explained_message = 4u << 20;
 /// trace_options::max_tracked_streams.
 inline constexpr std::size_t default_max_tracked_streams = 10000;
 
-/// One gRPC method of a loaded schema: "/pkg.Service/Method" -> types.
+/// Kept only for cmd_call.cpp, which fills a method table for --trace and is
+/// being rewritten in another change: the analyzer finds a call's method in
+/// the descriptor pool (trace_options::types) by its :path and reads neither.
+/// Remove both, and trace_options::methods, with their last use there.
 struct method_desc {
     std::string input_type, output_type;  ///< full names, no leading '.'
     bool client_streaming = false, server_streaming = false;
 };
-
-/// Reads the services of a FileDescriptorSet (descriptor.proto:
-/// FileDescriptorProto.package = 2, .service = 6; ServiceDescriptorProto.name
-/// = 1, .method = 2; MethodDescriptorProto.name = 1, .input_type = 2,
-/// .output_type = 3, .client_streaming = 5, .server_streaming = 6).
-inline proto::error parse_methods(wire::bytes_view set, std::map<std::string, method_desc>& out) {
-    auto str = [](const proto::field& f) { return std::string(wire::as_chars(f.payload)); };
-    auto strip = [](std::string s) { return !s.empty() && s[0] == '.' ? s.substr(1) : s; };
-    proto::field_reader r(set);
-    proto::field file;
-    while (r.next(file)) {
-        if (file.number != 1 || file.type != proto::wire_type::len) continue;
-        std::string package;
-        std::vector<wire::bytes_view> services;
-        proto::field_reader fr(file.payload);
-        proto::field g;
-        while (fr.next(g)) {
-            if (g.type != proto::wire_type::len) continue;
-            if (g.number == 2) package = str(g);
-            if (g.number == 6) services.push_back(g.payload);
-        }
-        if (fr.error()) return fr.error();
-        for (auto s : services) {
-            std::string service;
-            std::vector<wire::bytes_view> methods;
-            proto::field_reader sr(s);
-            while (sr.next(g)) {
-                if (g.number == 1 && g.type == proto::wire_type::len) service = str(g);
-                if (g.number == 2 && g.type == proto::wire_type::len) methods.push_back(g.payload);
-            }
-            if (sr.error()) return sr.error();
-            for (auto m : methods) {
-                std::string name;
-                method_desc d;
-                proto::field_reader mr(m);
-                while (mr.next(g)) {
-                    if (g.number == 1 && g.type == proto::wire_type::len) name = str(g);
-                    if (g.number == 2 && g.type == proto::wire_type::len)
-                        d.input_type = strip(str(g));
-                    if (g.number == 3 && g.type == proto::wire_type::len)
-                        d.output_type = strip(str(g));
-                    if (g.number == 5 && g.type == proto::wire_type::varint)
-                        d.client_streaming = g.value != 0;
-                    if (g.number == 6 && g.type == proto::wire_type::varint)
-                        d.server_streaming = g.value != 0;
-                }
-                if (mr.error()) return mr.error();
-                out["/" + (package.empty() ? "" : package + ".") + service + "/" + name] = d;
-            }
-        }
-    }
-    return r.error();
+inline proto::descriptor_error parse_methods(wire::bytes_view set,
+                                             std::map<std::string, method_desc>& out) {
+    proto::descriptor_pool pool;
+    if (auto e = add_descriptor_set(pool, set)) return e;
+    for (const auto& file : pool.files())
+        for (const proto::service_descriptor* s : file->services)
+            for (const auto& m : s->methods)
+                out[m->path()] = {m->input_type->full_name, m->output_type->full_name,
+                                  m->client_streaming, m->server_streaming};
+    return {};
 }
 
 struct trace_options {
-    const schema* types = nullptr;  ///< null: fields shown schema-free
-    const std::map<std::string, method_desc>* methods = nullptr;  ///< by :path
+    /// The schema: a gRPC call's :path ("/pkg.Service/Method") names a method
+    /// of it, whose input and output types explain the messages of the call.
+    /// null: fields shown schema-free.
+    const proto::descriptor_pool* types = nullptr;
+    const std::map<std::string, method_desc>* methods = nullptr;  ///< unused (see method_desc)
     std::size_t max_explained_message = default_max_explained_message;
     std::size_t max_tracked_streams = default_max_tracked_streams;
     /// Octets of a DATA payload shown in hex ("data:"), and of a bytes field's
@@ -330,10 +294,16 @@ class trace_analyzer {
     struct call {
         bool grpc = false;
         std::string path;
-        const method_desc* method = nullptr;
+        const proto::method_descriptor* method = nullptr;
         bool response_headers_seen = false;
         bool status_seen = false;  ///< trailers with grpc-status arrived
     };
+
+    /// A method's input or output type by full name ("pkg.Request").
+    static std::string type_name(const std::string& declared, const proto::message_descriptor* m) {
+        if (m != nullptr) return m->full_name;
+        return !declared.empty() && declared[0] == '.' ? declared.substr(1) : declared;
+    }
 
     direction& peer_of(trace_direction d) { return dirs_[1 - static_cast<int>(d)]; }
 
@@ -584,19 +554,21 @@ class trace_analyzer {
         grpc_event g;
         g.compressed = m.prefix[0] != 0;
         g.length = m.length;
-        if (c.method != nullptr)
-            g.type = d == trace_direction::client_to_server ? c.method->input_type
-                                                            : c.method->output_type;
+        const proto::message_descriptor* type = nullptr;
+        if (c.method != nullptr) {
+            type = d == trace_direction::client_to_server ? c.method->input_type
+                                                          : c.method->output_type;
+            g.type = type_name(d == trace_direction::client_to_server ? c.method->input_name
+                                                                      : c.method->output_name,
+                               type);
+        }
         if (g.compressed) {
             g.note = "compressed (grpc-encoding), fields not shown";
         } else if (m.length > o_.max_explained_message) {
             g.note = "longer than " + std::to_string(o_.max_explained_message) +
                      " octets, fields not shown";
         } else {
-            const message_desc* type =
-                o_.types != nullptr && !g.type.empty() ? o_.types->message(g.type) : nullptr;
-            explainer ex(explain_options{
-                type != nullptr ? o_.types : nullptr, {}, o_.data_octets, /*bytes_as_text=*/true});
+            explainer ex(explain_options{{}, o_.data_octets, /*bytes_as_text=*/true});
             if (auto err = ex.message(wire::as_bytes(m.body), 0, 0, type, g.fields))
                 g.note = "protobuf: " + err.message();
         }
@@ -641,15 +613,19 @@ class trace_analyzer {
             const std::string* path = find(":path");
             c.grpc = ct != nullptr && ct->rfind("application/grpc", 0) == 0;
             if (path != nullptr) c.path = *path;
-            if (c.grpc && o_.methods != nullptr) {
-                auto m = o_.methods->find(c.path);
-                if (m != o_.methods->end()) c.method = &m->second;
+            if (c.grpc && o_.types != nullptr) {
+                // find_method also takes "pkg.Service.Method": only the
+                // exact :path form names the method (PROTOCOL-HTTP2.md).
+                const proto::method_descriptor* m = o_.types->find_method(c.path);
+                if (m != nullptr && m->path() == c.path) c.method = m;
             }
             if (c.grpc)
-                e.notes.push_back("gRPC call " + c.path +
-                                  (c.method != nullptr ? " (" + c.method->input_type + " -> " +
-                                                             c.method->output_type + ")"
-                                                       : std::string()));
+                e.notes.push_back(
+                    "gRPC call " + c.path +
+                    (c.method != nullptr
+                         ? " (" + type_name(c.method->input_name, c.method->input_type) + " -> " +
+                               type_name(c.method->output_name, c.method->output_type) + ")"
+                         : std::string()));
             if (const std::string* t = find("grpc-timeout")) timeout(*t, e);
             calls_[stream] = c;
             return;
