@@ -32,7 +32,7 @@ void check_tiling(const std::vector<cli::node>& nodes, std::size_t begin, std::s
 }
 
 void explain(const cli::explain_options& o, wire::bytes_view msg, std::size_t base,
-             const cli::message_desc* type) {
+             const proto::message_descriptor* type) {
     cli::explainer ex(o);
     std::vector<cli::node> fields;
     const proto::error e = ex.message(msg, base, 0, type, fields);
@@ -47,12 +47,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     cli::explain_options raw;
     raw.limits.max_depth = 20;  // deep enough to matter, shallow enough to be quick
 
+    // The descriptors point at their own types: the pool only has to outlive
+    // the explaining. The first message type of the set, if it has any.
     cli::schema types;
-    const cli::message_desc* type = nullptr;
-    if (!cli::parse_descriptor_set(in, types) && !types.messages.empty())
-        type = &types.messages.begin()->second;
-    cli::explain_options typed = raw;
-    typed.types = &types;
+    const proto::message_descriptor* type = nullptr;
+    if (!cli::parse_descriptor_set(in, types))
+        cli::for_each_message(types, [&](const proto::message_descriptor& m) {
+            if (type == nullptr) type = &m;
+        });
+    const cli::explain_options typed = raw;
 
     // Plain protobuf.
     explain(raw, in, 0, nullptr);
