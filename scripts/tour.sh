@@ -392,6 +392,8 @@ live() {
     say "  != stream 3 ended with grpc-status 0: the deadline did not expire"
   elif pick 1 3 "c->s" RST_STREAM | grep -q 'error_code: CANCEL'; then
     say "  = stream 3 ended with the client's RST_STREAM (CANCEL), no grpc-status 0"
+  elif pick 1 3 "s->c" RST_STREAM | grep -q 'error_code: CANCEL'; then
+    say "  = stream 3 ended with the server's RST_STREAM (CANCEL): its deadline passed before the client's reset went out, no grpc-status 0"
   elif [ -n "$deadline_code" ] && pick 1 3 "s->c" HEADERS | grep -q "grpc-status: $deadline_code "; then
     say "  = stream 3 ended with grpc-status $deadline_code (grpcio's DEADLINE_EXCEEDED is $deadline_code)"
   else
