@@ -127,6 +127,9 @@ enum class text_errc : std::uint8_t {
     not_repeated,             ///< a list `[...]` for a singular field
     invalid_utf8,             ///< a proto3 string field's value is not UTF-8
     missing_required_field,   ///< a proto2 required field is absent
+    // Only for generated messages (proto_codec/text.hpp):
+    schema_unavailable,  ///< the message's embedded descriptors did not build
+    decode_failed,       ///< the binary form of the parsed text did not decode into the message
 };
 
 constexpr std::string_view describe(text_errc e) noexcept {
@@ -169,6 +172,10 @@ constexpr std::string_view describe(text_errc e) noexcept {
             return "string field value is not valid UTF-8";
         case text_errc::missing_required_field:
             return "message missing required fields";
+        case text_errc::schema_unavailable:
+            return "the message's embedded descriptors did not build";
+        case text_errc::decode_failed:
+            return "the parsed message did not decode into the generated type";
     }
     return "?";
 }

@@ -1,6 +1,7 @@
 // h2pb::rpc — what server reflection knows, without I/O: the services a
-// server serves and the .proto files that define them (rpc/file_descriptor.hpp,
-// embedded by protoc-gen-h2pb's `descriptors`), with the lookups of
+// server serves and the .proto files that define them (rpc::file_descriptor,
+// i.e. proto_codec/embedded_file.hpp, embedded by protoc-gen-h2pb's
+// `descriptors`), with the lookups of
 // grpc.reflection.v1.ServerReflectionRequest (server-reflection.md; the
 // answers are in rpc/asio/reflection.hpp).
 //

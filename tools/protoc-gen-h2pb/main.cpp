@@ -41,10 +41,13 @@
 // bidi_streaming<Req, Resp>(descriptor, [request,] options).
 //
 // With the parameter `descriptors`, NAME.h2pb.hpp also embeds the file's
-// serialized FileDescriptorProto as an h2pb::rpc::file_descriptor
-// (rpc/file_descriptor.hpp), and each service class overrides proto_file()
-// to point at it: server reflection (rpc/asio/reflection.hpp) serves these
-// without parsing anything at run time. `include_prefix=DIR` makes the
+// serialized FileDescriptorProto as an h2pb::proto::embedded_file
+// (proto_codec/embedded_file.hpp), each message gets `static constexpr
+// const ::h2pb::proto::embedded_file* _h2pb_file()` pointing at it (what
+// proto_codec/text.hpp builds its schema from), and each service class
+// overrides proto_file() to point at it: server reflection
+// (rpc/asio/reflection.hpp) serves these without parsing anything at run
+// time. `include_prefix=DIR` makes the
 // generated headers include each other as "DIR/NAME.h2pb.hpp" (what the
 // checked-in rpc/generated/ headers use: DIR = h2pb/rpc/generated).
 #include <google/protobuf/compiler/code_generator.h>
@@ -249,6 +252,13 @@ std::string namespace_of(const FileDescriptor* f) {
 /// (plugin parameter `views`): Outer_Inner_view, string/bytes as
 /// std::string_view into the decoded input, message fields as views.
 bool& view_mode() {
+    static bool v = false;
+    return v;
+}
+
+/// Set while generating with the parameter `descriptors`: messages declare
+/// _h2pb_file().
+bool& descriptors_mode() {
     static bool v = false;
     return v;
 }
@@ -558,11 +568,12 @@ class out_text {
 // ---------------------------------------------------------------- descriptors
 //
 // With the parameter `descriptors`, NAME.h2pb.hpp ends with the file's
-// rpc::file_descriptor (rpc/file_descriptor.hpp): the serialized
+// proto::embedded_file (proto_codec/embedded_file.hpp): the serialized
 // FileDescriptorProto as a string literal, the names of the symbols it
-// defines, its extensions, and pointers to its imports' file_descriptors
+// defines, its extensions, and pointers to its imports' embedded_files
 // (which their headers, included above, define: generate every file of a
-// program with `descriptors`, or none).
+// program with `descriptors`, or none). Then the definitions of the
+// messages' _h2pb_file(), which point at it.
 
 /// The file's path as a C++ identifier, injective: "_" -> "__", "/" -> "_S",
 /// "." -> "_D", "-" -> "_M", another byte that is not [A-Za-z0-9] -> "_xHH".
@@ -672,32 +683,32 @@ void emit_descriptor(const FileDescriptor* file, out_text& o) {
 
     const std::string var = mangle_path(file->name());
     o.line();
-    o.line("// ---- the file's descriptor, for server reflection (rpc/file_descriptor.hpp) ----");
+    o.line(
+        "// ---- the file's descriptor, for reflection and text format "
+        "(proto_codec/embedded_file.hpp) ----");
     o.line("// clang-format off");
     o.line("#include <array>");
     o.line("#include <string_view>");
-    o.line();
-    o.line("#include <h2pb/rpc/file_descriptor.hpp>");
     o.line();
     o.line("namespace " + descriptor_namespace() + " {");
     o.line("inline constexpr std::array<std::string_view, " + std::to_string(symbols.size()) +
            "> " + var + "_symbols = {");
     for (const std::string& sym : symbols) o.line("    " + string_literal(sym) + ",");
     o.line("};");
-    o.line("inline constexpr std::array<::h2pb::rpc::extension_number, " +
+    o.line("inline constexpr std::array<::h2pb::proto::extension_number, " +
            std::to_string(extensions.size()) + "> " + var + "_extensions = {{");
     for (const FieldDescriptor* e : extensions)
         o.line("    {" + string_literal(e->containing_type()->full_name()) + ", " +
                std::to_string(e->number()) + "},");
     o.line("}};");
-    o.line("inline constexpr std::array<const ::h2pb::rpc::file_descriptor*, " +
+    o.line("inline constexpr std::array<const ::h2pb::proto::embedded_file*, " +
            std::to_string(file->dependency_count()) + "> " + var + "_dependencies = {");
     for (int i = 0; i < file->dependency_count(); ++i)
         o.line("    &" + descriptor_variable(file->dependency(i)) + ",");
     o.line("};");
     o.line("/// " + file->name() + ": its serialized google.protobuf.FileDescriptorProto (" +
            std::to_string(bytes.size()) + " bytes) and what it defines.");
-    o.line("inline constexpr ::h2pb::rpc::file_descriptor " + var + "{");
+    o.line("inline constexpr ::h2pb::proto::embedded_file " + var + "{");
     o.line("    " + string_literal(file->name()) + ",");
     o.line("    " + string_literal(file->package()) + ",");
     o.line("    std::string_view(");
@@ -997,9 +1008,9 @@ void emit_service(const pb::ServiceDescriptor* s, const std::string& class_name,
     o.line("std::string_view service_name() const noexcept override { return service_full_name; }");
     if (!descriptor_var.empty()) {
         // Server reflection finds the service's .proto file here (parameter
-        // `descriptors`; rpc/file_descriptor.hpp).
+        // `descriptors`; proto_codec/embedded_file.hpp).
         const std::string head =
-            "const ::h2pb::rpc::file_descriptor* proto_file() const noexcept override {";
+            "const ::h2pb::proto::embedded_file* proto_file() const noexcept override {";
         const std::string body = "return &" + descriptor_var + ";";
         if (o.column() + head.size() + 1 + body.size() + 2 <= column_limit) {
             o.line(head + " " + body + " }");
@@ -1194,8 +1205,12 @@ class generator final : public pb::compiler::CodeGenerator {
         }
         if (messages) {
             out_text o;
+            descriptors_mode() = descriptors;
             emit_file(file, views, o);
-            if (descriptors) emit_descriptor(file, o);
+            if (descriptors) {
+                emit_descriptor(file, o);
+                emit_file_accessors(file, o);
+            }
             std::unique_ptr<pb::io::ZeroCopyOutputStream> stream(
                 context->Open(header_name(file->name())));
             pb::io::Printer printer(stream.get(), '$');
@@ -1213,6 +1228,25 @@ class generator final : public pb::compiler::CodeGenerator {
     }
 
   private:
+    // ---- descriptors
+
+    /// After the embedded_file (emit_descriptor): each message's
+    /// _h2pb_file(), defined out of class because the variable it points at
+    /// comes after the structs.
+    static void emit_file_accessors(const FileDescriptor* file, out_text& o) {
+        std::vector<const Descriptor*> msgs;
+        std::vector<const EnumDescriptor*> enums;
+        for (int i = 0; i < file->message_type_count(); ++i)
+            collect(file->message_type(i), msgs, enums);
+        if (msgs.empty()) return;
+        o.line();
+        o.line("// clang-format off");
+        for (const Descriptor* d : msgs)
+            o.line("constexpr const ::h2pb::proto::embedded_file* " + qualified(d) +
+                   "::_h2pb_file() noexcept { return &" + descriptor_variable(file) + "; }");
+        o.line("// clang-format on");
+    }
+
     // ---- collection
 
     static void collect(const Descriptor* d, std::vector<const Descriptor*>& msgs,
@@ -1270,6 +1304,7 @@ class generator final : public pb::compiler::CodeGenerator {
         o.line("#include <variant>");
         o.line("#include <vector>");
         o.line();
+        if (descriptors_mode()) o.line("#include <h2pb/proto_codec/embedded_file.hpp>");
         o.line("#include <h2pb/proto_codec/json_codec.hpp>");
         o.line("#include <h2pb/proto_codec/runtime.hpp>");
         for (int i = 0; i < file->dependency_count(); ++i) {
@@ -1466,6 +1501,13 @@ class generator final : public pb::compiler::CodeGenerator {
                 " const ::h2pb::proto::json::parse_options& o, bool in_any);");
             o.line("static constexpr std::string_view _h2pb_full_name = " +
                    string_literal(d->full_name()) + ";");
+            if (descriptors_mode()) {
+                o.line("/// The embedded descriptor of " + d->file()->name() +
+                       " (proto_codec/embedded_file.hpp).");
+                o.line(
+                    "static constexpr const ::h2pb::proto::embedded_file* _h2pb_file() "
+                    "noexcept;");
+            }
         }
         o.line("friend bool operator==(const " + name + "&, const " + name + "&) = default;");
         o.line();

@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include <h2pb/proto_codec/embedded_file.hpp>
 #include <h2pb/proto_codec/json_codec.hpp>
 #include <h2pb/proto_codec/runtime.hpp>
 
@@ -89,6 +90,8 @@ struct HealthCheckRequest {
     bool _h2pb_json_members(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
     bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o, bool in_any);
     static constexpr std::string_view _h2pb_full_name = "grpc.health.v1.HealthCheckRequest";
+    /// The embedded descriptor of grpc/health/v1/health.proto (proto_codec/embedded_file.hpp).
+    static constexpr const ::h2pb::proto::embedded_file* _h2pb_file() noexcept;
     friend bool operator==(const HealthCheckRequest&, const HealthCheckRequest&) = default;
 
     // The interface of proto_codec/message.hpp.
@@ -125,6 +128,8 @@ struct HealthCheckResponse {
     bool _h2pb_json_members(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
     bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o, bool in_any);
     static constexpr std::string_view _h2pb_full_name = "grpc.health.v1.HealthCheckResponse";
+    /// The embedded descriptor of grpc/health/v1/health.proto (proto_codec/embedded_file.hpp).
+    static constexpr const ::h2pb::proto::embedded_file* _h2pb_file() noexcept;
     friend bool operator==(const HealthCheckResponse&, const HealthCheckResponse&) = default;
 
     // The interface of proto_codec/message.hpp.
@@ -352,12 +357,10 @@ inline bool HealthCheckResponse::_h2pb_json_read_members(::h2pb::proto::json::js
 
 }  // namespace grpc::health::v1
 
-// ---- the file's descriptor, for server reflection (rpc/file_descriptor.hpp) ----
+// ---- the file's descriptor, for reflection and text format (proto_codec/embedded_file.hpp) ----
 // clang-format off
 #include <array>
 #include <string_view>
-
-#include <h2pb/rpc/file_descriptor.hpp>
 
 namespace h2pb_files {
 inline constexpr std::array<std::string_view, 12> grpc_Shealth_Sv1_Shealth_Dproto_symbols = {
@@ -374,12 +377,12 @@ inline constexpr std::array<std::string_view, 12> grpc_Shealth_Sv1_Shealth_Dprot
     "grpc.health.v1.Health.Check",
     "grpc.health.v1.Health.Watch",
 };
-inline constexpr std::array<::h2pb::rpc::extension_number, 0> grpc_Shealth_Sv1_Shealth_Dproto_extensions = {{
+inline constexpr std::array<::h2pb::proto::extension_number, 0> grpc_Shealth_Sv1_Shealth_Dproto_extensions = {{
 }};
-inline constexpr std::array<const ::h2pb::rpc::file_descriptor*, 0> grpc_Shealth_Sv1_Shealth_Dproto_dependencies = {
+inline constexpr std::array<const ::h2pb::proto::embedded_file*, 0> grpc_Shealth_Sv1_Shealth_Dproto_dependencies = {
 };
 /// grpc/health/v1/health.proto: its serialized google.protobuf.FileDescriptorProto (557 bytes) and what it defines.
-inline constexpr ::h2pb::rpc::file_descriptor grpc_Shealth_Sv1_Shealth_Dproto{
+inline constexpr ::h2pb::proto::embedded_file grpc_Shealth_Sv1_Shealth_Dproto{
     "grpc/health/v1/health.proto",
     "grpc.health.v1",
     std::string_view(
@@ -398,4 +401,9 @@ inline constexpr ::h2pb::rpc::file_descriptor grpc_Shealth_Sv1_Shealth_Dproto{
     grpc_Shealth_Sv1_Shealth_Dproto_extensions,
 };
 }  // namespace h2pb_files
+// clang-format on
+
+// clang-format off
+constexpr const ::h2pb::proto::embedded_file* ::grpc::health::v1::HealthCheckRequest::_h2pb_file() noexcept { return &::h2pb_files::grpc_Shealth_Sv1_Shealth_Dproto; }
+constexpr const ::h2pb::proto::embedded_file* ::grpc::health::v1::HealthCheckResponse::_h2pb_file() noexcept { return &::h2pb_files::grpc_Shealth_Sv1_Shealth_Dproto; }
 // clang-format on

@@ -53,7 +53,7 @@ class ServerReflection : public ::h2pb::rpc::asio::service {
     };
 
     std::string_view service_name() const noexcept override { return service_full_name; }
-    const ::h2pb::rpc::file_descriptor* proto_file() const noexcept override {
+    const ::h2pb::proto::embedded_file* proto_file() const noexcept override {
         return &::h2pb_files::grpc_Sreflection_Sv1_Sreflection_Dproto;
     }
 

@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include <h2pb/proto_codec/embedded_file.hpp>
 #include <h2pb/proto_codec/json_codec.hpp>
 #include <h2pb/proto_codec/runtime.hpp>
 
@@ -55,6 +56,8 @@ struct ServerReflectionRequest {
     bool _h2pb_json_members(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
     bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o, bool in_any);
     static constexpr std::string_view _h2pb_full_name = "grpc.reflection.v1alpha.ServerReflectionRequest";
+    /// The embedded descriptor of grpc/reflection/v1alpha/reflection.proto (proto_codec/embedded_file.hpp).
+    static constexpr const ::h2pb::proto::embedded_file* _h2pb_file() noexcept;
     friend bool operator==(const ServerReflectionRequest&, const ServerReflectionRequest&) = default;
 
     // The interface of proto_codec/message.hpp.
@@ -91,6 +94,8 @@ struct ExtensionRequest {
     bool _h2pb_json_members(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
     bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o, bool in_any);
     static constexpr std::string_view _h2pb_full_name = "grpc.reflection.v1alpha.ExtensionRequest";
+    /// The embedded descriptor of grpc/reflection/v1alpha/reflection.proto (proto_codec/embedded_file.hpp).
+    static constexpr const ::h2pb::proto::embedded_file* _h2pb_file() noexcept;
     friend bool operator==(const ExtensionRequest&, const ExtensionRequest&) = default;
 
     // The interface of proto_codec/message.hpp.
@@ -133,6 +138,8 @@ struct ServerReflectionResponse {
     bool _h2pb_json_members(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
     bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o, bool in_any);
     static constexpr std::string_view _h2pb_full_name = "grpc.reflection.v1alpha.ServerReflectionResponse";
+    /// The embedded descriptor of grpc/reflection/v1alpha/reflection.proto (proto_codec/embedded_file.hpp).
+    static constexpr const ::h2pb::proto::embedded_file* _h2pb_file() noexcept;
     friend bool operator==(const ServerReflectionResponse&, const ServerReflectionResponse&) = default;
 
     // The interface of proto_codec/message.hpp.
@@ -168,6 +175,8 @@ struct FileDescriptorResponse {
     bool _h2pb_json_members(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
     bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o, bool in_any);
     static constexpr std::string_view _h2pb_full_name = "grpc.reflection.v1alpha.FileDescriptorResponse";
+    /// The embedded descriptor of grpc/reflection/v1alpha/reflection.proto (proto_codec/embedded_file.hpp).
+    static constexpr const ::h2pb::proto::embedded_file* _h2pb_file() noexcept;
     friend bool operator==(const FileDescriptorResponse&, const FileDescriptorResponse&) = default;
 
     // The interface of proto_codec/message.hpp.
@@ -204,6 +213,8 @@ struct ExtensionNumberResponse {
     bool _h2pb_json_members(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
     bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o, bool in_any);
     static constexpr std::string_view _h2pb_full_name = "grpc.reflection.v1alpha.ExtensionNumberResponse";
+    /// The embedded descriptor of grpc/reflection/v1alpha/reflection.proto (proto_codec/embedded_file.hpp).
+    static constexpr const ::h2pb::proto::embedded_file* _h2pb_file() noexcept;
     friend bool operator==(const ExtensionNumberResponse&, const ExtensionNumberResponse&) = default;
 
     // The interface of proto_codec/message.hpp.
@@ -239,6 +250,8 @@ struct ListServiceResponse {
     bool _h2pb_json_members(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
     bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o, bool in_any);
     static constexpr std::string_view _h2pb_full_name = "grpc.reflection.v1alpha.ListServiceResponse";
+    /// The embedded descriptor of grpc/reflection/v1alpha/reflection.proto (proto_codec/embedded_file.hpp).
+    static constexpr const ::h2pb::proto::embedded_file* _h2pb_file() noexcept;
     friend bool operator==(const ListServiceResponse&, const ListServiceResponse&) = default;
 
     // The interface of proto_codec/message.hpp.
@@ -274,6 +287,8 @@ struct ServiceResponse {
     bool _h2pb_json_members(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
     bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o, bool in_any);
     static constexpr std::string_view _h2pb_full_name = "grpc.reflection.v1alpha.ServiceResponse";
+    /// The embedded descriptor of grpc/reflection/v1alpha/reflection.proto (proto_codec/embedded_file.hpp).
+    static constexpr const ::h2pb::proto::embedded_file* _h2pb_file() noexcept;
     friend bool operator==(const ServiceResponse&, const ServiceResponse&) = default;
 
     // The interface of proto_codec/message.hpp.
@@ -310,6 +325,8 @@ struct ErrorResponse {
     bool _h2pb_json_members(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
     bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o, bool in_any);
     static constexpr std::string_view _h2pb_full_name = "grpc.reflection.v1alpha.ErrorResponse";
+    /// The embedded descriptor of grpc/reflection/v1alpha/reflection.proto (proto_codec/embedded_file.hpp).
+    static constexpr const ::h2pb::proto::embedded_file* _h2pb_file() noexcept;
     friend bool operator==(const ErrorResponse&, const ErrorResponse&) = default;
 
     // The interface of proto_codec/message.hpp.
@@ -1660,12 +1677,10 @@ inline bool ErrorResponse::_h2pb_json_read_members(::h2pb::proto::json::json_rea
 
 }  // namespace grpc::reflection::v1alpha
 
-// ---- the file's descriptor, for server reflection (rpc/file_descriptor.hpp) ----
+// ---- the file's descriptor, for reflection and text format (proto_codec/embedded_file.hpp) ----
 // clang-format off
 #include <array>
 #include <string_view>
-
-#include <h2pb/rpc/file_descriptor.hpp>
 
 namespace h2pb_files {
 inline constexpr std::array<std::string_view, 33> grpc_Sreflection_Sv1alpha_Sreflection_Dproto_symbols = {
@@ -1703,12 +1718,12 @@ inline constexpr std::array<std::string_view, 33> grpc_Sreflection_Sv1alpha_Sref
     "grpc.reflection.v1alpha.ServerReflection",
     "grpc.reflection.v1alpha.ServerReflection.ServerReflectionInfo",
 };
-inline constexpr std::array<::h2pb::rpc::extension_number, 0> grpc_Sreflection_Sv1alpha_Sreflection_Dproto_extensions = {{
+inline constexpr std::array<::h2pb::proto::extension_number, 0> grpc_Sreflection_Sv1alpha_Sreflection_Dproto_extensions = {{
 }};
-inline constexpr std::array<const ::h2pb::rpc::file_descriptor*, 0> grpc_Sreflection_Sv1alpha_Sreflection_Dproto_dependencies = {
+inline constexpr std::array<const ::h2pb::proto::embedded_file*, 0> grpc_Sreflection_Sv1alpha_Sreflection_Dproto_dependencies = {
 };
 /// grpc/reflection/v1alpha/reflection.proto: its serialized google.protobuf.FileDescriptorProto (1812 bytes) and what it defines.
-inline constexpr ::h2pb::rpc::file_descriptor grpc_Sreflection_Sv1alpha_Sreflection_Dproto{
+inline constexpr ::h2pb::proto::embedded_file grpc_Sreflection_Sv1alpha_Sreflection_Dproto{
     "grpc/reflection/v1alpha/reflection.proto",
     "grpc.reflection.v1alpha",
     std::string_view(
@@ -1747,4 +1762,15 @@ inline constexpr ::h2pb::rpc::file_descriptor grpc_Sreflection_Sv1alpha_Sreflect
     grpc_Sreflection_Sv1alpha_Sreflection_Dproto_extensions,
 };
 }  // namespace h2pb_files
+// clang-format on
+
+// clang-format off
+constexpr const ::h2pb::proto::embedded_file* ::grpc::reflection::v1alpha::ServerReflectionRequest::_h2pb_file() noexcept { return &::h2pb_files::grpc_Sreflection_Sv1alpha_Sreflection_Dproto; }
+constexpr const ::h2pb::proto::embedded_file* ::grpc::reflection::v1alpha::ExtensionRequest::_h2pb_file() noexcept { return &::h2pb_files::grpc_Sreflection_Sv1alpha_Sreflection_Dproto; }
+constexpr const ::h2pb::proto::embedded_file* ::grpc::reflection::v1alpha::ServerReflectionResponse::_h2pb_file() noexcept { return &::h2pb_files::grpc_Sreflection_Sv1alpha_Sreflection_Dproto; }
+constexpr const ::h2pb::proto::embedded_file* ::grpc::reflection::v1alpha::FileDescriptorResponse::_h2pb_file() noexcept { return &::h2pb_files::grpc_Sreflection_Sv1alpha_Sreflection_Dproto; }
+constexpr const ::h2pb::proto::embedded_file* ::grpc::reflection::v1alpha::ExtensionNumberResponse::_h2pb_file() noexcept { return &::h2pb_files::grpc_Sreflection_Sv1alpha_Sreflection_Dproto; }
+constexpr const ::h2pb::proto::embedded_file* ::grpc::reflection::v1alpha::ListServiceResponse::_h2pb_file() noexcept { return &::h2pb_files::grpc_Sreflection_Sv1alpha_Sreflection_Dproto; }
+constexpr const ::h2pb::proto::embedded_file* ::grpc::reflection::v1alpha::ServiceResponse::_h2pb_file() noexcept { return &::h2pb_files::grpc_Sreflection_Sv1alpha_Sreflection_Dproto; }
+constexpr const ::h2pb::proto::embedded_file* ::grpc::reflection::v1alpha::ErrorResponse::_h2pb_file() noexcept { return &::h2pb_files::grpc_Sreflection_Sv1alpha_Sreflection_Dproto; }
 // clang-format on
