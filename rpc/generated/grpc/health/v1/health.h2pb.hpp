@@ -21,7 +21,8 @@ enum class HealthCheckResponse_ServingStatus : std::int32_t {
     NOT_SERVING = 2,
     SERVICE_UNKNOWN = 3,
 };
-/// Whether v is one of grpc.health.v1.HealthCheckResponse.ServingStatus's values (a closed enum keeps others as unknown fields).
+/// Whether v is one of grpc.health.v1.HealthCheckResponse.ServingStatus's values (a closed enum
+/// keeps others as unknown fields).
 constexpr bool HealthCheckResponse_ServingStatus_is_known(std::int32_t v) noexcept {
     switch (v) {
         case 0:
@@ -34,27 +35,47 @@ constexpr bool HealthCheckResponse_ServingStatus_is_known(std::int32_t v) noexce
     }
 }
 /// The name of a value of grpc.health.v1.HealthCheckResponse.ServingStatus ("" if unknown).
-constexpr const char* HealthCheckResponse_ServingStatus_name(HealthCheckResponse_ServingStatus v) noexcept {
+constexpr const char* HealthCheckResponse_ServingStatus_name(
+    HealthCheckResponse_ServingStatus v) noexcept {
     switch (static_cast<std::int32_t>(v)) {
-        case 0: return "UNKNOWN";
-        case 1: return "SERVING";
-        case 2: return "NOT_SERVING";
-        case 3: return "SERVICE_UNKNOWN";
-        default: return "";
+        case 0:
+            return "UNKNOWN";
+        case 1:
+            return "SERVING";
+        case 2:
+            return "NOT_SERVING";
+        case 3:
+            return "SERVICE_UNKNOWN";
+        default:
+            return "";
     }
 }
-/// The value of grpc.health.v1.HealthCheckResponse.ServingStatus named `k` (the JSON mapping's enum names).
-inline bool HealthCheckResponse_ServingStatus_from_name(std::string_view k, HealthCheckResponse_ServingStatus& out) noexcept {
+/// The value of grpc.health.v1.HealthCheckResponse.ServingStatus named `k` (the JSON mapping's enum
+/// names).
+inline bool HealthCheckResponse_ServingStatus_from_name(
+    std::string_view k, HealthCheckResponse_ServingStatus& out) noexcept {
     switch (k.size()) {
         case 7:
-            if (k == "UNKNOWN") { out = static_cast<HealthCheckResponse_ServingStatus>(0); return true; }
-            if (k == "SERVING") { out = static_cast<HealthCheckResponse_ServingStatus>(1); return true; }
+            if (k == "UNKNOWN") {
+                out = static_cast<HealthCheckResponse_ServingStatus>(0);
+                return true;
+            }
+            if (k == "SERVING") {
+                out = static_cast<HealthCheckResponse_ServingStatus>(1);
+                return true;
+            }
             break;
         case 11:
-            if (k == "NOT_SERVING") { out = static_cast<HealthCheckResponse_ServingStatus>(2); return true; }
+            if (k == "NOT_SERVING") {
+                out = static_cast<HealthCheckResponse_ServingStatus>(2);
+                return true;
+            }
             break;
         case 15:
-            if (k == "SERVICE_UNKNOWN") { out = static_cast<HealthCheckResponse_ServingStatus>(3); return true; }
+            if (k == "SERVICE_UNKNOWN") {
+                out = static_cast<HealthCheckResponse_ServingStatus>(3);
+                return true;
+            }
             break;
         default:
             break;
@@ -72,10 +93,12 @@ struct HealthCheckRequest {
 
     std::size_t encoded_size() const { return ::h2pb::proto::encoded_size(*this); }
     void encode(::h2pb::wire::buffer& out) const { ::h2pb::proto::encode(*this, out); }
-    ::h2pb::proto::error decode(::h2pb::wire::bytes_view in, ::h2pb::proto::decode_limits limits = {}) {
+    ::h2pb::proto::error decode(::h2pb::wire::bytes_view in,
+                                ::h2pb::proto::decode_limits limits = {}) {
         return ::h2pb::proto::decode(*this, in, limits);
     }
-    ::h2pb::proto::error merge(::h2pb::wire::bytes_view in, ::h2pb::proto::decode_limits limits = {}) {
+    ::h2pb::proto::error merge(::h2pb::wire::bytes_view in,
+                               ::h2pb::proto::decode_limits limits = {}) {
         return ::h2pb::proto::merge(*this, in, limits);
     }
     void merge(const HealthCheckRequest& other);
@@ -84,19 +107,25 @@ struct HealthCheckRequest {
     /// The protobuf JSON mapping (protobuf-docs/json.md; proto_codec/json.hpp).
     /// to_json is false only for an Any it cannot print (a type not registered
     /// with json::register_json_type, a value that does not decode).
-    bool to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
-    bool from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o);
+    bool to_json(::h2pb::proto::json::json_writer& w,
+                 const ::h2pb::proto::json::print_options& o) const;
+    bool from_json(::h2pb::proto::json::json_reader& r,
+                   const ::h2pb::proto::json::parse_options& o);
     // The members of the object (what an Any embeds after "@type").
-    bool _h2pb_json_members(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
-    bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o, bool in_any);
+    bool _h2pb_json_members(::h2pb::proto::json::json_writer& w,
+                            const ::h2pb::proto::json::print_options& o) const;
+    bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r,
+                                 const ::h2pb::proto::json::parse_options& o, bool in_any);
     static constexpr std::string_view _h2pb_full_name = "grpc.health.v1.HealthCheckRequest";
     /// The embedded descriptor of grpc/health/v1/health.proto (proto_codec/embedded_file.hpp).
     static constexpr const ::h2pb::proto::embedded_file* _h2pb_file() noexcept;
     friend bool operator==(const HealthCheckRequest&, const HealthCheckRequest&) = default;
 
     // The interface of proto_codec/message.hpp.
-    const ::h2pb::wire::byte* _h2pb_parse(const ::h2pb::wire::byte* p, const ::h2pb::wire::byte* end,
-                                          ::h2pb::proto::decode_context& ctx, std::uint32_t end_group);
+    const ::h2pb::wire::byte* _h2pb_parse(const ::h2pb::wire::byte* p,
+                                          const ::h2pb::wire::byte* end,
+                                          ::h2pb::proto::decode_context& ctx,
+                                          std::uint32_t end_group);
     std::size_t _h2pb_size(::h2pb::proto::size_cache& cache) const;
     ::h2pb::wire::byte* _h2pb_write(::h2pb::wire::byte* p, ::h2pb::proto::size_cache& cache) const;
     bool _h2pb_is_initialized() const;
@@ -105,15 +134,18 @@ struct HealthCheckRequest {
 /// grpc.health.v1.HealthCheckResponse
 struct HealthCheckResponse {
     using ServingStatus = HealthCheckResponse_ServingStatus;
-    ::grpc::health::v1::HealthCheckResponse_ServingStatus status = ::grpc::health::v1::HealthCheckResponse_ServingStatus::UNKNOWN;  // 1
+    ::grpc::health::v1::HealthCheckResponse_ServingStatus status =
+        ::grpc::health::v1::HealthCheckResponse_ServingStatus::UNKNOWN;  // 1
     ::h2pb::proto::unknown_fields unknown_fields_;
 
     std::size_t encoded_size() const { return ::h2pb::proto::encoded_size(*this); }
     void encode(::h2pb::wire::buffer& out) const { ::h2pb::proto::encode(*this, out); }
-    ::h2pb::proto::error decode(::h2pb::wire::bytes_view in, ::h2pb::proto::decode_limits limits = {}) {
+    ::h2pb::proto::error decode(::h2pb::wire::bytes_view in,
+                                ::h2pb::proto::decode_limits limits = {}) {
         return ::h2pb::proto::decode(*this, in, limits);
     }
-    ::h2pb::proto::error merge(::h2pb::wire::bytes_view in, ::h2pb::proto::decode_limits limits = {}) {
+    ::h2pb::proto::error merge(::h2pb::wire::bytes_view in,
+                               ::h2pb::proto::decode_limits limits = {}) {
         return ::h2pb::proto::merge(*this, in, limits);
     }
     void merge(const HealthCheckResponse& other);
@@ -122,26 +154,34 @@ struct HealthCheckResponse {
     /// The protobuf JSON mapping (protobuf-docs/json.md; proto_codec/json.hpp).
     /// to_json is false only for an Any it cannot print (a type not registered
     /// with json::register_json_type, a value that does not decode).
-    bool to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
-    bool from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o);
+    bool to_json(::h2pb::proto::json::json_writer& w,
+                 const ::h2pb::proto::json::print_options& o) const;
+    bool from_json(::h2pb::proto::json::json_reader& r,
+                   const ::h2pb::proto::json::parse_options& o);
     // The members of the object (what an Any embeds after "@type").
-    bool _h2pb_json_members(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
-    bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o, bool in_any);
+    bool _h2pb_json_members(::h2pb::proto::json::json_writer& w,
+                            const ::h2pb::proto::json::print_options& o) const;
+    bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r,
+                                 const ::h2pb::proto::json::parse_options& o, bool in_any);
     static constexpr std::string_view _h2pb_full_name = "grpc.health.v1.HealthCheckResponse";
     /// The embedded descriptor of grpc/health/v1/health.proto (proto_codec/embedded_file.hpp).
     static constexpr const ::h2pb::proto::embedded_file* _h2pb_file() noexcept;
     friend bool operator==(const HealthCheckResponse&, const HealthCheckResponse&) = default;
 
     // The interface of proto_codec/message.hpp.
-    const ::h2pb::wire::byte* _h2pb_parse(const ::h2pb::wire::byte* p, const ::h2pb::wire::byte* end,
-                                          ::h2pb::proto::decode_context& ctx, std::uint32_t end_group);
+    const ::h2pb::wire::byte* _h2pb_parse(const ::h2pb::wire::byte* p,
+                                          const ::h2pb::wire::byte* end,
+                                          ::h2pb::proto::decode_context& ctx,
+                                          std::uint32_t end_group);
     std::size_t _h2pb_size(::h2pb::proto::size_cache& cache) const;
     ::h2pb::wire::byte* _h2pb_write(::h2pb::wire::byte* p, ::h2pb::proto::size_cache& cache) const;
     bool _h2pb_is_initialized() const;
 };
 
 inline const ::h2pb::wire::byte* HealthCheckRequest::_h2pb_parse(const ::h2pb::wire::byte* p,
-        const ::h2pb::wire::byte* end, ::h2pb::proto::decode_context& ctx, std::uint32_t end_group) {
+                                                                 const ::h2pb::wire::byte* end,
+                                                                 ::h2pb::proto::decode_context& ctx,
+                                                                 std::uint32_t end_group) {
     const std::uint32_t end_group_tag = (end_group << 3) | 4;
     while (p < end) {
         const ::h2pb::wire::byte* const tag_at = p;
@@ -166,7 +206,8 @@ inline const ::h2pb::wire::byte* HealthCheckRequest::_h2pb_parse(const ::h2pb::w
     return ::h2pb::proto::end_of_input(p, end_group, ctx);
 }
 
-inline std::size_t HealthCheckRequest::_h2pb_size([[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
+inline std::size_t HealthCheckRequest::_h2pb_size(
+    [[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
     std::size_t n = unknown_fields_.size();
     if (!this->service.empty()) {
         n += 1 + ::h2pb::proto::len_size(this->service.size());
@@ -174,7 +215,8 @@ inline std::size_t HealthCheckRequest::_h2pb_size([[maybe_unused]] ::h2pb::proto
     return n;
 }
 
-inline ::h2pb::wire::byte* HealthCheckRequest::_h2pb_write(::h2pb::wire::byte* p, [[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
+inline ::h2pb::wire::byte* HealthCheckRequest::_h2pb_write(
+    ::h2pb::wire::byte* p, [[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
     if (!this->service.empty()) {
         p = ::h2pb::proto::write_tag<0xa>(p);
         p = ::h2pb::proto::write_bytes(p, this->service);
@@ -196,8 +238,9 @@ inline bool HealthCheckRequest::_h2pb_is_initialized() const {
     return true;
 }
 
-inline const ::h2pb::wire::byte* HealthCheckResponse::_h2pb_parse(const ::h2pb::wire::byte* p,
-        const ::h2pb::wire::byte* end, ::h2pb::proto::decode_context& ctx, std::uint32_t end_group) {
+inline const ::h2pb::wire::byte* HealthCheckResponse::_h2pb_parse(
+    const ::h2pb::wire::byte* p, const ::h2pb::wire::byte* end, ::h2pb::proto::decode_context& ctx,
+    std::uint32_t end_group) {
     const std::uint32_t end_group_tag = (end_group << 3) | 4;
     while (p < end) {
         const ::h2pb::wire::byte* const tag_at = p;
@@ -206,7 +249,8 @@ inline const ::h2pb::wire::byte* HealthCheckResponse::_h2pb_parse(const ::h2pb::
         if (p == nullptr) return nullptr;
         switch (tag) {
             case 0x8: {  // status
-                p = ::h2pb::proto::read_scalar<::h2pb::proto::kind::enum_>(p, end, &this->status, ctx);
+                p = ::h2pb::proto::read_scalar<::h2pb::proto::kind::enum_>(p, end, &this->status,
+                                                                           ctx);
                 if (p == nullptr) return nullptr;
                 continue;
             }
@@ -222,7 +266,8 @@ inline const ::h2pb::wire::byte* HealthCheckResponse::_h2pb_parse(const ::h2pb::
     return ::h2pb::proto::end_of_input(p, end_group, ctx);
 }
 
-inline std::size_t HealthCheckResponse::_h2pb_size([[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
+inline std::size_t HealthCheckResponse::_h2pb_size(
+    [[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
     std::size_t n = unknown_fields_.size();
     if (static_cast<std::int32_t>(this->status) != 0) {
         n += 1 + ::h2pb::proto::scalar_size<::h2pb::proto::kind::enum_>(this->status);
@@ -230,7 +275,8 @@ inline std::size_t HealthCheckResponse::_h2pb_size([[maybe_unused]] ::h2pb::prot
     return n;
 }
 
-inline ::h2pb::wire::byte* HealthCheckResponse::_h2pb_write(::h2pb::wire::byte* p, [[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
+inline ::h2pb::wire::byte* HealthCheckResponse::_h2pb_write(
+    ::h2pb::wire::byte* p, [[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
     if (static_cast<std::int32_t>(this->status) != 0) {
         p = ::h2pb::proto::write_tag<0x8>(p);
         p = ::h2pb::proto::write_scalar<::h2pb::proto::kind::enum_>(p, this->status);
@@ -252,13 +298,16 @@ inline bool HealthCheckResponse::_h2pb_is_initialized() const {
     return true;
 }
 
-inline bool HealthCheckRequest::to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const {
+inline bool HealthCheckRequest::to_json(::h2pb::proto::json::json_writer& w,
+                                        const ::h2pb::proto::json::print_options& o) const {
     w.begin_object();
     if (!_h2pb_json_members(w, o)) return false;
     w.end_object();
     return true;
 }
-inline bool HealthCheckRequest::_h2pb_json_members([[maybe_unused]] ::h2pb::proto::json::json_writer& w, [[maybe_unused]] const ::h2pb::proto::json::print_options& o) const {
+inline bool HealthCheckRequest::_h2pb_json_members(
+    [[maybe_unused]] ::h2pb::proto::json::json_writer& w,
+    [[maybe_unused]] const ::h2pb::proto::json::print_options& o) const {
     if (!this->service.empty() || o.always_print_fields_with_no_presence) {
         w.key("service");
         w.string(this->service);
@@ -266,10 +315,13 @@ inline bool HealthCheckRequest::_h2pb_json_members([[maybe_unused]] ::h2pb::prot
     return true;
 }
 
-inline bool HealthCheckRequest::from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o) {
+inline bool HealthCheckRequest::from_json(::h2pb::proto::json::json_reader& r,
+                                          const ::h2pb::proto::json::parse_options& o) {
     return r.begin_object() && _h2pb_json_read_members(r, o, false);
 }
-inline bool HealthCheckRequest::_h2pb_json_read_members(::h2pb::proto::json::json_reader& r, [[maybe_unused]] const ::h2pb::proto::json::parse_options& o, bool in_any) {
+inline bool HealthCheckRequest::_h2pb_json_read_members(
+    ::h2pb::proto::json::json_reader& r,
+    [[maybe_unused]] const ::h2pb::proto::json::parse_options& o, bool in_any) {
     std::uint64_t seen[1] = {};
     std::string scratch;
     std::string_view k;
@@ -278,7 +330,10 @@ inline bool HealthCheckRequest::_h2pb_json_read_members(::h2pb::proto::json::jso
         [&] {
             switch (k.size()) {
                 case 7:
-                    if (k == "service") { i = 0; return; }
+                    if (k == "service") {
+                        i = 0;
+                        return;
+                    }
                     break;
                 default:
                     break;
@@ -302,24 +357,32 @@ inline bool HealthCheckRequest::_h2pb_json_read_members(::h2pb::proto::json::jso
     return ::h2pb::proto::json::ok(r);
 }
 
-inline bool HealthCheckResponse::to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const {
+inline bool HealthCheckResponse::to_json(::h2pb::proto::json::json_writer& w,
+                                         const ::h2pb::proto::json::print_options& o) const {
     w.begin_object();
     if (!_h2pb_json_members(w, o)) return false;
     w.end_object();
     return true;
 }
-inline bool HealthCheckResponse::_h2pb_json_members([[maybe_unused]] ::h2pb::proto::json::json_writer& w, [[maybe_unused]] const ::h2pb::proto::json::print_options& o) const {
+inline bool HealthCheckResponse::_h2pb_json_members(
+    [[maybe_unused]] ::h2pb::proto::json::json_writer& w,
+    [[maybe_unused]] const ::h2pb::proto::json::print_options& o) const {
     if (static_cast<std::int32_t>(this->status) != 0 || o.always_print_fields_with_no_presence) {
         w.key("status");
-        ::h2pb::proto::json::write_enum(w, o, static_cast<std::int32_t>(this->status), ::grpc::health::v1::HealthCheckResponse_ServingStatus_name(this->status));
+        ::h2pb::proto::json::write_enum(
+            w, o, static_cast<std::int32_t>(this->status),
+            ::grpc::health::v1::HealthCheckResponse_ServingStatus_name(this->status));
     }
     return true;
 }
 
-inline bool HealthCheckResponse::from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o) {
+inline bool HealthCheckResponse::from_json(::h2pb::proto::json::json_reader& r,
+                                           const ::h2pb::proto::json::parse_options& o) {
     return r.begin_object() && _h2pb_json_read_members(r, o, false);
 }
-inline bool HealthCheckResponse::_h2pb_json_read_members(::h2pb::proto::json::json_reader& r, [[maybe_unused]] const ::h2pb::proto::json::parse_options& o, bool in_any) {
+inline bool HealthCheckResponse::_h2pb_json_read_members(
+    ::h2pb::proto::json::json_reader& r,
+    [[maybe_unused]] const ::h2pb::proto::json::parse_options& o, bool in_any) {
     std::uint64_t seen[1] = {};
     std::string scratch;
     std::string_view k;
@@ -328,7 +391,10 @@ inline bool HealthCheckResponse::_h2pb_json_read_members(::h2pb::proto::json::js
         [&] {
             switch (k.size()) {
                 case 6:
-                    if (k == "status") { i = 0; return; }
+                    if (k == "status") {
+                        i = 0;
+                        return;
+                    }
                     break;
                 default:
                     break;
@@ -343,7 +409,10 @@ inline bool HealthCheckResponse::_h2pb_json_read_members(::h2pb::proto::json::js
             case 0: {  // status
                 if (::h2pb::proto::json::take_null(r)) break;
                 ::grpc::health::v1::HealthCheckResponse_ServingStatus e{};
-                const int s = ::h2pb::proto::json::read_enum<::grpc::health::v1::HealthCheckResponse_ServingStatus>(r, o, e, &::grpc::health::v1::HealthCheckResponse_ServingStatus_from_name, nullptr);
+                const int s = ::h2pb::proto::json::read_enum<
+                    ::grpc::health::v1::HealthCheckResponse_ServingStatus>(
+                    r, o, e, &::grpc::health::v1::HealthCheckResponse_ServingStatus_from_name,
+                    nullptr);
                 if (s < 0) return false;
                 if (s > 0) this->status = e;
                 break;

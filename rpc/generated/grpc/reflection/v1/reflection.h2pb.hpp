@@ -27,8 +27,12 @@ struct ErrorResponse;
 /// grpc.reflection.v1.ServerReflectionRequest
 struct ServerReflectionRequest {
     std::string host;  // 1
-    /// oneof message_request: index 0 = none, 1 = file_by_filename, 2 = file_containing_symbol, 3 = file_containing_extension, 4 = all_extension_numbers_of_type, 5 = list_services
-    std::variant<std::monostate, std::string, std::string, ::h2pb::proto::heap<::grpc::reflection::v1::ExtensionRequest>, std::string, std::string> message_request;
+    /// oneof message_request: index 0 = none, 1 = file_by_filename, 2 = file_containing_symbol, 3 =
+    /// file_containing_extension, 4 = all_extension_numbers_of_type, 5 = list_services
+    std::variant<std::monostate, std::string, std::string,
+                 ::h2pb::proto::heap<::grpc::reflection::v1::ExtensionRequest>, std::string,
+                 std::string>
+        message_request;
     static constexpr std::size_t file_by_filename_index = 1;
     static constexpr std::size_t file_containing_symbol_index = 2;
     static constexpr std::size_t file_containing_extension_index = 3;
@@ -38,10 +42,12 @@ struct ServerReflectionRequest {
 
     std::size_t encoded_size() const { return ::h2pb::proto::encoded_size(*this); }
     void encode(::h2pb::wire::buffer& out) const { ::h2pb::proto::encode(*this, out); }
-    ::h2pb::proto::error decode(::h2pb::wire::bytes_view in, ::h2pb::proto::decode_limits limits = {}) {
+    ::h2pb::proto::error decode(::h2pb::wire::bytes_view in,
+                                ::h2pb::proto::decode_limits limits = {}) {
         return ::h2pb::proto::decode(*this, in, limits);
     }
-    ::h2pb::proto::error merge(::h2pb::wire::bytes_view in, ::h2pb::proto::decode_limits limits = {}) {
+    ::h2pb::proto::error merge(::h2pb::wire::bytes_view in,
+                               ::h2pb::proto::decode_limits limits = {}) {
         return ::h2pb::proto::merge(*this, in, limits);
     }
     void merge(const ServerReflectionRequest& other);
@@ -50,19 +56,28 @@ struct ServerReflectionRequest {
     /// The protobuf JSON mapping (protobuf-docs/json.md; proto_codec/json.hpp).
     /// to_json is false only for an Any it cannot print (a type not registered
     /// with json::register_json_type, a value that does not decode).
-    bool to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
-    bool from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o);
+    bool to_json(::h2pb::proto::json::json_writer& w,
+                 const ::h2pb::proto::json::print_options& o) const;
+    bool from_json(::h2pb::proto::json::json_reader& r,
+                   const ::h2pb::proto::json::parse_options& o);
     // The members of the object (what an Any embeds after "@type").
-    bool _h2pb_json_members(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
-    bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o, bool in_any);
-    static constexpr std::string_view _h2pb_full_name = "grpc.reflection.v1.ServerReflectionRequest";
-    /// The embedded descriptor of grpc/reflection/v1/reflection.proto (proto_codec/embedded_file.hpp).
+    bool _h2pb_json_members(::h2pb::proto::json::json_writer& w,
+                            const ::h2pb::proto::json::print_options& o) const;
+    bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r,
+                                 const ::h2pb::proto::json::parse_options& o, bool in_any);
+    static constexpr std::string_view _h2pb_full_name =
+        "grpc.reflection.v1.ServerReflectionRequest";
+    /// The embedded descriptor of grpc/reflection/v1/reflection.proto
+    /// (proto_codec/embedded_file.hpp).
     static constexpr const ::h2pb::proto::embedded_file* _h2pb_file() noexcept;
-    friend bool operator==(const ServerReflectionRequest&, const ServerReflectionRequest&) = default;
+    friend bool operator==(const ServerReflectionRequest&,
+                           const ServerReflectionRequest&) = default;
 
     // The interface of proto_codec/message.hpp.
-    const ::h2pb::wire::byte* _h2pb_parse(const ::h2pb::wire::byte* p, const ::h2pb::wire::byte* end,
-                                          ::h2pb::proto::decode_context& ctx, std::uint32_t end_group);
+    const ::h2pb::wire::byte* _h2pb_parse(const ::h2pb::wire::byte* p,
+                                          const ::h2pb::wire::byte* end,
+                                          ::h2pb::proto::decode_context& ctx,
+                                          std::uint32_t end_group);
     std::size_t _h2pb_size(::h2pb::proto::size_cache& cache) const;
     ::h2pb::wire::byte* _h2pb_write(::h2pb::wire::byte* p, ::h2pb::proto::size_cache& cache) const;
     bool _h2pb_is_initialized() const;
@@ -70,16 +85,18 @@ struct ServerReflectionRequest {
 
 /// grpc.reflection.v1.ExtensionRequest
 struct ExtensionRequest {
-    std::string containing_type;  // 1
+    std::string containing_type;      // 1
     std::int32_t extension_number{};  // 2
     ::h2pb::proto::unknown_fields unknown_fields_;
 
     std::size_t encoded_size() const { return ::h2pb::proto::encoded_size(*this); }
     void encode(::h2pb::wire::buffer& out) const { ::h2pb::proto::encode(*this, out); }
-    ::h2pb::proto::error decode(::h2pb::wire::bytes_view in, ::h2pb::proto::decode_limits limits = {}) {
+    ::h2pb::proto::error decode(::h2pb::wire::bytes_view in,
+                                ::h2pb::proto::decode_limits limits = {}) {
         return ::h2pb::proto::decode(*this, in, limits);
     }
-    ::h2pb::proto::error merge(::h2pb::wire::bytes_view in, ::h2pb::proto::decode_limits limits = {}) {
+    ::h2pb::proto::error merge(::h2pb::wire::bytes_view in,
+                               ::h2pb::proto::decode_limits limits = {}) {
         return ::h2pb::proto::merge(*this, in, limits);
     }
     void merge(const ExtensionRequest& other);
@@ -88,19 +105,26 @@ struct ExtensionRequest {
     /// The protobuf JSON mapping (protobuf-docs/json.md; proto_codec/json.hpp).
     /// to_json is false only for an Any it cannot print (a type not registered
     /// with json::register_json_type, a value that does not decode).
-    bool to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
-    bool from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o);
+    bool to_json(::h2pb::proto::json::json_writer& w,
+                 const ::h2pb::proto::json::print_options& o) const;
+    bool from_json(::h2pb::proto::json::json_reader& r,
+                   const ::h2pb::proto::json::parse_options& o);
     // The members of the object (what an Any embeds after "@type").
-    bool _h2pb_json_members(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
-    bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o, bool in_any);
+    bool _h2pb_json_members(::h2pb::proto::json::json_writer& w,
+                            const ::h2pb::proto::json::print_options& o) const;
+    bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r,
+                                 const ::h2pb::proto::json::parse_options& o, bool in_any);
     static constexpr std::string_view _h2pb_full_name = "grpc.reflection.v1.ExtensionRequest";
-    /// The embedded descriptor of grpc/reflection/v1/reflection.proto (proto_codec/embedded_file.hpp).
+    /// The embedded descriptor of grpc/reflection/v1/reflection.proto
+    /// (proto_codec/embedded_file.hpp).
     static constexpr const ::h2pb::proto::embedded_file* _h2pb_file() noexcept;
     friend bool operator==(const ExtensionRequest&, const ExtensionRequest&) = default;
 
     // The interface of proto_codec/message.hpp.
-    const ::h2pb::wire::byte* _h2pb_parse(const ::h2pb::wire::byte* p, const ::h2pb::wire::byte* end,
-                                          ::h2pb::proto::decode_context& ctx, std::uint32_t end_group);
+    const ::h2pb::wire::byte* _h2pb_parse(const ::h2pb::wire::byte* p,
+                                          const ::h2pb::wire::byte* end,
+                                          ::h2pb::proto::decode_context& ctx,
+                                          std::uint32_t end_group);
     std::size_t _h2pb_size(::h2pb::proto::size_cache& cache) const;
     ::h2pb::wire::byte* _h2pb_write(::h2pb::wire::byte* p, ::h2pb::proto::size_cache& cache) const;
     bool _h2pb_is_initialized() const;
@@ -108,10 +132,16 @@ struct ExtensionRequest {
 
 /// grpc.reflection.v1.ServerReflectionResponse
 struct ServerReflectionResponse {
-    std::string valid_host;  // 1
+    std::string valid_host;                                                                // 1
     ::h2pb::proto::box<::grpc::reflection::v1::ServerReflectionRequest> original_request;  // 2
-    /// oneof message_response: index 0 = none, 1 = file_descriptor_response, 2 = all_extension_numbers_response, 3 = list_services_response, 4 = error_response
-    std::variant<std::monostate, ::h2pb::proto::heap<::grpc::reflection::v1::FileDescriptorResponse>, ::h2pb::proto::heap<::grpc::reflection::v1::ExtensionNumberResponse>, ::h2pb::proto::heap<::grpc::reflection::v1::ListServiceResponse>, ::h2pb::proto::heap<::grpc::reflection::v1::ErrorResponse>> message_response;
+    /// oneof message_response: index 0 = none, 1 = file_descriptor_response, 2 =
+    /// all_extension_numbers_response, 3 = list_services_response, 4 = error_response
+    std::variant<std::monostate,
+                 ::h2pb::proto::heap<::grpc::reflection::v1::FileDescriptorResponse>,
+                 ::h2pb::proto::heap<::grpc::reflection::v1::ExtensionNumberResponse>,
+                 ::h2pb::proto::heap<::grpc::reflection::v1::ListServiceResponse>,
+                 ::h2pb::proto::heap<::grpc::reflection::v1::ErrorResponse>>
+        message_response;
     static constexpr std::size_t file_descriptor_response_index = 1;
     static constexpr std::size_t all_extension_numbers_response_index = 2;
     static constexpr std::size_t list_services_response_index = 3;
@@ -120,10 +150,12 @@ struct ServerReflectionResponse {
 
     std::size_t encoded_size() const { return ::h2pb::proto::encoded_size(*this); }
     void encode(::h2pb::wire::buffer& out) const { ::h2pb::proto::encode(*this, out); }
-    ::h2pb::proto::error decode(::h2pb::wire::bytes_view in, ::h2pb::proto::decode_limits limits = {}) {
+    ::h2pb::proto::error decode(::h2pb::wire::bytes_view in,
+                                ::h2pb::proto::decode_limits limits = {}) {
         return ::h2pb::proto::decode(*this, in, limits);
     }
-    ::h2pb::proto::error merge(::h2pb::wire::bytes_view in, ::h2pb::proto::decode_limits limits = {}) {
+    ::h2pb::proto::error merge(::h2pb::wire::bytes_view in,
+                               ::h2pb::proto::decode_limits limits = {}) {
         return ::h2pb::proto::merge(*this, in, limits);
     }
     void merge(const ServerReflectionResponse& other);
@@ -132,19 +164,28 @@ struct ServerReflectionResponse {
     /// The protobuf JSON mapping (protobuf-docs/json.md; proto_codec/json.hpp).
     /// to_json is false only for an Any it cannot print (a type not registered
     /// with json::register_json_type, a value that does not decode).
-    bool to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
-    bool from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o);
+    bool to_json(::h2pb::proto::json::json_writer& w,
+                 const ::h2pb::proto::json::print_options& o) const;
+    bool from_json(::h2pb::proto::json::json_reader& r,
+                   const ::h2pb::proto::json::parse_options& o);
     // The members of the object (what an Any embeds after "@type").
-    bool _h2pb_json_members(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
-    bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o, bool in_any);
-    static constexpr std::string_view _h2pb_full_name = "grpc.reflection.v1.ServerReflectionResponse";
-    /// The embedded descriptor of grpc/reflection/v1/reflection.proto (proto_codec/embedded_file.hpp).
+    bool _h2pb_json_members(::h2pb::proto::json::json_writer& w,
+                            const ::h2pb::proto::json::print_options& o) const;
+    bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r,
+                                 const ::h2pb::proto::json::parse_options& o, bool in_any);
+    static constexpr std::string_view _h2pb_full_name =
+        "grpc.reflection.v1.ServerReflectionResponse";
+    /// The embedded descriptor of grpc/reflection/v1/reflection.proto
+    /// (proto_codec/embedded_file.hpp).
     static constexpr const ::h2pb::proto::embedded_file* _h2pb_file() noexcept;
-    friend bool operator==(const ServerReflectionResponse&, const ServerReflectionResponse&) = default;
+    friend bool operator==(const ServerReflectionResponse&,
+                           const ServerReflectionResponse&) = default;
 
     // The interface of proto_codec/message.hpp.
-    const ::h2pb::wire::byte* _h2pb_parse(const ::h2pb::wire::byte* p, const ::h2pb::wire::byte* end,
-                                          ::h2pb::proto::decode_context& ctx, std::uint32_t end_group);
+    const ::h2pb::wire::byte* _h2pb_parse(const ::h2pb::wire::byte* p,
+                                          const ::h2pb::wire::byte* end,
+                                          ::h2pb::proto::decode_context& ctx,
+                                          std::uint32_t end_group);
     std::size_t _h2pb_size(::h2pb::proto::size_cache& cache) const;
     ::h2pb::wire::byte* _h2pb_write(::h2pb::wire::byte* p, ::h2pb::proto::size_cache& cache) const;
     bool _h2pb_is_initialized() const;
@@ -157,10 +198,12 @@ struct FileDescriptorResponse {
 
     std::size_t encoded_size() const { return ::h2pb::proto::encoded_size(*this); }
     void encode(::h2pb::wire::buffer& out) const { ::h2pb::proto::encode(*this, out); }
-    ::h2pb::proto::error decode(::h2pb::wire::bytes_view in, ::h2pb::proto::decode_limits limits = {}) {
+    ::h2pb::proto::error decode(::h2pb::wire::bytes_view in,
+                                ::h2pb::proto::decode_limits limits = {}) {
         return ::h2pb::proto::decode(*this, in, limits);
     }
-    ::h2pb::proto::error merge(::h2pb::wire::bytes_view in, ::h2pb::proto::decode_limits limits = {}) {
+    ::h2pb::proto::error merge(::h2pb::wire::bytes_view in,
+                               ::h2pb::proto::decode_limits limits = {}) {
         return ::h2pb::proto::merge(*this, in, limits);
     }
     void merge(const FileDescriptorResponse& other);
@@ -169,19 +212,26 @@ struct FileDescriptorResponse {
     /// The protobuf JSON mapping (protobuf-docs/json.md; proto_codec/json.hpp).
     /// to_json is false only for an Any it cannot print (a type not registered
     /// with json::register_json_type, a value that does not decode).
-    bool to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
-    bool from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o);
+    bool to_json(::h2pb::proto::json::json_writer& w,
+                 const ::h2pb::proto::json::print_options& o) const;
+    bool from_json(::h2pb::proto::json::json_reader& r,
+                   const ::h2pb::proto::json::parse_options& o);
     // The members of the object (what an Any embeds after "@type").
-    bool _h2pb_json_members(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
-    bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o, bool in_any);
+    bool _h2pb_json_members(::h2pb::proto::json::json_writer& w,
+                            const ::h2pb::proto::json::print_options& o) const;
+    bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r,
+                                 const ::h2pb::proto::json::parse_options& o, bool in_any);
     static constexpr std::string_view _h2pb_full_name = "grpc.reflection.v1.FileDescriptorResponse";
-    /// The embedded descriptor of grpc/reflection/v1/reflection.proto (proto_codec/embedded_file.hpp).
+    /// The embedded descriptor of grpc/reflection/v1/reflection.proto
+    /// (proto_codec/embedded_file.hpp).
     static constexpr const ::h2pb::proto::embedded_file* _h2pb_file() noexcept;
     friend bool operator==(const FileDescriptorResponse&, const FileDescriptorResponse&) = default;
 
     // The interface of proto_codec/message.hpp.
-    const ::h2pb::wire::byte* _h2pb_parse(const ::h2pb::wire::byte* p, const ::h2pb::wire::byte* end,
-                                          ::h2pb::proto::decode_context& ctx, std::uint32_t end_group);
+    const ::h2pb::wire::byte* _h2pb_parse(const ::h2pb::wire::byte* p,
+                                          const ::h2pb::wire::byte* end,
+                                          ::h2pb::proto::decode_context& ctx,
+                                          std::uint32_t end_group);
     std::size_t _h2pb_size(::h2pb::proto::size_cache& cache) const;
     ::h2pb::wire::byte* _h2pb_write(::h2pb::wire::byte* p, ::h2pb::proto::size_cache& cache) const;
     bool _h2pb_is_initialized() const;
@@ -189,16 +239,18 @@ struct FileDescriptorResponse {
 
 /// grpc.reflection.v1.ExtensionNumberResponse
 struct ExtensionNumberResponse {
-    std::string base_type_name;  // 1
+    std::string base_type_name;                  // 1
     std::vector<std::int32_t> extension_number;  // 2
     ::h2pb::proto::unknown_fields unknown_fields_;
 
     std::size_t encoded_size() const { return ::h2pb::proto::encoded_size(*this); }
     void encode(::h2pb::wire::buffer& out) const { ::h2pb::proto::encode(*this, out); }
-    ::h2pb::proto::error decode(::h2pb::wire::bytes_view in, ::h2pb::proto::decode_limits limits = {}) {
+    ::h2pb::proto::error decode(::h2pb::wire::bytes_view in,
+                                ::h2pb::proto::decode_limits limits = {}) {
         return ::h2pb::proto::decode(*this, in, limits);
     }
-    ::h2pb::proto::error merge(::h2pb::wire::bytes_view in, ::h2pb::proto::decode_limits limits = {}) {
+    ::h2pb::proto::error merge(::h2pb::wire::bytes_view in,
+                               ::h2pb::proto::decode_limits limits = {}) {
         return ::h2pb::proto::merge(*this, in, limits);
     }
     void merge(const ExtensionNumberResponse& other);
@@ -207,19 +259,28 @@ struct ExtensionNumberResponse {
     /// The protobuf JSON mapping (protobuf-docs/json.md; proto_codec/json.hpp).
     /// to_json is false only for an Any it cannot print (a type not registered
     /// with json::register_json_type, a value that does not decode).
-    bool to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
-    bool from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o);
+    bool to_json(::h2pb::proto::json::json_writer& w,
+                 const ::h2pb::proto::json::print_options& o) const;
+    bool from_json(::h2pb::proto::json::json_reader& r,
+                   const ::h2pb::proto::json::parse_options& o);
     // The members of the object (what an Any embeds after "@type").
-    bool _h2pb_json_members(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
-    bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o, bool in_any);
-    static constexpr std::string_view _h2pb_full_name = "grpc.reflection.v1.ExtensionNumberResponse";
-    /// The embedded descriptor of grpc/reflection/v1/reflection.proto (proto_codec/embedded_file.hpp).
+    bool _h2pb_json_members(::h2pb::proto::json::json_writer& w,
+                            const ::h2pb::proto::json::print_options& o) const;
+    bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r,
+                                 const ::h2pb::proto::json::parse_options& o, bool in_any);
+    static constexpr std::string_view _h2pb_full_name =
+        "grpc.reflection.v1.ExtensionNumberResponse";
+    /// The embedded descriptor of grpc/reflection/v1/reflection.proto
+    /// (proto_codec/embedded_file.hpp).
     static constexpr const ::h2pb::proto::embedded_file* _h2pb_file() noexcept;
-    friend bool operator==(const ExtensionNumberResponse&, const ExtensionNumberResponse&) = default;
+    friend bool operator==(const ExtensionNumberResponse&,
+                           const ExtensionNumberResponse&) = default;
 
     // The interface of proto_codec/message.hpp.
-    const ::h2pb::wire::byte* _h2pb_parse(const ::h2pb::wire::byte* p, const ::h2pb::wire::byte* end,
-                                          ::h2pb::proto::decode_context& ctx, std::uint32_t end_group);
+    const ::h2pb::wire::byte* _h2pb_parse(const ::h2pb::wire::byte* p,
+                                          const ::h2pb::wire::byte* end,
+                                          ::h2pb::proto::decode_context& ctx,
+                                          std::uint32_t end_group);
     std::size_t _h2pb_size(::h2pb::proto::size_cache& cache) const;
     ::h2pb::wire::byte* _h2pb_write(::h2pb::wire::byte* p, ::h2pb::proto::size_cache& cache) const;
     bool _h2pb_is_initialized() const;
@@ -232,10 +293,12 @@ struct ListServiceResponse {
 
     std::size_t encoded_size() const { return ::h2pb::proto::encoded_size(*this); }
     void encode(::h2pb::wire::buffer& out) const { ::h2pb::proto::encode(*this, out); }
-    ::h2pb::proto::error decode(::h2pb::wire::bytes_view in, ::h2pb::proto::decode_limits limits = {}) {
+    ::h2pb::proto::error decode(::h2pb::wire::bytes_view in,
+                                ::h2pb::proto::decode_limits limits = {}) {
         return ::h2pb::proto::decode(*this, in, limits);
     }
-    ::h2pb::proto::error merge(::h2pb::wire::bytes_view in, ::h2pb::proto::decode_limits limits = {}) {
+    ::h2pb::proto::error merge(::h2pb::wire::bytes_view in,
+                               ::h2pb::proto::decode_limits limits = {}) {
         return ::h2pb::proto::merge(*this, in, limits);
     }
     void merge(const ListServiceResponse& other);
@@ -244,19 +307,26 @@ struct ListServiceResponse {
     /// The protobuf JSON mapping (protobuf-docs/json.md; proto_codec/json.hpp).
     /// to_json is false only for an Any it cannot print (a type not registered
     /// with json::register_json_type, a value that does not decode).
-    bool to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
-    bool from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o);
+    bool to_json(::h2pb::proto::json::json_writer& w,
+                 const ::h2pb::proto::json::print_options& o) const;
+    bool from_json(::h2pb::proto::json::json_reader& r,
+                   const ::h2pb::proto::json::parse_options& o);
     // The members of the object (what an Any embeds after "@type").
-    bool _h2pb_json_members(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
-    bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o, bool in_any);
+    bool _h2pb_json_members(::h2pb::proto::json::json_writer& w,
+                            const ::h2pb::proto::json::print_options& o) const;
+    bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r,
+                                 const ::h2pb::proto::json::parse_options& o, bool in_any);
     static constexpr std::string_view _h2pb_full_name = "grpc.reflection.v1.ListServiceResponse";
-    /// The embedded descriptor of grpc/reflection/v1/reflection.proto (proto_codec/embedded_file.hpp).
+    /// The embedded descriptor of grpc/reflection/v1/reflection.proto
+    /// (proto_codec/embedded_file.hpp).
     static constexpr const ::h2pb::proto::embedded_file* _h2pb_file() noexcept;
     friend bool operator==(const ListServiceResponse&, const ListServiceResponse&) = default;
 
     // The interface of proto_codec/message.hpp.
-    const ::h2pb::wire::byte* _h2pb_parse(const ::h2pb::wire::byte* p, const ::h2pb::wire::byte* end,
-                                          ::h2pb::proto::decode_context& ctx, std::uint32_t end_group);
+    const ::h2pb::wire::byte* _h2pb_parse(const ::h2pb::wire::byte* p,
+                                          const ::h2pb::wire::byte* end,
+                                          ::h2pb::proto::decode_context& ctx,
+                                          std::uint32_t end_group);
     std::size_t _h2pb_size(::h2pb::proto::size_cache& cache) const;
     ::h2pb::wire::byte* _h2pb_write(::h2pb::wire::byte* p, ::h2pb::proto::size_cache& cache) const;
     bool _h2pb_is_initialized() const;
@@ -269,10 +339,12 @@ struct ServiceResponse {
 
     std::size_t encoded_size() const { return ::h2pb::proto::encoded_size(*this); }
     void encode(::h2pb::wire::buffer& out) const { ::h2pb::proto::encode(*this, out); }
-    ::h2pb::proto::error decode(::h2pb::wire::bytes_view in, ::h2pb::proto::decode_limits limits = {}) {
+    ::h2pb::proto::error decode(::h2pb::wire::bytes_view in,
+                                ::h2pb::proto::decode_limits limits = {}) {
         return ::h2pb::proto::decode(*this, in, limits);
     }
-    ::h2pb::proto::error merge(::h2pb::wire::bytes_view in, ::h2pb::proto::decode_limits limits = {}) {
+    ::h2pb::proto::error merge(::h2pb::wire::bytes_view in,
+                               ::h2pb::proto::decode_limits limits = {}) {
         return ::h2pb::proto::merge(*this, in, limits);
     }
     void merge(const ServiceResponse& other);
@@ -281,19 +353,26 @@ struct ServiceResponse {
     /// The protobuf JSON mapping (protobuf-docs/json.md; proto_codec/json.hpp).
     /// to_json is false only for an Any it cannot print (a type not registered
     /// with json::register_json_type, a value that does not decode).
-    bool to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
-    bool from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o);
+    bool to_json(::h2pb::proto::json::json_writer& w,
+                 const ::h2pb::proto::json::print_options& o) const;
+    bool from_json(::h2pb::proto::json::json_reader& r,
+                   const ::h2pb::proto::json::parse_options& o);
     // The members of the object (what an Any embeds after "@type").
-    bool _h2pb_json_members(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
-    bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o, bool in_any);
+    bool _h2pb_json_members(::h2pb::proto::json::json_writer& w,
+                            const ::h2pb::proto::json::print_options& o) const;
+    bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r,
+                                 const ::h2pb::proto::json::parse_options& o, bool in_any);
     static constexpr std::string_view _h2pb_full_name = "grpc.reflection.v1.ServiceResponse";
-    /// The embedded descriptor of grpc/reflection/v1/reflection.proto (proto_codec/embedded_file.hpp).
+    /// The embedded descriptor of grpc/reflection/v1/reflection.proto
+    /// (proto_codec/embedded_file.hpp).
     static constexpr const ::h2pb::proto::embedded_file* _h2pb_file() noexcept;
     friend bool operator==(const ServiceResponse&, const ServiceResponse&) = default;
 
     // The interface of proto_codec/message.hpp.
-    const ::h2pb::wire::byte* _h2pb_parse(const ::h2pb::wire::byte* p, const ::h2pb::wire::byte* end,
-                                          ::h2pb::proto::decode_context& ctx, std::uint32_t end_group);
+    const ::h2pb::wire::byte* _h2pb_parse(const ::h2pb::wire::byte* p,
+                                          const ::h2pb::wire::byte* end,
+                                          ::h2pb::proto::decode_context& ctx,
+                                          std::uint32_t end_group);
     std::size_t _h2pb_size(::h2pb::proto::size_cache& cache) const;
     ::h2pb::wire::byte* _h2pb_write(::h2pb::wire::byte* p, ::h2pb::proto::size_cache& cache) const;
     bool _h2pb_is_initialized() const;
@@ -307,10 +386,12 @@ struct ErrorResponse {
 
     std::size_t encoded_size() const { return ::h2pb::proto::encoded_size(*this); }
     void encode(::h2pb::wire::buffer& out) const { ::h2pb::proto::encode(*this, out); }
-    ::h2pb::proto::error decode(::h2pb::wire::bytes_view in, ::h2pb::proto::decode_limits limits = {}) {
+    ::h2pb::proto::error decode(::h2pb::wire::bytes_view in,
+                                ::h2pb::proto::decode_limits limits = {}) {
         return ::h2pb::proto::decode(*this, in, limits);
     }
-    ::h2pb::proto::error merge(::h2pb::wire::bytes_view in, ::h2pb::proto::decode_limits limits = {}) {
+    ::h2pb::proto::error merge(::h2pb::wire::bytes_view in,
+                               ::h2pb::proto::decode_limits limits = {}) {
         return ::h2pb::proto::merge(*this, in, limits);
     }
     void merge(const ErrorResponse& other);
@@ -319,26 +400,34 @@ struct ErrorResponse {
     /// The protobuf JSON mapping (protobuf-docs/json.md; proto_codec/json.hpp).
     /// to_json is false only for an Any it cannot print (a type not registered
     /// with json::register_json_type, a value that does not decode).
-    bool to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
-    bool from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o);
+    bool to_json(::h2pb::proto::json::json_writer& w,
+                 const ::h2pb::proto::json::print_options& o) const;
+    bool from_json(::h2pb::proto::json::json_reader& r,
+                   const ::h2pb::proto::json::parse_options& o);
     // The members of the object (what an Any embeds after "@type").
-    bool _h2pb_json_members(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const;
-    bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o, bool in_any);
+    bool _h2pb_json_members(::h2pb::proto::json::json_writer& w,
+                            const ::h2pb::proto::json::print_options& o) const;
+    bool _h2pb_json_read_members(::h2pb::proto::json::json_reader& r,
+                                 const ::h2pb::proto::json::parse_options& o, bool in_any);
     static constexpr std::string_view _h2pb_full_name = "grpc.reflection.v1.ErrorResponse";
-    /// The embedded descriptor of grpc/reflection/v1/reflection.proto (proto_codec/embedded_file.hpp).
+    /// The embedded descriptor of grpc/reflection/v1/reflection.proto
+    /// (proto_codec/embedded_file.hpp).
     static constexpr const ::h2pb::proto::embedded_file* _h2pb_file() noexcept;
     friend bool operator==(const ErrorResponse&, const ErrorResponse&) = default;
 
     // The interface of proto_codec/message.hpp.
-    const ::h2pb::wire::byte* _h2pb_parse(const ::h2pb::wire::byte* p, const ::h2pb::wire::byte* end,
-                                          ::h2pb::proto::decode_context& ctx, std::uint32_t end_group);
+    const ::h2pb::wire::byte* _h2pb_parse(const ::h2pb::wire::byte* p,
+                                          const ::h2pb::wire::byte* end,
+                                          ::h2pb::proto::decode_context& ctx,
+                                          std::uint32_t end_group);
     std::size_t _h2pb_size(::h2pb::proto::size_cache& cache) const;
     ::h2pb::wire::byte* _h2pb_write(::h2pb::wire::byte* p, ::h2pb::proto::size_cache& cache) const;
     bool _h2pb_is_initialized() const;
 };
 
-inline const ::h2pb::wire::byte* ServerReflectionRequest::_h2pb_parse(const ::h2pb::wire::byte* p,
-        const ::h2pb::wire::byte* end, ::h2pb::proto::decode_context& ctx, std::uint32_t end_group) {
+inline const ::h2pb::wire::byte* ServerReflectionRequest::_h2pb_parse(
+    const ::h2pb::wire::byte* p, const ::h2pb::wire::byte* end, ::h2pb::proto::decode_context& ctx,
+    std::uint32_t end_group) {
     const std::uint32_t end_group_tag = (end_group << 3) | 4;
     while (p < end) {
         const ::h2pb::wire::byte* const tag_at = p;
@@ -353,30 +442,39 @@ inline const ::h2pb::wire::byte* ServerReflectionRequest::_h2pb_parse(const ::h2
             }
             case 0x1a: {  // file_by_filename
                 if (this->message_request.index() != 1) this->message_request.emplace<1>();
-                p = ::h2pb::proto::read_string(p, end, std::get<1>(this->message_request), true, ctx);
+                p = ::h2pb::proto::read_string(p, end, std::get<1>(this->message_request), true,
+                                               ctx);
                 if (p == nullptr) return nullptr;
                 continue;
             }
             case 0x22: {  // file_containing_symbol
                 if (this->message_request.index() != 2) this->message_request.emplace<2>();
-                p = ::h2pb::proto::read_string(p, end, std::get<2>(this->message_request), true, ctx);
+                p = ::h2pb::proto::read_string(p, end, std::get<2>(this->message_request), true,
+                                               ctx);
                 if (p == nullptr) return nullptr;
                 continue;
             }
             case 0x2a: {  // file_containing_extension
-                p = ::h2pb::proto::read_message(p, end, ctx, [&]() -> auto& { return (this->message_request.index() != 3 ? *this->message_request.emplace<3>() : *std::get<3>(this->message_request)); });
+                p = ::h2pb::proto::read_message(
+                    p, end, ctx, [&]() -> auto& {
+                        return (this->message_request.index() != 3
+                                    ? *this->message_request.emplace<3>()
+                                    : *std::get<3>(this->message_request));
+                    });
                 if (p == nullptr) return nullptr;
                 continue;
             }
             case 0x32: {  // all_extension_numbers_of_type
                 if (this->message_request.index() != 4) this->message_request.emplace<4>();
-                p = ::h2pb::proto::read_string(p, end, std::get<4>(this->message_request), true, ctx);
+                p = ::h2pb::proto::read_string(p, end, std::get<4>(this->message_request), true,
+                                               ctx);
                 if (p == nullptr) return nullptr;
                 continue;
             }
             case 0x3a: {  // list_services
                 if (this->message_request.index() != 5) this->message_request.emplace<5>();
-                p = ::h2pb::proto::read_string(p, end, std::get<5>(this->message_request), true, ctx);
+                p = ::h2pb::proto::read_string(p, end, std::get<5>(this->message_request), true,
+                                               ctx);
                 if (p == nullptr) return nullptr;
                 continue;
             }
@@ -392,7 +490,8 @@ inline const ::h2pb::wire::byte* ServerReflectionRequest::_h2pb_parse(const ::h2
     return ::h2pb::proto::end_of_input(p, end_group, ctx);
 }
 
-inline std::size_t ServerReflectionRequest::_h2pb_size([[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
+inline std::size_t ServerReflectionRequest::_h2pb_size(
+    [[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
     std::size_t n = unknown_fields_.size();
     if (!this->host.empty()) {
         n += 1 + ::h2pb::proto::len_size(this->host.size());
@@ -420,7 +519,8 @@ inline std::size_t ServerReflectionRequest::_h2pb_size([[maybe_unused]] ::h2pb::
     return n;
 }
 
-inline ::h2pb::wire::byte* ServerReflectionRequest::_h2pb_write(::h2pb::wire::byte* p, [[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
+inline ::h2pb::wire::byte* ServerReflectionRequest::_h2pb_write(
+    ::h2pb::wire::byte* p, [[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
     if (!this->host.empty()) {
         p = ::h2pb::proto::write_tag<0xa>(p);
         p = ::h2pb::proto::write_bytes(p, this->host);
@@ -457,14 +557,18 @@ inline void ServerReflectionRequest::clear() {
 
 inline void ServerReflectionRequest::merge([[maybe_unused]] const ServerReflectionRequest& other) {
     if (!other.host.empty()) this->host = other.host;
-    if (const auto* v = std::get_if<1>(&other.message_request)) this->message_request.emplace<1>(*v);
-    if (const auto* v = std::get_if<2>(&other.message_request)) this->message_request.emplace<2>(*v);
+    if (const auto* v = std::get_if<1>(&other.message_request))
+        this->message_request.emplace<1>(*v);
+    if (const auto* v = std::get_if<2>(&other.message_request))
+        this->message_request.emplace<2>(*v);
     if (const auto* v = std::get_if<3>(&other.message_request)) {
         if (this->message_request.index() != 3) this->message_request.emplace<3>();
         std::get<3>(this->message_request)->merge(**v);
     }
-    if (const auto* v = std::get_if<4>(&other.message_request)) this->message_request.emplace<4>(*v);
-    if (const auto* v = std::get_if<5>(&other.message_request)) this->message_request.emplace<5>(*v);
+    if (const auto* v = std::get_if<4>(&other.message_request))
+        this->message_request.emplace<4>(*v);
+    if (const auto* v = std::get_if<5>(&other.message_request))
+        this->message_request.emplace<5>(*v);
     unknown_fields_.append(other.unknown_fields_.view());
 }
 
@@ -473,7 +577,9 @@ inline bool ServerReflectionRequest::_h2pb_is_initialized() const {
 }
 
 inline const ::h2pb::wire::byte* ExtensionRequest::_h2pb_parse(const ::h2pb::wire::byte* p,
-        const ::h2pb::wire::byte* end, ::h2pb::proto::decode_context& ctx, std::uint32_t end_group) {
+                                                               const ::h2pb::wire::byte* end,
+                                                               ::h2pb::proto::decode_context& ctx,
+                                                               std::uint32_t end_group) {
     const std::uint32_t end_group_tag = (end_group << 3) | 4;
     while (p < end) {
         const ::h2pb::wire::byte* const tag_at = p;
@@ -487,7 +593,8 @@ inline const ::h2pb::wire::byte* ExtensionRequest::_h2pb_parse(const ::h2pb::wir
                 continue;
             }
             case 0x10: {  // extension_number
-                p = ::h2pb::proto::read_scalar<::h2pb::proto::kind::int32>(p, end, &this->extension_number, ctx);
+                p = ::h2pb::proto::read_scalar<::h2pb::proto::kind::int32>(
+                    p, end, &this->extension_number, ctx);
                 if (p == nullptr) return nullptr;
                 continue;
             }
@@ -503,7 +610,8 @@ inline const ::h2pb::wire::byte* ExtensionRequest::_h2pb_parse(const ::h2pb::wir
     return ::h2pb::proto::end_of_input(p, end_group, ctx);
 }
 
-inline std::size_t ExtensionRequest::_h2pb_size([[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
+inline std::size_t ExtensionRequest::_h2pb_size(
+    [[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
     std::size_t n = unknown_fields_.size();
     if (!this->containing_type.empty()) {
         n += 1 + ::h2pb::proto::len_size(this->containing_type.size());
@@ -514,7 +622,8 @@ inline std::size_t ExtensionRequest::_h2pb_size([[maybe_unused]] ::h2pb::proto::
     return n;
 }
 
-inline ::h2pb::wire::byte* ExtensionRequest::_h2pb_write(::h2pb::wire::byte* p, [[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
+inline ::h2pb::wire::byte* ExtensionRequest::_h2pb_write(
+    ::h2pb::wire::byte* p, [[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
     if (!this->containing_type.empty()) {
         p = ::h2pb::proto::write_tag<0xa>(p);
         p = ::h2pb::proto::write_bytes(p, this->containing_type);
@@ -534,7 +643,8 @@ inline void ExtensionRequest::clear() {
 
 inline void ExtensionRequest::merge([[maybe_unused]] const ExtensionRequest& other) {
     if (!other.containing_type.empty()) this->containing_type = other.containing_type;
-    if (!::h2pb::proto::is_zero(other.extension_number)) this->extension_number = other.extension_number;
+    if (!::h2pb::proto::is_zero(other.extension_number))
+        this->extension_number = other.extension_number;
     unknown_fields_.append(other.unknown_fields_.view());
 }
 
@@ -542,8 +652,9 @@ inline bool ExtensionRequest::_h2pb_is_initialized() const {
     return true;
 }
 
-inline const ::h2pb::wire::byte* ServerReflectionResponse::_h2pb_parse(const ::h2pb::wire::byte* p,
-        const ::h2pb::wire::byte* end, ::h2pb::proto::decode_context& ctx, std::uint32_t end_group) {
+inline const ::h2pb::wire::byte* ServerReflectionResponse::_h2pb_parse(
+    const ::h2pb::wire::byte* p, const ::h2pb::wire::byte* end, ::h2pb::proto::decode_context& ctx,
+    std::uint32_t end_group) {
     const std::uint32_t end_group_tag = (end_group << 3) | 4;
     while (p < end) {
         const ::h2pb::wire::byte* const tag_at = p;
@@ -557,27 +668,48 @@ inline const ::h2pb::wire::byte* ServerReflectionResponse::_h2pb_parse(const ::h
                 continue;
             }
             case 0x12: {  // original_request
-                p = ::h2pb::proto::read_message(p, end, ctx, [&]() -> auto& { return this->original_request.ensure(); });
+                p = ::h2pb::proto::read_message(
+                    p, end, ctx, [&]() -> auto& { return this->original_request.ensure(); });
                 if (p == nullptr) return nullptr;
                 continue;
             }
             case 0x22: {  // file_descriptor_response
-                p = ::h2pb::proto::read_message(p, end, ctx, [&]() -> auto& { return (this->message_response.index() != 1 ? *this->message_response.emplace<1>() : *std::get<1>(this->message_response)); });
+                p = ::h2pb::proto::read_message(
+                    p, end, ctx, [&]() -> auto& {
+                        return (this->message_response.index() != 1
+                                    ? *this->message_response.emplace<1>()
+                                    : *std::get<1>(this->message_response));
+                    });
                 if (p == nullptr) return nullptr;
                 continue;
             }
             case 0x2a: {  // all_extension_numbers_response
-                p = ::h2pb::proto::read_message(p, end, ctx, [&]() -> auto& { return (this->message_response.index() != 2 ? *this->message_response.emplace<2>() : *std::get<2>(this->message_response)); });
+                p = ::h2pb::proto::read_message(
+                    p, end, ctx, [&]() -> auto& {
+                        return (this->message_response.index() != 2
+                                    ? *this->message_response.emplace<2>()
+                                    : *std::get<2>(this->message_response));
+                    });
                 if (p == nullptr) return nullptr;
                 continue;
             }
             case 0x32: {  // list_services_response
-                p = ::h2pb::proto::read_message(p, end, ctx, [&]() -> auto& { return (this->message_response.index() != 3 ? *this->message_response.emplace<3>() : *std::get<3>(this->message_response)); });
+                p = ::h2pb::proto::read_message(
+                    p, end, ctx, [&]() -> auto& {
+                        return (this->message_response.index() != 3
+                                    ? *this->message_response.emplace<3>()
+                                    : *std::get<3>(this->message_response));
+                    });
                 if (p == nullptr) return nullptr;
                 continue;
             }
             case 0x3a: {  // error_response
-                p = ::h2pb::proto::read_message(p, end, ctx, [&]() -> auto& { return (this->message_response.index() != 4 ? *this->message_response.emplace<4>() : *std::get<4>(this->message_response)); });
+                p = ::h2pb::proto::read_message(
+                    p, end, ctx, [&]() -> auto& {
+                        return (this->message_response.index() != 4
+                                    ? *this->message_response.emplace<4>()
+                                    : *std::get<4>(this->message_response));
+                    });
                 if (p == nullptr) return nullptr;
                 continue;
             }
@@ -593,7 +725,8 @@ inline const ::h2pb::wire::byte* ServerReflectionResponse::_h2pb_parse(const ::h
     return ::h2pb::proto::end_of_input(p, end_group, ctx);
 }
 
-inline std::size_t ServerReflectionResponse::_h2pb_size([[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
+inline std::size_t ServerReflectionResponse::_h2pb_size(
+    [[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
     std::size_t n = unknown_fields_.size();
     if (!this->valid_host.empty()) {
         n += 1 + ::h2pb::proto::len_size(this->valid_host.size());
@@ -641,7 +774,8 @@ inline std::size_t ServerReflectionResponse::_h2pb_size([[maybe_unused]] ::h2pb:
     return n;
 }
 
-inline ::h2pb::wire::byte* ServerReflectionResponse::_h2pb_write(::h2pb::wire::byte* p, [[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
+inline ::h2pb::wire::byte* ServerReflectionResponse::_h2pb_write(
+    ::h2pb::wire::byte* p, [[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
     if (!this->valid_host.empty()) {
         p = ::h2pb::proto::write_tag<0xa>(p);
         p = ::h2pb::proto::write_bytes(p, this->valid_host);
@@ -681,7 +815,8 @@ inline void ServerReflectionResponse::clear() {
     unknown_fields_.clear();
 }
 
-inline void ServerReflectionResponse::merge([[maybe_unused]] const ServerReflectionResponse& other) {
+inline void ServerReflectionResponse::merge(
+    [[maybe_unused]] const ServerReflectionResponse& other) {
     if (!other.valid_host.empty()) this->valid_host = other.valid_host;
     if (other.original_request) this->original_request.ensure().merge(*other.original_request);
     if (const auto* v = std::get_if<1>(&other.message_response)) {
@@ -707,8 +842,9 @@ inline bool ServerReflectionResponse::_h2pb_is_initialized() const {
     return true;
 }
 
-inline const ::h2pb::wire::byte* FileDescriptorResponse::_h2pb_parse(const ::h2pb::wire::byte* p,
-        const ::h2pb::wire::byte* end, ::h2pb::proto::decode_context& ctx, std::uint32_t end_group) {
+inline const ::h2pb::wire::byte* FileDescriptorResponse::_h2pb_parse(
+    const ::h2pb::wire::byte* p, const ::h2pb::wire::byte* end, ::h2pb::proto::decode_context& ctx,
+    std::uint32_t end_group) {
     const std::uint32_t end_group_tag = (end_group << 3) | 4;
     while (p < end) {
         const ::h2pb::wire::byte* const tag_at = p;
@@ -717,7 +853,8 @@ inline const ::h2pb::wire::byte* FileDescriptorResponse::_h2pb_parse(const ::h2p
         if (p == nullptr) return nullptr;
         switch (tag) {
             case 0xa: {  // file_descriptor_proto
-                p = ::h2pb::proto::read_string(p, end, this->file_descriptor_proto.emplace_back(), false, ctx);
+                p = ::h2pb::proto::read_string(p, end, this->file_descriptor_proto.emplace_back(),
+                                               false, ctx);
                 if (p == nullptr) return nullptr;
                 continue;
             }
@@ -733,7 +870,8 @@ inline const ::h2pb::wire::byte* FileDescriptorResponse::_h2pb_parse(const ::h2p
     return ::h2pb::proto::end_of_input(p, end_group, ctx);
 }
 
-inline std::size_t FileDescriptorResponse::_h2pb_size([[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
+inline std::size_t FileDescriptorResponse::_h2pb_size(
+    [[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
     std::size_t n = unknown_fields_.size();
     for (const auto& v : this->file_descriptor_proto) {
         n += 1 + ::h2pb::proto::len_size(v.size());
@@ -741,7 +879,8 @@ inline std::size_t FileDescriptorResponse::_h2pb_size([[maybe_unused]] ::h2pb::p
     return n;
 }
 
-inline ::h2pb::wire::byte* FileDescriptorResponse::_h2pb_write(::h2pb::wire::byte* p, [[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
+inline ::h2pb::wire::byte* FileDescriptorResponse::_h2pb_write(
+    ::h2pb::wire::byte* p, [[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
     for (const auto& v : this->file_descriptor_proto) {
         p = ::h2pb::proto::write_tag<0xa>(p);
         p = ::h2pb::proto::write_bytes(p, v);
@@ -755,7 +894,9 @@ inline void FileDescriptorResponse::clear() {
 }
 
 inline void FileDescriptorResponse::merge([[maybe_unused]] const FileDescriptorResponse& other) {
-    this->file_descriptor_proto.insert(this->file_descriptor_proto.end(), other.file_descriptor_proto.begin(), other.file_descriptor_proto.end());
+    this->file_descriptor_proto.insert(this->file_descriptor_proto.end(),
+                                       other.file_descriptor_proto.begin(),
+                                       other.file_descriptor_proto.end());
     unknown_fields_.append(other.unknown_fields_.view());
 }
 
@@ -763,8 +904,9 @@ inline bool FileDescriptorResponse::_h2pb_is_initialized() const {
     return true;
 }
 
-inline const ::h2pb::wire::byte* ExtensionNumberResponse::_h2pb_parse(const ::h2pb::wire::byte* p,
-        const ::h2pb::wire::byte* end, ::h2pb::proto::decode_context& ctx, std::uint32_t end_group) {
+inline const ::h2pb::wire::byte* ExtensionNumberResponse::_h2pb_parse(
+    const ::h2pb::wire::byte* p, const ::h2pb::wire::byte* end, ::h2pb::proto::decode_context& ctx,
+    std::uint32_t end_group) {
     const std::uint32_t end_group_tag = (end_group << 3) | 4;
     while (p < end) {
         const ::h2pb::wire::byte* const tag_at = p;
@@ -786,7 +928,8 @@ inline const ::h2pb::wire::byte* ExtensionNumberResponse::_h2pb_parse(const ::h2
                 continue;
             }
             case 0x12: {  // extension_number, packed
-                p = ::h2pb::proto::read_packed<::h2pb::proto::kind::int32, std::int32_t>(p, end, this->extension_number, ctx);
+                p = ::h2pb::proto::read_packed<::h2pb::proto::kind::int32, std::int32_t>(
+                    p, end, this->extension_number, ctx);
                 if (p == nullptr) return nullptr;
                 continue;
             }
@@ -802,26 +945,30 @@ inline const ::h2pb::wire::byte* ExtensionNumberResponse::_h2pb_parse(const ::h2
     return ::h2pb::proto::end_of_input(p, end_group, ctx);
 }
 
-inline std::size_t ExtensionNumberResponse::_h2pb_size([[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
+inline std::size_t ExtensionNumberResponse::_h2pb_size(
+    [[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
     std::size_t n = unknown_fields_.size();
     if (!this->base_type_name.empty()) {
         n += 1 + ::h2pb::proto::len_size(this->base_type_name.size());
     }
     if (!this->extension_number.empty()) {
-        const std::size_t s = ::h2pb::proto::measure_packed<::h2pb::proto::kind::int32>(this->extension_number, cache);
+        const std::size_t s = ::h2pb::proto::measure_packed<::h2pb::proto::kind::int32>(
+            this->extension_number, cache);
         n += 1 + ::h2pb::proto::len_size(s);
     }
     return n;
 }
 
-inline ::h2pb::wire::byte* ExtensionNumberResponse::_h2pb_write(::h2pb::wire::byte* p, [[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
+inline ::h2pb::wire::byte* ExtensionNumberResponse::_h2pb_write(
+    ::h2pb::wire::byte* p, [[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
     if (!this->base_type_name.empty()) {
         p = ::h2pb::proto::write_tag<0xa>(p);
         p = ::h2pb::proto::write_bytes(p, this->base_type_name);
     }
     if (!this->extension_number.empty()) {
         p = ::h2pb::proto::write_tag<0x12>(p);
-        p = ::h2pb::proto::write_packed<::h2pb::proto::kind::int32>(p, this->extension_number, cache);
+        p = ::h2pb::proto::write_packed<::h2pb::proto::kind::int32>(p, this->extension_number,
+                                                                    cache);
     }
     return ::h2pb::proto::write_unknown(p, unknown_fields_);
 }
@@ -834,7 +981,8 @@ inline void ExtensionNumberResponse::clear() {
 
 inline void ExtensionNumberResponse::merge([[maybe_unused]] const ExtensionNumberResponse& other) {
     if (!other.base_type_name.empty()) this->base_type_name = other.base_type_name;
-    this->extension_number.insert(this->extension_number.end(), other.extension_number.begin(), other.extension_number.end());
+    this->extension_number.insert(this->extension_number.end(), other.extension_number.begin(),
+                                  other.extension_number.end());
     unknown_fields_.append(other.unknown_fields_.view());
 }
 
@@ -842,8 +990,9 @@ inline bool ExtensionNumberResponse::_h2pb_is_initialized() const {
     return true;
 }
 
-inline const ::h2pb::wire::byte* ListServiceResponse::_h2pb_parse(const ::h2pb::wire::byte* p,
-        const ::h2pb::wire::byte* end, ::h2pb::proto::decode_context& ctx, std::uint32_t end_group) {
+inline const ::h2pb::wire::byte* ListServiceResponse::_h2pb_parse(
+    const ::h2pb::wire::byte* p, const ::h2pb::wire::byte* end, ::h2pb::proto::decode_context& ctx,
+    std::uint32_t end_group) {
     const std::uint32_t end_group_tag = (end_group << 3) | 4;
     while (p < end) {
         const ::h2pb::wire::byte* const tag_at = p;
@@ -852,7 +1001,8 @@ inline const ::h2pb::wire::byte* ListServiceResponse::_h2pb_parse(const ::h2pb::
         if (p == nullptr) return nullptr;
         switch (tag) {
             case 0xa: {  // service
-                p = ::h2pb::proto::read_message(p, end, ctx, [&]() -> auto& { return this->service.emplace_back(); });
+                p = ::h2pb::proto::read_message(
+                    p, end, ctx, [&]() -> auto& { return this->service.emplace_back(); });
                 if (p == nullptr) return nullptr;
                 continue;
             }
@@ -868,7 +1018,8 @@ inline const ::h2pb::wire::byte* ListServiceResponse::_h2pb_parse(const ::h2pb::
     return ::h2pb::proto::end_of_input(p, end_group, ctx);
 }
 
-inline std::size_t ListServiceResponse::_h2pb_size([[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
+inline std::size_t ListServiceResponse::_h2pb_size(
+    [[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
     std::size_t n = unknown_fields_.size();
     for (const auto& v : this->service) {
         {
@@ -881,7 +1032,8 @@ inline std::size_t ListServiceResponse::_h2pb_size([[maybe_unused]] ::h2pb::prot
     return n;
 }
 
-inline ::h2pb::wire::byte* ListServiceResponse::_h2pb_write(::h2pb::wire::byte* p, [[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
+inline ::h2pb::wire::byte* ListServiceResponse::_h2pb_write(
+    ::h2pb::wire::byte* p, [[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
     for (const auto& v : this->service) {
         p = ::h2pb::proto::write_tag<0xa>(p);
         p = ::h2pb::proto::write_varint(p, cache.next());
@@ -905,7 +1057,9 @@ inline bool ListServiceResponse::_h2pb_is_initialized() const {
 }
 
 inline const ::h2pb::wire::byte* ServiceResponse::_h2pb_parse(const ::h2pb::wire::byte* p,
-        const ::h2pb::wire::byte* end, ::h2pb::proto::decode_context& ctx, std::uint32_t end_group) {
+                                                              const ::h2pb::wire::byte* end,
+                                                              ::h2pb::proto::decode_context& ctx,
+                                                              std::uint32_t end_group) {
     const std::uint32_t end_group_tag = (end_group << 3) | 4;
     while (p < end) {
         const ::h2pb::wire::byte* const tag_at = p;
@@ -930,7 +1084,8 @@ inline const ::h2pb::wire::byte* ServiceResponse::_h2pb_parse(const ::h2pb::wire
     return ::h2pb::proto::end_of_input(p, end_group, ctx);
 }
 
-inline std::size_t ServiceResponse::_h2pb_size([[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
+inline std::size_t ServiceResponse::_h2pb_size(
+    [[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
     std::size_t n = unknown_fields_.size();
     if (!this->name.empty()) {
         n += 1 + ::h2pb::proto::len_size(this->name.size());
@@ -938,7 +1093,8 @@ inline std::size_t ServiceResponse::_h2pb_size([[maybe_unused]] ::h2pb::proto::s
     return n;
 }
 
-inline ::h2pb::wire::byte* ServiceResponse::_h2pb_write(::h2pb::wire::byte* p, [[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
+inline ::h2pb::wire::byte* ServiceResponse::_h2pb_write(
+    ::h2pb::wire::byte* p, [[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
     if (!this->name.empty()) {
         p = ::h2pb::proto::write_tag<0xa>(p);
         p = ::h2pb::proto::write_bytes(p, this->name);
@@ -961,7 +1117,9 @@ inline bool ServiceResponse::_h2pb_is_initialized() const {
 }
 
 inline const ::h2pb::wire::byte* ErrorResponse::_h2pb_parse(const ::h2pb::wire::byte* p,
-        const ::h2pb::wire::byte* end, ::h2pb::proto::decode_context& ctx, std::uint32_t end_group) {
+                                                            const ::h2pb::wire::byte* end,
+                                                            ::h2pb::proto::decode_context& ctx,
+                                                            std::uint32_t end_group) {
     const std::uint32_t end_group_tag = (end_group << 3) | 4;
     while (p < end) {
         const ::h2pb::wire::byte* const tag_at = p;
@@ -970,7 +1128,8 @@ inline const ::h2pb::wire::byte* ErrorResponse::_h2pb_parse(const ::h2pb::wire::
         if (p == nullptr) return nullptr;
         switch (tag) {
             case 0x8: {  // error_code
-                p = ::h2pb::proto::read_scalar<::h2pb::proto::kind::int32>(p, end, &this->error_code, ctx);
+                p = ::h2pb::proto::read_scalar<::h2pb::proto::kind::int32>(p, end,
+                                                                           &this->error_code, ctx);
                 if (p == nullptr) return nullptr;
                 continue;
             }
@@ -991,7 +1150,8 @@ inline const ::h2pb::wire::byte* ErrorResponse::_h2pb_parse(const ::h2pb::wire::
     return ::h2pb::proto::end_of_input(p, end_group, ctx);
 }
 
-inline std::size_t ErrorResponse::_h2pb_size([[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
+inline std::size_t ErrorResponse::_h2pb_size(
+    [[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
     std::size_t n = unknown_fields_.size();
     if (!::h2pb::proto::is_zero(this->error_code)) {
         n += 1 + ::h2pb::proto::scalar_size<::h2pb::proto::kind::int32>(this->error_code);
@@ -1002,7 +1162,8 @@ inline std::size_t ErrorResponse::_h2pb_size([[maybe_unused]] ::h2pb::proto::siz
     return n;
 }
 
-inline ::h2pb::wire::byte* ErrorResponse::_h2pb_write(::h2pb::wire::byte* p, [[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
+inline ::h2pb::wire::byte* ErrorResponse::_h2pb_write(
+    ::h2pb::wire::byte* p, [[maybe_unused]] ::h2pb::proto::size_cache& cache) const {
     if (!::h2pb::proto::is_zero(this->error_code)) {
         p = ::h2pb::proto::write_tag<0x8>(p);
         p = ::h2pb::proto::write_scalar<::h2pb::proto::kind::int32>(p, this->error_code);
@@ -1030,13 +1191,16 @@ inline bool ErrorResponse::_h2pb_is_initialized() const {
     return true;
 }
 
-inline bool ServerReflectionRequest::to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const {
+inline bool ServerReflectionRequest::to_json(::h2pb::proto::json::json_writer& w,
+                                             const ::h2pb::proto::json::print_options& o) const {
     w.begin_object();
     if (!_h2pb_json_members(w, o)) return false;
     w.end_object();
     return true;
 }
-inline bool ServerReflectionRequest::_h2pb_json_members([[maybe_unused]] ::h2pb::proto::json::json_writer& w, [[maybe_unused]] const ::h2pb::proto::json::print_options& o) const {
+inline bool ServerReflectionRequest::_h2pb_json_members(
+    [[maybe_unused]] ::h2pb::proto::json::json_writer& w,
+    [[maybe_unused]] const ::h2pb::proto::json::print_options& o) const {
     if (!this->host.empty() || o.always_print_fields_with_no_presence) {
         w.key("host");
         w.string(this->host);
@@ -1050,11 +1214,13 @@ inline bool ServerReflectionRequest::_h2pb_json_members([[maybe_unused]] ::h2pb:
         w.string((*v));
     }
     if (const auto* v = std::get_if<3>(&this->message_request)) {
-        ::h2pb::proto::json::write_key(w, o, "file_containing_extension", "fileContainingExtension");
+        ::h2pb::proto::json::write_key(w, o, "file_containing_extension",
+                                       "fileContainingExtension");
         if (!(**v).to_json(w, o)) return false;
     }
     if (const auto* v = std::get_if<4>(&this->message_request)) {
-        ::h2pb::proto::json::write_key(w, o, "all_extension_numbers_of_type", "allExtensionNumbersOfType");
+        ::h2pb::proto::json::write_key(w, o, "all_extension_numbers_of_type",
+                                       "allExtensionNumbersOfType");
         w.string((*v));
     }
     if (const auto* v = std::get_if<5>(&this->message_request)) {
@@ -1064,10 +1230,13 @@ inline bool ServerReflectionRequest::_h2pb_json_members([[maybe_unused]] ::h2pb:
     return true;
 }
 
-inline bool ServerReflectionRequest::from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o) {
+inline bool ServerReflectionRequest::from_json(::h2pb::proto::json::json_reader& r,
+                                               const ::h2pb::proto::json::parse_options& o) {
     return r.begin_object() && _h2pb_json_read_members(r, o, false);
 }
-inline bool ServerReflectionRequest::_h2pb_json_read_members(::h2pb::proto::json::json_reader& r, [[maybe_unused]] const ::h2pb::proto::json::parse_options& o, bool in_any) {
+inline bool ServerReflectionRequest::_h2pb_json_read_members(
+    ::h2pb::proto::json::json_reader& r,
+    [[maybe_unused]] const ::h2pb::proto::json::parse_options& o, bool in_any) {
     std::uint64_t seen[1] = {};
     bool oneof_set[1] = {};
     std::string scratch;
@@ -1077,35 +1246,68 @@ inline bool ServerReflectionRequest::_h2pb_json_read_members(::h2pb::proto::json
         [&] {
             switch (k.size()) {
                 case 4:
-                    if (k == "host") { i = 0; return; }
+                    if (k == "host") {
+                        i = 0;
+                        return;
+                    }
                     break;
                 case 12:
-                    if (k == "listServices") { i = 5; return; }
+                    if (k == "listServices") {
+                        i = 5;
+                        return;
+                    }
                     break;
                 case 13:
-                    if (k == "list_services") { i = 5; return; }
+                    if (k == "list_services") {
+                        i = 5;
+                        return;
+                    }
                     break;
                 case 14:
-                    if (k == "fileByFilename") { i = 1; return; }
+                    if (k == "fileByFilename") {
+                        i = 1;
+                        return;
+                    }
                     break;
                 case 16:
-                    if (k == "file_by_filename") { i = 1; return; }
+                    if (k == "file_by_filename") {
+                        i = 1;
+                        return;
+                    }
                     break;
                 case 20:
-                    if (k == "fileContainingSymbol") { i = 2; return; }
+                    if (k == "fileContainingSymbol") {
+                        i = 2;
+                        return;
+                    }
                     break;
                 case 22:
-                    if (k == "file_containing_symbol") { i = 2; return; }
+                    if (k == "file_containing_symbol") {
+                        i = 2;
+                        return;
+                    }
                     break;
                 case 23:
-                    if (k == "fileContainingExtension") { i = 3; return; }
+                    if (k == "fileContainingExtension") {
+                        i = 3;
+                        return;
+                    }
                     break;
                 case 25:
-                    if (k == "file_containing_extension") { i = 3; return; }
-                    if (k == "allExtensionNumbersOfType") { i = 4; return; }
+                    if (k == "file_containing_extension") {
+                        i = 3;
+                        return;
+                    }
+                    if (k == "allExtensionNumbersOfType") {
+                        i = 4;
+                        return;
+                    }
                     break;
                 case 29:
-                    if (k == "all_extension_numbers_of_type") { i = 4; return; }
+                    if (k == "all_extension_numbers_of_type") {
+                        i = 4;
+                        return;
+                    }
                     break;
                 default:
                     break;
@@ -1164,13 +1366,16 @@ inline bool ServerReflectionRequest::_h2pb_json_read_members(::h2pb::proto::json
     return ::h2pb::proto::json::ok(r);
 }
 
-inline bool ExtensionRequest::to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const {
+inline bool ExtensionRequest::to_json(::h2pb::proto::json::json_writer& w,
+                                      const ::h2pb::proto::json::print_options& o) const {
     w.begin_object();
     if (!_h2pb_json_members(w, o)) return false;
     w.end_object();
     return true;
 }
-inline bool ExtensionRequest::_h2pb_json_members([[maybe_unused]] ::h2pb::proto::json::json_writer& w, [[maybe_unused]] const ::h2pb::proto::json::print_options& o) const {
+inline bool ExtensionRequest::_h2pb_json_members(
+    [[maybe_unused]] ::h2pb::proto::json::json_writer& w,
+    [[maybe_unused]] const ::h2pb::proto::json::print_options& o) const {
     if (!this->containing_type.empty() || o.always_print_fields_with_no_presence) {
         ::h2pb::proto::json::write_key(w, o, "containing_type", "containingType");
         w.string(this->containing_type);
@@ -1182,10 +1387,13 @@ inline bool ExtensionRequest::_h2pb_json_members([[maybe_unused]] ::h2pb::proto:
     return true;
 }
 
-inline bool ExtensionRequest::from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o) {
+inline bool ExtensionRequest::from_json(::h2pb::proto::json::json_reader& r,
+                                        const ::h2pb::proto::json::parse_options& o) {
     return r.begin_object() && _h2pb_json_read_members(r, o, false);
 }
-inline bool ExtensionRequest::_h2pb_json_read_members(::h2pb::proto::json::json_reader& r, [[maybe_unused]] const ::h2pb::proto::json::parse_options& o, bool in_any) {
+inline bool ExtensionRequest::_h2pb_json_read_members(
+    ::h2pb::proto::json::json_reader& r,
+    [[maybe_unused]] const ::h2pb::proto::json::parse_options& o, bool in_any) {
     std::uint64_t seen[1] = {};
     std::string scratch;
     std::string_view k;
@@ -1194,14 +1402,26 @@ inline bool ExtensionRequest::_h2pb_json_read_members(::h2pb::proto::json::json_
         [&] {
             switch (k.size()) {
                 case 14:
-                    if (k == "containingType") { i = 0; return; }
+                    if (k == "containingType") {
+                        i = 0;
+                        return;
+                    }
                     break;
                 case 15:
-                    if (k == "containing_type") { i = 0; return; }
-                    if (k == "extensionNumber") { i = 1; return; }
+                    if (k == "containing_type") {
+                        i = 0;
+                        return;
+                    }
+                    if (k == "extensionNumber") {
+                        i = 1;
+                        return;
+                    }
                     break;
                 case 16:
-                    if (k == "extension_number") { i = 1; return; }
+                    if (k == "extension_number") {
+                        i = 1;
+                        return;
+                    }
                     break;
                 default:
                     break;
@@ -1230,13 +1450,16 @@ inline bool ExtensionRequest::_h2pb_json_read_members(::h2pb::proto::json::json_
     return ::h2pb::proto::json::ok(r);
 }
 
-inline bool ServerReflectionResponse::to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const {
+inline bool ServerReflectionResponse::to_json(::h2pb::proto::json::json_writer& w,
+                                              const ::h2pb::proto::json::print_options& o) const {
     w.begin_object();
     if (!_h2pb_json_members(w, o)) return false;
     w.end_object();
     return true;
 }
-inline bool ServerReflectionResponse::_h2pb_json_members([[maybe_unused]] ::h2pb::proto::json::json_writer& w, [[maybe_unused]] const ::h2pb::proto::json::print_options& o) const {
+inline bool ServerReflectionResponse::_h2pb_json_members(
+    [[maybe_unused]] ::h2pb::proto::json::json_writer& w,
+    [[maybe_unused]] const ::h2pb::proto::json::print_options& o) const {
     if (!this->valid_host.empty() || o.always_print_fields_with_no_presence) {
         ::h2pb::proto::json::write_key(w, o, "valid_host", "validHost");
         w.string(this->valid_host);
@@ -1250,7 +1473,8 @@ inline bool ServerReflectionResponse::_h2pb_json_members([[maybe_unused]] ::h2pb
         if (!(**v).to_json(w, o)) return false;
     }
     if (const auto* v = std::get_if<2>(&this->message_response)) {
-        ::h2pb::proto::json::write_key(w, o, "all_extension_numbers_response", "allExtensionNumbersResponse");
+        ::h2pb::proto::json::write_key(w, o, "all_extension_numbers_response",
+                                       "allExtensionNumbersResponse");
         if (!(**v).to_json(w, o)) return false;
     }
     if (const auto* v = std::get_if<3>(&this->message_response)) {
@@ -1264,10 +1488,13 @@ inline bool ServerReflectionResponse::_h2pb_json_members([[maybe_unused]] ::h2pb
     return true;
 }
 
-inline bool ServerReflectionResponse::from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o) {
+inline bool ServerReflectionResponse::from_json(::h2pb::proto::json::json_reader& r,
+                                                const ::h2pb::proto::json::parse_options& o) {
     return r.begin_object() && _h2pb_json_read_members(r, o, false);
 }
-inline bool ServerReflectionResponse::_h2pb_json_read_members(::h2pb::proto::json::json_reader& r, [[maybe_unused]] const ::h2pb::proto::json::parse_options& o, bool in_any) {
+inline bool ServerReflectionResponse::_h2pb_json_read_members(
+    ::h2pb::proto::json::json_reader& r,
+    [[maybe_unused]] const ::h2pb::proto::json::parse_options& o, bool in_any) {
     std::uint64_t seen[1] = {};
     bool oneof_set[1] = {};
     std::string scratch;
@@ -1277,38 +1504,74 @@ inline bool ServerReflectionResponse::_h2pb_json_read_members(::h2pb::proto::jso
         [&] {
             switch (k.size()) {
                 case 9:
-                    if (k == "validHost") { i = 0; return; }
+                    if (k == "validHost") {
+                        i = 0;
+                        return;
+                    }
                     break;
                 case 10:
-                    if (k == "valid_host") { i = 0; return; }
+                    if (k == "valid_host") {
+                        i = 0;
+                        return;
+                    }
                     break;
                 case 13:
-                    if (k == "errorResponse") { i = 5; return; }
+                    if (k == "errorResponse") {
+                        i = 5;
+                        return;
+                    }
                     break;
                 case 14:
-                    if (k == "error_response") { i = 5; return; }
+                    if (k == "error_response") {
+                        i = 5;
+                        return;
+                    }
                     break;
                 case 15:
-                    if (k == "originalRequest") { i = 1; return; }
+                    if (k == "originalRequest") {
+                        i = 1;
+                        return;
+                    }
                     break;
                 case 16:
-                    if (k == "original_request") { i = 1; return; }
+                    if (k == "original_request") {
+                        i = 1;
+                        return;
+                    }
                     break;
                 case 20:
-                    if (k == "listServicesResponse") { i = 4; return; }
+                    if (k == "listServicesResponse") {
+                        i = 4;
+                        return;
+                    }
                     break;
                 case 22:
-                    if (k == "fileDescriptorResponse") { i = 2; return; }
-                    if (k == "list_services_response") { i = 4; return; }
+                    if (k == "fileDescriptorResponse") {
+                        i = 2;
+                        return;
+                    }
+                    if (k == "list_services_response") {
+                        i = 4;
+                        return;
+                    }
                     break;
                 case 24:
-                    if (k == "file_descriptor_response") { i = 2; return; }
+                    if (k == "file_descriptor_response") {
+                        i = 2;
+                        return;
+                    }
                     break;
                 case 27:
-                    if (k == "allExtensionNumbersResponse") { i = 3; return; }
+                    if (k == "allExtensionNumbersResponse") {
+                        i = 3;
+                        return;
+                    }
                     break;
                 case 30:
-                    if (k == "all_extension_numbers_response") { i = 3; return; }
+                    if (k == "all_extension_numbers_response") {
+                        i = 3;
+                        return;
+                    }
                     break;
                 default:
                     break;
@@ -1365,13 +1628,16 @@ inline bool ServerReflectionResponse::_h2pb_json_read_members(::h2pb::proto::jso
     return ::h2pb::proto::json::ok(r);
 }
 
-inline bool FileDescriptorResponse::to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const {
+inline bool FileDescriptorResponse::to_json(::h2pb::proto::json::json_writer& w,
+                                            const ::h2pb::proto::json::print_options& o) const {
     w.begin_object();
     if (!_h2pb_json_members(w, o)) return false;
     w.end_object();
     return true;
 }
-inline bool FileDescriptorResponse::_h2pb_json_members([[maybe_unused]] ::h2pb::proto::json::json_writer& w, [[maybe_unused]] const ::h2pb::proto::json::print_options& o) const {
+inline bool FileDescriptorResponse::_h2pb_json_members(
+    [[maybe_unused]] ::h2pb::proto::json::json_writer& w,
+    [[maybe_unused]] const ::h2pb::proto::json::print_options& o) const {
     if (!this->file_descriptor_proto.empty() || o.always_print_fields_with_no_presence) {
         ::h2pb::proto::json::write_key(w, o, "file_descriptor_proto", "fileDescriptorProto");
         w.begin_array();
@@ -1381,10 +1647,13 @@ inline bool FileDescriptorResponse::_h2pb_json_members([[maybe_unused]] ::h2pb::
     return true;
 }
 
-inline bool FileDescriptorResponse::from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o) {
+inline bool FileDescriptorResponse::from_json(::h2pb::proto::json::json_reader& r,
+                                              const ::h2pb::proto::json::parse_options& o) {
     return r.begin_object() && _h2pb_json_read_members(r, o, false);
 }
-inline bool FileDescriptorResponse::_h2pb_json_read_members(::h2pb::proto::json::json_reader& r, [[maybe_unused]] const ::h2pb::proto::json::parse_options& o, bool in_any) {
+inline bool FileDescriptorResponse::_h2pb_json_read_members(
+    ::h2pb::proto::json::json_reader& r,
+    [[maybe_unused]] const ::h2pb::proto::json::parse_options& o, bool in_any) {
     std::uint64_t seen[1] = {};
     std::string scratch;
     std::string_view k;
@@ -1393,10 +1662,16 @@ inline bool FileDescriptorResponse::_h2pb_json_read_members(::h2pb::proto::json:
         [&] {
             switch (k.size()) {
                 case 19:
-                    if (k == "fileDescriptorProto") { i = 0; return; }
+                    if (k == "fileDescriptorProto") {
+                        i = 0;
+                        return;
+                    }
                     break;
                 case 21:
-                    if (k == "file_descriptor_proto") { i = 0; return; }
+                    if (k == "file_descriptor_proto") {
+                        i = 0;
+                        return;
+                    }
                     break;
                 default:
                     break;
@@ -1425,13 +1700,16 @@ inline bool FileDescriptorResponse::_h2pb_json_read_members(::h2pb::proto::json:
     return ::h2pb::proto::json::ok(r);
 }
 
-inline bool ExtensionNumberResponse::to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const {
+inline bool ExtensionNumberResponse::to_json(::h2pb::proto::json::json_writer& w,
+                                             const ::h2pb::proto::json::print_options& o) const {
     w.begin_object();
     if (!_h2pb_json_members(w, o)) return false;
     w.end_object();
     return true;
 }
-inline bool ExtensionNumberResponse::_h2pb_json_members([[maybe_unused]] ::h2pb::proto::json::json_writer& w, [[maybe_unused]] const ::h2pb::proto::json::print_options& o) const {
+inline bool ExtensionNumberResponse::_h2pb_json_members(
+    [[maybe_unused]] ::h2pb::proto::json::json_writer& w,
+    [[maybe_unused]] const ::h2pb::proto::json::print_options& o) const {
     if (!this->base_type_name.empty() || o.always_print_fields_with_no_presence) {
         ::h2pb::proto::json::write_key(w, o, "base_type_name", "baseTypeName");
         w.string(this->base_type_name);
@@ -1445,10 +1723,13 @@ inline bool ExtensionNumberResponse::_h2pb_json_members([[maybe_unused]] ::h2pb:
     return true;
 }
 
-inline bool ExtensionNumberResponse::from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o) {
+inline bool ExtensionNumberResponse::from_json(::h2pb::proto::json::json_reader& r,
+                                               const ::h2pb::proto::json::parse_options& o) {
     return r.begin_object() && _h2pb_json_read_members(r, o, false);
 }
-inline bool ExtensionNumberResponse::_h2pb_json_read_members(::h2pb::proto::json::json_reader& r, [[maybe_unused]] const ::h2pb::proto::json::parse_options& o, bool in_any) {
+inline bool ExtensionNumberResponse::_h2pb_json_read_members(
+    ::h2pb::proto::json::json_reader& r,
+    [[maybe_unused]] const ::h2pb::proto::json::parse_options& o, bool in_any) {
     std::uint64_t seen[1] = {};
     std::string scratch;
     std::string_view k;
@@ -1457,16 +1738,28 @@ inline bool ExtensionNumberResponse::_h2pb_json_read_members(::h2pb::proto::json
         [&] {
             switch (k.size()) {
                 case 12:
-                    if (k == "baseTypeName") { i = 0; return; }
+                    if (k == "baseTypeName") {
+                        i = 0;
+                        return;
+                    }
                     break;
                 case 14:
-                    if (k == "base_type_name") { i = 0; return; }
+                    if (k == "base_type_name") {
+                        i = 0;
+                        return;
+                    }
                     break;
                 case 15:
-                    if (k == "extensionNumber") { i = 1; return; }
+                    if (k == "extensionNumber") {
+                        i = 1;
+                        return;
+                    }
                     break;
                 case 16:
-                    if (k == "extension_number") { i = 1; return; }
+                    if (k == "extension_number") {
+                        i = 1;
+                        return;
+                    }
                     break;
                 default:
                     break;
@@ -1500,26 +1793,33 @@ inline bool ExtensionNumberResponse::_h2pb_json_read_members(::h2pb::proto::json
     return ::h2pb::proto::json::ok(r);
 }
 
-inline bool ListServiceResponse::to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const {
+inline bool ListServiceResponse::to_json(::h2pb::proto::json::json_writer& w,
+                                         const ::h2pb::proto::json::print_options& o) const {
     w.begin_object();
     if (!_h2pb_json_members(w, o)) return false;
     w.end_object();
     return true;
 }
-inline bool ListServiceResponse::_h2pb_json_members([[maybe_unused]] ::h2pb::proto::json::json_writer& w, [[maybe_unused]] const ::h2pb::proto::json::print_options& o) const {
+inline bool ListServiceResponse::_h2pb_json_members(
+    [[maybe_unused]] ::h2pb::proto::json::json_writer& w,
+    [[maybe_unused]] const ::h2pb::proto::json::print_options& o) const {
     if (!this->service.empty() || o.always_print_fields_with_no_presence) {
         w.key("service");
         w.begin_array();
-        for (const auto& v : this->service) if (!v.to_json(w, o)) return false;
+        for (const auto& v : this->service)
+            if (!v.to_json(w, o)) return false;
         w.end_array();
     }
     return true;
 }
 
-inline bool ListServiceResponse::from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o) {
+inline bool ListServiceResponse::from_json(::h2pb::proto::json::json_reader& r,
+                                           const ::h2pb::proto::json::parse_options& o) {
     return r.begin_object() && _h2pb_json_read_members(r, o, false);
 }
-inline bool ListServiceResponse::_h2pb_json_read_members(::h2pb::proto::json::json_reader& r, [[maybe_unused]] const ::h2pb::proto::json::parse_options& o, bool in_any) {
+inline bool ListServiceResponse::_h2pb_json_read_members(
+    ::h2pb::proto::json::json_reader& r,
+    [[maybe_unused]] const ::h2pb::proto::json::parse_options& o, bool in_any) {
     std::uint64_t seen[1] = {};
     std::string scratch;
     std::string_view k;
@@ -1528,7 +1828,10 @@ inline bool ListServiceResponse::_h2pb_json_read_members(::h2pb::proto::json::js
         [&] {
             switch (k.size()) {
                 case 7:
-                    if (k == "service") { i = 0; return; }
+                    if (k == "service") {
+                        i = 0;
+                        return;
+                    }
                     break;
                 default:
                     break;
@@ -1557,13 +1860,16 @@ inline bool ListServiceResponse::_h2pb_json_read_members(::h2pb::proto::json::js
     return ::h2pb::proto::json::ok(r);
 }
 
-inline bool ServiceResponse::to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const {
+inline bool ServiceResponse::to_json(::h2pb::proto::json::json_writer& w,
+                                     const ::h2pb::proto::json::print_options& o) const {
     w.begin_object();
     if (!_h2pb_json_members(w, o)) return false;
     w.end_object();
     return true;
 }
-inline bool ServiceResponse::_h2pb_json_members([[maybe_unused]] ::h2pb::proto::json::json_writer& w, [[maybe_unused]] const ::h2pb::proto::json::print_options& o) const {
+inline bool ServiceResponse::_h2pb_json_members(
+    [[maybe_unused]] ::h2pb::proto::json::json_writer& w,
+    [[maybe_unused]] const ::h2pb::proto::json::print_options& o) const {
     if (!this->name.empty() || o.always_print_fields_with_no_presence) {
         w.key("name");
         w.string(this->name);
@@ -1571,10 +1877,13 @@ inline bool ServiceResponse::_h2pb_json_members([[maybe_unused]] ::h2pb::proto::
     return true;
 }
 
-inline bool ServiceResponse::from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o) {
+inline bool ServiceResponse::from_json(::h2pb::proto::json::json_reader& r,
+                                       const ::h2pb::proto::json::parse_options& o) {
     return r.begin_object() && _h2pb_json_read_members(r, o, false);
 }
-inline bool ServiceResponse::_h2pb_json_read_members(::h2pb::proto::json::json_reader& r, [[maybe_unused]] const ::h2pb::proto::json::parse_options& o, bool in_any) {
+inline bool ServiceResponse::_h2pb_json_read_members(
+    ::h2pb::proto::json::json_reader& r,
+    [[maybe_unused]] const ::h2pb::proto::json::parse_options& o, bool in_any) {
     std::uint64_t seen[1] = {};
     std::string scratch;
     std::string_view k;
@@ -1583,7 +1892,10 @@ inline bool ServiceResponse::_h2pb_json_read_members(::h2pb::proto::json::json_r
         [&] {
             switch (k.size()) {
                 case 4:
-                    if (k == "name") { i = 0; return; }
+                    if (k == "name") {
+                        i = 0;
+                        return;
+                    }
                     break;
                 default:
                     break;
@@ -1607,13 +1919,16 @@ inline bool ServiceResponse::_h2pb_json_read_members(::h2pb::proto::json::json_r
     return ::h2pb::proto::json::ok(r);
 }
 
-inline bool ErrorResponse::to_json(::h2pb::proto::json::json_writer& w, const ::h2pb::proto::json::print_options& o) const {
+inline bool ErrorResponse::to_json(::h2pb::proto::json::json_writer& w,
+                                   const ::h2pb::proto::json::print_options& o) const {
     w.begin_object();
     if (!_h2pb_json_members(w, o)) return false;
     w.end_object();
     return true;
 }
-inline bool ErrorResponse::_h2pb_json_members([[maybe_unused]] ::h2pb::proto::json::json_writer& w, [[maybe_unused]] const ::h2pb::proto::json::print_options& o) const {
+inline bool ErrorResponse::_h2pb_json_members(
+    [[maybe_unused]] ::h2pb::proto::json::json_writer& w,
+    [[maybe_unused]] const ::h2pb::proto::json::print_options& o) const {
     if (!::h2pb::proto::is_zero(this->error_code) || o.always_print_fields_with_no_presence) {
         ::h2pb::proto::json::write_key(w, o, "error_code", "errorCode");
         w.int32(this->error_code);
@@ -1625,10 +1940,13 @@ inline bool ErrorResponse::_h2pb_json_members([[maybe_unused]] ::h2pb::proto::js
     return true;
 }
 
-inline bool ErrorResponse::from_json(::h2pb::proto::json::json_reader& r, const ::h2pb::proto::json::parse_options& o) {
+inline bool ErrorResponse::from_json(::h2pb::proto::json::json_reader& r,
+                                     const ::h2pb::proto::json::parse_options& o) {
     return r.begin_object() && _h2pb_json_read_members(r, o, false);
 }
-inline bool ErrorResponse::_h2pb_json_read_members(::h2pb::proto::json::json_reader& r, [[maybe_unused]] const ::h2pb::proto::json::parse_options& o, bool in_any) {
+inline bool ErrorResponse::_h2pb_json_read_members(
+    ::h2pb::proto::json::json_reader& r,
+    [[maybe_unused]] const ::h2pb::proto::json::parse_options& o, bool in_any) {
     std::uint64_t seen[1] = {};
     std::string scratch;
     std::string_view k;
@@ -1637,16 +1955,28 @@ inline bool ErrorResponse::_h2pb_json_read_members(::h2pb::proto::json::json_rea
         [&] {
             switch (k.size()) {
                 case 9:
-                    if (k == "errorCode") { i = 0; return; }
+                    if (k == "errorCode") {
+                        i = 0;
+                        return;
+                    }
                     break;
                 case 10:
-                    if (k == "error_code") { i = 0; return; }
+                    if (k == "error_code") {
+                        i = 0;
+                        return;
+                    }
                     break;
                 case 12:
-                    if (k == "errorMessage") { i = 1; return; }
+                    if (k == "errorMessage") {
+                        i = 1;
+                        return;
+                    }
                     break;
                 case 13:
-                    if (k == "error_message") { i = 1; return; }
+                    if (k == "error_message") {
+                        i = 1;
+                        return;
+                    }
                     break;
                 default:
                     break;
