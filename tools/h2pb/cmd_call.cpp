@@ -162,7 +162,6 @@ std::string_view go_code_name(rpc::status_code c) {
 /// The schema of the server's services, from reflection or --proto.
 struct loaded_schema {
     proto::descriptor_pool pool;
-    std::string descriptor_set;         ///< the same files, for the trace analyzer
     std::vector<std::string> services;  ///< what `list` prints
 };
 
@@ -172,7 +171,6 @@ std::optional<std::string> build_schema(const reflection_result& files, loaded_s
     for (const auto& fdp : files.files)
         if (auto e = out.pool.add_file(wire::as_bytes(std::string_view(fdp)))) return e.message();
     if (auto e = out.pool.check_complete()) return e.message();
-    out.descriptor_set = files.descriptor_set;
     return std::nullopt;
 }
 
@@ -711,8 +709,6 @@ int run_call(int argc, char** argv) {
     // the HTTP/2 connection; TLS, if any, is the proxy's towards the server).
     auto tst = std::make_shared<trace_proxy_state>();
     tcp::acceptor acceptor(io);
-    schema trace_types;
-    std::map<std::string, method_desc> trace_methods;
     std::string call_target = target;
     ra::channel_options call_co = co;
     if (trace) {
@@ -737,11 +733,7 @@ int run_call(int argc, char** argv) {
             tst->tls_name = authority.value_or(host);
             tst->verify_upstream = !insecure;
         }
-        if (!parse_descriptor_set(wire::as_bytes(sc.descriptor_set), trace_types) &&
-            !parse_methods(wire::as_bytes(sc.descriptor_set), trace_methods)) {
-            tst->options.types = &trace_types;
-            tst->options.methods = &trace_methods;
-        }
+        tst->options.types = &sc.pool;  // the schema the call itself uses
         ec = open_trace_listener(acceptor, "127.0.0.1", 0);
         if (ec) return local_error("--trace: cannot listen on 127.0.0.1: " + ec.message());
         call_target = "127.0.0.1:" + std::to_string(acceptor.local_endpoint().port());

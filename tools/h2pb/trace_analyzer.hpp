@@ -65,32 +65,11 @@ inline constexpr std::size_t default_max_explained_message = 4u << 20;
 /// trace_options::max_tracked_streams.
 inline constexpr std::size_t default_max_tracked_streams = 10000;
 
-/// Kept only for cmd_call.cpp, which fills a method table for --trace and is
-/// being rewritten in another change: the analyzer finds a call's method in
-/// the descriptor pool (trace_options::types) by its :path and reads neither.
-/// Remove both, and trace_options::methods, with their last use there.
-struct method_desc {
-    std::string input_type, output_type;  ///< full names, no leading '.'
-    bool client_streaming = false, server_streaming = false;
-};
-inline proto::descriptor_error parse_methods(wire::bytes_view set,
-                                             std::map<std::string, method_desc>& out) {
-    proto::descriptor_pool pool;
-    if (auto e = add_descriptor_set(pool, set)) return e;
-    for (const auto& file : pool.files())
-        for (const proto::service_descriptor* s : file->services)
-            for (const auto& m : s->methods)
-                out[m->path()] = {m->input_type->full_name, m->output_type->full_name,
-                                  m->client_streaming, m->server_streaming};
-    return {};
-}
-
 struct trace_options {
     /// The schema: a gRPC call's :path ("/pkg.Service/Method") names a method
     /// of it, whose input and output types explain the messages of the call.
     /// null: fields shown schema-free.
     const proto::descriptor_pool* types = nullptr;
-    const std::map<std::string, method_desc>* methods = nullptr;  ///< unused (see method_desc)
     std::size_t max_explained_message = default_max_explained_message;
     std::size_t max_tracked_streams = default_max_tracked_streams;
     /// Octets of a DATA payload shown in hex ("data:"), and of a bytes field's
