@@ -18,8 +18,9 @@ usage: pages_test.py SOURCE_ROOT
    exists, and a `#anchor` at a heading of the target page (GitHub's
    heading ids: lower case, punctuation dropped, spaces as hyphens).
 3. Parts blocks. A fenced block after `<!-- parts -->` splits a dump into
-   its parts (as RFC 7541 Appendix C does); its octets, in order, must occur
-   in a ```console block of the same page, whose output the page's own test
+   its parts (as RFC 7541 Appendix C does): each line holds octets, then
+   after a `|` what they mean. Each line's octets, the lines in order, must
+   occur in a ```console block of the same page, whose output the page's own test
    checks against the tool (tests/hpack/hpack_docs_test.py).
 """
 import glob
@@ -148,8 +149,9 @@ for path in sorted(glob.glob(os.path.join(docs, "*.md"))):
             body = "\n".join(lines[i + 1:j])
             if line.strip() == "```console":
                 consoles.append(inline_bytes.octets(body))
-            elif pending:
-                parts.append((i + 1, inline_bytes.octets(body)))
+            elif pending:  # the octets are the column before the first "|"
+                rows = [inline_bytes.octets(l.split("|")[0]) for l in lines[i + 1:j]]
+                parts.append((i + 1, [r for r in rows if r]))
             pending = False
             i = j + 1
             continue
@@ -162,8 +164,9 @@ for path in sorted(glob.glob(os.path.join(docs, "*.md"))):
         parts_checked += 1
         if not octs:
             failures.append(f"{rel}:{first}: parts block holds no octets")
-        elif not any(inline_bytes._contains(c, [octs]) for c in consoles):
-            failures.append(f"{rel}:{first}: parts block {' '.join(octs)} is not in any console block of the page")
+        elif not any(inline_bytes._contains(c, octs) for c in consoles):
+            shown = " | ".join(" ".join(r) for r in octs)
+            failures.append(f"{rel}:{first}: parts block {shown} is not in any console block of the page")
 
 for f in failures:
     print("FAIL:", f)
