@@ -133,39 +133,25 @@ for path in [os.path.join(root, "README.md")] + sorted(glob.glob(os.path.join(do
                     failures.append(f"{rel}:{n}: link {target!r}: no heading #{anchor} in {os.path.relpath(dest, root)}")
 
 # 3. Parts blocks: their octets come from a checked console block.
+FENCED = re.compile(r"^```(\w*)\n(.*?)^```", re.S | re.M)
 parts_checked = 0
 for path in sorted(glob.glob(os.path.join(docs, "*.md"))):
     rel = os.path.relpath(path, root)
-    lines = read(path).split("\n")
-    consoles, parts = [], []
-    pending = False
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if line.startswith("```"):
-            j = i + 1
-            while j < len(lines) and not lines[j].startswith("```"):
-                j += 1
-            body = "\n".join(lines[i + 1:j])
-            if line.strip() == "```console":
-                consoles.append(inline_bytes.octets(body))
-            elif pending:  # the octets are the column before the first "|"
-                rows = [inline_bytes.octets(l.split("|")[0]) for l in lines[i + 1:j]]
-                parts.append((i + 1, [r for r in rows if r]))
-            pending = False
-            i = j + 1
+    text = read(path)
+    blocks = list(FENCED.finditer(text))
+    consoles = [inline_bytes.octets(b.group(2)) for b in blocks if b.group(1) == "console"]
+    for b in blocks:
+        if b.group(1) == "console" or not text[:b.start()].rstrip().endswith("<!-- parts -->"):
             continue
-        if line.strip() == "<!-- parts -->":
-            pending = True
-        elif line.strip():
-            pending = False
-        i += 1
-    for first, octs in parts:
         parts_checked += 1
-        if not octs:
+        first = text.count("\n", 0, b.start()) + 1
+        # The octets are the column before the first "|" of each line.
+        rows = [inline_bytes.octets(l.split("|")[0]) for l in b.group(2).split("\n")]
+        rows = [r for r in rows if r]
+        if not rows:
             failures.append(f"{rel}:{first}: parts block holds no octets")
-        elif not any(inline_bytes._contains(c, octs) for c in consoles):
-            shown = " | ".join(" ".join(r) for r in octs)
+        elif not any(inline_bytes._contains(c, rows) for c in consoles):
+            shown = " | ".join(" ".join(r) for r in rows)
             failures.append(f"{rel}:{first}: parts block {shown} is not in any console block of the page")
 
 for f in failures:
