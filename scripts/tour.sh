@@ -154,9 +154,13 @@ say "body), the answers on the same stream ids, and GOAWAY to close:"
 frames | sed 's/^/  /'
 say
 say "Layer 2, HPACK: each field is a static table index (:method GET is entry 2,"
-say "one octet), or a literal; a literal \"with incremental indexing\" enters the"
-say "connection's dynamic table (indices from 62, RFC 7541 §2.3.3), so the same"
-say "field in the second request, and in the second response, is one octet:"
+say "one octet), or a literal; a literal \"with incremental indexing\" enters a"
+say "dynamic table (indices from 62, RFC 7541 §2.3.3). A connection has two of"
+say "them, one per direction (RFC 9113 §4.3.1): the client's requests fill one,"
+say "the server's responses the other, so index 62 in a request and 62 in a"
+say "response name different fields. The newest entry is 62; each new entry"
+say "moves the older ones to higher indices. So the same field in the second"
+say "request, and in the second response, is one octet:"
 grep -E '^ +(:[a-z]+|content-type|server|date): ' "$tmp/get.out" | sed 's/^ */  /'
 say
 say "Layer 3, the body: the DATA frame carries the file's octets, as sent:"

@@ -52,7 +52,7 @@ ra::awaitable<void> get_report(analytics_stub& stub) {
     request.end_timestamp = 1730000000;
 
     ra::call_options options;
-    options.timeout = 5s;  // the article's timeout=5.0
+    options.timeout = 5s;  // grpcio's timeout=5.0
     rpc::result<av1::ReportResponse> report = co_await stub.GetReport(request, options);
     if (!report) {
         std::cout << "GetReport failed: " << report.get_status().to_string() << '\n';
@@ -77,7 +77,7 @@ ra::awaitable<void> stream_events(analytics_stub& stub) {
     const av1::EventFilter all;  // no filter: every event
     auto events = co_await stub.StreamEvents(all, options);
 
-    // The article's client loops over the iterator; this one needs only the
+    // A client may loop over all the events; this one needs only the
     // first three events, then tells the server to stop.
     constexpr int wanted = 3;
     int seen = 0;
@@ -111,7 +111,7 @@ ra::awaitable<void> upload_batch(analytics_stub& stub) {
 
 using pipeline_call = ra::client_reader_writer<av1::RawEvent, av1::ProcessedEvent>;
 
-/// The writer half of ProcessPipeline: the article's event_generator(). A
+/// The writer half of ProcessPipeline: it generates the events to send. A
 /// coroutine function (not a lambda) so that its arguments live in its frame.
 ra::awaitable<void> send_events(pipeline_call* pipeline, net::steady_timer* writer_done) {
     for (const char* event : {"e001 purchase", "e002 page_view", "e003 click"}) {

@@ -3,7 +3,9 @@
 # article come out as they should: protoc's Fruit bytes and the gRPC frame
 # built from them are the article's, and h2pb reads the article's Event bytes
 # as protoc does; the live HTTP/2 part shows the frames, HPACK indexes and
-# body of h2pb get against h2pb serve, and the server shuts down.
+# body of h2pb get against h2pb serve, and the server shuts down; the
+# windows and first WINDOW_UPDATEs are those docs/http2.md ("Flow control")
+# explains.
 # With the example programs, the live AnalyticsService section (8) must show
 # each kind of call through h2pb trace, and every check it prints must hold:
 # protoc --decode reads the fields the trace printed, grpc-timeout is the
@@ -41,6 +43,10 @@ expect "= the article's 10-byte payload, byte for byte" \
        "HEADERS  stream 3" \
        ":authority: 127.0.0.1" \
        "[indexed 62]" \
+       "window_size_increment: 983041" \
+       "window_size_increment: 16711681" \
+       "SETTINGS_INITIAL_WINDOW_SIZE = 262144" \
+       "SETTINGS_INITIAL_WINDOW_SIZE = 4194304" \
        "Hello from h2pb serve!" \
        "h2pb serve: shutting down"
 

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Checks every byte dump in docs/proto_codec.md against `protoc --encode`.
+"""Checks every byte dump in docs/protobuf.md against `protoc --encode`.
 
 A dump is a fenced block of hex bytes preceded by a comment naming what it
 encodes:
