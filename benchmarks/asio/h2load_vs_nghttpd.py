@@ -3,9 +3,16 @@
 
 Both servers serve the same 100-byte file from the same directory, with the
 same number of threads (h2pb serve --threads N, nghttpd -n N), over h2c on
-127.0.0.1. Rounds alternate which server goes first. Three figures:
+127.0.0.1. Rounds alternate which server goes first. The figures:
 
-  throughput   h2load -n REQUESTS -c 8 -m 32 -t 1: requests/s (median of rounds)
+  throughput   h2load -n REQUESTS -c 8 -m 32 -t 1: requests/s (median of rounds);
+               in the same runs, the server's CPU time per request
+               (utime + stime from /proc/PID/stat, before and after), the
+               client's (h2load's own rusage), and the octets per response
+               (h2load's "traffic" line: all octets received, and those of
+               HEADERS frames, divided by the requests). On 2 cores h2load and
+               the server share the CPU, so requests/s is often bounded by the
+               load generator; the CPU times per request are not.
   latency      h2load -n LAT_REQUESTS -c 1 -m 1: per-request latency from
                h2load's --log-file, p50 and p99 (all rounds pooled)
   idle memory  1,000 connections, each after one GET of the file, left open
@@ -89,15 +96,40 @@ class server:
             self.proc.wait()
 
 
-def h2load(args, log=None):
+def cpu_seconds(pid):
+    """utime + stime of a process, in seconds (/proc/PID/stat fields 14, 15)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def h2load(args, log=None, server_pid=None):
+    """Runs h2load; returns requests/s, and with server_pid a dict of per-request
+    figures: server and client CPU microseconds, octets received in all and in
+    HEADERS frames."""
     cmd = ["h2load"] + args + (["--log-file", log] if log else [])
+    server_before = cpu_seconds(server_pid) if server_pid else 0.0
+    ru_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600)
+    ru_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_after = cpu_seconds(server_pid) if server_pid else 0.0
     text = r.stdout.decode(errors="replace")
     m = re.search(r"finished in [^,]+, ([\d.]+) req/s", text)
     ok = re.search(r"requests: (\d+) total, \d+ started, \d+ done, (\d+) succeeded, (\d+) failed, (\d+) errored", text)
     if not m or not ok or ok.group(3) != "0" or ok.group(4) != "0":
         raise RuntimeError("h2load failed:\n" + text)
-    return float(m.group(1))
+    if server_pid is None:
+        return float(m.group(1))
+    n = int(ok.group(2))
+    # "traffic: 2.74MB (2873400) total, 546.89KB (560019) headers (space savings 94.32%), ..."
+    t = re.search(r"traffic: \S+ \((\d+)\) total, \S+ \((\d+)\) headers", text)
+    client = (ru_after.ru_utime + ru_after.ru_stime) - (ru_before.ru_utime + ru_before.ru_stime)
+    return float(m.group(1)), {
+        "server_cpu_us": (server_after - server_before) * 1e6 / n,
+        "client_cpu_us": client * 1e6 / n,
+        "octets": int(t.group(1)) / n if t else float("nan"),
+        "header_octets": int(t.group(2)) / n if t else float("nan"),
+    }
 
 
 def latencies(log):
@@ -214,6 +246,7 @@ def main():
     extra = a.h2pb_args.split()
     kinds = ["nghttpd", "h2pb"]
     rps = {k: [] for k in kinds}
+    per_req = {k: [] for k in kinds}
     lat = {k: [] for k in kinds}
     idle = {k: [] for k in kinds}
     try:
@@ -224,8 +257,10 @@ def main():
                 try:
                     url = srv.url("/100.bin")
                     h2load(["-n", "2000", "-c", "8", "-m", "32", url])  # warm up
-                    r = h2load(["-n", str(a.requests), "-c", "8", "-m", "32", "-t", "1", url])
+                    r, figures = h2load(["-n", str(a.requests), "-c", "8", "-m", "32", "-t", "1", url],
+                                        server_pid=srv.proc.pid)
                     rps[k].append(r)
+                    per_req[k].append(figures)
                     log = os.path.join(work, "lat-%s-%d.log" % (k, rnd))
                     h2load(["-n", str(a.latency_requests), "-c", "1", "-m", "1", "-t", "1", url], log=log)
                     lat[k].extend(latencies(log))
@@ -260,6 +295,11 @@ def main():
         res[k] = {
             "rps_median": statistics.median(rps[k]),
             "rps_all": rps[k],
+            "per_request_all": per_req[k],
+            "server_cpu_us": statistics.median(f["server_cpu_us"] for f in per_req[k]),
+            "client_cpu_us": statistics.median(f["client_cpu_us"] for f in per_req[k]),
+            "octets_per_response": statistics.median(f["octets"] for f in per_req[k]),
+            "header_octets_per_response": statistics.median(f["header_octets"] for f in per_req[k]),
             "latency_p50_us": percentile(lat[k], 50),
             "latency_p99_us": percentile(lat[k], 99),
             "idle_rss_kib": [after for _, after in idle[k]],
@@ -270,6 +310,10 @@ def main():
     d_n = statistics.median(n["idle_delta_kib"])
     res["ratios"] = {
         "rps": h["rps_median"] / n["rps_median"],
+        "server_cpu": h["server_cpu_us"] / n["server_cpu_us"],
+        "client_cpu": h["client_cpu_us"] / n["client_cpu_us"],
+        "octets": h["octets_per_response"] / n["octets_per_response"],
+        "header_octets": h["header_octets_per_response"] / n["header_octets_per_response"],
         "p50": h["latency_p50_us"] / n["latency_p50_us"],
         "p99": h["latency_p99_us"] / n["latency_p99_us"],
         "idle_rss": statistics.median(h["idle_rss_kib"]) / statistics.median(n["idle_rss_kib"]),
@@ -283,6 +327,14 @@ def main():
     print("|---|---|---|---|---|")
     print("| req/s, -c 8 -m 32 (median of %d) | %.0f | %.0f | %.2f | >= 1.20 |"
           % (a.rounds, h["rps_median"], n["rps_median"], r["rps"]))
+    print("| server CPU per request, same runs | %.2f us | %.2f us | %.2f | |"
+          % (h["server_cpu_us"], n["server_cpu_us"], r["server_cpu"]))
+    print("| h2load (client) CPU per response, same runs | %.2f us | %.2f us | %.2f | |"
+          % (h["client_cpu_us"], n["client_cpu_us"], r["client_cpu"]))
+    print("| octets per response (all received) | %.1f | %.1f | %.2f | |"
+          % (h["octets_per_response"], n["octets_per_response"], r["octets"]))
+    print("| octets of HEADERS frames per response | %.1f | %.1f | %.2f | |"
+          % (h["header_octets_per_response"], n["header_octets_per_response"], r["header_octets"]))
     print("| latency p50, -c 1 -m 1 | %d us | %d us | %.2f | |" % (h["latency_p50_us"], n["latency_p50_us"], r["p50"]))
     print("| latency p99, -c 1 -m 1 | %d us | %d us | %.2f | <= 1.00 |"
           % (h["latency_p99_us"], n["latency_p99_us"], r["p99"]))

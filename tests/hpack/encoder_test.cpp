@@ -144,10 +144,53 @@ TEST_CASE("default policy: what is not indexed", "[hpack][encoder]") {
     CHECK(encode(e, {{"x-big", big}}).substr(0, 2) == "00");
     const std::string fits(3000, 'v');
     CHECK(encode(e, {{"x-big", fits}}).substr(0, 2) == "40");
-    // Without an index, the same field is sent again as a literal.
-    CHECK(encode(e, {{"content-length", "1234"}}).substr(0, 4) == "0f0d");
-    // With one, as an index.
+    // With an index, a field is sent again as that index (§6.1: 1xxxxxxx).
     CHECK(encode(e, {{":path", "/news/"}}).size() == 2);
+}
+
+TEST_CASE("default policy: a field left out of the table is indexed when it repeats",
+          "[hpack][encoder]") {
+    hpack::encoder e;
+    // "content-length: 100", content-length being static entry 28 (RFC 7541
+    // Appendix A), "100" Huffman-coded (Appendix B: '1' 00001, '0' 00000,
+    // 15 bits + 1 bit of EOS padding = 08 01, length 2 with the H bit: 82).
+    // First time: literal without indexing, 4-bit prefix (§6.2.2, §5.1:
+    // 28 = 15 + 13 -> 0f 0d).
+    CHECK(encode(e, {{"content-length", "100"}}) == "0f0d820801");
+    // Second time: literal with incremental indexing, 6-bit prefix
+    // (§6.2.1: 01 011100 = 5c).
+    CHECK(encode(e, {{"content-length", "100"}}) == "5c820801");
+    // Third time: the entry is dynamic index 62 (§2.3.3): indexed, 1 0111110.
+    CHECK(encode(e, {{"content-length", "100"}}) == "be");
+    // Another value of the same name is new again: without indexing, and its
+    // name is now found in the dynamic table too, but the static index (28)
+    // is the one used (§2.3.3: either is allowed; the static one is stable).
+    CHECK(encode(e, {{"content-length", "1234"}}).substr(0, 4) == "0f0d");
+    // A field too large to index stays a literal however often it is sent.
+    const std::string big(3100, 'v');
+    for (int i = 0; i < 3; ++i) CHECK(encode(e, {{"x-big", big}}).substr(0, 2) == "00");
+    // Sensitive fields are never learned (§7.1.3).
+    for (int i = 0; i < 3; ++i) {
+        CHECK(encode(e, {{"authorization", "secret"}}).substr(0, 2) == "1f");
+    }
+}
+
+TEST_CASE("index_repeats = false keeps a left-out field a literal", "[hpack][encoder]") {
+    hpack::encoder_options o;
+    o.index_repeats = false;
+    hpack::encoder e(o);
+    for (int i = 0; i < 3; ++i) {
+        CHECK(encode(e, {{"content-length", "100"}}) == "0f0d820801");
+    }
+}
+
+TEST_CASE("a caller's policy is followed as it is, without learning", "[hpack][encoder]") {
+    hpack::encoder_options o;
+    o.policy = [](const field&) { return hpack::indexing::without; };
+    hpack::encoder e(o);
+    for (int i = 0; i < 3; ++i) {
+        CHECK(encode(e, {{"content-length", "100"}}) == "0f0d820801");
+    }
 }
 
 TEST_CASE("sensitive fields are sent never indexed", "[hpack][encoder]") {
@@ -345,11 +388,18 @@ TEST_CASE("an encoder holds memory in proportion to its table's entries", "[hpac
     // Index: 16 buckets of two heads, 8 links; table: 8 slots, 256 octets.
     CHECK(e.index_memory() <= 2 * 16 * 8 + 8 * 24);
     CHECK(e.table().memory() <= 256 + 8 * 16);
-    // The same response again: found in the table, nothing grows.
+    // The same response again: content-length and last-modified, sent
+    // without indexing the first time, repeat and are indexed now.
+    out.clear();
+    e.encode(response, out);
+    REQUIRE(e.table().count() == 5);
+    // A third time: everything is found in the table, nothing grows.
     const std::size_t index = e.index_memory();
     const std::size_t table = e.table().memory();
     out.clear();
     e.encode(response, out);
+    CHECK(out.size() == response.size());  // one octet per field
+    CHECK(e.table().count() == 5);
     CHECK(e.index_memory() == index);
     CHECK(e.table().memory() == table);
     // Many distinct entries: the index grows with the ring, up to the bound a
