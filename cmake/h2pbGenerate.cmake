@@ -6,14 +6,16 @@
 #                 PROTOS hello.proto [sub/other.proto ...]
 #                 [IMPORT_DIRS dir ...]      # protoc -I; default: the current source dir
 #                 [OPTIONS views services ...]  # plugin parameters, joined with ','
-#                 [OUT_DIR dir])             # default: CMAKE_CURRENT_BINARY_DIR/h2pb_generated
+#                 [OUT_DIR dir])             # default: CMAKE_CURRENT_BINARY_DIR/h2pb_generated/app
 #
 # For each PROTO, NAME.h2pb.hpp (the messages; none with `services=only`) and,
 # with `services` in OPTIONS, NAME.h2pb.grpc.hpp (the services, for h2pb::asio),
 # where NAME is the .proto's path below the import dir that holds it: the
 # headers include each other by that path, as the .proto files import each
 # other. The headers are added to TARGET's sources and OUT_DIR to its include
-# path, so `#include "hello.h2pb.hpp"` works. Plugin parameters (see
+# path, so `#include "hello.h2pb.hpp"` works. The default OUT_DIR is the
+# target's own, so that two targets may generate from the same .proto (with
+# different OPTIONS) without two rules writing one file. Plugin parameters (see
 # protoc-gen-h2pb's main.cpp): namespace=NAME, views, services,
 # services=only, descriptors, include_prefix=DIR, single_header=FILE.
 #
@@ -31,7 +33,7 @@ function(h2pb_generate)
     set(arg_IMPORT_DIRS "${CMAKE_CURRENT_SOURCE_DIR}")
   endif()
   if(NOT arg_OUT_DIR)
-    set(arg_OUT_DIR "${CMAKE_CURRENT_BINARY_DIR}/h2pb_generated")
+    set(arg_OUT_DIR "${CMAKE_CURRENT_BINARY_DIR}/h2pb_generated/${arg_TARGET}")
   endif()
 
   # protoc

@@ -2,8 +2,8 @@
 # Builds the consumer projects (tests/consumer/project) against h2pb one way
 # in at a time, and runs what they build: consumer (protobuf, HPACK and an
 # in-memory HTTP/2 exchange, with a header generated from hello.proto) and,
-# where the way in brings Asio, consumer_asio (a GET to an HTTP/2 server it
-# starts).
+# where the way in brings Asio, consumer_asio (a gRPC call and an HTTP/2 GET
+# to a gRPC server it starts).
 #
 # usage: consumer_test.sh SOURCE_ROOT SCRATCH_DIR WAY
 #   meson               as a meson subproject, and installed (meson's pkg-config lookup)
@@ -98,6 +98,10 @@ cmake-find-package)
     install_h2pb
     echo "== CMake, find_package(h2pb): the version rule"
     quiet cmake -S "$src/tests/consumer/version" -B "$work/version" -DCMAKE_PREFIX_PATH="$prefix"
+    echo "== CMake, find_package(h2pb) in a moved copy of the installed tree"
+    cp -r "$prefix" "$work/moved"
+    quiet cmake -S "$src/tests/consumer/version" -B "$work/version-moved" -DCMAKE_PREFIX_PATH="$work/moved"
+    grep -q "headers in $work/moved/include\$" "$work/last.log"
     echo "== CMake, find_package(h2pb 0.2 CONFIG REQUIRED COMPONENTS asio)"
     cp -r "$project" "$work/proj"
     quiet cmake -S "$work/proj" -B "$work/proj/build" -DCMAKE_PREFIX_PATH="$prefix" \
@@ -133,7 +137,10 @@ single-header)
     "$work/consumer"
     echo "== single header: h2pb_asio.hpp alone"
     cp "$single/h2pb_asio.hpp" "$work/inc-asio/"
-    $cxx -std=c++20 -DH2PB_CONSUMER_SINGLE_HEADER -I "$work/inc-asio" -Wall -Wextra -Werror \
+    mkdir -p "$work/gen-asio"
+    protoc --plugin=protoc-gen-h2pb="$(command -v protoc-gen-h2pb)" \
+        --h2pb_out=services,single_header=h2pb_asio.hpp:"$work/gen-asio" -I "$project" "$project/hello.proto"
+    $cxx -std=c++20 -DH2PB_CONSUMER_SINGLE_HEADER -I "$work/inc-asio" -I "$work/gen-asio" -Wall -Wextra -Werror \
         "$project/consumer_asio.cpp" -o "$work/consumer_asio" -lssl -lcrypto -pthread
     "$work/consumer_asio"
     ;;
