@@ -1,48 +1,152 @@
 #!/bin/sh
-# Builds tests/consumer/project against h2pb two ways and runs it:
-#   1. as a meson subproject (subprojects/h2pb -> this source tree)
-#   2. installed with `meson install`, found through pkg-config (meson and plain c++)
-# Both also generate a header from hello.proto with protoc-gen-h2pb and use it.
-# usage: consumer_test.sh SOURCE_ROOT SCRATCH_DIR
+# Builds the consumer projects (tests/consumer/project) against h2pb one way
+# in at a time, and runs what they build: consumer (protobuf, HPACK and an
+# in-memory HTTP/2 exchange, with a header generated from hello.proto) and,
+# where the way in brings Asio, consumer_asio (a gRPC call and an HTTP/2 GET
+# to a gRPC server it starts).
+#
+# usage: consumer_test.sh SOURCE_ROOT SCRATCH_DIR WAY
+#   meson               as a meson subproject, and installed (meson's pkg-config lookup)
+#   pkg-config          installed, plain ${CXX:-c++} $(pkg-config --cflags h2pb)
+#   cmake-find-package  installed, find_package(h2pb 0.2 CONFIG REQUIRED COMPONENTS asio)
+#                       (consumer and consumer_asio), and the version rule
+#   cmake-subdirectory  the source tree with add_subdirectory, without meson
+#   single-header       h2pb.hpp alone on the include path (consumer), then
+#                       h2pb_asio.hpp alone (consumer_asio)
+#
+# The installed ways share one `meson install` into SCRATCH_DIR/shared/prefix:
+# the first test to need it builds it while holding a lock; the others wait
+# for it and reuse it. A stamp (a hash of the files the install is made from)
+# says whether the prefix is current; when the sources change it is rebuilt.
 set -eu
 src=$(cd "$1" && pwd)
-work=$2
+mkdir -p "$2"
+scratch=$(cd "$2" && pwd)
+way=$3
+project=$src/tests/consumer/project
+work=$scratch/$way
 rm -rf "$work"
 mkdir -p "$work"
-work=$(cd "$work" && pwd)
 
-echo "== 1. subproject"
-cp -r "$src/tests/consumer/project" "$work/sub"
-mkdir -p "$work/sub/subprojects"
-ln -s "$src" "$work/sub/subprojects/h2pb"
-meson setup "$work/sub/build" "$work/sub" -Duse_subproject=true --wrap-mode=nodownload >/dev/null
-ninja -C "$work/sub/build" >/dev/null
-"$work/sub/build/consumer"
-"$work/sub/build/consumer_proto"
+quiet() {  # runs a command, shows its output only when it fails
+    if ! "$@" >"$work/last.log" 2>&1; then
+        cat "$work/last.log"
+        echo "consumer/$way: FAILED: $*"
+        exit 1
+    fi
+}
 
-echo "== 2. installed + pkg-config"
-meson setup "$work/lib-build" "$src" --prefix "$work/prefix" -Dtests=false -Dtools=false \
-  -Dbenchmarks=disabled -Dprotoc_plugin=enabled >/dev/null
-meson install -C "$work/lib-build" >/dev/null
-pcdir=$(dirname "$(find "$work/prefix" -name h2pb.pc | head -n 1)")
-test -f "$work/prefix/include/h2pb/wire/varint.hpp"
-export PKG_CONFIG_PATH="$pcdir"
-export PATH="$work/prefix/bin:$PATH"   # protoc-gen-h2pb, installed to bindir
-test -x "$work/prefix/bin/protoc-gen-h2pb"
-cp -r "$src/tests/consumer/project" "$work/inst"
-meson setup "$work/inst/build" "$work/inst" --wrap-mode=nofallback >/dev/null
-ninja -C "$work/inst/build" >/dev/null
-"$work/inst/build/consumer"
-"$work/inst/build/consumer_proto"
-# shellcheck disable=SC2046
-${CXX:-c++} $(pkg-config --cflags h2pb) -Wall -Wextra -Werror "$src/tests/consumer/project/main.cpp" -o "$work/plain"
-"$work/plain"
-# the documented command line, by hand
-mkdir -p "$work/plain-gen"
-protoc --plugin=protoc-gen-h2pb="$(command -v protoc-gen-h2pb)" --h2pb_out="$work/plain-gen" \
-  -I "$src/tests/consumer/project" "$src/tests/consumer/project/hello.proto"
-# shellcheck disable=SC2046
-${CXX:-c++} $(pkg-config --cflags h2pb) -I "$work/plain-gen" -Wall -Wextra -Werror \
-  "$src/tests/consumer/project/proto_main.cpp" -o "$work/plain-proto"
-"$work/plain-proto"
-echo "consumer: ok"
+install_h2pb() {
+    shared=$scratch/shared
+    mkdir -p "$shared"
+    prefix=$shared/prefix
+    exec 9>"$shared/lock"
+    flock 9
+    stamp=$(cd "$src" && find meson.build meson_options.txt include cmake scripts/amalgamate.py \
+        wire proto_codec hpack h2 rpc tools/meson.build tools/protoc-gen-h2pb -type f -print |
+        LC_ALL=C sort | xargs sha1sum | sha1sum | cut -d' ' -f1)
+    if [ "$(cat "$shared/stamp" 2>/dev/null)" != "$stamp" ]; then
+        echo "== meson install into $prefix"
+        rm -rf "$prefix" "$shared/stamp"
+        if [ ! -f "$shared/build/build.ninja" ]; then
+            quiet meson setup "$shared/build" "$src" --prefix "$prefix" \
+                -Dtests=false -Dtools=false -Dbenchmarks=disabled -Dprotoc_plugin=enabled
+        fi
+        quiet meson install -C "$shared/build"
+        echo "$stamp" >"$shared/stamp"
+    fi
+    flock -u 9
+    test -f "$prefix/include/h2pb/wire/varint.hpp"
+    test -x "$prefix/bin/protoc-gen-h2pb"
+    PKG_CONFIG_PATH=$(dirname "$(find "$prefix" -name h2pb.pc | head -n 1)")
+    PATH=$prefix/bin:$PATH  # protoc-gen-h2pb, installed to bindir
+    export PKG_CONFIG_PATH PATH
+}
+
+cxx=${CXX:-c++}
+case $way in
+meson)
+    echo "== meson, h2pb as a subproject"
+    cp -r "$project" "$work/sub"
+    mkdir -p "$work/sub/subprojects"
+    ln -s "$src" "$work/sub/subprojects/h2pb"
+    quiet meson setup "$work/sub/build" "$work/sub" -Duse_subproject=true --wrap-mode=nodownload
+    quiet ninja -C "$work/sub/build"
+    "$work/sub/build/consumer"
+
+    install_h2pb
+    echo "== meson, h2pb installed (pkg-config)"
+    cp -r "$project" "$work/inst"
+    quiet meson setup "$work/inst/build" "$work/inst" --wrap-mode=nofallback
+    quiet ninja -C "$work/inst/build"
+    "$work/inst/build/consumer"
+    ;;
+pkg-config)
+    install_h2pb
+    echo "== plain $cxx, pkg-config"
+    test "$(pkg-config --modversion h2pb)" = "$(sed -n "s/^  version: '\(.*\)',$/\1/p" "$src/meson.build")"
+    mkdir -p "$work/gen"
+    # the README's command lines
+    protoc --plugin=protoc-gen-h2pb="$(command -v protoc-gen-h2pb)" --h2pb_out="$work/gen" \
+        -I "$project" "$project/hello.proto"
+    # shellcheck disable=SC2046
+    $cxx $(pkg-config --cflags h2pb) -I "$work/gen" -Wall -Wextra -Werror \
+        "$project/consumer.cpp" -o "$work/consumer"
+    "$work/consumer"
+    ;;
+cmake-find-package)
+    install_h2pb
+    echo "== CMake, find_package(h2pb): the version rule"
+    quiet cmake -S "$src/tests/consumer/version" -B "$work/version" -DCMAKE_PREFIX_PATH="$prefix"
+    echo "== CMake, find_package(h2pb) in a moved copy of the installed tree"
+    cp -r "$prefix" "$work/moved"
+    quiet cmake -S "$src/tests/consumer/version" -B "$work/version-moved" -DCMAKE_PREFIX_PATH="$work/moved"
+    grep -q "headers in $work/moved/include\$" "$work/last.log"
+    echo "== CMake, find_package(h2pb 0.2 CONFIG REQUIRED COMPONENTS asio)"
+    cp -r "$project" "$work/proj"
+    quiet cmake -S "$work/proj" -B "$work/proj/build" -DCMAKE_PREFIX_PATH="$prefix" \
+        -DH2PB_CONSUMER_ASIO=ON -DCMAKE_CXX_FLAGS="-Wall -Wextra -Werror"
+    quiet cmake --build "$work/proj/build" -j 2
+    "$work/proj/build/consumer"
+    "$work/proj/build/consumer_asio"
+    ;;
+cmake-subdirectory)
+    echo "== CMake, add_subdirectory(h2pb source tree), no meson"
+    cp -r "$project" "$work/proj"
+    # consumer_asio is configured, so that CMake checks that h2pb::asio's
+    # dependencies resolve from the consumer's directory, but not built (the
+    # cmake-find-package and single-header ways build the Asio program)
+    quiet cmake -S "$work/proj" -B "$work/proj/build" -DH2PB_SOURCE_DIR="$src" \
+        -DH2PB_CONSUMER_ASIO=ON -DCMAKE_CXX_FLAGS="-Wall -Wextra -Werror"
+    quiet cmake --build "$work/proj/build" -j 2 --target consumer
+    test -x "$work/proj/build/h2pb/protoc-gen-h2pb"  # built from source, and used
+    "$work/proj/build/consumer"
+    ;;
+single-header)
+    install_h2pb
+    single=$prefix/include/h2pb_single
+    echo "== single header: h2pb.hpp alone"
+    mkdir -p "$work/inc" "$work/gen" "$work/inc-asio"
+    cp "$single/h2pb.hpp" "$work/inc/"
+    protoc --plugin=protoc-gen-h2pb="$(command -v protoc-gen-h2pb)" \
+        --h2pb_out=single_header=h2pb.hpp:"$work/gen" -I "$project" "$project/hello.proto"
+    grep -q '^#include <h2pb.hpp>$' "$work/gen/hello.h2pb.hpp"
+    if grep -q '<h2pb/' "$work/gen/hello.h2pb.hpp"; then exit 1; fi
+    $cxx -std=c++20 -DH2PB_CONSUMER_SINGLE_HEADER -I "$work/inc" -I "$work/gen" -Wall -Wextra -Werror \
+        "$project/consumer.cpp" -o "$work/consumer"
+    "$work/consumer"
+    echo "== single header: h2pb_asio.hpp alone"
+    cp "$single/h2pb_asio.hpp" "$work/inc-asio/"
+    mkdir -p "$work/gen-asio"
+    protoc --plugin=protoc-gen-h2pb="$(command -v protoc-gen-h2pb)" \
+        --h2pb_out=services,single_header=h2pb_asio.hpp:"$work/gen-asio" -I "$project" "$project/hello.proto"
+    $cxx -std=c++20 -DH2PB_CONSUMER_SINGLE_HEADER -I "$work/inc-asio" -I "$work/gen-asio" -Wall -Wextra -Werror \
+        "$project/consumer_asio.cpp" -o "$work/consumer_asio" -lssl -lcrypto -pthread
+    "$work/consumer_asio"
+    ;;
+*)
+    echo "usage: consumer_test.sh SOURCE_ROOT SCRATCH_DIR meson|pkg-config|cmake-find-package|cmake-subdirectory|single-header" >&2
+    exit 2
+    ;;
+esac
+echo "consumer/$way: ok"

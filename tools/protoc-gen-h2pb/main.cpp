@@ -50,6 +50,9 @@
 // time. `include_prefix=DIR` makes the
 // generated headers include each other as "DIR/NAME.h2pb.hpp" (what the
 // checked-in rpc/generated/ headers use: DIR = h2pb/rpc/generated).
+// `single_header=FILE` makes them include h2pb's single header FILE
+// (h2pb.hpp, or h2pb_asio.hpp for services; scripts/amalgamate.py) instead
+// of <h2pb/...> headers, for a program that has only that file.
 #include <google/protobuf/compiler/code_generator.h>
 #include <google/protobuf/compiler/plugin.h>
 #include <google/protobuf/descriptor.h>
@@ -295,6 +298,18 @@ std::string header_name(const std::string& proto) {
 std::string& include_prefix() {
     static std::string prefix;
     return prefix;
+}
+
+/// The single header that replaces the <h2pb/...> includes (plugin
+/// parameter `single_header=FILE`); empty: include the headers themselves.
+std::string& single_header() {
+    static std::string file;
+    return file;
+}
+
+/// `#include <h2pb/HEADER>`, or of the single header when there is one.
+std::string h2pb_include_line(const std::string& header) {
+    return "#include <" + (single_header().empty() ? "h2pb/" + header : single_header()) + ">";
 }
 
 /// `#include "PREFIX/NAME.h2pb.hpp"` for a generated header.
@@ -1132,7 +1147,7 @@ void emit_services_file(const FileDescriptor* file, out_text& o, bool descriptor
     o.line("#include <functional>");
     o.line("#include <string_view>");
     o.line();
-    o.line("#include <h2pb/rpc/asio/service.hpp>");
+    o.line(h2pb_include_line("rpc/asio/service.hpp"));
     o.line();
     o.line(include_line(header_name(file->name())));
     if (file->service_count() == 0) return;
@@ -1189,6 +1204,8 @@ class generator final : public pb::compiler::CodeGenerator {
                 include_prefix() = value;
                 while (!include_prefix().empty() && include_prefix().back() == '/')
                     include_prefix().pop_back();
+            } else if (key == "single_header") {
+                single_header() = value;
             } else if (key == "descriptors") {
                 descriptors = value.empty() || value == "true";
             } else if (key == "services") {
@@ -1199,7 +1216,7 @@ class generator final : public pb::compiler::CodeGenerator {
             } else {
                 *error = "protoc-gen-h2pb: unknown parameter '" + key +
                          "' (known: namespace=NAME, views, services, services=only, descriptors, "
-                         "include_prefix=DIR)";
+                         "include_prefix=DIR, single_header=FILE)";
                 return false;
             }
         }
@@ -1304,9 +1321,13 @@ class generator final : public pb::compiler::CodeGenerator {
         o.line("#include <variant>");
         o.line("#include <vector>");
         o.line();
-        if (descriptors_mode()) o.line("#include <h2pb/proto_codec/embedded_file.hpp>");
-        o.line("#include <h2pb/proto_codec/json_codec.hpp>");
-        o.line("#include <h2pb/proto_codec/runtime.hpp>");
+        if (single_header().empty()) {
+            if (descriptors_mode()) o.line(h2pb_include_line("proto_codec/embedded_file.hpp"));
+            o.line(h2pb_include_line("proto_codec/json_codec.hpp"));
+            o.line(h2pb_include_line("proto_codec/runtime.hpp"));
+        } else {
+            o.line(h2pb_include_line(""));
+        }
         for (int i = 0; i < file->dependency_count(); ++i) {
             o.line(include_line(header_name(file->dependency(i)->name())));
         }
