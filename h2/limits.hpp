@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include <h2pb/hpack/limits.hpp>
+
 namespace h2pb::h2 {
 
 /// SETTINGS_MAX_CONCURRENT_STREAMS we advertise. RFC 9113 §6.5.2 recommends no
@@ -25,9 +27,10 @@ inline constexpr std::uint32_t default_max_concurrent_streams = 100;
 inline constexpr std::uint32_t default_initial_peer_max_concurrent_streams = 100;
 
 /// SETTINGS_MAX_HEADER_LIST_SIZE we advertise and enforce (name + value + 32
-/// per field, §6.5.2). 16 KiB is gRPC C++'s hard limit; a larger list is a
-/// stream error (ENHANCE_YOUR_CALM, which gRPC maps to RESOURCE_EXHAUSTED).
-inline constexpr std::uint32_t default_max_header_list_size = 16384;
+/// per field, §6.5.2): the HPACK decoder's own limit (hpack/limits.hpp, 16 KiB,
+/// gRPC C++'s hard limit), so the two layers cannot disagree. A larger list is
+/// a stream error (ENHANCE_YOUR_CALM, which gRPC maps to RESOURCE_EXHAUSTED).
+using hpack::default_max_header_list_size;
 
 /// Octets of one field block (HEADERS + CONTINUATION fragments) buffered before
 /// END_HEADERS. Bounded by the header list size: a block is buffered whole
