@@ -310,25 +310,43 @@ namespace detail {
 constexpr wire::failure<error> fail(errc e, std::size_t at) noexcept {
     return wire::failure{error{e, at}};
 }
+
+/// What is left of a DATA, HEADERS or PUSH_PROMISE payload once its padding
+/// is taken off (§6.1, §6.2, §6.6): the octets between the Pad Length octet
+/// and the Padding, which must hold the `mandatory` fields the frame type
+/// needs first (priority fields, promised stream id).
+struct unpadded {
+    wire::bytes_view content;
+    std::uint8_t pad_length = 0;
+    bool padded = false;
+};
+
+/// The one PADDED rule of the three frame types that carry it: with the flag,
+/// a Pad Length octet comes first and the padding must be shorter than the
+/// payload (padding_too_long); with or without it, what remains must hold the
+/// mandatory fields (frame_too_short).
+constexpr wire::result<unpadded, error> remove_padding(const frame_header& h, wire::bytes_view p,
+                                                       std::size_t mandatory,
+                                                       std::size_t base) noexcept {
+    if (!h.has(flag::padded)) {
+        if (p.size() < mandatory) return fail(errc::frame_too_short, base);
+        return unpadded{p};
+    }
+    if (p.empty()) return fail(errc::frame_too_short, base);
+    const std::uint8_t pad = p[0];
+    if (const errc e = check_padding(static_cast<std::uint32_t>(p.size()), pad, mandatory);
+        e != errc::ok)
+        return fail(e, base);
+    return unpadded{p.subspan(1, p.size() - 1 - pad), pad, true};
+}
 }  // namespace detail
 
 /// §6.1 DATA: [Pad Length (8)] Data (..) Padding (..).
 constexpr frame_result<data_frame> parse_data(const frame_header& h, wire::bytes_view p,
                                               std::size_t base = 0) noexcept {
-    data_frame f;
-    f.end_stream = h.has(flag::end_stream);
-    if (!h.has(flag::padded)) {
-        f.data = p;
-        return f;
-    }
-    if (p.empty()) return detail::fail(errc::frame_too_short, base);
-    f.padded = true;
-    f.pad_length = p[0];
-    if (auto e = check_padding(static_cast<std::uint32_t>(p.size()), f.pad_length, 0);
-        e != errc::ok)
-        return detail::fail(e, base);
-    f.data = p.subspan(1, p.size() - 1 - f.pad_length);
-    return f;
+    auto u = detail::remove_padding(h, p, 0, base);
+    if (!u) return wire::failure{u.error()};
+    return data_frame{u->content, u->pad_length, u->padded, h.has(flag::end_stream)};
 }
 
 /// §6.2 HEADERS: [Pad Length (8)] [E + Stream Dependency (32), Weight (8)]
@@ -339,26 +357,15 @@ constexpr frame_result<headers_frame> parse_headers(const frame_header& h, wire:
     f.end_stream = h.has(flag::end_stream);
     f.end_headers = h.has(flag::end_headers);
     f.has_priority = h.has(flag::priority);
-    const std::size_t mandatory = f.has_priority ? 5 : 0;
-    std::size_t pos = 0;
-    std::size_t end = p.size();
-    if (h.has(flag::padded)) {
-        if (p.empty()) return detail::fail(errc::frame_too_short, base);
-        f.padded = true;
-        f.pad_length = p[0];
-        if (auto e = check_padding(static_cast<std::uint32_t>(p.size()), f.pad_length, mandatory);
-            e != errc::ok)
-            return detail::fail(e, base);
-        pos = 1;
-        end -= f.pad_length;
-    } else if (p.size() < mandatory) {
-        return detail::fail(errc::frame_too_short, base);
-    }
+    auto u = detail::remove_padding(h, p, f.has_priority ? 5 : 0, base);
+    if (!u) return wire::failure{u.error()};
+    f.padded = u->padded;
+    f.pad_length = u->pad_length;
+    f.fragment = u->content;
     if (f.has_priority) {  // a dependency on itself is checked by the caller (a stream error)
-        f.priority = load_priority(p.data() + pos);
-        pos += 5;
+        f.priority = load_priority(f.fragment.data());
+        f.fragment = f.fragment.subspan(5);
     }
-    f.fragment = p.subspan(pos, end - pos);
     return f;
 }
 
@@ -394,25 +401,14 @@ constexpr frame_result<settings_frame> parse_settings(const frame_header& h, wir
 constexpr frame_result<push_promise_frame> parse_push_promise(const frame_header& h,
                                                               wire::bytes_view p,
                                                               std::size_t base = 0) noexcept {
+    auto u = detail::remove_padding(h, p, 4, base);
+    if (!u) return wire::failure{u.error()};
     push_promise_frame f;
     f.end_headers = h.has(flag::end_headers);
-    std::size_t pos = 0;
-    std::size_t end = p.size();
-    if (h.has(flag::padded)) {
-        if (p.empty()) return detail::fail(errc::frame_too_short, base);
-        f.padded = true;
-        f.pad_length = p[0];
-        if (auto e = check_padding(static_cast<std::uint32_t>(p.size()), f.pad_length, 4);
-            e != errc::ok)
-            return detail::fail(e, base);
-        pos = 1;
-        end -= f.pad_length;
-    } else if (p.size() < 4) {
-        return detail::fail(errc::frame_too_short, base);
-    }
-    f.promised_stream_id = wire::load_be32(p.data() + pos) & max_stream_id;
-    pos += 4;
-    f.fragment = p.subspan(pos, end - pos);
+    f.padded = u->padded;
+    f.pad_length = u->pad_length;
+    f.promised_stream_id = wire::load_be32(u->content.data()) & max_stream_id;
+    f.fragment = u->content.subspan(4);
     return f;
 }
 
