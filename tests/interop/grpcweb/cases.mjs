@@ -249,6 +249,8 @@ export async function textCall(baseUrl, method, request, headers) {
   const out = { httpStatus: res.status, contentType: res.headers.get("content-type") };
   const body = await res.text();
   out.bodyChars = body.length;
+  // Padding inside the body: the server flushed base64 segments separately.
+  out.innerPadding = (body.replace(/=+$/, "").match(/=+/g) ?? []).length;
   const frames = splitFrames(decodeTextBody(body));
   out.messages = frames.filter((f) => f.flag === 0).map((f) => {
     const r = fromBinary(ReportResponseSchema, f.payload);
@@ -281,7 +283,7 @@ export async function runTextCases(baseUrl) {
         messages: r.messages, trailerFrames: r.trailerFrames, grpcStatus: r.grpcStatus },
       { httpStatus: 200, text: true, messages: [{ reportId: REPORT.reportId, events: REPORT_EVENTS }],
         trailerFrames: 1, grpcStatus: 0 },
-      { bodyChars: r.bodyChars });
+      { bodyChars: r.bodyChars, innerPadding: r.innerPadding });
   });
   await run("text_error", async () => {
     const r = await textCall(baseUrl, "GetReport", REPORT, {});

@@ -5,6 +5,7 @@
 //
 // usage: node run.mjs node|browser --work DIR --node-modules DIR --proto FILE
 //          [--protoc PATH] [--h2pb PATH] [--log-dir DIR] [--bulk N]
+//          [--http-version 2|1.1 (node only)] [--chromium PATH]
 //          [--server-url URL | -- SERVER_COMMAND...]
 //
 // The work directory (made anew) gets: a node_modules link to --node-modules
@@ -15,9 +16,9 @@
 // certificate for 127.0.0.1 and localhost).
 //
 // The server under test:
-//   --server-url URL    a running gRPC-Web server (TLS with a certificate
-//                       the client trusts: Node gets certs/ca.pem, the
-//                       browser ignores certificate errors)
+//   --server-url URL    a running gRPC-Web server (TLS; Node trusts the CA
+//                       of --ca FILE, by default certs/ca.pem, the browser
+//                       ignores certificate errors)
 //   -- COMMAND...       a server to start; in its arguments {cert}, {key},
 //                       {ca} and {work} are replaced by the paths; it must
 //                       print "listening on HOST:PORT" (as `h2pb serve`
@@ -45,7 +46,9 @@ const { values: opt, positionals } = parseArgs({
     h2pb: { type: "string" },
     "log-dir": { type: "string" },
     bulk: { type: "string", default: "1000" },
+    "http-version": { type: "string", default: "2" },
     "server-url": { type: "string" },
+    ca: { type: "string" },
     chromium: { type: "string", default: "/usr/bin/chromium" },
   },
 });
@@ -113,7 +116,8 @@ try {
   console.log(`server url: ${serverUrl}`);
 
   const args = mode === "node"
-    ? [path.join(work, "node_client.mjs"), "--server-url", serverUrl, "--ca", certs.ca, "--bulk", opt.bulk]
+    ? [path.join(work, "node_client.mjs"), "--server-url", serverUrl, "--ca", opt.ca ?? certs.ca, "--bulk", opt.bulk,
+       "--http-version", opt["http-version"]]
     : [path.join(work, "browser_test.mjs"), "--server-url", serverUrl, "--h2pb", path.resolve(opt.h2pb),
        "--log-dir", logDir, "--cert", certs.cert, "--key", certs.key, "--chromium", opt.chromium,
        "--bulk", opt.bulk];
