@@ -11,6 +11,7 @@ packages="
   libboost-dev libssl-dev openssl zlib1g-dev
   python3-h2 python3-grpcio libgrpc++-dev protobuf-compiler-grpc grpc-proto
   golang-go golang-google-grpc-dev
+  chromium
 "
 
 missing=""

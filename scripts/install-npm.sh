@@ -1,7 +1,9 @@
 #!/bin/sh
 # Installs the npm packages of tests/interop/grpc/node (grpc-js and
-# proto-loader, the grpc-js interop client's dependencies) exactly as pinned by
-# its package-lock.json, with `npm ci`, into tests/interop/grpc/node/node_modules.
+# proto-loader, the grpc-js interop client's dependencies; connect-es,
+# protobuf-es, esbuild and puppeteer-core, the gRPC-Web tests' in
+# tests/interop/grpcweb) exactly as pinned by its package-lock.json, with
+# `npm ci`, into tests/interop/grpc/node/node_modules.
 # Skipped when node_modules already matches the lockfile: after a successful
 # install the lockfile is copied to node_modules/.h2pb-lock-stamp, and an equal
 # stamp means up to date.
@@ -10,7 +12,7 @@ set -eu
 
 dir=$(cd "$(dirname "$0")/../tests/interop/grpc/node" && pwd)
 if ! command -v npm >/dev/null 2>&1; then
-  echo "install-npm: npm not found; the grpc-js interop client will be skipped" >&2
+  echo "install-npm: npm not found; the grpc-js and gRPC-Web tests will be skipped" >&2
   exit 0
 fi
 stamp="$dir/node_modules/.h2pb-lock-stamp"
