@@ -11,23 +11,16 @@
 
 #include <catch2/catch.hpp>
 
+#include "grpc_web_support.hpp"
+
 namespace web = h2pb::rpc::web;
 namespace wire = h2pb::wire;
 using namespace std::string_literals;
+using grpc_web_test::frame;
+using grpc_web_test::parse;
+using grpc_web_test::parsed;
 
 namespace {
-
-/// A length-prefixed frame as PROTOCOL-HTTP2.md spells it.
-std::string frame(std::string_view payload, unsigned char flag = 0) {
-    std::string s(1, static_cast<char>(flag));
-    const auto n = static_cast<std::uint32_t>(payload.size());
-    s.push_back(static_cast<char>(n >> 24));
-    s.push_back(static_cast<char>(n >> 16));
-    s.push_back(static_cast<char>(n >> 8));
-    s.push_back(static_cast<char>(n));
-    s.append(payload);
-    return s;
-}
 
 /// Decodes `pieces` one after another, then finish().
 web::text_errc decode(const std::vector<std::string_view>& pieces, std::string& out,
@@ -35,39 +28,6 @@ web::text_errc decode(const std::vector<std::string_view>& pieces, std::string& 
     for (auto p : pieces)
         if (auto e = d.feed(p, out); e != web::text_errc::ok) return e;
     return d.finish(out);
-}
-
-struct parsed {
-    std::vector<std::string> messages;
-    std::vector<std::pair<std::string, std::string>> trailers;
-    web::parse_errc error = web::parse_errc::ok;
-};
-
-/// Runs a response_parser over `pieces` to the end.
-parsed parse(web::content_kind kind, const std::vector<std::string_view>& pieces,
-             web::response_limits limits = {}) {
-    parsed out;
-    web::response_parser p(kind, limits);
-    auto drain = [&]() {
-        web::response_parser::event ev;
-        for (;;) {
-            const auto r = p.next(ev);
-            if (r == web::response_parser::result::message)
-                out.messages.emplace_back(wire::as_chars(ev.message));
-            else if (r == web::response_parser::result::trailers)
-                for (const auto& f : p.trailers()) out.trailers.emplace_back(f.name, f.value);
-            else
-                return r != web::response_parser::result::failed;
-        }
-    };
-    for (auto piece : pieces) {
-        if (p.feed(wire::as_bytes(piece)) != web::parse_errc::ok || !drain()) {
-            out.error = p.error();
-            return out;
-        }
-    }
-    if (p.finish() != web::parse_errc::ok || !drain()) out.error = p.error();
-    return out;
 }
 
 }  // namespace
