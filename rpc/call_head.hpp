@@ -66,6 +66,7 @@
 #include <h2pb/hpack/field.hpp>
 #include <h2pb/rpc/base64.hpp>
 #include <h2pb/rpc/compression.hpp>
+#include <h2pb/rpc/grpc_web.hpp>
 #include <h2pb/rpc/metadata.hpp>
 #include <h2pb/rpc/percent.hpp>
 #include <h2pb/rpc/status.hpp>
@@ -176,6 +177,9 @@ struct rejection {
 struct head_limits {
     /// Largest header list (fields' name + value + 32): RESOURCE_EXHAUSTED above.
     std::size_t max_metadata_size = default_max_metadata_size;
+    /// Accept the gRPC-Web content-types too (application/grpc-web[-text][+proto],
+    /// rpc/grpc_web.hpp): the server that sets it frames the body itself.
+    bool accept_grpc_web = false;
 };
 
 /// Parses a request header section (already valid HTTP/2, h2/field_validation)
@@ -214,7 +218,10 @@ inline std::optional<rejection> parse_request(std::span<const hpack::field> fiel
                          {status_code::unimplemented,
                           "method \"" + std::string(method) + "\" not allowed: gRPC uses POST"}};
     }
-    if (!is_grpc_content_type(content_type)) {
+    const web::content_kind web_kind = web::classify(content_type);
+    const bool web_ok = limits.accept_grpc_web && (web_kind == web::content_kind::binary ||
+                                                   web_kind == web::content_kind::text);
+    if (!is_grpc_content_type(content_type) && !web_ok) {
         return rejection{415,
                          {status_code::internal, "invalid gRPC request content-type \"" +
                                                      std::string(content_type) + "\""}};

@@ -26,9 +26,20 @@
 // tools such as grpcurl and `h2pb call`. Reflection calls pass through the
 // auth interceptor like any other: they need the token too.
 //
-// usage: analytics_server_full [PORT [DOWNSTREAM]]
+// Browsers call it too: the server answers gRPC-Web (application/grpc-web
+// and -text, PROTOCOL-WEB.md) on the same port, no Envoy in front. A browser
+// speaks HTTP/2 only over TLS with ALPN h2, so give it a certificate, and a
+// page of another origin needs that origin allowed (CORS).
+//
+// usage: analytics_server_full [--tls-cert FILE --tls-key FILE]
+//                              [--cors-origin ORIGIN]... [PORT [DOWNSTREAM]]
 //   PORT 0 or none: the kernel picks a free port. DOWNSTREAM (host:port):
-//   where GetReport reads the events from; by default this server itself.
+//   where GetReport reads the events from; by default this server itself
+//   (over TLS when the server has a certificate: it must then name
+//   127.0.0.1, which the client side verifies against FILE).
+//   --tls-cert/--tls-key: PEM certificate chain and key; TLS with ALPN h2.
+//   --cors-origin: a page origin ("https://localhost:8443", or "*") allowed
+//   to call from a browser; repeatable. None: same-origin pages only.
 // SIGINT or SIGTERM shuts it down gracefully.
 #include <chrono>
 #include <csignal>
@@ -40,6 +51,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <h2pb/rpc/asio/channel.hpp>
 #include <h2pb/rpc/asio/server.hpp>
@@ -103,6 +115,8 @@ classification classify_event(std::string_view type) {
 
 class analytics_service final : public av1::AnalyticsService {
   public:
+    /// Where GetReport reads its events from (host:port), and how.
+    ra::channel_options downstream_options;
     /// Where GetReport reads its events from (host:port).
     std::string downstream_target;
 
@@ -211,7 +225,8 @@ class analytics_service final : public av1::AnalyticsService {
     /// the executor it was made with).
     stub<ra::channel>& store(const ra::executor& ex) {
         if (!store_channel_) {
-            store_channel_ = std::make_unique<ra::channel>(ex, downstream_target);
+            store_channel_ =
+                std::make_unique<ra::channel>(ex, downstream_target, downstream_options);
             store_stub_.emplace(*store_channel_);
         }
         return *store_stub_;
@@ -222,7 +237,43 @@ class analytics_service final : public av1::AnalyticsService {
 
 int main(int argc, char** argv) try {
     ra::server_options options;  // h2c on 127.0.0.1, one thread
-    options.http.port = static_cast<std::uint16_t>(argc > 1 ? std::atoi(argv[1]) : 0);
+    std::string cert, key;
+    std::vector<std::string> positional;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view a = argv[i];
+        const bool has_value = i + 1 < argc;
+        if (a == "--tls-cert" && has_value) {
+            cert = argv[++i];
+        } else if (a == "--tls-key" && has_value) {
+            key = argv[++i];
+        } else if (a == "--cors-origin" && has_value) {
+            options.grpc_web.allowed_origins.emplace_back(argv[++i]);
+        } else if (a.starts_with("--")) {
+            std::cerr << "unknown option or missing value: " << a << '\n';
+            return 2;
+        } else {
+            positional.emplace_back(a);
+        }
+    }
+    if (cert.empty() != key.empty()) {
+        std::cerr << "--tls-cert and --tls-key go together\n";
+        return 2;
+    }
+    if (!cert.empty()) {
+        h2pb::h2::asio::tls_server_options tls;
+        tls.credentials.cert_file = cert;
+        tls.credentials.key_file = key;
+        auto ctx = h2pb::h2::asio::make_server_context(tls);
+        if (!ctx) {
+            std::cerr << "TLS: " << ctx.error() << '\n';
+            return 1;
+        }
+        options.http.tls = *ctx;
+    }
+    options.http.port =
+        static_cast<std::uint16_t>(!positional.empty() ? std::atoi(positional[0].c_str()) : 0);
+    // gRPC-Web is on by default (server_options::grpc_web.enabled); CORS
+    // only for the origins given.
     ra::server server(options);
     analytics_service service;
     server.add_service(service);
@@ -232,7 +283,15 @@ int main(int argc, char** argv) try {
         std::cerr << *error << '\n';
         return 1;
     }
-    service.downstream_target = argc > 2 ? argv[2] : "127.0.0.1:" + std::to_string(server.port());
+    if (positional.size() > 1) {
+        service.downstream_target = positional[1];
+    } else {
+        service.downstream_target = "127.0.0.1:" + std::to_string(server.port());
+        if (!cert.empty()) {  // this server itself, over its TLS
+            service.downstream_options.use_tls = true;
+            service.downstream_options.ca_file = cert;
+        }
+    }
     std::cout << "listening on 127.0.0.1:" << server.port() << std::endl;
 
     // SIGINT or SIGTERM: graceful shutdown (GOAWAY; calls in flight get 5 s).

@@ -33,6 +33,22 @@
 //   5. ends the call with trailers (grpc-status, grpc-message, trailing
 //      metadata) or, when nothing was sent yet, a Trailers-Only response.
 //
+// gRPC-Web (PROTOCOL-WEB.md, rpc/grpc_web.hpp) is served on the same port by
+// the same services and interceptors, chosen per request by its content-type:
+// application/grpc-web[+proto] and application/grpc-web-text[+proto] (the
+// body in base64). The response's content-type is the request's; messages
+// are framed as in gRPC; the status goes in the body as the last frame
+// (flag 0x80, "grpc-status: 0\r\n"...) with END_STREAM on that DATA frame
+// and no HTTP trailers, because a browser cannot read trailers. A call that
+// ends before any message answers Trailers-Only: grpc-status in the response
+// headers, as PROTOCOL-WEB.md says ("no change to the gRPC protocol spec").
+// Pages on another origin need CORS (server_options::grpc_web): a preflight
+// OPTIONS is answered 204 with the Access-Control-Allow-* fields when its
+// Origin is allowed (403 without them otherwise), and the responses of
+// allowed origins carry Access-Control-Allow-Origin and -Expose-Headers
+// (grpc-status, grpc-message and the application's), so that the page can
+// read the status of a Trailers-Only response.
+//
 // Cancellation: the client's RST_STREAM, the deadline (grpc-timeout: the
 // stream is reset with CANCEL when it passes, and the handler sees
 // is_cancelled()), the connection's end and a shutdown past its grace
@@ -58,6 +74,7 @@
 #include <h2pb/rpc/asio/service.hpp>
 #include <h2pb/rpc/call_head.hpp>
 #include <h2pb/rpc/compression.hpp>
+#include <h2pb/rpc/grpc_web.hpp>
 #include <h2pb/rpc/message_codec.hpp>
 #include <h2pb/rpc/metadata.hpp>
 #include <h2pb/rpc/status.hpp>
@@ -70,6 +87,61 @@ namespace net = h2::asio::net;
 /// that status and the handler does not run. It may read the metadata, set
 /// trailing metadata and ctx.auth_identity.
 using interceptor = std::function<awaitable<status>(server_context&)>;
+
+/// gRPC-Web and CORS (see the header comment).
+///
+/// gRPC-Web is on by default, CORS off (no other origin allowed). Serving
+/// gRPC-Web adds nothing a native client could not do already: the same
+/// methods, interceptors and limits, only another framing, and a request
+/// must say application/grpc-web to get it. Envoy needs its grpc_web filter
+/// configured and grpc-go its grpcweb wrapper because there it is a
+/// translation layer in front of the server; here it is built in, so off by
+/// default would only make a browser's calls fail with 415 for no gain. What
+/// does open the server to pages of other origins, CORS, is opt-in: only
+/// the origins listed may read responses.
+struct grpc_web_options {
+    /// Serve application/grpc-web* requests (false: they are answered 415 like
+    /// any other non-gRPC content-type).
+    bool enabled = true;
+    /// Origins ("https://app.example.com:8443", the exact serialization the
+    /// browser sends in Origin) whose pages may call; "*" for any. Empty:
+    /// same-origin pages only (no CORS fields are ever sent).
+    std::vector<std::string> allowed_origins;
+    /// Response headers the page may read besides grpc-status, grpc-message
+    /// and grpc-status-details-bin (initial and trailing metadata of the
+    /// application when sent as headers).
+    std::vector<std::string> exposed_headers;
+    /// Request headers a preflight allows when the browser does not list
+    /// any (it echoes the list the browser sends otherwise): the ones every
+    /// gRPC-Web client sends.
+    std::string default_allowed_headers =
+        "content-type, x-grpc-web, x-user-agent, grpc-timeout, grpc-encoding, "
+        "grpc-accept-encoding";
+    /// Access-Control-Max-Age of preflights: how long a browser may cache
+    /// one. Two hours, Chromium's own cap (Firefox allows 24 h).
+    std::chrono::seconds max_age{7200};
+
+    /// Whether a page of `origin` may call.
+    bool allows(std::string_view origin) const noexcept {
+        if (origin.empty()) return false;
+        for (const auto& o : allowed_origins)
+            if (o == "*" || o == origin) return true;
+        return false;
+    }
+};
+
+/// The CORS fields a server sends, computed once from grpc_web_options.
+struct web_cors {
+    const grpc_web_options* opts = nullptr;
+    std::string expose;   ///< Access-Control-Expose-Headers
+    std::string max_age;  ///< Access-Control-Max-Age
+    void build(const grpc_web_options& o) {
+        opts = &o;
+        expose = "grpc-status, grpc-message, grpc-status-details-bin";
+        for (const auto& h : o.exposed_headers) (expose += ", ") += h;
+        max_age = std::to_string(o.max_age.count());
+    }
+};
 
 struct server_options {
     /// Address, port, threads, TLS, HTTP/2 settings and timeouts; and the
@@ -87,6 +159,8 @@ struct server_options {
     /// The compression algorithms the server understands (identity only
     /// unless given, e.g. std::make_shared<rpc::zlib_registry>()).
     std::shared_ptr<const codec_registry> codecs = std::make_shared<identity_only>();
+    /// gRPC-Web (on) and CORS for it (off): grpc_web_options.
+    grpc_web_options grpc_web;
 };
 
 class server;
@@ -102,8 +176,14 @@ class server_call final : public call_stream {
     /// Takes on a new call. Every member goes back to its fresh state, but
     /// strings, vectors and buffers keep their memory: a pooled server_call
     /// serves unary calls without allocating once it has grown.
-    void reset(const server_options& o, h2::asio::request& req, h2::asio::response& res) {
+    void reset(const server_options& o, h2::asio::request& req, h2::asio::response& res,
+               const web_cors* cors = nullptr) {
         opts_ = &o;
+        cors_ = cors;
+        web_ = web::content_kind::none;
+        origin_ = {};
+        text_in_.reset();
+        text_end_pending_ = text_ended_ = false;
         req_ = &req;
         res_ = &res;
         ctx_.reset();
@@ -121,8 +201,17 @@ class server_call final : public call_stream {
     bool start() {
         head_limits limits;
         limits.max_metadata_size = opts_->max_metadata_size;
+        if (opts_->grpc_web.enabled) {
+            limits.accept_grpc_web = true;
+            web_ = web::classify(req_->header("content-type"));
+            if (web_ == web::content_kind::unsupported) web_ = web::content_kind::none;  // 415
+            if (web_ != web::content_kind::none && cors_ &&
+                opts_->grpc_web.allows(req_->header("origin")))
+                origin_ = req_->header("origin");
+        }
         if (auto rej = parse_request(req_->headers(), head_, *opts_->codecs, limits)) {
             build_rejection(*rej, opts_->codecs->accept_encoding(), fields_, storage_);
+            if (rej->http_status == 200) add_web_fields();
             finished_ = true;
             // h2::asio's send_headers() writes :status itself (fields_[0]).
             (void)res_->send_headers(rej->http_status, std::span(fields_).subspan(1), true);
@@ -151,6 +240,8 @@ class server_call final : public call_stream {
     }
 
     const request_head& head() const noexcept { return head_; }
+    /// The call's gRPC-Web framing (none: native gRPC).
+    web::content_kind web() const noexcept { return web_; }
 
     /// Sets the method before the handler runs.
     void bind(const method_descriptor& d) { ctx_.method_ = d; }
@@ -174,6 +265,11 @@ class server_call final : public call_stream {
                 return poll_result::end;
             }
             if (input_ended_) return poll_result::end;
+            if (text_end_pending_) {  // the decoded tail of a -text body went in
+                text_end_pending_ = false;
+                if (!feed({})) return poll_result::end;
+                continue;
+            }
             auto piece = req_->try_read();
             if (!piece) return poll_result::pending;
             if (!*piece) return poll_result::end;  // reset, deadline, connection gone
@@ -202,7 +298,7 @@ class server_call final : public call_stream {
             fail(std::move(st));
             co_return false;
         }
-        const h2::asio::stream_error e = co_await res_->write(out_.view());
+        const h2::asio::stream_error e = co_await res_->write(body_of(out_.view()));
         co_return !e;
     }
 
@@ -215,7 +311,7 @@ class server_call final : public call_stream {
             fail(std::move(st));
             return send_result::failed;
         }
-        res_->send(out_.view());
+        res_->send(body_of(out_.view()));
         return send_result::sent;
     }
 
@@ -229,6 +325,7 @@ class server_call final : public call_stream {
         if (cancelled() || finished_) return false;
         build_response_headers(fields_, storage_, encoder_ ? encoder_->name() : std::string_view{},
                                opts_->codecs->accept_encoding(), &ctx_.initial_metadata_);
+        add_web_fields();
         ctx_.initial_sent_ = true;
         return res_->send_headers(200, std::span(fields_).subspan(1)) == h2::send_errc::ok;
     }
@@ -257,7 +354,15 @@ class server_call final : public call_stream {
         if (!ctx_.initial_sent_) {
             ctx_.initial_sent_ = true;
             build_trailers_only(fields_, storage_, st, &ctx_.trailing_metadata_);
+            add_web_fields();
             (void)res_->send_headers(200, std::span(fields_).subspan(1), true);
+        } else if (web_ != web::content_kind::none) {
+            // gRPC-Web: the trailers are the body's last frame (0x80), and
+            // END_STREAM goes on that DATA frame.
+            build_trailers(fields_, storage_, st, &ctx_.trailing_metadata_);
+            out_.clear();
+            web::append_trailer_frame(fields_, out_);
+            res_->send(body_of(out_.view()), true);
         } else {
             build_trailers(fields_, storage_, st, &ctx_.trailing_metadata_);
             res_->send_trailers(fields_);
@@ -276,6 +381,25 @@ class server_call final : public call_stream {
     /// Hands the decoder the next piece of the body; an empty piece is the
     /// end of the client's stream. False when the stream is over.
     bool feed(wire::bytes_view piece) {
+        if (web_ == web::content_kind::text && !text_ended_) {
+            // grpc-web-text: base64 in, the octets to the decoder. The
+            // decoder is done with text_buf_ (it asked for more).
+            text_buf_.clear();
+            web::text_errc e = piece.empty() ? text_in_.finish(text_buf_)
+                                             : text_in_.feed(wire::as_chars(piece), text_buf_);
+            if (e != web::text_errc::ok) {
+                fail({status_code::internal, std::string(web::describe(e)) + " (at offset " +
+                                                 std::to_string(text_in_.error_offset()) + ")"});
+                return false;
+            }
+            if (piece.empty()) {
+                text_ended_ = true;
+                if (text_buf_.empty()) return feed({});  // now the real end
+                text_end_pending_ = true;                // the end, after this tail
+            }
+            if (!text_buf_.empty()) decoder_.feed(wire::as_bytes(text_buf_));
+            return true;
+        }
         if (!piece.empty()) {
             decoder_.feed(piece);
             return true;
@@ -283,6 +407,30 @@ class server_call final : public call_stream {
         input_ended_ = true;
         if (status st = decoder_.finish(); !st.ok()) fail(std::move(st));
         return true;  // poll once more: the decoder reports the end
+    }
+
+    /// What goes in the body for the framed bytes `framed`: themselves, or
+    /// for grpc-web-text their padded base64 (each write its own segment,
+    /// PROTOCOL-WEB.md "Text-encoded (response) streams").
+    wire::bytes_view body_of(wire::bytes_view framed) {
+        if (web_ != web::content_kind::text) return framed;
+        text_out_.clear();
+        web::append_text(framed, text_out_);
+        return wire::as_bytes(text_out_);
+    }
+
+    /// gRPC-Web: the response content-type echoes the request's, and an
+    /// allowed Origin gets the CORS fields (fields_ is a header section:
+    /// Response-Headers or Trailers-Only).
+    void add_web_fields() {
+        if (web_ == web::content_kind::none) return;
+        for (auto& f : fields_)
+            if (f.name == "content-type") f.value = head_.content_type;
+        if (!origin_.empty()) {
+            fields_.push_back({"access-control-allow-origin", origin_});
+            fields_.push_back({"access-control-expose-headers", cors_->expose});
+            fields_.push_back({"vary", "origin"});
+        }
     }
 
     static std::string peer_of(h2::asio::request& req) {
@@ -309,6 +457,15 @@ class server_call final : public call_stream {
     std::optional<status> failure_;
     bool input_ended_ = false;
     bool finished_ = false;
+    // gRPC-Web
+    const web_cors* cors_ = nullptr;
+    web::content_kind web_ = web::content_kind::none;
+    std::string_view origin_;        ///< the allowed Origin, echoed (empty: no CORS fields)
+    web::text_decoder text_in_;      ///< grpc-web-text request body
+    std::string text_buf_;           ///< its octets, fed to decoder_
+    std::string text_out_;           ///< the base64 of the last write
+    bool text_end_pending_ = false;  ///< the body ended; its decoded tail is in decoder_
+    bool text_ended_ = false;        ///< the base64 text is over (finish() done)
 };
 
 inline bool server_context::send_initial_metadata() {
@@ -333,6 +490,7 @@ class server {
   public:
     explicit server(server_options o = {}) : opts_(std::move(o)) {
         if (!opts_.codecs) opts_.codecs = std::make_shared<identity_only>();
+        cors_.build(opts_.grpc_web);
     }
     server(const server&) = delete;
     server& operator=(const server&) = delete;
@@ -455,9 +613,14 @@ class server {
     };
 
     awaitable<void> serve(h2::asio::request& req, h2::asio::response& res) {
+        if (opts_.grpc_web.enabled && req.method() == "OPTIONS" &&
+            !req.header("access-control-request-method").empty()) {
+            answer_preflight(req, res);
+            co_return;
+        }
         pooled_call pc;
         server_call& call = *pc.p;
-        call.reset(opts_, req, res);
+        call.reset(opts_, req, res, &cors_);
         if (!call.start()) co_return;  // 405, 415 or a Trailers-Only refusal went out
         const method_entry* m = methods_.find(call.head().path);
         if (!m) {
@@ -484,6 +647,31 @@ class server {
         call.finish(st);
     }
 
+    /// A CORS preflight (Fetch standard, "CORS-preflight fetch"): 204 with
+    /// the Access-Control-Allow-* fields when the Origin is allowed and the
+    /// method asked for is POST; otherwise 403 without them, which the
+    /// browser reports to the page as a network error.
+    void answer_preflight(h2::asio::request& req, h2::asio::response& res) const {
+        const std::string_view origin = req.header("origin");
+        if (!opts_.grpc_web.allows(origin) ||
+            req.header("access-control-request-method") != "POST") {
+            (void)res.send_headers(403, {}, true);
+            return;
+        }
+        // The headers the page asks for are echoed: any metadata may be
+        // sent, as over native gRPC (the Origin check is what guards).
+        std::string_view asked = req.header("access-control-request-headers");
+        if (asked.empty()) asked = opts_.grpc_web.default_allowed_headers;
+        const hpack::field fields[] = {
+            {"access-control-allow-origin", origin},
+            {"access-control-allow-methods", "POST"},
+            {"access-control-allow-headers", asked},
+            {"access-control-max-age", cors_.max_age},
+            {"vary", "origin"},
+        };
+        (void)res.send_headers(204, fields, true);
+    }
+
     status unimplemented_status(const request_head& h) const {
         // grpc C++ answers both with UNIMPLEMENTED and an empty message;
         // grpc-go says which ("unknown service X", "unknown method M for
@@ -495,6 +683,7 @@ class server {
     }
 
     server_options opts_;
+    web_cors cors_;  ///< from opts_.grpc_web
     method_table methods_;
     std::vector<std::string> service_names_;
     std::vector<interceptor> interceptors_;
