@@ -2,42 +2,65 @@
 """Counts meson test results over several build directories.
 
 usage: summarize-tests.py FAILED_BUILDS TESTLOG.json...
-Prints any failures, then the final line "N passed, N failed". A build that
-failed counts as one failure; a missing log (its build failed) adds nothing.
+Prints each skipped test with its reason, then any failures, then the final
+line "N passed, N failed, N skipped". A build that failed counts as one
+failure; a missing log (its build failed) adds nothing.
+
+A test skips by exiting 77 after printing one line "SKIP: reason" (on stdout
+or stderr); the reason shown is the last such line of the test's output as
+meson logged it (the testlog's "stdout" and "stderr" fields). A skip without
+one shows "(no SKIP: line in the test's output)", which is a bug in the test.
 """
 import json
+import re
 import sys
 
 PASSED = {"OK", "EXPECTEDFAIL"}
 FAILED = {"FAIL", "UNEXPECTEDPASS", "TIMEOUT", "ERROR", "INTERRUPT"}
+SKIP_LINE = re.compile(r"^SKIP:[ \t]*(.*?)\s*$", re.M)
 
-passed = 0
-failed = int(sys.argv[1])
-skipped = []
-failures = []
-for path in sys.argv[2:]:
-    try:
-        with open(path, encoding="utf-8") as f:
-            lines = f.readlines()
-    except OSError:
-        continue
-    for line in lines:
-        line = line.strip()
-        if not line:
+
+def skip_reason(rec):
+    """The last `SKIP: reason` line of the test's stdout and stderr."""
+    reasons = []
+    for field in ("stdout", "stderr"):
+        reasons += SKIP_LINE.findall(rec.get(field) or "")
+    reasons = [r for r in reasons if r]
+    return reasons[-1] if reasons else "(no SKIP: line in the test's output)"
+
+
+def main():
+    passed = 0
+    failed = int(sys.argv[1])
+    skipped = []
+    failures = []
+    for path in sys.argv[2:]:
+        try:
+            with open(path, encoding="utf-8") as f:
+                lines = f.readlines()
+        except OSError:
             continue
-        rec = json.loads(line)
-        where = path.split("/")[0] + ": " + rec["name"]
-        if rec["result"] in PASSED:
-            passed += 1
-        elif rec["result"] in FAILED:
-            failed += 1
-            failures.append(where + " (" + rec["result"] + ")")
-        else:
-            skipped.append(where)
+        for line in lines:
+            line = line.strip()
+            if not line:
+                continue
+            rec = json.loads(line)
+            where = path.split("/")[0] + ": " + rec["name"]
+            if rec["result"] in PASSED:
+                passed += 1
+            elif rec["result"] in FAILED:
+                failed += 1
+                failures.append(where + " (" + rec["result"] + ")")
+            else:
+                skipped.append(where + ": " + skip_reason(rec))
 
-for s in skipped:
-    print("skipped:", s)
-for f in failures:
-    print("FAILED:", f)
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+    for s in skipped:
+        print("skipped:", s)
+    for f in failures:
+        print("FAILED:", f)
+    print(f"{passed} passed, {failed} failed, {len(skipped)} skipped")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

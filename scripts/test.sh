@@ -4,7 +4,9 @@
 #   2. g++ release build: unit tests, real-peer interop tests, consumer test
 #   3. clang address+undefined sanitizer build: unit tests again, then each
 #      libFuzzer target for a short while (suite "fuzz")
-# The last line is "N passed, N failed" over every test of both builds.
+# The last line is "N passed, N failed, N skipped" over every test of both
+# builds, after a "skipped: BUILD: TEST: REASON" line per skipped test (the
+# reason is the test's own "SKIP: reason" line; scripts/summarize-tests.py).
 set -u
 cd "$(dirname "$0")/.."
 root=$(pwd)

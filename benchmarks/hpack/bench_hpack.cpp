@@ -1,6 +1,6 @@
 // hpack/ side by side with nghttp2's public HPACK API, in one binary.
 //
-// Input: every raw-data story of hpack-test-case (../shared/vectors), one
+// Input: every raw-data story of hpack-test-case (tests/data, extracted), one
 // coder per story, as a connection would use it (the coder is created per
 // story inside the timed loop, for both libraries).
 //
@@ -59,7 +59,7 @@ struct corpus {
 
 const corpus& data() {
     static const corpus c = [] {
-        stories::skip_without_vectors();
+        stories::require_vectors();
         corpus c;
         auto loaded = stories::load_folder("raw-data");
         c.stories.resize(loaded.size());

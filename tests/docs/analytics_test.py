@@ -82,6 +82,15 @@ INTERCEPTOR = ("interceptor saw: GetReport OK; GetReport DEADLINE_EXCEEDED; "
 PROPAGATED = "GetReport: downstream StreamEvents ended DEADLINE_EXCEEDED"
 
 
+def skip(name, output):
+    """Skips this test (exit 77) because the program `name` skipped: one line
+    `SKIP: name: reason`, the reason being the program's own SKIP line."""
+    reasons = [l[len("SKIP:"):].strip() for l in output.splitlines() if l.startswith("SKIP:")]
+    reason = reasons[-1] if reasons else " ".join(output.split())
+    print(f"SKIP: {name}: {reason}")
+    sys.exit(77)
+
+
 def start(cmd, name):
     """Starts a server; returns (process, port) or (None, None)."""
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -92,8 +101,7 @@ def start(cmd, name):
             p.kill()
         rest = p.communicate(timeout=20)[0]
         if p.returncode == 77:
-            print(f"SKIP: {name}: {first} {rest}")
-            sys.exit(77)
+            skip(name, first + "\n" + rest)
         fail(f"{name}'s first line: {first!r} {rest!r}")
         return None, None
     return p, int(m.group(1))
@@ -116,8 +124,7 @@ def stop(p, name):
 def run_client(cmd, name, want):
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     if r.returncode == 77:
-        print(f"SKIP: {name}: {r.stdout} {r.stderr}")
-        sys.exit(77)
+        skip(name, r.stdout + "\n" + r.stderr)
     if r.returncode != 0:
         fail(f"{name} exited {r.returncode}: {r.stdout} {r.stderr}")
     elif r.stdout != want:

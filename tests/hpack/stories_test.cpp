@@ -1,4 +1,4 @@
-// The hpack-test-case stories (../shared/vectors/hpack-test-case): every block
+// The hpack-test-case stories (tests/data/hpack-test-case, extracted by the build): every block
 // encoded by every implementation there decodes to the expected header list,
 // and every raw-data story encoded by h2pb decodes back to its lists. One
 // coder per story, as a connection would use it. (The nghttp2 cross-checks are
@@ -16,8 +16,8 @@ using namespace h2pb;
 namespace stories = h2pb::test::stories;
 
 namespace {
-const struct skip_check {
-    skip_check() { stories::skip_without_vectors(); }
+const struct vectors_check {
+    vectors_check() { stories::require_vectors(); }
 } check_vectors_first;
 }  // namespace
 

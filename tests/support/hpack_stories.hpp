@@ -6,12 +6,11 @@
 // folders (one per implementation) add each list's encoded block ("wire") and,
 // optionally, the SETTINGS_HEADER_TABLE_SIZE in force ("header_table_size").
 //
-// The data lives outside the repository, in ../shared/vectors/ next to it.
-// Its location comes from the environment: H2PB_SHARED_DIR if the user sets
-// it, else H2PB_SHARED_DIR_MESON (meson sets it for tests to <source
-// root>/../shared), else the compile-time default H2PB_SHARED_DIR_DEFAULT.
-// When it is absent, skip_without_vectors() prints why and exits 77, which
-// meson reports as a skipped test.
+// The stories are in the repository, as tests/data/hpack-test-case/
+// hpack-test-case.tar.xz; the build extracts them (the custom target
+// hpack-test-case in tests/data/meson.build) into the folder that meson passes
+// as H2PB_HPACK_STORIES_DIR. An exported H2PB_HPACK_STORIES_DIR (a folder that
+// holds raw-data/ and the encoder folders) wins over it.
 #pragma once
 
 #include <algorithm>
@@ -50,31 +49,36 @@ struct story {
     std::vector<story_case> cases;
 };
 
-inline std::filesystem::path shared_dir() {
-    // A path the user exports wins over the one meson computes for tests
-    // (<source root>/../shared), which wins over the compiled-in default.
-    for (const char* name : {"H2PB_SHARED_DIR", "H2PB_SHARED_DIR_MESON"}) {
-        if (const char* env = std::getenv(name); env != nullptr && *env != '\0') return env;
+inline std::filesystem::path vectors_dir() {
+    if (const char* env = std::getenv("H2PB_HPACK_STORIES_DIR"); env != nullptr && *env != '\0') {
+        return env;
     }
-#ifdef H2PB_SHARED_DIR_DEFAULT
-    return H2PB_SHARED_DIR_DEFAULT;
+#ifdef H2PB_HPACK_STORIES_DIR
+    return H2PB_HPACK_STORIES_DIR;
 #else
-    return "../shared";
+    return "tests/data/hpack-test-case";
 #endif
 }
 
-inline std::filesystem::path vectors_dir() {
-    return shared_dir() / "vectors" / "hpack-test-case";
+/// The RFC 7541 appendices copied into the repository (tests/data/rfc7541/).
+inline std::filesystem::path rfc7541_dir() {
+#ifdef H2PB_RFC7541_DATA_DIR
+    return H2PB_RFC7541_DATA_DIR;
+#else
+    return "tests/data/rfc7541";
+#endif
 }
 
-/// Exits 77 (meson: skipped) with a message when the stories are not there.
-inline void skip_without_vectors() {
+/// Exits 1 (failed, not skipped: the data is part of the repository) with a
+/// message when the extracted stories are not there.
+inline void require_vectors() {
     if (!std::filesystem::is_directory(vectors_dir() / "raw-data")) {
         std::fprintf(stderr,
-                     "SKIP: hpack-test-case vectors not found at %s (set H2PB_SHARED_DIR to the "
-                     "directory that holds vectors/hpack-test-case)\n",
+                     "hpack-test-case stories not found at %s: build the target hpack-test-case "
+                     "(it extracts tests/data/hpack-test-case/hpack-test-case.tar.xz), or set "
+                     "H2PB_HPACK_STORIES_DIR to a folder that holds raw-data/\n",
                      vectors_dir().c_str());
-        std::exit(77);
+        std::exit(1);
     }
 }
 

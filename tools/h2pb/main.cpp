@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "commands.hpp"
+#include "h2pb_tools_version.hpp"  // H2PB_TOOLS_VERSION, meson's project version
 
 namespace {
 
@@ -40,7 +41,7 @@ void usage(std::ostream& out) {
     for (const auto& c : subcommands)
         out << "  " << c.name << std::string(c.name.size() < 16 ? 16 - c.name.size() : 1, ' ')
             << c.summary << '\n';
-    out << "\n'h2pb COMMAND --help' describes a command.\n";
+    out << "\n'h2pb COMMAND --help' describes a command; 'h2pb --version' prints the version.\n";
 }
 
 }  // namespace
@@ -49,6 +50,10 @@ int main(int argc, char** argv) {
     if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
         usage(argc < 2 ? std::cerr : std::cout);
         return argc < 2 ? 2 : 0;
+    }
+    if (std::strcmp(argv[1], "--version") == 0) {
+        std::cout << "h2pb " << H2PB_TOOLS_VERSION << '\n';
+        return 0;
     }
     for (const auto& c : subcommands) {
         if (c.name == argv[1]) return c.run(argc - 1, argv + 1);

@@ -64,6 +64,8 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
+#include <iostream>
 #include <limits>
 #include <map>
 #include <memory>
@@ -73,6 +75,8 @@
 #include <string_view>
 #include <type_traits>
 #include <vector>
+
+#include "h2pb_tools_version.hpp"  // H2PB_TOOLS_VERSION, meson's project version
 
 namespace {
 
@@ -2658,6 +2662,12 @@ class generator final : public pb::compiler::CodeGenerator {
 }  // namespace
 
 int main(int argc, char* argv[]) {
+    // protoc runs a plugin without arguments (the request comes on stdin);
+    // PluginMain itself knows no --version, so answer it here.
+    if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
+        std::cout << "protoc-gen-h2pb " << H2PB_TOOLS_VERSION << '\n';
+        return 0;
+    }
     generator g;
     return google::protobuf::compiler::PluginMain(argc, argv, &g);
 }

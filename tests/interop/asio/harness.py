@@ -48,7 +48,7 @@ def need(*programs):
     """Skips the test (exit 77) when a peer program is not installed."""
     for p in programs:
         if shutil.which(p) is None and not os.path.exists(p):
-            print("skipped: %s is not installed (scripts/install-deps.sh installs it)" % p)
+            print("SKIP: %s is not installed (scripts/install-deps.sh installs it)" % p)
             sys.exit(SKIP)
 
 

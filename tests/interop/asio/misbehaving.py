@@ -36,7 +36,7 @@ try:
     import h2.events
     import h2.settings
 except ImportError:
-    print("skipped: python3-h2 is not installed for /usr/bin/python3")
+    print("SKIP: python3-h2 is not installed for /usr/bin/python3")
     sys.exit(77)
 
 h2pb, work = sys.argv[1], scratch(sys.argv[2])

@@ -35,7 +35,7 @@ from harness import connect, frame, read_frames  # noqa: E402
 try:
     import hpack
 except ImportError:
-    print("skipped: python3-hpack (python3-h2) is not installed for /usr/bin/python3")
+    print("SKIP: python3-hpack (python3-h2) is not installed for /usr/bin/python3")
     sys.exit(77)
 
 DATA, HEADERS, PRIORITY, RST_STREAM, PING, WINDOW_UPDATE = 0, 1, 2, 3, 6, 8

@@ -26,7 +26,7 @@ from harness import H2pbServer, check, finish, make_files, read_file, scratch  #
 try:
     import hpack
 except ImportError:
-    print("skipped: python3-hpack (with python3-h2) is not installed for /usr/bin/python3")
+    print("SKIP: python3-hpack (with python3-h2) is not installed for /usr/bin/python3")
     sys.exit(77)
 
 h2pb, work = sys.argv[1], scratch(sys.argv[2])

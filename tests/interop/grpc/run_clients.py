@@ -244,7 +244,10 @@ def main():
     print(f"{counts['PASS']} passed, {counts['FAIL']} failed, {counts['SKIP']} skipped")
     if counts["FAIL"]:
         return 1
-    return SKIP if counts["PASS"] == 0 else 0
+    if counts["PASS"] == 0:
+        print(f"SKIP: all {counts['SKIP']} cases skipped (the SKIP lines above say why)")
+        return SKIP
+    return 0
 
 
 if __name__ == "__main__":

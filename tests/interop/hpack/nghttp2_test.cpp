@@ -22,8 +22,8 @@ namespace ng = h2pb::test::nghttp2;
 
 namespace {
 
-const struct skip_check {
-    skip_check() { stories::skip_without_vectors(); }
+const struct vectors_check {
+    vectors_check() { stories::require_vectors(); }
 } check_vectors_first;
 
 struct owned {
