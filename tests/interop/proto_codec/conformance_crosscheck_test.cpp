@@ -1,5 +1,5 @@
 // Cross-check on protobuf's own conformance-test message
-// (shared/reference/protobuf/test_messages_proto3.proto: every field kind, the
+// (tests/data/protobuf/test_messages_proto3.proto: every field kind, the
 // well-known types as fields, recursion, odd field names). Random messages
 // built with libprotobuf's reflection must decode in h2pb and re-encode byte
 // for byte as libprotobuf's deterministic serialization; h2pb's bytes must
