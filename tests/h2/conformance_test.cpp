@@ -1145,16 +1145,32 @@ void run(const conformance_case& c) {
 }
 
 /// The same case fed one octet at a time: the reaction must not depend on
-/// how the bytes are split.
+/// how the bytes are split. Each connection has its own peer (its own HPACK
+/// context), and both go through the same handshake and set-up, fed whole;
+/// then the case's bytes go to one whole and to the other an octet at a time.
 void run_split(const conformance_case& c) {
     connection whole(c.h2pb_role, t0(), c.options), split(c.h2pb_role, t0(), c.options);
     recorder rw, rs;
-    peer_bytes p;
-    if (c.handshake) handshake(p, c.h2pb_role);
-    if (c.setup || c.after) return;  // covered by run()
-    c.send(p);
-    whole.receive(p.view(), t0(), rw);
-    for (std::size_t i = 0; i < p.b.size(); ++i) split.receive(p.view().subspan(i, 1), t0(), rs);
+    peer_bytes pw, ps;
+    const auto prepare = [&](connection& conn, recorder& rec, peer_bytes& p) {
+        if (c.handshake) {
+            handshake(p, c.h2pb_role);
+            feed(conn, rec, p);
+        }
+        if (c.setup) c.setup(conn, rec, p);
+        drain(conn);
+        rec.clear();
+        c.send(p);
+    };
+    prepare(whole, rw, pw);
+    prepare(split, rs, ps);
+    REQUIRE(pw.b.size() == ps.b.size());
+    whole.receive(pw.view(), t0(), rw);
+    for (std::size_t i = 0; i < ps.b.size(); ++i) split.receive(ps.view().subspan(i, 1), t0(), rs);
+    if (c.after) {
+        c.after(whole, rw);
+        c.after(split, rs);
+    }
     const auto a = frames_of(drain(whole)), b = frames_of(drain(split));
     REQUIRE(a.size() == b.size());
     for (std::size_t i = 0; i < a.size(); ++i) {

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """scripts/summarize-tests.py over made-up testlogs: the counts, each skip with
 the reason from its own `SKIP: reason` line (stdout or stderr, the last one
-wins), a skip without one flagged, failures listed, a failed build counted,
+wins), a skip without one flagged, a passing test's indented SKIP line listed
+as "partly skipped", failures listed, a failed build counted,
 a missing log ignored, and the exit status.
 
 usage: summarize_tests_test.py SUMMARIZE_TESTS_PY
@@ -21,14 +22,18 @@ RECORDS = [
      "stderr": "SKIP: protoc not found (Debian: protobuf-compiler)\n"},
     {"name": "h2pb:interop / e", "result": "SKIP", "stdout": "no reason here\n"},
     {"name": "h2pb:unit / f", "result": "TIMEOUT", "stdout": "SKIP: not a skip\n"},
+    # Passed with a part left out (Catch2 WARN, indented): listed, counted as passed.
+    {"name": "h2pb:unit / g", "result": "OK",
+     "stdout": "warning:\n  SKIP: ASan build: not counted\n\nAll tests passed\n"},
 ]
 
 EXPECTED = """\
+partly skipped: b1: h2pb:unit / g: ASan build: not counted
 skipped: b1: h2pb:interop / c: all 2 cases skipped
 skipped: b1: h2pb:interop / d: protoc not found (Debian: protobuf-compiler)
 skipped: b1: h2pb:interop / e: (no SKIP: line in the test's output)
 FAILED: b1: h2pb:unit / f (TIMEOUT)
-2 passed, 2 failed, 3 skipped
+3 passed, 2 failed, 3 skipped
 """
 
 
