@@ -6,11 +6,14 @@
 # to a gRPC server it starts).
 #
 # usage: consumer_test.sh SOURCE_ROOT SCRATCH_DIR WAY
-#   meson               as a meson subproject, and installed (meson's pkg-config lookup)
+#   meson               as a meson subproject (consumer and consumer_asio), and
+#                       installed (meson's pkg-config lookup; consumer)
 #   pkg-config          installed, plain ${CXX:-c++} $(pkg-config --cflags h2pb)
+#                       (consumer), and h2pb-asio's --cflags --libs (consumer_asio)
 #   cmake-find-package  installed, find_package(h2pb 0.2 CONFIG REQUIRED COMPONENTS asio)
 #                       (consumer and consumer_asio), and the version rule
 #   cmake-subdirectory  the source tree with add_subdirectory, without meson
+#                       (consumer and consumer_asio)
 #   single-header       h2pb.hpp alone on the include path (consumer), then
 #                       h2pb_asio.hpp alone (consumer_asio)
 #
@@ -70,9 +73,11 @@ meson)
     cp -r "$project" "$work/sub"
     mkdir -p "$work/sub/subprojects"
     ln -s "$src" "$work/sub/subprojects/h2pb"
-    quiet meson setup "$work/sub/build" "$work/sub" -Duse_subproject=true --wrap-mode=nodownload
+    quiet meson setup "$work/sub/build" "$work/sub" -Duse_subproject=true -Dasio=true \
+        --wrap-mode=nodownload
     quiet ninja -C "$work/sub/build"
     "$work/sub/build/consumer"
+    "$work/sub/build/consumer_asio"
 
     install_h2pb
     echo "== meson, h2pb installed (pkg-config)"
@@ -93,6 +98,14 @@ pkg-config)
     $cxx $(pkg-config --cflags h2pb) -I "$work/gen" -Wall -Wextra -Werror \
         "$project/consumer.cpp" -o "$work/consumer"
     "$work/consumer"
+    echo "== plain $cxx, pkg-config h2pb-asio"
+    mkdir -p "$work/gen-asio"
+    protoc --plugin=protoc-gen-h2pb="$(command -v protoc-gen-h2pb)" --h2pb_out=services:"$work/gen-asio" \
+        -I "$project" "$project/hello.proto"
+    # shellcheck disable=SC2046
+    $cxx $(pkg-config --cflags h2pb-asio) -I "$work/gen-asio" -Wall -Wextra -Werror \
+        "$project/consumer_asio.cpp" -o "$work/consumer_asio" $(pkg-config --libs h2pb-asio)
+    "$work/consumer_asio"
     ;;
 cmake-find-package)
     install_h2pb
@@ -113,14 +126,14 @@ cmake-find-package)
 cmake-subdirectory)
     echo "== CMake, add_subdirectory(h2pb source tree), no meson"
     cp -r "$project" "$work/proj"
-    # consumer_asio is configured, so that CMake checks that h2pb::asio's
-    # dependencies resolve from the consumer's directory, but not built (the
-    # cmake-find-package and single-header ways build the Asio program)
+    # Both programs: h2pb::asio's dependencies resolve from the consumer's
+    # directory, and its server answers a gRPC call and a GET.
     quiet cmake -S "$work/proj" -B "$work/proj/build" -DH2PB_SOURCE_DIR="$src" \
         -DH2PB_CONSUMER_ASIO=ON -DCMAKE_CXX_FLAGS="-Wall -Wextra -Werror"
-    quiet cmake --build "$work/proj/build" -j 2 --target consumer
+    quiet cmake --build "$work/proj/build" -j 2
     test -x "$work/proj/build/h2pb/protoc-gen-h2pb"  # built from source, and used
     "$work/proj/build/consumer"
+    "$work/proj/build/consumer_asio"
     ;;
 single-header)
     install_h2pb
