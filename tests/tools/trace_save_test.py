@@ -70,6 +70,8 @@ with tempfile.TemporaryDirectory() as tmp:
     check(out.startswith("# [seconds] send|recv OFFSET"), f"legend first: {out[:200]!r}")
     check("RFC 9113 §4.3.1" in out and "fields we send" in out and "fields we receive" in out, "legend names the tables")
     check("send|recv OFFSET" in server_out, "the server prints the legend too")
+    # A well-behaved exchange breaks no rule: the lifecycle checks flag nothing.
+    check(not re.search(r"error at offset|grpc_error", out + server_out), f"no rule flagged: {out}{server_out}")
 
     def read(name):
         with open(os.path.join(tmp, name), "rb") as f:
