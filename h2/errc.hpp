@@ -59,8 +59,8 @@ enum class errc : std::uint8_t {
     // --- connection preface and frame sequencing (§3.4, §4.3, §5.1, §6.10)
     bad_preface,               ///< the client preface octets are wrong
     preface_not_settings,      ///< the first frame of the peer is not SETTINGS
-    continuation_expected,     ///< another frame inside a header block (no interleaving)
-    unexpected_continuation,   ///< CONTINUATION not preceded by an unfinished header block
+    continuation_expected,     ///< another frame inside a field block (no interleaving)
+    unexpected_continuation,   ///< CONTINUATION not preceded by an unfinished field block
     frame_on_idle_stream,      ///< DATA/RST_STREAM/WINDOW_UPDATE on an idle stream
     stream_id_wrong_parity,    ///< a new stream with the other endpoint's parity
     stream_id_not_increasing,  ///< a new stream id not above every id the peer used
@@ -159,8 +159,8 @@ inline constexpr std::array<rule, static_cast<std::size_t>(errc::count_)> rules 
     {errc::settings_timeout, error_code::settings_timeout, C, "6.5.3", "SETTINGS not acknowledged in time"},
     {errc::bad_preface, protocol_error, C, "3.4", "invalid connection preface"},
     {errc::preface_not_settings, protocol_error, C, "3.4", "first frame of the peer is not SETTINGS"},
-    {errc::continuation_expected, protocol_error, C, "6.2", "frame other than CONTINUATION inside a header block"},
-    {errc::unexpected_continuation, protocol_error, C, "6.10", "CONTINUATION without an unfinished header block"},
+    {errc::continuation_expected, protocol_error, C, "6.2", "frame other than CONTINUATION inside a field block"},
+    {errc::unexpected_continuation, protocol_error, C, "6.10", "CONTINUATION without an unfinished field block"},
     {errc::frame_on_idle_stream, protocol_error, C, "5.1", "frame other than HEADERS or PRIORITY on an idle stream"},
     {errc::stream_id_wrong_parity, protocol_error, C, "5.1.1", "new stream id of the wrong parity"},
     {errc::stream_id_not_increasing, protocol_error, C, "5.1.1", "new stream id not greater than previous ones"},

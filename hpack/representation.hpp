@@ -33,10 +33,12 @@ enum class representation_kind : std::uint8_t {
     table_size_update,         ///< §6.3
 };
 
+/// The kind in RFC 7541 §6's words ("Indexed Header Field Representation",
+/// "Literal Header Field with Incremental Indexing", ...), shortened.
 constexpr std::string_view name(representation_kind k) noexcept {
     switch (k) {
         case representation_kind::indexed:
-            return "indexed";
+            return "indexed field";
         case representation_kind::literal_with_indexing:
             return "literal with incremental indexing";
         case representation_kind::literal_without_indexing:

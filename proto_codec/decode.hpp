@@ -72,8 +72,8 @@ struct decode_context {
 namespace detail {
 [[gnu::cold, gnu::noinline]] inline const byte* varint_failure(const byte* p, const byte* end,
                                                                decode_context& ctx) noexcept {
-    const errc e = from_wire(wire::varint_error(p, end));
-    return ctx.fail(e, e == errc::truncated ? p : p + wire::max_varint_size - 1);
+    const wire::errc e = wire::varint_error(p, end);
+    return ctx.fail(from_wire(e), wire::varint_error_at(p, e));
 }
 
 [[gnu::noinline]] inline const byte* read_tag_slow(const byte* p, const byte* end,

@@ -42,6 +42,15 @@ struct field {
     bytes_view raw;           ///< the whole field, tag included (groups: through the EGROUP tag)
 };
 
+/// Where a varint at p that failed with e broke its rule: the 10th byte for
+/// an over-long or overflowing varint, p when the input ends inside it (the
+/// same position proto_codec/decode.hpp reports: wire::varint_error_at).
+constexpr const byte* varint_error_at(const byte* p, errc e) noexcept {
+    return e == errc::varint_too_long || e == errc::varint_overflow
+               ? p + (wire::max_varint_size - 1)
+               : p;
+}
+
 /// Parses a tag at p. On success stores field number and wire type and
 /// returns the position after it; on failure returns nullptr and sets *err.
 inline const byte* parse_tag(const byte* p, const byte* end, std::uint32_t* number, wire_type* type,
@@ -86,7 +95,7 @@ inline const byte* skip_value(const byte* p, const byte* end, std::uint32_t numb
             const byte* next = wire::parse_varint(p, end, &v);
             if (next == nullptr) {
                 *err = from_wire(wire::varint_error(p, end));
-                *err_at = p;
+                *err_at = varint_error_at(p, *err);
             }
             return next;
         }
@@ -109,7 +118,7 @@ inline const byte* skip_value(const byte* p, const byte* end, std::uint32_t numb
             const byte* body = wire::parse_varint(p, end, &n);
             if (body == nullptr) {
                 *err = from_wire(wire::varint_error(p, end));
-                *err_at = p;
+                *err_at = varint_error_at(p, *err);
                 return nullptr;
             }
             if (n > static_cast<std::uint64_t>(end - body)) {
@@ -136,7 +145,7 @@ inline const byte* skip_value(const byte* p, const byte* end, std::uint32_t numb
                 const byte* tag_at = p;
                 p = parse_tag(p, end, &inner_number, &inner_type, err);
                 if (p == nullptr) {
-                    *err_at = tag_at;
+                    *err_at = varint_error_at(tag_at, *err);
                     return nullptr;
                 }
                 if (inner_type == wire_type::egroup) {
@@ -188,7 +197,7 @@ class field_reader {
         const byte* start = pos_;
         errc err = errc::ok;
         const byte* p = parse_tag(pos_, end_, &f.number, &f.type, &err);
-        if (p == nullptr) return fail(err, start);
+        if (p == nullptr) return fail(err, varint_error_at(start, err));
         f.offset = offset_of(start);
         f.tag_size = static_cast<std::size_t>(p - start);
         f.value_offset = offset_of(p);
@@ -197,9 +206,10 @@ class field_reader {
         switch (f.type) {
             case wire_type::varint:
                 p = wire::parse_varint(p, end_, &f.value);
-                if (p == nullptr)
-                    return fail(from_wire(wire::varint_error(start + f.tag_size, end_)),
-                                start + f.tag_size);
+                if (p == nullptr) {
+                    const errc e = from_wire(wire::varint_error(start + f.tag_size, end_));
+                    return fail(e, varint_error_at(start + f.tag_size, e));
+                }
                 break;
             case wire_type::i64:
                 if (end_ - p < 8) return fail(errc::truncated, p);
@@ -214,7 +224,10 @@ class field_reader {
             case wire_type::len: {
                 const byte* len_at = p;
                 p = wire::parse_varint(p, end_, &f.value);
-                if (p == nullptr) return fail(from_wire(wire::varint_error(len_at, end_)), len_at);
+                if (p == nullptr) {
+                    const errc e = from_wire(wire::varint_error(len_at, end_));
+                    return fail(e, varint_error_at(len_at, e));
+                }
                 if (f.value > static_cast<std::uint64_t>(end_ - p))
                     return fail(errc::length_exceeds_input, len_at);
                 f.value_offset = offset_of(p);

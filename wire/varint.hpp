@@ -108,6 +108,16 @@ inline errc varint_error(const byte* p, const byte* end) noexcept {
     return errc::ok;
 }
 
+/// Where the varint at p broke the rule `e` (from varint_error): the byte
+/// that breaks it. For varint_too_long and varint_overflow that is the 10th
+/// byte (p + 9: its high bit, or a value above 1, is what no 64-bit varint
+/// has); for truncated it is p, the varint the input cuts short. Every
+/// reader reports this same position (proto_codec/decode.hpp,
+/// proto_codec/field_reader.hpp, `h2pb decode`).
+constexpr const byte* varint_error_at(const byte* p, errc e) noexcept {
+    return e == errc::varint_too_long || e == errc::varint_overflow ? p + (max_varint_size - 1) : p;
+}
+
 /// A decoded varint: its value and how many bytes it took.
 struct varint {
     std::uint64_t value = 0;

@@ -98,3 +98,28 @@ TEST_CASE("field_reader refuses input above the size limit") {
     CHECK_FALSE(r.next(f));
     CHECK(r.error().code == errc::message_too_large);
 }
+
+// A varint's 10th byte may carry only bit 63 (a value of 0 or 1). h2pb
+// rejects a larger one (Go's protowire does too; protoc 3.21 accepts it and
+// drops the excess bits): the error is at the 10th byte, the one that breaks
+// the rule, wherever the varint is — as proto_codec/decode.hpp reports it
+// (decode_test: "varint whose 10th byte overflows 64 bits", offset 10).
+TEST_CASE("field_reader reports a bad varint at its 10th byte, as decode does") {
+    field f;
+    auto check_error = [&](std::string_view text, errc code, std::size_t offset) {
+        auto in = hex(text);
+        field_reader r(in);
+        while (r.next(f)) {
+        }
+        CHECK(r.error() == error{code, offset});
+    };
+    // value: tag 08 at 0, the varint at 1..10, its 10th byte at 10
+    check_error("08 ff ff ff ff ff ff ff ff ff 02", errc::varint_overflow, 10);
+    check_error("08 ff ff ff ff ff ff ff ff ff ff 01", errc::varint_too_long, 10);
+    // a tag, a LEN length, and a tag inside a group: 10th byte too
+    check_error("ff ff ff ff ff ff ff ff ff 02", errc::varint_overflow, 9);
+    check_error("08 01 12 ff ff ff ff ff ff ff ff ff 02", errc::varint_overflow, 12);
+    check_error("0b ff ff ff ff ff ff ff ff ff 02", errc::varint_overflow, 10);
+    // truncated: at the varint's first byte, as decode.hpp reports it
+    check_error("08 96", errc::truncated, 1);
+}

@@ -338,8 +338,11 @@ MALFORMED = [
     ("80", [], 0, "input ends inside a tag or value"),
     ("08", [], 1, "input ends inside a tag or value"),
     ("08 96", [], 1, "input ends inside a tag or value"),
-    ("08 ff ff ff ff ff ff ff ff ff ff 01", [], 1, "varint longer than 10 bytes"),
-    ("08 ff ff ff ff ff ff ff ff ff 02", [], 1, "varint's 10th byte"),
+    # Varint errors are at the byte that breaks the rule: the 10th (offset
+    # 1 + 9), where proto_codec/decode.hpp reports them too.
+    ("08 ff ff ff ff ff ff ff ff ff ff 01", [], 10, "varint longer than 10 bytes"),
+    ("08 ff ff ff ff ff ff ff ff ff 02", [], 10, "varint's 10th byte"),
+    ("08 01 12 ff ff ff ff ff ff ff ff ff 02", [], 12, "varint's 10th byte"),
     ("00 01", [], 0, "field number 0"),
     ("0e 01", [], 0, "wire type 6 or 7"),
     ("0f 01", [], 0, "wire type 6 or 7"),
@@ -385,6 +388,14 @@ def test_malformed():
         j = h2pb_json(*extra, "--hex", "--file", "-", data=text.encode(), expect_rc=1)
         e = j.get("error", {})
         check(e.get("offset") == offset and rule in e.get("rule", ""), f"{what}: JSON error {e}")
+    # A 10th varint byte above 1 breaks no encoding rule: protoc (the
+    # reference) accepts it. h2pb rejects it by policy and must say so.
+    raw = bytes.fromhex("08 ff ff ff ff ff ff ff ff ff 02")
+    ref = subprocess.run(["protoc", "--decode_raw"], input=raw, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    check(ref.returncode == 0, f"protoc --decode_raw accepts a 10th byte of 02: {ref.stderr!r}")
+    rc, out, err = h2pb("08", "ff", "ff", "ff", "ff", "ff", "ff", "ff", "ff", "ff", "02")
+    check(rc == 1 and "h2pb's policy" in err and "protowire" in err and "protoc" in err,
+          f"the 10th-byte rule is named as h2pb's policy: {err!r}")
     # What was decoded before the error is printed.
     rc, out, err = h2pb("08", "96", "01", "12", "05", "41", "70")
     check(rc == 1 and ["0-2", "08", "1", "VARINT", "96 01", "150", "(sint 75)"] in rows(out),

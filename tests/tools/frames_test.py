@@ -132,8 +132,8 @@ def compare(data, preface, label):
             check(m["error_code"] == "NO_ERROR", f"{where}: error code")
             check(m["debug_data"] == '"bye"', f"{where}: debug data")
         if fields is not None:
-            check("header_block" in m, f"{where}: header block decoded")
-            got = [(x["name"], x["value"]) for x in m["header_block"]["fields"]]
+            check("field_block" in m, f"{where}: field block decoded")
+            got = [(x["name"], x["value"]) for x in m["field_block"]["fields"]]
             check(got == fields, f"{where}: fields {got} vs hpack {fields}")
     return mine
 
@@ -141,13 +141,15 @@ def compare(data, preface, label):
 mine = compare(client_bytes, True, "client")
 # The second request's fields come from the dynamic table the first one filled.
 reps = [h for h in mine["frames"] if h["type"] == "HEADERS"]
-check(len(reps) == 2, "two request header blocks")
+check(len(reps) == 2, "two request field blocks")
 if len(reps) == 2:
-    first = [x["representation"] for x in reps[0]["header_block"]["fields"]]
-    second = [x["representation"] for x in reps[1]["header_block"]["fields"]]
+    first = [x["representation"] for x in reps[0]["field_block"]["fields"]]
+    second = [x["representation"] for x in reps[1]["field_block"]["fields"]]
     check(any(r.startswith("literal with incremental indexing") for r in first), f"first block adds entries {first}")
-    check(sum(r.startswith("indexed 6") for r in second) >= 1, f"second block uses the dynamic table {second}")
-    check(reps[1]["header_block"]["octets"] < reps[0]["header_block"]["octets"], "second block is smaller")
+    # RFC 7541 §6.1 "Indexed Header Field"; indices above 61 are the dynamic table's (§2.3.3)
+    check(sum(r.startswith("indexed field 6") and r.endswith("(dynamic)") for r in second) >= 1,
+          f"second block uses the dynamic table {second}")
+    check(reps[1]["field_block"]["octets"] < reps[0]["field_block"]["octets"], "second block is smaller")
 compare(server_bytes, False, "server")
 
 # --grpc: the Length-Prefixed-Messages inside DATA.
@@ -155,16 +157,16 @@ code, out, _ = run(server_bytes, "--format", "json", "--grpc")
 msgs = [m for f in json.loads(out)["frames"] for m in f.get("grpc_messages", [])]
 check(len(msgs) == 2 and msgs[0]["hex"] == "0a 03 72 2d 31 12 00", f"grpc messages {msgs}")
 
-# A header block split by hyperframe into HEADERS + CONTINUATION.
+# A field block split by hyperframe into HEADERS + CONTINUATION.
 enc = hpack.Encoder()
 block = enc.encode(request)
 h = hf.HeadersFrame(1, block[:10], flags=["END_STREAM"])
 c = hf.ContinuationFrame(1, block[10:], flags=["END_HEADERS"])
 code, out, _ = run(h.serialize() + c.serialize(), "--format", "json")
 fr = json.loads(out)["frames"]
-check(code == 0 and len(fr) == 2 and "header_block" in fr[1], "CONTINUATION joined")
-if len(fr) == 2 and "header_block" in fr[1]:
-    check([(x["name"], x["value"]) for x in fr[1]["header_block"]["fields"]] ==
+check(code == 0 and len(fr) == 2 and "field_block" in fr[1], "CONTINUATION joined")
+if len(fr) == 2 and "field_block" in fr[1]:
+    check([(x["name"], x["value"]) for x in fr[1]["field_block"]["fields"]] ==
           [(n.decode(), v.decode()) for n, v in request], "CONTINUATION fields")
 
 # ---------------------------------------------------------------- broken inputs
@@ -196,6 +198,116 @@ code, out, err = run(client_bytes, "--max-frame-size", "16384")
 check(code == 0, "max frame size check passes")
 code, out, err = run(b"", "--bogus")
 check(code == 2, "bad usage")
+
+# ---------------------------------------------------------------- stream lifecycle (RFC 9113 §5.1, §5.1.1)
+# python-h2, as the receiving server, is the reference: each of these client
+# byte streams must be refused by it, and by h2pb frames with the section.
+import h2.exceptions
+
+PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+SETTINGS = hf.SettingsFrame(0).serialize()
+REQ = [(b":method", b"GET"), (b":scheme", b"http"), (b":path", b"/"), (b":authority", b"x")]
+
+
+def H(sid, end=False):
+    return hf.HeadersFrame(sid, hpack.Encoder().encode(REQ),
+                           flags=["END_HEADERS"] + (["END_STREAM"] if end else [])).serialize()
+
+
+def D(sid, data=b"x", end=False):
+    return hf.DataFrame(sid, data, flags=(["END_STREAM"] if end else [])).serialize()
+
+
+def h2_server_refuses(data):
+    """python-h2's verdict as a server: an exception, or a stream reset it sends."""
+    s = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False, header_encoding=None))
+    s.initiate_connection()
+    try:
+        events = s.receive_data(data)
+    except h2.exceptions.ProtocolError as e:
+        return type(e).__name__
+    resets = [e for e in events if isinstance(e, h2.events.StreamReset) and not e.remote_reset]
+    return f"reset {resets[0].error_code}" if resets else None
+
+
+import h2.events
+
+LIFECYCLE = [
+    # (label, client bytes after the preface, words, code, section)
+    ("HEADERS on an even stream id", SETTINGS + H(2), "wrong parity", "PROTOCOL_ERROR", "§5.1.1"),
+    ("stream ids decreasing", SETTINGS + H(3) + H(1), "not greater", "PROTOCOL_ERROR", "§5.1.1"),
+    ("DATA after END_STREAM", SETTINGS + H(1, end=True) + D(1), "closed stream", "STREAM_CLOSED", "§5.1"),
+    ("DATA on an idle stream", SETTINGS + D(5), "idle stream", "PROTOCOL_ERROR", "§5.1"),
+    ("WINDOW_UPDATE on an idle stream", SETTINGS + hf.WindowUpdateFrame(7, window_increment=5).serialize(),
+     "idle stream", "PROTOCOL_ERROR", "§5.1"),
+]
+for label, body, words, code_name, section in LIFECYCLE:
+    ref = h2_server_refuses(PREFACE + body)
+    check(ref is not None, f"{label}: python-h2 accepts it ({ref})")
+    if code_name == "STREAM_CLOSED" and ref is not None and ref.startswith("reset"):
+        check(ref == "reset 5", f"{label}: python-h2 resets with {ref}, STREAM_CLOSED is 5")
+    code, out, _ = run(PREFACE + body, "--preface")
+    check(code == 1 and words in out and code_name in out and f"RFC 9113 {section})" in out,
+          f"{label}: exit {code}, {out}")
+# The same well-formed exchange passes (python-h2 accepts it too).
+ok = SETTINGS + H(1) + D(1, end=True) + H(3, end=True) + hf.WindowUpdateFrame(1, window_increment=9).serialize()
+check(h2_server_refuses(PREFACE + ok) is None, "python-h2 accepts the good exchange")
+code, out, _ = run(PREFACE + ok, "--preface")
+check(code == 0, f"a good client stream passes: {out}")
+# §5.1 closed: "An endpoint MUST NOT send frames other than PRIORITY on a
+# closed stream" — after its own RST_STREAM (python-h2 discards these).
+code, out, _ = run(PREFACE + SETTINGS + H(1) + hf.RstStreamFrame(1).serialize() + D(1), "--preface")
+check(code == 1 and "STREAM_CLOSED" in out and "§5.1)" in out, f"DATA after the sender's RST_STREAM: {out}")
+code, out, _ = run(PREFACE + SETTINGS + H(1) + hf.RstStreamFrame(1).serialize() +
+                   hf.PriorityFrame(1, depends_on=0, stream_weight=15).serialize(), "--preface")
+check(code == 0, f"PRIORITY after RST_STREAM is allowed: {out}")
+# A server's stream (no preface): HEADERS ending the stream, then DATA.
+srv = hf.HeadersFrame(1, hpack.Encoder().encode([(b":status", b"200")]),
+                      flags=["END_HEADERS", "END_STREAM"]).serialize() + D(1)
+code, out, _ = run(srv, "--no-preface")
+check(code == 1 and "STREAM_CLOSED" in out, f"server DATA after END_STREAM: {out}")
+
+# ---------------------------------------------------------------- --grpc: payloads ending inside a message
+msg = grpc_message(b"\x08\x96\x01")  # 00 00 00 00 03 08 96 01
+code, out, _ = run(D(1, msg[:6]) + D(1, msg[6:], end=True), "--no-preface", "--grpc", "--format", "json")
+fr = json.loads(out)["frames"]
+check(code == 0 and "grpc_partial" in fr[0] and fr[1].get("grpc_messages", [{}])[0].get("hex") == "08 96 01",
+      f"a message split over two DATA frames: {out}")
+code, out, _ = run(D(1, msg[:6], end=True), "--no-preface", "--grpc")
+# rpc's words, as `h2pb decode --grpc` prints them for the same bytes
+check(code == 1 and "END_STREAM inside a gRPC message" in out and "stream ends before message-length bytes" in out,
+      f"END_STREAM inside a message: {out}")
+code, out, _ = run(D(1, msg[:3]), "--no-preface", "--grpc")
+check(code == 1 and "inside a gRPC message" in out and "5-byte message prefix" in out, f"input ends inside: {out}")
+
+# ---------------------------------------------------------------- --raw: the 9 header octets
+code, out, _ = run(client_bytes, "--raw", "--format", "json")
+for fjs in json.loads(out)["frames"]:
+    want = " ".join(f"{b:02x}" for b in client_bytes[fjs["offset"]:fjs["offset"] + 9])
+    check(fjs.get("header_hex") == want, f"--raw at {fjs['offset']}: {fjs.get('header_hex')} vs {want}")
+
+# ---------------------------------------------------------------- one --table-size default, one vocabulary
+# RFC 7541 §6.3 / §4.2: a size update above SETTINGS_HEADER_TABLE_SIZE
+# (initially 4096, RFC 9113 §6.5.2) is a decoding error.
+update = hpack.hpack.encode_integer(65536, 5)
+update[0] |= 0x20
+block = bytes(update) + bytes.fromhex("82")
+code, out, _ = run(hf.HeadersFrame(1, block, flags=["END_HEADERS"]).serialize())
+check(code == 1 and "COMPRESSION_ERROR" in out, f"size update to 65536 by default: {out}")
+code, out, _ = run(hf.HeadersFrame(1, block, flags=["END_HEADERS"]).serialize(), "--table-size", "65536")
+check(code == 0, f"size update to 65536 with --table-size 65536: {out}")
+r = subprocess.run([h2pb, "hpack", "decode", block.hex()], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+check(r.returncode == 1, "h2pb hpack has the same default")
+# RFC 7541 C.3.1: indexed 2, 6, 4 (static), then a literal with incremental
+# indexing whose name is static index 1 — the same words in both tools.
+c31 = bytes.fromhex("828684410f7777772e6578616d706c652e636f6d")
+code, out, _ = run(hf.HeadersFrame(1, c31, flags=["END_HEADERS"]).serialize())
+r = subprocess.run([h2pb, "hpack", "decode", c31.hex()], stdout=subprocess.PIPE, text=True)
+for words in ["indexed field 2 (static)", "indexed field 6 (static)", "indexed field 4 (static)",
+              "literal with incremental indexing, name 1 (static)"]:
+    check(f"[{words}]" in out, f"frames says {words!r}: {out}")
+    check(words in r.stdout, f"hpack says {words!r}: {r.stdout}")
+check("field block 20 octets" in out and "header block" not in out, f"RFC 9113 §4.3 words: {out}")
 
 print(f"{'FAILED' if failures else 'ok'}: {failures} failure(s)")
 sys.exit(1 if failures else 0)

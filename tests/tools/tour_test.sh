@@ -42,7 +42,7 @@ expect "= the article's 10-byte payload, byte for byte" \
        "listening on 127.0.0.1:" \
        "HEADERS  stream 3" \
        ":authority: 127.0.0.1" \
-       "[indexed 62]" \
+       "[indexed field 62 (dynamic)]" \
        "window_size_increment: 983041" \
        "window_size_increment: 16711681" \
        "SETTINGS_INITIAL_WINDOW_SIZE = 262144" \
@@ -63,8 +63,8 @@ if [ -n "${4:-}" ]; then
          "(forwarding to 127.0.0.1:" \
          "0  client preface" \
          "SETTINGS_INITIAL_WINDOW_SIZE = " \
-         ":path: /analytics.v1.AnalyticsService/GetReport   [literal with incremental indexing, name 4]" \
-         "[literal never indexed, name 23]" \
+         ":path: /analytics.v1.AnalyticsService/GetReport   [literal with incremental indexing, name 4 (static)]" \
+         "[literal never indexed, name 23 (static)]" \
          "gRPC message prefix: Compressed-Flag 0, Message-Length 20" \
          "gRPC message complete: 20 octets as analytics.v1.ReportRequest" \
          "2 start_timestamp (int64) VARINT: 1710000000" \
@@ -83,7 +83,7 @@ if [ -n "${4:-}" ]; then
          ":path: /analytics.v1.AnalyticsService/UploadBatch" \
          "DATA  stream 7  length 0  flags END_STREAM" \
          "1 received (int64) VARINT: 5" \
-         "grpc-status: 0   [indexed 62]" \
+         "grpc-status: 0   [indexed field 62 (dynamic)]" \
          "= the server received 5: the 5 messages" \
          "= the first payload's octets are the ASCII of \"sensor_042 reading 1\"" \
          "3 confidence (float) I32: 0.95" \

@@ -38,7 +38,7 @@ bool print_whole(wire::bytes_view b, std::size_t base, const proto::message_desc
     proto::dynamic_message m(type);
     if (auto e = m.parse(b, opts.limits)) {
         std::cout.flush();
-        std::cerr << "h2pb decode: offset " << base + e.offset << ": " << proto::describe(e.code)
+        std::cerr << "h2pb decode: offset " << base + e.offset << ": " << proto_rule(e.code)
                   << '\n';
         return false;
     }
@@ -347,7 +347,7 @@ int run_decode(int argc, char** argv) {
     std::vector<node> fields;
     std::vector<grpc_message> messages;
     auto proto_failure = [&](const proto::error& e) {
-        failed = failure_info{e.offset, std::string(proto::describe(e.code)), "protobuf"};
+        failed = failure_info{e.offset, proto_rule(e.code), "protobuf"};
     };
     if (!grpc) {
         if (auto e = ex.message(bytes, 0, 0, type, fields)) proto_failure(e);

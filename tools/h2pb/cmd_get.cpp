@@ -36,8 +36,19 @@ the trailer fields (after a blank line) if there are any.
 All URLs must name the same scheme, host and port.
 
 Options:
-  --trace             print every frame sent and received, annotated (offset,
-                      type, flags, stream, payload, HPACK representations)
+  --trace             print every frame sent and received, annotated as
+                      `h2pb frames` does (offset, type, flags, stream,
+                      payload, HPACK representations), after a legend of the
+                      columns: the number after send/recv is the frame's
+                      offset in that direction's byte stream; each field
+                      block names the HPACK table it used (one per
+                      direction, RFC 9113 §4.3.1)
+  --raw               with --trace: each frame's 9 header octets too
+  --grpc              with --trace: DATA payloads are gRPC streams, show each
+                      Length-Prefixed-Message (`h2pb decode` explains them)
+  --save PREFIX       write the bytes sent to PREFIX.send (starting with the
+                      client preface) and those received to PREFIX.recv;
+                      `h2pb frames --file` reads them
   --insecure, -k      do not verify the server's certificate
   --cacert FILE       trust the CA certificates in FILE (PEM) too
   --data FILE         send FILE ('-': standard input) as the request body
@@ -167,6 +178,11 @@ int run_get(int argc, char** argv) {
     }
     job j;
     const bool trace = a.take_flag("--trace");
+    frame_trace_options topts;
+    topts.print = trace;
+    topts.raw = a.take_flag("--raw");
+    topts.grpc = a.take_flag("--grpc");
+    topts.save = a.take_value("--save").value_or("");
     const bool insecure = a.take_flag("--insecure") || a.take_flag("-k");
     const bool no_body = a.take_flag("--no-body");
     const auto cacert = a.take_value("--cacert");
@@ -218,10 +234,12 @@ int run_get(int argc, char** argv) {
     if (cacert) j.options.tls.ca_file = *cacert;
     j.results.resize(j.urls.size());
     for (std::size_t i = 0; i < j.urls.size(); ++i) j.results[i].url = positionals[i];
-    if (trace) {
-        j.trace = std::make_unique<frame_trace>(std::cout, std::make_shared<std::mutex>(), "", true,
-                                                std::chrono::steady_clock::now(),
-                                                j.options.driver.h2.header_table_size, 4096);
+    if ((topts.raw || topts.grpc) && !trace) return usage_error("--raw and --grpc need --trace");
+    if (trace) std::cout << frame_trace::legend(/*server=*/false);
+    if (trace || !topts.save.empty()) {
+        j.trace = std::make_unique<frame_trace>(
+            std::cout, std::make_shared<std::mutex>(), "", true, std::chrono::steady_clock::now(),
+            j.options.driver.h2.header_table_size, h2::default_header_table_size, topts);
     }
     std::signal(SIGPIPE, SIG_IGN);
 

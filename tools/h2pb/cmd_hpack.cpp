@@ -1,4 +1,4 @@
-// h2pb hpack — decode or encode HPACK header blocks (RFC 7541), showing every
+// h2pb hpack — decode or encode HPACK field blocks (RFC 7541), showing every
 // representation: its octets, indexed or literal, Huffman or raw, and the
 // dynamic table after each block.
 //
@@ -19,13 +19,14 @@
 
 #include "cli.hpp"
 #include "commands.hpp"
+#include "hpack_words.hpp"
 
 namespace {
 
 using namespace h2pb;
 
 constexpr std::string_view usage_text =
-    "usage: h2pb hpack decode [OPTIONS] HEX...   decode header blocks, one per argument, in\n"
+    "usage: h2pb hpack decode [OPTIONS] HEX...   decode field blocks, one per argument, in\n"
     "                                             sequence (one decoder: the table carries over)\n"
     "       h2pb hpack decode [OPTIONS] --file F one block per line of F ('-': standard input)\n"
     "       h2pb hpack encode [OPTIONS] [FILE]    encode 'name: value' lines (standard input by\n"
@@ -40,6 +41,9 @@ constexpr std::string_view usage_text =
     "  --huffman shorter|always|never   when to Huffman-code strings (default shorter)\n"
     "  --index default|all|none         what to add to the dynamic table (default: h2pb's policy)\n"
     "  --never-index NAME               send NAME never-indexed (repeatable)\n"
+    "\n"
+    "A field block is the HPACK-encoded header or trailer section of one HTTP/2\n"
+    "message (RFC 9113 §4.3; RFC 7541 says header block).\n"
     "\n"
     "Exit status: 0 success, 1 the input broke a rule (offset and rule are printed), 2 usage.\n";
 
@@ -116,10 +120,6 @@ std::string printable(std::string_view s) {
     return out;
 }
 
-std::string_view table_of(std::uint32_t index) {
-    return index <= hpack::static_table_size ? "static" : "dynamic";
-}
-
 /// Everything one block's decoding produced, for printing.
 struct block_report {
     wire::buffer octets;
@@ -158,21 +158,11 @@ std::string describe_string(const hpack::literal_string& s, std::string_view dec
 
 std::string describe(const hpack::representation& rep, std::string_view name,
                      std::string_view value) {
-    using hpack::representation_kind;
-    if (rep.kind == representation_kind::table_size_update) {
-        return "dynamic table size update: max size " + std::to_string(rep.index);
-    }
-    if (rep.kind == representation_kind::indexed) {
-        return "indexed " + std::to_string(rep.index) + " (" + std::string(table_of(rep.index)) +
-               ")";
-    }
-    std::string out(hpack::name(rep.kind));
-    if (rep.index != 0) {
-        out +=
-            ", name " + std::to_string(rep.index) + " (" + std::string(table_of(rep.index)) + ")";
-    } else {
-        out += ", name " + describe_string(rep.name, name);
-    }
+    std::string out = cli::representation_words(rep);
+    if (rep.kind == hpack::representation_kind::table_size_update ||
+        rep.kind == hpack::representation_kind::indexed)
+        return out;
+    if (rep.index == 0) out += ", name " + describe_string(rep.name, name);
     out += ", value " + describe_string(rep.value, value);
     return out;
 }
@@ -245,11 +235,11 @@ void print_json_block(cli::json& j, const block_report& r, std::size_t number) {
         }
         if (rep.kind == hpack::representation_kind::indexed) {
             j.member("index", rep.index);
-            j.member("table", table_of(rep.index));
+            j.member("table", cli::table_of(rep.index));
         } else {
             j.member("name_index", rep.index);
             if (rep.index != 0) {
-                j.member("name_table", table_of(rep.index));
+                j.member("name_table", cli::table_of(rep.index));
             } else {
                 j.member("name_huffman", rep.name.huffman);
                 j.member("name_octets", rep.name.length);
@@ -353,7 +343,7 @@ int hpack_decode(cli::args& a, bool json, std::uint32_t table_size) {
             texts.push_back(line);
         }
     }
-    if (texts.empty()) return usage_error("no header block given");
+    if (texts.empty()) return usage_error("no field block given");
     hpack::decoder d(o);
     std::vector<block_report> reports;
     for (std::size_t i = 0; i < texts.size(); ++i) {

@@ -63,7 +63,17 @@ Options:
   --tls-key FILE      private key (PEM)
   --threads N         threads, one io_context each (default 1)
   --shared-context    one io_context run by all threads, a strand per connection
-  --trace             print every frame sent and received, annotated
+  --trace             print every frame sent and received, annotated as
+                      `h2pb frames` does, after a legend of the columns: the
+                      number after send/recv is the frame's offset in that
+                      direction's byte stream; each field block names the
+                      HPACK table it used (one per direction, RFC 9113 §4.3.1)
+  --raw               with --trace: each frame's 9 header octets too
+  --grpc              with --trace: DATA payloads are gRPC streams, show each
+                      Length-Prefixed-Message (`h2pb decode` explains them)
+  --save PREFIX       write each connection's bytes to PREFIX.N.recv (from the
+                      client, preface first) and PREFIX.N.send (to it), N the
+                      connection number; `h2pb frames --file` reads them
   --grace SECONDS     graceful shutdown deadline (default 10)
   --idle-timeout S    close connections idle this long (default 300, 0: never)
   --settings-timeout S  time for the peer's preface and SETTINGS ACK (default 10)
@@ -468,6 +478,11 @@ int run_serve(int argc, char** argv) {
     }
     ha::server_options o;
     const bool trace = a.take_flag("--trace");
+    frame_trace_options topts;
+    topts.print = trace;
+    topts.raw = a.take_flag("--raw");
+    topts.grpc = a.take_flag("--grpc");
+    topts.save = a.take_value("--save").value_or("");
     const bool shared = a.take_flag("--shared-context");
     const bool content_cache = !a.take_flag("--no-content-cache");
     const auto port = a.take_value("--port");
@@ -564,11 +579,15 @@ int run_serve(int argc, char** argv) {
 
     auto lock = std::make_shared<std::mutex>();
     const auto start = std::chrono::steady_clock::now();
-    if (trace) {
+    if ((topts.raw || topts.grpc) && !trace) return usage_error("--raw and --grpc need --trace");
+    if (trace || !topts.save.empty()) {
         const std::uint32_t table = o.driver.h2.header_table_size;
-        o.trace = [lock, start, table](std::uint64_t n, const ha::tcp::endpoint& peer) {
-            auto t = std::make_unique<frame_trace>(std::cout, lock, "#" + std::to_string(n) + " ",
-                                                   false, start, table, 4096);
+        o.trace = [lock, start, table, topts](std::uint64_t n, const ha::tcp::endpoint& peer) {
+            frame_trace_options per = topts;
+            if (!per.save.empty()) per.save += "." + std::to_string(n);
+            auto t =
+                std::make_unique<frame_trace>(std::cout, lock, "#" + std::to_string(n) + " ", false,
+                                              start, table, h2::default_header_table_size, per);
             std::ostringstream s;
             s << "connection from " << peer;
             t->note(s.str());
@@ -599,6 +618,7 @@ int run_serve(int argc, char** argv) {
             ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
         std::cout << "listening on " << addr << ':' << ep.port()
                   << (o.tls ? " (TLS, ALPN h2)" : " (h2c)") << std::endl;
+        if (trace) std::cout << frame_trace::legend(/*server=*/true) << std::flush;
     }
 
     run_until_signalled(srv, grace, [&] {

@@ -6,7 +6,7 @@
 namespace h2pb::cli {
 
 int run_decode(int argc, char** argv);  // h2pb decode  — protobuf bytes, annotated
-int run_hpack(int argc, char** argv);   // h2pb hpack   — HPACK header blocks
+int run_hpack(int argc, char** argv);   // h2pb hpack   — HPACK field blocks
 int run_frames(int argc, char** argv);  // h2pb frames  — HTTP/2 frames of a byte stream
 int run_serve(int argc, char** argv);   // h2pb serve   — HTTP/2 server
 int run_get(int argc, char** argv);     // h2pb get     — HTTP/2 client

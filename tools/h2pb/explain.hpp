@@ -57,6 +57,19 @@ struct node {
 
 // ---- value formatting -------------------------------------------------------
 
+/// A protobuf decoding rule as `h2pb decode` states it: proto::describe,
+/// and for a rule that is h2pb's own policy rather than the encoding's, who
+/// else applies it. The encoding guide only says a 64-bit varint takes at
+/// most 10 bytes; a 10th byte above 1 (bits past 64) is refused by h2pb and
+/// Go's protowire, accepted by protoc 3.21 (which drops the excess bits).
+inline std::string proto_rule(proto::errc code) {
+    std::string s(proto::describe(code));
+    if (code == proto::errc::varint_overflow)
+        s += " (h2pb's policy, shared by Go's protowire, not an encoding rule: protoc 3.21 "
+             "accepts it and drops the excess bits)";
+    return s;
+}
+
 inline std::string format_double(double d) {
     if (std::isnan(d)) return "nan";
     if (std::isinf(d)) return d > 0 ? "inf" : "-inf";
@@ -512,8 +525,11 @@ class explainer {
             std::uint64_t v = 0;
             if (width == 0) {
                 const wire::byte* next = wire::parse_varint(p, end, &v);
-                if (next == nullptr)
-                    return {proto::from_wire(wire::varint_error(p, end)), e.offset};
+                if (next == nullptr) {
+                    const auto code = proto::from_wire(wire::varint_error(p, end));
+                    return {code, e.offset + static_cast<std::size_t>(
+                                                 proto::varint_error_at(p, code) - p)};
+                }
                 e.size = static_cast<std::size_t>(next - p);
             } else {
                 v = width == 4 ? wire::load_le32(p) : wire::load_le64(p);

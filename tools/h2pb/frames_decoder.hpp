@@ -2,7 +2,11 @@
 // --trace output of `h2pb serve` and `h2pb get`, so that a live connection is
 // printed exactly as a captured byte stream is: the real frame parser
 // (h2/frame.hpp) and the real HPACK decoder (hpack/decoder.hpp), whose
-// dynamic table carries over from one header block to the next.
+// dynamic table carries over from one field block to the next.
+//
+// Besides each frame's own rules (h2/frame.hpp) it checks what one
+// endpoint's byte stream alone can show of the stream lifecycle (RFC 9113
+// §5.1, §5.1.1), see frames_decoder::check_stream.
 #pragma once
 
 #include <algorithm>
@@ -24,6 +28,7 @@
 #include <h2pb/wire/hex.hpp>
 
 #include "cli.hpp"
+#include "hpack_words.hpp"
 
 namespace h2pb::cli {
 
@@ -34,6 +39,17 @@ namespace h2pb::cli {
 inline constexpr std::size_t default_data_octets = 32;
 
 /// The first `max` octets of b in hex, " ..." when there are more; max 0: all.
+/// How many streams' states frames_decoder remembers. A capture or a long
+/// trace may open any number of streams; past this many the lowest id is
+/// forgotten (its later frames are no longer checked), so memory stays
+/// bounded. Setting: frames_decoder::max_checked_streams.
+inline constexpr std::size_t default_max_checked_streams = 65536;
+
+/// Who sent the bytes a frames_decoder reads: it decides which stream ids
+/// are new streams of the sender (§5.1.1: a client's are odd, a server's
+/// even) and which frames only one side may send (PUSH_PROMISE, §8.4).
+enum class sender { unknown, client, server };
+
 inline std::string hex_preview(wire::bytes_view b, std::size_t max = default_data_octets) {
     if (max == 0) max = b.size();
     std::string s = wire::to_hex(b.subspan(0, std::min(max, b.size())));
@@ -75,7 +91,7 @@ inline std::string code_name(h2::error_code c) {
 /// One decoded header field and how it was represented.
 struct field_line {
     std::string name, value;
-    std::string representation;  ///< e.g. "indexed 62", "literal with incremental indexing"
+    std::string representation;  ///< hpack_words.hpp: "indexed field 62 (dynamic)", ...
     std::size_t offset = 0;      ///< in the block
     bool never_indexed = false;
 };
@@ -85,7 +101,8 @@ struct block_report {
     std::vector<std::string> size_updates;
     std::size_t block_size = 0;
     std::size_t table_size_after = 0;
-    std::string error;  ///< HPACK error, if any
+    std::string table_name;  ///< which of the connection's two tables (frames_decoder)
+    std::string error;       ///< HPACK error, if any
 };
 
 struct grpc_message_report {
@@ -98,9 +115,10 @@ struct grpc_message_report {
 struct frame_report {
     std::size_t offset = 0;
     h2::frame_header header;
+    std::string header_hex;  ///< the 9 frame-header octets (RFC 9113 §4.1)
     std::vector<std::pair<std::string, std::string>> details;  ///< key, value (in order)
     std::vector<h2::setting> settings;
-    std::optional<block_report> block;  ///< a completed header block
+    std::optional<block_report> block;  ///< a completed field block
     std::vector<grpc_message_report> messages;
     std::string error;  ///< a rule this frame breaks
     std::string error_code, error_scope, error_section;
@@ -109,10 +127,12 @@ struct frame_report {
 
 class frames_decoder {
   public:
-    frames_decoder(std::uint32_t max_frame_size, std::uint32_t table_size, bool grpc)
+    frames_decoder(std::uint32_t max_frame_size, std::uint32_t table_size, bool grpc,
+                   sender from = sender::unknown)
         : max_frame_size_(max_frame_size),
           decoder_(hpack::decoder_options{table_size, 0xffffffffu, 0xffffffffu}),
-          grpc_(grpc) {}
+          grpc_on_(grpc),
+          from_(from) {}
 
     /// The HPACK decoder, for a caller that follows SETTINGS_HEADER_TABLE_SIZE
     /// (h2pb trace).
@@ -122,6 +142,10 @@ class frames_decoder {
     std::size_t data_octets = default_data_octets;  ///< of a DATA payload shown, 0: all
     std::string tail_error;                         ///< a truncated frame at the end
     bool failed = false;
+    /// Names the HPACK dynamic table in "(field block ...; NAME now N
+    /// octets)": a connection has two, one per direction (RFC 9113 §4.3.1).
+    std::string table_name = "this direction's dynamic table";
+    std::size_t max_checked_streams = default_max_checked_streams;
 
     void run(wire::bytes_view in, std::size_t base) {
         std::size_t pos = 0;
@@ -144,9 +168,25 @@ class frames_decoder {
             frame_report r;
             r.offset = base + pos;
             r.header = h;
+            r.header_hex = wire::to_hex(in.subspan(pos, h2::frame_header_size));
             decode_frame(r, in.subspan(pos + h2::frame_header_size, h.length));
             frames.push_back(std::move(r));
             pos += h2::frame_header_size + h.length;
+        }
+    }
+
+    /// The input has ended: with --grpc, a stream whose DATA stopped inside
+    /// a gRPC message is reported (as `h2pb decode --grpc` reports it).
+    void finish() {
+        if (!tail_error.empty()) return;
+        for (auto& [id, g] : grpc_) {
+            const rpc::error e = g.reader.finish();
+            if (!e) continue;
+            if (!tail_error.empty()) tail_error += "; ";
+            tail_error += "the input ends with stream " + std::to_string(id) + " inside a gRPC " +
+                          "message: " + std::string(rpc::describe(e.code)) + " (stream offset " +
+                          std::to_string(e.offset) + ")";
+            failed = true;
         }
     }
 
@@ -178,6 +218,80 @@ class frames_decoder {
             return;
         }
         std::visit([&](const auto& f) { describe(r, f); }, *parsed);
+        if (r.error.empty()) check_stream(r, *parsed);
+    }
+
+    /// What the sender knows of one of its streams (§5.1): it has ended its
+    /// side (END_STREAM: half-closed (local)) or reset the stream (closed).
+    struct stream_seen {
+        bool ended = false;
+        bool reset = false;
+    };
+
+    /// The stream lifecycle rules one direction's bytes can break (§5.1,
+    /// §5.1.1, §8.4), as the receiver would report them:
+    ///  - a client's new stream (HEADERS on an id it has not used) must be odd
+    ///    and above every stream it opened before (PROTOCOL_ERROR, §5.1.1);
+    ///  - a client's DATA, RST_STREAM or WINDOW_UPDATE on an odd id above all
+    ///    it opened is on an idle stream (PROTOCOL_ERROR, §5.1);
+    ///  - after the sender's END_STREAM on a stream no DATA or HEADERS may
+    ///    follow on it, after its RST_STREAM nothing but PRIORITY
+    ///    (STREAM_CLOSED, §5.1);
+    ///  - a promised stream id (PUSH_PROMISE) is even and increasing
+    ///    (§5.1.1), and a client never sends PUSH_PROMISE (§8.4).
+    /// What the other direction sent (the peer's RST_STREAM, its END_STREAM)
+    /// is not in these bytes, so frames the sender may legally send in reply
+    /// are never flagged.
+    void check_stream(frame_report& r, const h2::any_frame& f) {
+        const std::uint32_t id = r.header.stream_id;
+        const h2::frame_type t = r.header.type;
+        if (const auto* pp = std::get_if<h2::push_promise_frame>(&f)) {
+            if (from_ == sender::client)
+                return fail(r, {h2::errc::push_promise_by_client, r.offset});
+            const std::uint32_t p = pp->promised_stream_id;
+            if (p % 2 != 0) return fail(r, {h2::errc::stream_id_wrong_parity, r.offset});
+            if (p <= last_promised_) return fail(r, {h2::errc::stream_id_not_increasing, r.offset});
+            last_promised_ = p;
+            remember(p);
+        }
+        if (id == 0 || t == h2::frame_type::priority || t == h2::frame_type::continuation ||
+            !h2::is_known(t))
+            return;
+        const bool end_stream = r.header.has(h2::flag::end_stream) &&
+                                (t == h2::frame_type::data || t == h2::frame_type::headers);
+        auto it = streams_.find(id);
+        if (it != streams_.end()) {
+            const stream_seen& s = it->second;
+            const bool carries = t == h2::frame_type::data || t == h2::frame_type::headers;
+            if (s.reset || (s.ended && carries))
+                return fail(r, {h2::errc::frame_on_closed_stream, r.offset});
+        } else if (id > forgotten_up_to_) {
+            // A stream id the sender has not used (or a client's old one).
+            const bool client_id = id % 2 != 0;
+            if (from_ == sender::client && t == h2::frame_type::headers) {
+                if (!client_id) return fail(r, {h2::errc::stream_id_wrong_parity, r.offset});
+                if (id <= last_opened_)
+                    return fail(r, {h2::errc::stream_id_not_increasing, r.offset});
+                last_opened_ = id;
+            } else if (from_ == sender::client && client_id && id > last_opened_) {
+                return fail(r, {h2::errc::frame_on_idle_stream, r.offset});
+            }
+            it = remember(id);
+        }
+        if (it == streams_.end()) return;
+        if (end_stream) it->second.ended = true;
+        if (t == h2::frame_type::rst_stream) it->second.reset = true;
+        if (grpc_on_ && end_stream) grpc_end(r, id);
+    }
+
+    std::map<std::uint32_t, stream_seen>::iterator remember(std::uint32_t id) {
+        auto it = streams_.try_emplace(id).first;
+        while (streams_.size() > max_checked_streams) {
+            if (streams_.begin() == it) break;
+            forgotten_up_to_ = std::max(forgotten_up_to_, streams_.begin()->first);
+            streams_.erase(streams_.begin());
+        }
+        return it;
     }
 
     void add(frame_report& r, std::string k, std::string v) {
@@ -192,18 +306,51 @@ class frames_decoder {
         add(r, "data_length", std::to_string(f.data.size()));
         padding(r, f.padded, f.pad_length);
         if (!f.data.empty()) add(r, "data", hex_preview(f.data, data_octets));
-        if (!grpc_) return;
-        auto& reader = readers_[r.header.stream_id];
-        reader.set_accept_compressed(true);
-        reader.feed(f.data);
+        if (!grpc_on_) return;
+        auto& g = grpc_[r.header.stream_id];
+        g.reader.set_accept_compressed(true);
+        g.reader.feed(f.data);
+        g.fed += f.data.size();
         rpc::message m;
         rpc::read_status st;
-        while ((st = reader.next(m)) == rpc::read_status::message)
+        while ((st = g.reader.next(m)) == rpc::read_status::message) {
             r.messages.push_back({m.compressed, m.bytes.size(), wire::to_hex(m.bytes)});
+            g.done = m.offset + rpc::prefix_size + m.bytes.size();
+        }
         if (st == rpc::read_status::failed) {
-            add(r, "grpc_error", reader.error().message());
+            add(r, "grpc_error", g.reader.error().message());
+            failed = true;
+        } else if (g.fed > g.done) {
+            // A gRPC message may span DATA frames (gRPC's PROTOCOL-HTTP2.md):
+            // not an error unless the stream ends here (grpc_end).
+            const std::size_t have = g.fed - g.done;
+            std::string note = "the payload ends inside a gRPC message";
+            if (g.reader.current_state() == rpc::message_reader::state::body) {
+                note += ": " + std::to_string(have - rpc::prefix_size) + " of its " +
+                        std::to_string(g.reader.current_prefix().length) +
+                        " octets so far (after the " + std::to_string(rpc::prefix_size) +
+                        "-octet prefix)";
+            } else {
+                note += " prefix: " + std::to_string(have) + " of its " +
+                        std::to_string(rpc::prefix_size) + " octets so far";
+            }
+            add(r, "grpc_partial", note);
+        }
+    }
+
+    /// The sender ended the stream: a gRPC message left unfinished is an error.
+    void grpc_end(frame_report& r, std::uint32_t id) {
+        const auto it = grpc_.find(id);
+        if (it == grpc_.end()) return;
+        const rpc::error e = it->second.reader.finish();
+        if (e && e.code != rpc::errc::ok && !it->second.reported) {
+            add(r, "grpc_error",
+                "END_STREAM inside a gRPC message: " + std::string(rpc::describe(e.code)) +
+                    " (stream offset " + std::to_string(e.offset) + ")");
+            it->second.reported = true;
             failed = true;
         }
+        grpc_.erase(it);
     }
 
     void describe(frame_report& r, const h2::headers_frame& f) {
@@ -231,7 +378,12 @@ class frames_decoder {
     }
 
     void describe(frame_report& r, const h2::settings_frame& f) {
-        for (std::size_t i = 0; i < f.size(); ++i) r.settings.push_back(f[i]);
+        for (std::size_t i = 0; i < f.size(); ++i) {
+            r.settings.push_back(f[i]);
+            // §6.5.2's value ranges (ENABLE_PUSH = 1 only matters from a server).
+            const h2::errc e = h2::validate(f[i], from_ == sender::server);
+            if (e != h2::errc::ok && r.error.empty()) fail(r, {e, r.offset});
+        }
     }
 
     void describe(frame_report& r, const h2::push_promise_frame& f) {
@@ -285,8 +437,7 @@ class frames_decoder {
         auto on_field = [](const hpack::field&) {};
         auto observer = [&](const hpack::representation& rep) {
             if (rep.kind == hpack::representation_kind::table_size_update) {
-                b.size_updates.push_back("dynamic table size update to " +
-                                         std::to_string(rep.index));
+                b.size_updates.push_back(representation_words(rep));
                 return;
             }
             field_line l;
@@ -294,12 +445,7 @@ class frames_decoder {
             l.value = std::string(rep.decoded.value);
             l.offset = rep.offset;
             l.never_indexed = rep.kind == hpack::representation_kind::literal_never_indexed;
-            l.representation = std::string(hpack::name(rep.kind));
-            if (rep.kind == hpack::representation_kind::indexed) {
-                l.representation += " " + std::to_string(rep.index);
-            } else if (rep.index != 0) {
-                l.representation += ", name " + std::to_string(rep.index);
-            }
+            l.representation = representation_words(rep);
             b.fields.push_back(std::move(l));
         };
         const hpack::error e = decoder_.decode(block_.view(), on_field, observer);
@@ -308,13 +454,27 @@ class frames_decoder {
             failed = true;
         }
         b.table_size_after = decoder_.table_size();
+        b.table_name = table_name;
         r.block = std::move(b);
     }
 
+    /// One stream's gRPC messages: the reader, octets fed, octets through
+    /// the last whole message.
+    struct grpc_stream {
+        rpc::message_reader reader;
+        std::size_t fed = 0, done = 0;
+        bool reported = false;
+    };
+
     std::uint32_t max_frame_size_;
     hpack::decoder decoder_;
-    bool grpc_;
-    std::map<std::uint32_t, rpc::message_reader> readers_;
+    bool grpc_on_;
+    sender from_;
+    std::map<std::uint32_t, grpc_stream> grpc_;
+    std::map<std::uint32_t, stream_seen> streams_;
+    std::uint32_t last_opened_ = 0;      ///< highest stream a client opened
+    std::uint32_t last_promised_ = 0;    ///< highest promised stream id
+    std::uint32_t forgotten_up_to_ = 0;  ///< streams up to this id are no longer tracked
     wire::buffer block_;
     bool block_open_ = false;
     std::uint32_t block_stream_ = 0;
@@ -322,8 +482,9 @@ class frames_decoder {
 
 /// One frame as `h2pb frames` prints it in text: a line with offset, type,
 /// stream, length and flags, then the payload's details, one per line.
-inline void print_frame_text(std::ostream& out, const frame_report& r,
-                             std::string_view indent = {}) {
+/// `raw`: the 9 frame-header octets too (`--raw`).
+inline void print_frame_text(std::ostream& out, const frame_report& r, std::string_view indent = {},
+                             bool raw = false) {
     const auto& h = r.header;
     out << indent << r.offset << "  " << h2::name(h.type);
     if (!h2::is_known(h.type))
@@ -331,6 +492,7 @@ inline void print_frame_text(std::ostream& out, const frame_report& r,
     out << "  stream " << h.stream_id << "  length " << h.length;
     if (h.flags) out << "  flags " << flag_names(h.type, h.flags);
     out << '\n';
+    if (raw) out << indent << "    frame header: " << r.header_hex << '\n';
     for (const auto& [k, v] : r.details) out << indent << "    " << k << ": " << v << '\n';
     for (const auto& s : r.settings) {
         const std::string_view n = h2::name(static_cast<h2::setting_id>(s.id));
@@ -345,9 +507,9 @@ inline void print_frame_text(std::ostream& out, const frame_report& r,
                 << (printable(f.value) ? f.value : "(" + hex_preview(wire::as_bytes(f.value)) + ")")
                 << "   [" << f.representation << "]\n";
         }
-        out << indent << "    (header block " << r.block->block_size
-            << (r.block->block_size == 1 ? " octet" : " octets") << "; dynamic table now "
-            << r.block->table_size_after << " octets)\n";
+        out << indent << "    (field block " << r.block->block_size
+            << (r.block->block_size == 1 ? " octet" : " octets") << "; " << r.block->table_name
+            << " now " << r.block->table_size_after << " octets)\n";
         if (!r.block->error.empty()) out << indent << "    error: " << r.block->error << '\n';
     }
     for (const auto& m : r.messages)
@@ -374,11 +536,11 @@ inline void write_settings_json(json& j, const std::vector<h2::setting>& setting
     j.end_array();
 }
 
-/// The "header_block" member: every field with its representation, the size
+/// The "field_block" member (RFC 9113 §4.3's word): every field with its representation, the size
 /// updates and the dynamic table size after the block; `with_error`: the
 /// block's decoding error too, when there is one.
-inline void write_header_block_json(json& j, const block_report& b, bool with_error) {
-    j.key("header_block");
+inline void write_field_block_json(json& j, const block_report& b, bool with_error) {
+    j.key("field_block");
     j.begin_object();
     j.member("octets", b.block_size);
     j.key("fields");

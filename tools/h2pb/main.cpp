@@ -17,7 +17,7 @@ struct subcommand {
 constexpr subcommand subcommands[] = {
     {"decode", "explain protobuf bytes field by field (--grpc for a 5-byte-prefixed message)",
      h2pb::cli::run_decode},
-    {"hpack", "decode or encode HPACK header blocks, showing every representation",
+    {"hpack", "decode or encode HPACK field blocks, showing every representation",
      h2pb::cli::run_hpack},
     {"frames", "decode a captured HTTP/2 byte stream into annotated frames", h2pb::cli::run_frames},
     {"serve", "an HTTP/2 server (h2c and TLS) with a file root and an echo endpoint",

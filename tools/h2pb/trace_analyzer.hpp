@@ -253,7 +253,12 @@ class trace_analyzer {
     struct direction {
         explicit direction(bool client)
             : preface(client),
-              decoder(h2::max_max_frame_size, h2::default_header_table_size, false) {}
+              decoder(h2::max_max_frame_size, h2::default_header_table_size, false,
+                      client ? sender::client : sender::server) {
+            // RFC 9113 §4.3.1: one HPACK table per direction.
+            decoder.table_name = client ? "dynamic table for fields the client sends"
+                                        : "dynamic table for fields the server sends";
+        }
         bool preface;
         bool stopped = false;
         std::string pending;
@@ -770,7 +775,7 @@ inline void print_event_json(std::ostream& out, std::size_t conn, const trace_ev
             for (const auto& [k, v] : r.details) j.member(k, v);
             j.end_object();
             if (!r.settings.empty()) write_settings_json(j, r.settings);
-            if (r.block) write_header_block_json(j, *r.block, /*with_error=*/false);
+            if (r.block) write_field_block_json(j, *r.block, /*with_error=*/false);
         }
         if (!e.grpc.empty()) {
             j.key("grpc");

@@ -185,7 +185,7 @@ def check_connection(case, events, errors):
         fail("no client preface event")
 
     def fields_of(e):
-        return {f["name"]: f["value"] for f in e.get("header_block", {}).get("fields", [])}
+        return {f["name"]: f["value"] for f in e.get("field_block", {}).get("fields", [])}
 
     heads = [e for e in c2s if e["type"] == "HEADERS"]
     if len(heads) != 1 or fields_of(heads[0]).get(":path") != path:
