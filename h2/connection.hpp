@@ -34,7 +34,7 @@
 //     our SETTINGS).
 //   - §8.1-§8.3 HTTP message rules (field_validation.hpp): malformed messages
 //     are stream errors.
-//   - §10.5 limits against abuse (limits.hpp): rapid reset, CONTINUATION and
+//   - §10.5 limits against abuse (abuse.hpp, limits.hpp): rapid reset, CONTINUATION and
 //     control frame floods, empty frames, queued answers to a non-reading peer.
 //
 // Errors: a connection error queues GOAWAY (last stream id, code, a one-line
@@ -57,6 +57,7 @@
 #include <string_view>
 #include <vector>
 
+#include <h2pb/h2/abuse.hpp>
 #include <h2pb/h2/errc.hpp>
 #include <h2pb/h2/error_code.hpp>
 #include <h2pb/h2/events.hpp>
@@ -228,9 +229,7 @@ class connection {
                                           options.max_header_list_size,
                                           hpack::default_max_string_length}),
           closed_(options.limits.closed_streams_remembered),
-          reset_bucket_(options.limits.reset_burst, options.limits.reset_rate_per_second, now),
-          control_bucket_(options.limits.control_frame_burst,
-                          options.limits.control_frame_rate_per_second, now),
+          abuse_(options.limits, now),
           now_(now) {
         inbound_ = r == role::server ? inbound_state::client_preface : inbound_state::frame_header;
         remote_.max_concurrent_streams = options.initial_peer_max_concurrent_streams;
@@ -556,26 +555,6 @@ class connection {
   private:
     // ---------------------------------------------------------------- types
 
-    /// A token bucket for rate limits (reset streams, control frames).
-    struct token_bucket {
-        double tokens;
-        double burst;
-        double rate;  ///< per second
-        time_point last;
-        token_bucket(std::uint32_t b, std::uint32_t r, time_point now)
-            : tokens(b), burst(b), rate(r), last(now) {}
-        bool take(time_point now) noexcept {
-            if (now > last) {
-                tokens = std::min(
-                    burst, tokens + rate * std::chrono::duration<double>(now - last).count());
-                last = now;
-            }
-            if (tokens < 1.0) return false;
-            tokens -= 1.0;
-            return true;
-        }
-    };
-
     /// What is done with a field block once it is complete.
     enum class block_target : std::uint8_t {
         deliver,     ///< an existing stream: validate and report
@@ -583,43 +562,6 @@ class connection {
         refuse,      ///< decode, then RST_STREAM(REFUSED_STREAM) (concurrency limit)
         reject,      ///< decode, then a stream error (block_error)
         discard,     ///< decode and drop (stream we reset, or beyond our GOAWAY)
-    };
-
-    /// The output positions where our unwritten answers to the peer's frames
-    /// end (SETTINGS and PING ACKs, RST_STREAMs), oldest first: a ring that
-    /// doubles from 4 entries as answers pile up (its size is bounded by
-    /// max_queued_control_frames) and lets go of its memory when a flood has
-    /// drained, so a well-behaved peer costs a few octets here.
-    class induced_ring {
-      public:
-        std::size_t size() const noexcept { return count_; }
-        /// Forgets the answers written out (ending at or before `drained`).
-        void drain(std::uint64_t drained) noexcept {
-            while (count_ > 0 && ends_[head_] <= drained) {
-                head_ = (head_ + 1) & (ends_.size() - 1);
-                --count_;
-            }
-            if (count_ == 0 && ends_.size() > retained) ends_ = decltype(ends_)();
-        }
-        void push(std::uint64_t end) {
-            if (count_ == ends_.size()) grow();
-            ends_[(head_ + count_) & (ends_.size() - 1)] = end;
-            ++count_;
-        }
-
-      private:
-        static constexpr std::size_t first = 4;
-        static constexpr std::size_t retained = 64;
-        void grow() {
-            std::vector<std::uint64_t> next(std::max(first, ends_.size() * 2));
-            for (std::size_t i = 0; i < count_; ++i)
-                next[i] = ends_[(head_ + i) & (ends_.size() - 1)];
-            ends_ = std::move(next);
-            head_ = 0;
-        }
-        std::vector<std::uint64_t> ends_;  ///< capacity: a power of two
-        std::size_t head_ = 0;
-        std::size_t count_ = 0;
     };
 
     /// The peer's HPACK dynamic table entries whose name and value octets
@@ -904,7 +846,7 @@ class connection {
         if (len == 0 && !fh_.has(flag::end_stream)) {
             if (!note_empty_frame(h)) return;
         } else if (len > 0) {
-            empty_frames_ = 0;
+            abuse_.note_payload();
         }
         // §6.9: every DATA octet counts against the connection window, even
         // on streams we ignore.
@@ -1052,7 +994,7 @@ class connection {
         block_.stream_id = id;
         block_.end_stream = f.end_stream;
         block_.error = frame_error;
-        if (!f.fragment.empty() || f.end_headers) empty_frames_ = 0;
+        if (!f.fragment.empty() || f.end_headers) abuse_.note_payload();
 
         if (stream* s = streams_.find(id)) {
             const receive_action a = on_receive(s->state, received_frame::headers);
@@ -1101,7 +1043,7 @@ class connection {
 
     template <class H>
     void on_continuation(wire::bytes_view payload, H& h) {
-        if (!payload.empty()) empty_frames_ = 0;
+        if (!payload.empty()) abuse_.note_payload();
         if (++block_.continuations > options_.limits.max_continuation_frames)
             return connection_failure(errc::too_many_continuations, frame_offset_, h);
         if (!append_fragment(payload, h)) return;
@@ -1221,7 +1163,7 @@ class connection {
         }
         // CVE-2023-44487: streams opened and reset at once cost the server
         // work the client does not pay for; past the budget, close.
-        if (!reset_bucket_.take(now_))
+        if (!abuse_.note_reset(now_))
             return connection_failure(errc::rapid_reset, frame_offset_, h);
         void* const user_data = s->user_data;
         close_stream(s, close_reason::end_stream);
@@ -1365,17 +1307,18 @@ class connection {
     }
 
     // ---------------------------------------------------------------- abuse accounting
+    // The counting is abuse_limiter's (abuse.hpp); a "no" is a connection error.
 
     template <class H>
     bool note_empty_frame(H& h) {
-        if (++empty_frames_ <= options_.limits.max_empty_frames) return true;
+        if (abuse_.note_empty_frame()) return true;
         connection_failure(errc::empty_frame_flood, frame_offset_, h);
         return false;
     }
 
     template <class H>
     bool note_control_frame(H& h) {
-        if (control_bucket_.take(now_)) return true;
+        if (abuse_.note_control_frame(now_)) return true;
         connection_failure(errc::frame_flood, frame_offset_, h);
         return false;
     }
@@ -1384,13 +1327,9 @@ class connection {
     /// peer is not reading what it asks for (CVE-2019-9512/9515).
     template <class H>
     bool note_induced_frame(H& h) {
-        induced_.drain(output_.drained_total());
-        if (induced_.size() >= options_.limits.max_queued_control_frames) {
-            connection_failure(errc::control_frame_flood, frame_offset_, h);
-            return false;
-        }
-        induced_.push(output_.queued_total());
-        return true;
+        if (abuse_.note_induced_frame(output_.queued_total(), output_.drained_total())) return true;
+        connection_failure(errc::control_frame_flood, frame_offset_, h);
+        return false;
     }
 
     // ---------------------------------------------------------------- errors
@@ -1428,7 +1367,7 @@ class connection {
     template <class H>
     void stream_failure(std::uint32_t id, errc e, std::size_t offset, H& h) {
         if (fatal_) return;
-        if (!reset_bucket_.take(now_)) return connection_failure(errc::rapid_reset, offset, h);
+        if (!abuse_.note_reset(now_)) return connection_failure(errc::rapid_reset, offset, h);
         const error_code code = code_of(e);
         write_rst_stream(output_.control(), id, code);
         if (!note_induced_frame(h)) return;
@@ -1704,8 +1643,7 @@ class connection {
     stream_table streams_;
     closed_streams closed_;
     output_queue output_;
-    token_bucket reset_bucket_;
-    token_bucket control_bucket_;
+    abuse_limiter abuse_;
     time_point now_;
 
     settings remote_;       ///< the peer's settings (RFC initial values until its SETTINGS)
@@ -1779,10 +1717,6 @@ class connection {
     field_checker checker_;
     checked_entry_set checked_entries_;
     wire::buffer spill_;
-
-    // Abuse accounting.
-    std::uint32_t empty_frames_ = 0;
-    induced_ring induced_;
 
     // Blocked senders (FIFO).
     stream* blocked_head_ = nullptr;
