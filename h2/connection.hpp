@@ -26,7 +26,8 @@
 //   - §5.1 stream states (stream_state.hpp), §5.1.1 stream ids, §5.1.2
 //     SETTINGS_MAX_CONCURRENT_STREAMS (REFUSED_STREAM beyond it).
 //   - §5.2, §6.9 flow control in both directions (flow_control.hpp): DATA is
-//     only sent within the peer's windows; received DATA reopens a stream's
+//     only sent within the peer's windows (send_scheduler.hpp, which also
+//     queues the streams that wait for them); received DATA reopens a stream's
 //     window only when the application calls consume(), and the connection
 //     window either then too (window_release::on_consume) or as soon as the
 //     DATA arrives (window_release::on_receive, see connection_options).
@@ -69,6 +70,7 @@
 #include <h2pb/h2/frame_writer.hpp>
 #include <h2pb/h2/limits.hpp>
 #include <h2pb/h2/output_queue.hpp>
+#include <h2pb/h2/send_scheduler.hpp>
 #include <h2pb/h2/settings.hpp>
 #include <h2pb/h2/stream.hpp>
 #include <h2pb/h2/stream_state.hpp>
@@ -184,10 +186,6 @@ constexpr std::string_view describe(send_errc e) noexcept {
 template <class T>
 using send_result = wire::result<T, send_errc>;
 
-/// send_data: copy the payload into the output, or reference it (zero copy;
-/// the bytes must outlive their transmission, see output_queue.hpp).
-enum class data_ownership : std::uint8_t { copy, borrow };
-
 /// How many recently closed streams the connection remembers as owed a
 /// WINDOW_UPDATE (see window_update_owed_): two bits each, 1,024 octets per
 /// connection. An update arrives within a round trip of our END_STREAM;
@@ -221,6 +219,7 @@ class connection {
                                          hpack::default_max_string_length}),
           closed_(options.limits.closed_streams_remembered),
           abuse_(options.limits, now),
+          sched_(options.limits.max_output_buffered),
           now_(now) {
         remote_.max_concurrent_streams = options.initial_peer_max_concurrent_streams;
         next_local_stream_id_ = r == role::client ? 1 : 2;
@@ -354,26 +353,9 @@ class connection {
         if (!s->local_headers_sent) return wire::failure{send_errc::headers_not_sent};
         const std::size_t n = std::min(data.size(), capacity(*s));
         const bool all = n == data.size();
-        std::size_t sent = 0;
-        const std::size_t max_frame = remote_.max_frame_size;
-        std::uint32_t frames = 0;
-        while (sent < n) {
-            ++frames;
-            const std::size_t chunk = std::min(n - sent, max_frame);
-            const bool last = sent + chunk == data.size();
-            wire::buffer& out = output_.control();
-            write_frame_header(out, static_cast<std::uint32_t>(chunk), frame_type::data,
-                               last && end_stream ? flag::end_stream : 0, id);
-            const wire::bytes_view piece = data.subspan(sent, chunk);
-            if (own == data_ownership::borrow && chunk >= borrow_threshold)
-                output_.append_external(piece);
-            else
-                out.append(piece);
-            sent += chunk;
-        }
+        const std::uint32_t frames =
+            sched_.write_data(output_, *s, id, data, n, remote_.max_frame_size, end_stream, own);
         if (n > 0) {
-            conn_send_.consume(static_cast<std::uint32_t>(n));
-            s->send.consume(static_cast<std::uint32_t>(n));
             s->window_updates_earned += frames * window_updates_per_data_frame;
             conn_window_updates_earned_ += frames * window_updates_per_data_frame;
         }
@@ -382,7 +364,7 @@ class connection {
                 write_frame_header(output_.control(), 0, frame_type::data, flag::end_stream, id);
             local_end_stream(s);
         } else if (!all) {
-            block(s);
+            sched_.block(s);
         }
         return n;
     }
@@ -520,7 +502,9 @@ class connection {
         if (const stream* s = streams_.find(id)) return s->state;
         return is_idle(id) ? stream_state::idle : stream_state::closed;
     }
-    std::int64_t connection_send_window() const noexcept { return conn_send_.value(); }
+    std::int64_t connection_send_window() const noexcept {
+        return sched_.connection_window().value();
+    }
     std::int64_t connection_recv_window() const noexcept { return conn_recv_.value(); }
     std::int64_t stream_send_window(std::uint32_t id) const noexcept {
         const stream* s = streams_.find(id);
@@ -562,9 +546,6 @@ class connection {
     };
 
     static constexpr std::size_t max_pending_settings = 8;
-    /// DATA payloads shorter than this are copied even with data_ownership::borrow:
-    /// a separate gather entry costs more than copying a few hundred octets.
-    static constexpr std::size_t borrow_threshold = 512;
     static constexpr std::uint64_t shutdown_ping_opaque = 0x6832706253485554ull;  // "h2pbSHUT"
 
     std::optional<time_point> settings_deadline() const noexcept {
@@ -1150,7 +1131,7 @@ class connection {
                 --conn_window_updates_earned_;
             else if (!note_control_frame(h))
                 return;
-            if (!conn_send_.increase(increment))
+            if (!sched_.connection_window().increase(increment))
                 return connection_failure(errc::connection_window_overflow, frame_offset(), h);
             return wake_blocked(h);
         }
@@ -1323,7 +1304,7 @@ class connection {
     }
 
     void close_stream(stream* s, close_reason why) {
-        unblock(s);
+        sched_.unblock(s);
         if (s->local_initiated) {
             --local_active_;
         } else {
@@ -1343,68 +1324,23 @@ class connection {
 
     // ---------------------------------------------------------------- sending helpers
 
-    std::size_t capacity(const stream& s) const noexcept {
-        const std::size_t out = output_.size();
-        const std::size_t budget = out >= options_.limits.max_output_buffered
-                                       ? 0
-                                       : options_.limits.max_output_buffered - out;
-        return std::min<std::size_t>({conn_send_.available(), s.send.available(), budget});
-    }
+    // The scheduling itself is send_scheduler's (send_scheduler.hpp).
 
-    void block(stream* s) noexcept {
-        if (s->blocked) return;
-        s->blocked = true;
-        s->blocked_prev = blocked_tail_;
-        s->blocked_next = nullptr;
-        if (blocked_tail_) {
-            blocked_tail_->blocked_next = s;
-        } else {
-            blocked_head_ = s;
-        }
-        blocked_tail_ = s;
-    }
-
-    void unblock(stream* s) noexcept {
-        if (!s->blocked) return;
-        if (s->blocked_prev) {
-            s->blocked_prev->blocked_next = s->blocked_next;
-        } else {
-            blocked_head_ = s->blocked_next;
-        }
-        if (s->blocked_next) {
-            s->blocked_next->blocked_prev = s->blocked_prev;
-        } else {
-            blocked_tail_ = s->blocked_prev;
-        }
-        s->blocked = false;
-        s->blocked_prev = s->blocked_next = nullptr;
-    }
+    std::size_t capacity(const stream& s) const noexcept { return sched_.capacity(s, output_); }
 
     /// Tells blocked streams, oldest first, that they can send again — only
     /// as many as the shared capacity serves, so that a tiny WINDOW_UPDATE
     /// does not wake every stream.
     template <class H>
     void wake_blocked(H& h) {
-        if (!blocked_head_) return;
-        const std::size_t out = output_.size();
-        std::size_t shared = std::min<std::size_t>(conn_send_.available(),
-                                                   out >= options_.limits.max_output_buffered
-                                                       ? 0
-                                                       : options_.limits.max_output_buffered - out);
-        collect_.clear();
-        for (stream* s = blocked_head_; s && shared > 0; s = s->blocked_next) {
-            const std::size_t cap = std::min<std::size_t>(shared, s->send.available());
-            if (cap == 0) continue;
-            collect_.push_back(s->id);
-            shared -= cap;
-        }
-        for (const std::uint32_t id : collect_) {
+        if (!sched_.any_blocked()) return;
+        for (const std::uint32_t id : sched_.wakeable(output_)) {
             stream* s = streams_.find(id);
             if (!s || !s->blocked) continue;
-            unblock(s);
+            sched_.unblock(s);
             const std::size_t cap = capacity(*s);
             if (cap == 0) {
-                block(s);
+                sched_.block(s);
                 continue;
             }
             h(stream_writable{id, cap, s->user_data});
@@ -1521,6 +1457,7 @@ class connection {
     closed_streams closed_;
     output_queue output_;
     abuse_limiter abuse_;
+    send_scheduler sched_;
     time_point now_;
 
     settings remote_;       ///< the peer's settings (RFC initial values until its SETTINGS)
@@ -1531,7 +1468,6 @@ class connection {
     std::uint32_t effective_table_size_ = default_header_table_size;
     std::uint32_t local_max_concurrent_streams_ = unlimited;
 
-    send_window conn_send_{default_initial_window_size};
     recv_window conn_recv_{default_initial_window_size, default_initial_window_size};
     /// Connection WINDOW_UPDATEs our DATA frames warrant (free of the flood
     /// budget): window_updates_per_data_frame per frame sent.
@@ -1577,10 +1513,6 @@ class connection {
     } block_;
     wire::buffer spill_;
 
-    // Blocked senders (FIFO).
-    stream* blocked_head_ = nullptr;
-    stream* blocked_tail_ = nullptr;
-    std::vector<std::uint32_t> collect_;
     std::vector<std::uint32_t> goaway_ids_;
 };
 
