@@ -31,9 +31,10 @@
 //     window only when the application calls consume(), and the connection
 //     window either then too (window_release::on_consume) or as soon as the
 //     DATA arrives (window_release::on_receive, see connection_options).
-//   - §6.5 SETTINGS with ACK; our limits tighten when the peer acknowledges
-//     them, and loosen at once (the peer may rely on them as soon as it reads
-//     our SETTINGS).
+//   - §6.5 SETTINGS with ACK (settings_sync.hpp); our limits tighten when
+//     the peer acknowledges them, and loosen at once (the peer may rely on
+//     them as soon as it reads our SETTINGS).
+//   - §6.8 GOAWAY and graceful shutdown (shutdown.hpp).
 //   - §8.1-§8.3 HTTP message rules (field_validation.hpp): malformed messages
 //     are stream errors.
 //   - §10.5 limits against abuse (abuse.hpp, limits.hpp): rapid reset, CONTINUATION and
@@ -72,6 +73,8 @@
 #include <h2pb/h2/output_queue.hpp>
 #include <h2pb/h2/send_scheduler.hpp>
 #include <h2pb/h2/settings.hpp>
+#include <h2pb/h2/settings_sync.hpp>
+#include <h2pb/h2/shutdown.hpp>
 #include <h2pb/h2/stream.hpp>
 #include <h2pb/h2/stream_state.hpp>
 #include <h2pb/hpack/decoder.hpp>
@@ -220,7 +223,8 @@ class connection {
           closed_(options.limits.closed_streams_remembered),
           abuse_(options.limits, now),
           sched_(options.limits.max_output_buffered),
-          now_(now) {
+          now_(now),
+          sync_(options.limits.settings_timeout) {
         remote_.max_concurrent_streams = options.initial_peer_max_concurrent_streams;
         next_local_stream_id_ = r == role::client ? 1 : 2;
         send_preface(now);
@@ -257,7 +261,7 @@ class connection {
             connection_failure(errc::settings_timeout, reader_.received_total(), handler);
             return;
         }
-        if (shutdown_ping_pending_ && now >= shutdown_deadline_) finish_shutdown();
+        if (goaway_.ping_pending() && now >= goaway_.deadline()) finish_shutdown();
         wake_blocked(handler);
     }
 
@@ -266,7 +270,7 @@ class connection {
     std::optional<time_point> next_deadline() const noexcept {
         if (fatal_) return std::nullopt;
         std::optional<time_point> d = settings_deadline();
-        if (shutdown_ping_pending_ && (!d || shutdown_deadline_ < *d)) d = shutdown_deadline_;
+        if (goaway_.ping_pending() && (!d || goaway_.deadline() < *d)) d = goaway_.deadline();
         return d;
     }
 
@@ -278,8 +282,8 @@ class connection {
     send_result<std::uint32_t> submit_request(std::span<const hpack::field> fields,
                                               bool end_stream) {
         if (role_ != role::client) return wire::failure{send_errc::wrong_role};
-        if (fatal_ || goaway_sent_) return wire::failure{send_errc::connection_closed};
-        if (goaway_received_) return wire::failure{send_errc::goaway_received};
+        if (fatal_ || goaway_.sent()) return wire::failure{send_errc::connection_closed};
+        if (goaway_.received()) return wire::failure{send_errc::goaway_received};
         if (local_active_ >= remote_.max_concurrent_streams)
             return wire::failure{send_errc::too_many_streams};
         if (next_local_stream_id_ > max_stream_id)
@@ -431,14 +435,12 @@ class connection {
     /// If the PING is not acknowledged within the graceful shutdown timeout,
     /// tick() sends the final GOAWAY.
     void shutdown(time_point now) {
-        if (fatal_ || goaway_sent_ || shutdown_ping_pending_) return;
+        if (fatal_ || goaway_.sent() || goaway_.ping_pending()) return;
         if (role_ == role::server) {
             write_goaway(output_.control(), max_stream_id, error_code::no_error);
-            goaway_sent_last_id_ = max_stream_id;
-            write_ping(output_.control(), shutdown_ping_opaque);
-            shutdown_ping_pending_ = true;
-            shutdown_deadline_ = now + std::chrono::duration_cast<clock::duration>(
-                                           options_.limits.graceful_shutdown_timeout);
+            write_ping(output_.control(), goaway_state::shutdown_ping_opaque);
+            goaway_.start_graceful(now + std::chrono::duration_cast<clock::duration>(
+                                             options_.limits.graceful_shutdown_timeout));
         } else {
             send_goaway(last_peer_stream_processed_, error_code::no_error, {});
         }
@@ -448,8 +450,8 @@ class connection {
     /// values take effect when the peer acknowledges them, looser ones at once.
     send_errc submit_settings(std::span<const setting> entries, time_point now) {
         if (fatal_) return send_errc::connection_closed;
-        if (pending_settings_.size() >= max_pending_settings) return send_errc::invalid_argument;
-        settings next = pending_settings_.empty() ? local_acked_ : pending_settings_.back().values;
+        if (sync_.full()) return send_errc::invalid_argument;
+        settings next = sync_.latest();
         for (const setting& e : entries) {
             if (validate(e, role_ == role::server) != errc::ok) return send_errc::invalid_argument;
             if (e.id == static_cast<std::uint16_t>(setting_id::enable_push) && e.value != 0)
@@ -457,7 +459,7 @@ class connection {
         }
         for (const setting& e : entries) next.set(e);
         write_settings(output_.control(), entries);
-        pending_settings_.push_back({next, now});
+        sync_.sent(next, now);
         apply_local_limits(next);
         update_effective_local();
         return send_errc::ok;
@@ -484,17 +486,17 @@ class connection {
     /// writes the remaining output, then closes the transport.
     bool is_closed() const noexcept {
         if (fatal_) return true;
-        return (goaway_received_ || (goaway_sent_ && !shutdown_ping_pending_)) &&
+        return (goaway_.received() || (goaway_.sent() && !goaway_.ping_pending())) &&
                streams_.size() == 0;
     }
     /// The peer sent GOAWAY (§6.8): no new stream may be opened here.
-    bool peer_sent_goaway() const noexcept { return goaway_received_; }
+    bool peer_sent_goaway() const noexcept { return goaway_.received(); }
     role get_role() const noexcept { return role_; }
     inbound_state parser_state() const noexcept { return reader_.state(); }
     /// The peer's settings (what we must respect).
     const settings& remote_settings() const noexcept { return remote_; }
     /// Our settings as acknowledged by the peer.
-    const settings& local_settings() const noexcept { return local_acked_; }
+    const settings& local_settings() const noexcept { return sync_.acknowledged(); }
     std::size_t active_streams() const noexcept { return streams_.size(); }
     /// The state of a stream; closed for streams no longer tracked, idle for
     /// ids never used.
@@ -540,24 +542,11 @@ class connection {
         discard,     ///< decode and drop (stream we reset, or beyond our GOAWAY)
     };
 
-    struct pending_settings_entry {
-        settings values;  ///< our settings once this frame is acknowledged
-        time_point sent;
-    };
-
-    static constexpr std::size_t max_pending_settings = 8;
-    static constexpr std::uint64_t shutdown_ping_opaque = 0x6832706253485554ull;  // "h2pbSHUT"
-
-    std::optional<time_point> settings_deadline() const noexcept {
-        if (pending_settings_.empty() || options_.limits.settings_timeout.count() <= 0)
-            return std::nullopt;
-        return pending_settings_.front().sent +
-               std::chrono::duration_cast<clock::duration>(options_.limits.settings_timeout);
-    }
+    std::optional<time_point> settings_deadline() const noexcept { return sync_.deadline(); }
 
     /// The second step of a graceful shutdown: the real last stream id.
     void finish_shutdown() {
-        shutdown_ping_pending_ = false;
+        goaway_.finish();
         send_goaway(last_peer_stream_processed_, error_code::no_error, {});
     }
 
@@ -630,7 +619,7 @@ class connection {
         } else if (fh().type == frame_type::continuation) {
             return connection_failure(errc::unexpected_continuation, frame_offset(), h);
         }
-        if (const errc e = check_frame_header(fh(), effective_max_frame_size_); e != errc::ok) {
+        if (const errc e = check_frame_header(fh(), sync_.max_frame_size()); e != errc::ok) {
             if (scope_of(e) == error_scope::stream) {  // PRIORITY of the wrong length (§6.3)
                 if (!priority_stream_error(e, frame_offset(), h)) return;
                 return skip_payload();
@@ -885,7 +874,7 @@ class connection {
         } else if (role_ == role::server && is_peer_initiated(id)) {
             if (id > last_peer_stream_id_) {  // a new stream (§5.1.1)
                 last_peer_stream_id_ = id;
-                if (goaway_sent_ && id > goaway_sent_last_id_) {
+                if (goaway_.beyond_sent(id)) {
                     block_.target = block_target::discard;  // §6.8: beyond our GOAWAY
                 } else if (peer_active_ >= local_max_concurrent_streams_) {
                     block_.target = block_target::refuse;  // §5.1.2
@@ -1034,12 +1023,10 @@ class connection {
     template <class H>
     void on_settings(const settings_frame& f, H& h) {
         if (f.ack) {
-            if (pending_settings_.empty())
+            if (!sync_.acknowledge())
                 return connection_failure(errc::settings_unexpected_ack, frame_offset(), h);
-            local_acked_ = pending_settings_.front().values;
-            pending_settings_.erase(pending_settings_.begin());
             update_effective_local();
-            h(settings_acknowledged{local_acked_});
+            h(settings_acknowledged{sync_.acknowledged()});
             return;
         }
         if (f.size() > options_.limits.max_settings_entries)
@@ -1083,8 +1070,7 @@ class connection {
     template <class H>
     void on_ping(const ping_frame& f, H& h) {
         if (f.ack) {
-            if (shutdown_ping_pending_ && f.value() == shutdown_ping_opaque)
-                return finish_shutdown();
+            if (goaway_.is_shutdown_ack(f.value())) return finish_shutdown();
             h(ping_acknowledged{f.value()});
             return;
         }
@@ -1095,16 +1081,13 @@ class connection {
 
     template <class H>
     void on_goaway(const goaway_frame& f, H& h) {
-        const bool first = !goaway_received_;
-        goaway_received_ = true;
         // §6.8: the last stream id must not grow; the smallest one stands.
-        if (first || f.last_stream_id < peer_goaway_last_id_)
-            peer_goaway_last_id_ = f.last_stream_id;
+        goaway_.receive(f.last_stream_id);
         // Our streams above it were not processed: report them as retryable.
         std::vector<std::uint32_t>& ids = goaway_ids_;
         ids.clear();
         streams_.for_each([&](stream& st) {
-            if (st.local_initiated && st.id > peer_goaway_last_id_) ids.push_back(st.id);
+            if (st.local_initiated && st.id > goaway_.peer_last_id()) ids.push_back(st.id);
         });
         std::sort(ids.begin(), ids.end());
         for (const std::uint32_t id : ids) {
@@ -1243,10 +1226,7 @@ class connection {
     }
 
     void send_goaway(std::uint32_t last_id, error_code code, std::string_view debug) {
-        if (goaway_sent_ && last_id > goaway_sent_last_id_) last_id = goaway_sent_last_id_;
-        write_goaway(output_.control(), last_id, code, wire::as_bytes(debug));
-        goaway_sent_ = true;
-        goaway_sent_last_id_ = last_id;
+        write_goaway(output_.control(), goaway_.send(last_id), code, wire::as_bytes(debug));
     }
 
     // ---------------------------------------------------------------- streams
@@ -1264,7 +1244,7 @@ class connection {
     /// A closed stream whose frames are to be ignored: we reset it, or the peer
     /// opened it beyond our GOAWAY (§5.1 closed, §6.8).
     bool ignored_closed_stream(std::uint32_t id) const noexcept {
-        if (goaway_sent_ && is_peer_initiated(id) && id > goaway_sent_last_id_) return true;
+        if (is_peer_initiated(id) && goaway_.beyond_sent(id)) return true;
         const close_reason* why = closed_.find(id);
         return why && *why == close_reason::reset_by_us;
     }
@@ -1279,7 +1259,7 @@ class connection {
         s->local_initiated = local;
         s->window_updates_earned = window_updates_per_new_stream;
         s->send = send_window(remote_.initial_window_size);
-        s->recv = recv_window(effective_initial_window_, effective_initial_window_);
+        s->recv = recv_window(sync_.initial_window(), sync_.initial_window());
         if (local) {
             ++local_active_;
         } else {
@@ -1418,17 +1398,10 @@ class connection {
     /// Limits whose looser values apply at once and stricter values only once
     /// the peer acknowledges them: the maximum of the acknowledged value and
     /// every value still pending.
+    /// (settings_sync.hpp computes them; here they reach the streams and the decoder.)
     void update_effective_local() {
-        std::uint32_t window = local_acked_.initial_window_size;
-        std::uint32_t frame = local_acked_.max_frame_size;
-        std::uint32_t table = local_acked_.header_table_size;
-        for (const auto& p : pending_settings_) {
-            window = std::max(window, p.values.initial_window_size);
-            frame = std::max(frame, p.values.max_frame_size);
-            table = std::max(table, p.values.header_table_size);
-        }
-        if (window != effective_initial_window_) {
-            const std::int64_t delta = std::int64_t{window} - effective_initial_window_;
+        const settings_sync::change c = sync_.update();
+        if (const std::int64_t delta = c.window_delta; delta != 0) {
             streams_.for_each([&](stream& s) {
                 s.recv.adjust(delta);
                 // Releases held back under the old target may be due now:
@@ -1437,13 +1410,8 @@ class connection {
                     if (const std::uint32_t inc = s.recv.take_update(false))
                         write_window_update(output_.control(), s.id, inc);
             });
-            effective_initial_window_ = window;
         }
-        effective_max_frame_size_ = frame;
-        if (table != effective_table_size_) {
-            blocks_.decoder().set_max_table_size(table);
-            effective_table_size_ = table;
-        }
+        if (c.table_size_changed) blocks_.decoder().set_max_table_size(sync_.table_size());
     }
 
     // ---------------------------------------------------------------- members
@@ -1460,12 +1428,8 @@ class connection {
     send_scheduler sched_;
     time_point now_;
 
-    settings remote_;       ///< the peer's settings (RFC initial values until its SETTINGS)
-    settings local_acked_;  ///< ours, as acknowledged
-    std::vector<pending_settings_entry> pending_settings_;
-    std::uint32_t effective_initial_window_ = default_initial_window_size;
-    std::uint32_t effective_max_frame_size_ = min_max_frame_size;
-    std::uint32_t effective_table_size_ = default_header_table_size;
+    settings remote_;     ///< the peer's settings (RFC initial values until its SETTINGS)
+    settings_sync sync_;  ///< ours: acknowledged, pending, effective
     std::uint32_t local_max_concurrent_streams_ = unlimited;
 
     recv_window conn_recv_{default_initial_window_size, default_initial_window_size};
@@ -1486,13 +1450,8 @@ class connection {
     std::uint32_t peer_active_ = 0;
 
     bool fatal_ = false;
-    bool goaway_sent_ = false;
-    std::uint32_t goaway_sent_last_id_ = max_stream_id;
-    bool goaway_received_ = false;
+    goaway_state goaway_;
     bool remote_settings_received_ = false;  ///< the peer's first SETTINGS (not an ACK)
-    std::uint32_t peer_goaway_last_id_ = max_stream_id;
-    bool shutdown_ping_pending_ = false;
-    time_point shutdown_deadline_{};
 
     /// §3.4: the peer's first frame must be SETTINGS.
     bool expect_peer_settings_ = true;
