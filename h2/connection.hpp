@@ -15,26 +15,29 @@
 // What happens inside, in the order the RFC tells it:
 //   - §3.4 preface: a client sends the 24 magic octets and SETTINGS; a server
 //     expects them, and both expect the peer's first frame to be SETTINGS.
-//   - §4, §6 frames: the inbound parser (inbound_state below) reads the 9-octet
+//   - §4, §6 frames: the inbound parser (frame_reader.hpp) reads the 9-octet
 //     header, applies the header-only checks of frame.hpp, then buffers the
 //     payload — except DATA, whose bytes go to the application as they arrive,
 //     without a copy.
 //   - §4.3 field blocks: HEADERS + CONTINUATION fragments are joined (no
-//     interleaving) and decoded by hpack::decoder — always, even for streams
-//     that are refused or ignored, so that the HPACK state stays in sync.
+//     interleaving) and decoded by hpack::decoder (field_block_reader in
+//     frame_reader.hpp) — always, even for streams that are refused or
+//     ignored, so that the HPACK state stays in sync.
 //   - §5.1 stream states (stream_state.hpp), §5.1.1 stream ids, §5.1.2
 //     SETTINGS_MAX_CONCURRENT_STREAMS (REFUSED_STREAM beyond it).
 //   - §5.2, §6.9 flow control in both directions (flow_control.hpp): DATA is
-//     only sent within the peer's windows; received DATA reopens a stream's
+//     only sent within the peer's windows (send_scheduler.hpp, which also
+//     queues the streams that wait for them); received DATA reopens a stream's
 //     window only when the application calls consume(), and the connection
 //     window either then too (window_release::on_consume) or as soon as the
 //     DATA arrives (window_release::on_receive, see connection_options).
-//   - §6.5 SETTINGS with ACK; our limits tighten when the peer acknowledges
-//     them, and loosen at once (the peer may rely on them as soon as it reads
-//     our SETTINGS).
+//   - §6.5 SETTINGS with ACK (settings_sync.hpp); our limits tighten when
+//     the peer acknowledges them, and loosen at once (the peer may rely on
+//     them as soon as it reads our SETTINGS).
+//   - §6.8 GOAWAY and graceful shutdown (shutdown.hpp).
 //   - §8.1-§8.3 HTTP message rules (field_validation.hpp): malformed messages
 //     are stream errors.
-//   - §10.5 limits against abuse (limits.hpp): rapid reset, CONTINUATION and
+//   - §10.5 limits against abuse (abuse.hpp, limits.hpp): rapid reset, CONTINUATION and
 //     control frame floods, empty frames, queued answers to a non-reading peer.
 //
 // Errors: a connection error queues GOAWAY (last stream id, code, a one-line
@@ -57,16 +60,21 @@
 #include <string_view>
 #include <vector>
 
+#include <h2pb/h2/abuse.hpp>
 #include <h2pb/h2/errc.hpp>
 #include <h2pb/h2/error_code.hpp>
 #include <h2pb/h2/events.hpp>
 #include <h2pb/h2/field_validation.hpp>
 #include <h2pb/h2/flow_control.hpp>
 #include <h2pb/h2/frame.hpp>
+#include <h2pb/h2/frame_reader.hpp>
 #include <h2pb/h2/frame_writer.hpp>
 #include <h2pb/h2/limits.hpp>
 #include <h2pb/h2/output_queue.hpp>
+#include <h2pb/h2/send_scheduler.hpp>
 #include <h2pb/h2/settings.hpp>
+#include <h2pb/h2/settings_sync.hpp>
+#include <h2pb/h2/shutdown.hpp>
 #include <h2pb/h2/stream.hpp>
 #include <h2pb/h2/stream_state.hpp>
 #include <h2pb/hpack/decoder.hpp>
@@ -181,22 +189,6 @@ constexpr std::string_view describe(send_errc e) noexcept {
 template <class T>
 using send_result = wire::result<T, send_errc>;
 
-/// send_data: copy the payload into the output, or reference it (zero copy;
-/// the bytes must outlive their transmission, see output_queue.hpp).
-enum class data_ownership : std::uint8_t { copy, borrow };
-
-/// The inbound parser's states (nghttp2 style): where the next octet goes.
-enum class inbound_state : std::uint8_t {
-    client_preface,   ///< server: matching the 24 octets of §3.4
-    frame_header,     ///< collecting the 9 octets of a frame header
-    payload,          ///< collecting the payload of a frame other than DATA
-    data_pad_length,  ///< DATA with PADDED: the Pad Length octet
-    data,             ///< DATA: payload octets go to the application as they arrive
-    data_padding,     ///< DATA: padding, skipped
-    discard,          ///< payload of a frame that is ignored (unknown type)
-    closed,           ///< after a connection error: all input is ignored
-};
-
 /// How many recently closed streams the connection remembers as owed a
 /// WINDOW_UPDATE (see window_update_owed_): two bits each, 1,024 octets per
 /// connection. An update arrives within a round trip of our END_STREAM;
@@ -224,15 +216,15 @@ class connection {
         : role_(r),
           options_(options),
           encoder_(options.encoder),
-          decoder_(hpack::decoder_options{hpack::default_max_table_size,
-                                          options.max_header_list_size,
-                                          hpack::default_max_string_length}),
+          reader_(r == role::server),
+          blocks_(hpack::decoder_options{hpack::default_max_table_size,
+                                         options.max_header_list_size,
+                                         hpack::default_max_string_length}),
           closed_(options.limits.closed_streams_remembered),
-          reset_bucket_(options.limits.reset_burst, options.limits.reset_rate_per_second, now),
-          control_bucket_(options.limits.control_frame_burst,
-                          options.limits.control_frame_rate_per_second, now),
-          now_(now) {
-        inbound_ = r == role::server ? inbound_state::client_preface : inbound_state::frame_header;
+          abuse_(options.limits, now),
+          sched_(options.limits.max_output_buffered),
+          now_(now),
+          sync_(options.limits.settings_timeout) {
         remote_.max_concurrent_streams = options.initial_peer_max_concurrent_streams;
         next_local_stream_id_ = r == role::client ? 1 : 2;
         send_preface(now);
@@ -250,10 +242,12 @@ class connection {
     void receive(wire::bytes_view in, time_point now, Handler&& handler) {
         now_ = now;
         std::size_t pos = 0;
-        while (pos < in.size() && inbound_ != inbound_state::closed) {
-            pos += step(in, pos, handler);
+        while (pos < in.size() && !reader_.closed()) {
+            const frame_reader::item it = reader_.step(in, pos);
+            pos += it.used;
+            on_item(it, handler);
         }
-        received_total_ += in.size();
+        reader_.advance(in.size());
     }
 
     /// Time-driven work: the SETTINGS ACK timeout (§6.5.3), and stream_writable
@@ -264,10 +258,10 @@ class connection {
         now_ = now;
         if (fatal_) return;
         if (const auto d = settings_deadline(); d && now >= *d) {
-            connection_failure(errc::settings_timeout, received_total_, handler);
+            connection_failure(errc::settings_timeout, reader_.received_total(), handler);
             return;
         }
-        if (shutdown_ping_pending_ && now >= shutdown_deadline_) finish_shutdown();
+        if (goaway_.ping_pending() && now >= goaway_.deadline()) finish_shutdown();
         wake_blocked(handler);
     }
 
@@ -276,7 +270,7 @@ class connection {
     std::optional<time_point> next_deadline() const noexcept {
         if (fatal_) return std::nullopt;
         std::optional<time_point> d = settings_deadline();
-        if (shutdown_ping_pending_ && (!d || shutdown_deadline_ < *d)) d = shutdown_deadline_;
+        if (goaway_.ping_pending() && (!d || goaway_.deadline() < *d)) d = goaway_.deadline();
         return d;
     }
 
@@ -288,8 +282,8 @@ class connection {
     send_result<std::uint32_t> submit_request(std::span<const hpack::field> fields,
                                               bool end_stream) {
         if (role_ != role::client) return wire::failure{send_errc::wrong_role};
-        if (fatal_ || goaway_sent_) return wire::failure{send_errc::connection_closed};
-        if (goaway_received_) return wire::failure{send_errc::goaway_received};
+        if (fatal_ || goaway_.sent()) return wire::failure{send_errc::connection_closed};
+        if (goaway_.received()) return wire::failure{send_errc::goaway_received};
         if (local_active_ >= remote_.max_concurrent_streams)
             return wire::failure{send_errc::too_many_streams};
         if (next_local_stream_id_ > max_stream_id)
@@ -363,26 +357,9 @@ class connection {
         if (!s->local_headers_sent) return wire::failure{send_errc::headers_not_sent};
         const std::size_t n = std::min(data.size(), capacity(*s));
         const bool all = n == data.size();
-        std::size_t sent = 0;
-        const std::size_t max_frame = remote_.max_frame_size;
-        std::uint32_t frames = 0;
-        while (sent < n) {
-            ++frames;
-            const std::size_t chunk = std::min(n - sent, max_frame);
-            const bool last = sent + chunk == data.size();
-            wire::buffer& out = output_.control();
-            write_frame_header(out, static_cast<std::uint32_t>(chunk), frame_type::data,
-                               last && end_stream ? flag::end_stream : 0, id);
-            const wire::bytes_view piece = data.subspan(sent, chunk);
-            if (own == data_ownership::borrow && chunk >= borrow_threshold)
-                output_.append_external(piece);
-            else
-                out.append(piece);
-            sent += chunk;
-        }
+        const std::uint32_t frames =
+            sched_.write_data(output_, *s, id, data, n, remote_.max_frame_size, end_stream, own);
         if (n > 0) {
-            conn_send_.consume(static_cast<std::uint32_t>(n));
-            s->send.consume(static_cast<std::uint32_t>(n));
             s->window_updates_earned += frames * window_updates_per_data_frame;
             conn_window_updates_earned_ += frames * window_updates_per_data_frame;
         }
@@ -391,7 +368,7 @@ class connection {
                 write_frame_header(output_.control(), 0, frame_type::data, flag::end_stream, id);
             local_end_stream(s);
         } else if (!all) {
-            block(s);
+            sched_.block(s);
         }
         return n;
     }
@@ -446,7 +423,7 @@ class connection {
         send_goaway(last_peer_stream_processed_, code, debug);
         if (code != error_code::no_error) {
             fatal_ = true;
-            inbound_ = inbound_state::closed;
+            reader_.close();
         }
     }
 
@@ -458,14 +435,12 @@ class connection {
     /// If the PING is not acknowledged within the graceful shutdown timeout,
     /// tick() sends the final GOAWAY.
     void shutdown(time_point now) {
-        if (fatal_ || goaway_sent_ || shutdown_ping_pending_) return;
+        if (fatal_ || goaway_.sent() || goaway_.ping_pending()) return;
         if (role_ == role::server) {
             write_goaway(output_.control(), max_stream_id, error_code::no_error);
-            goaway_sent_last_id_ = max_stream_id;
-            write_ping(output_.control(), shutdown_ping_opaque);
-            shutdown_ping_pending_ = true;
-            shutdown_deadline_ = now + std::chrono::duration_cast<clock::duration>(
-                                           options_.limits.graceful_shutdown_timeout);
+            write_ping(output_.control(), goaway_state::shutdown_ping_opaque);
+            goaway_.start_graceful(now + std::chrono::duration_cast<clock::duration>(
+                                             options_.limits.graceful_shutdown_timeout));
         } else {
             send_goaway(last_peer_stream_processed_, error_code::no_error, {});
         }
@@ -475,8 +450,8 @@ class connection {
     /// values take effect when the peer acknowledges them, looser ones at once.
     send_errc submit_settings(std::span<const setting> entries, time_point now) {
         if (fatal_) return send_errc::connection_closed;
-        if (pending_settings_.size() >= max_pending_settings) return send_errc::invalid_argument;
-        settings next = pending_settings_.empty() ? local_acked_ : pending_settings_.back().values;
+        if (sync_.full()) return send_errc::invalid_argument;
+        settings next = sync_.latest();
         for (const setting& e : entries) {
             if (validate(e, role_ == role::server) != errc::ok) return send_errc::invalid_argument;
             if (e.id == static_cast<std::uint16_t>(setting_id::enable_push) && e.value != 0)
@@ -484,7 +459,7 @@ class connection {
         }
         for (const setting& e : entries) next.set(e);
         write_settings(output_.control(), entries);
-        pending_settings_.push_back({next, now});
+        sync_.sent(next, now);
         apply_local_limits(next);
         update_effective_local();
         return send_errc::ok;
@@ -511,17 +486,17 @@ class connection {
     /// writes the remaining output, then closes the transport.
     bool is_closed() const noexcept {
         if (fatal_) return true;
-        return (goaway_received_ || (goaway_sent_ && !shutdown_ping_pending_)) &&
+        return (goaway_.received() || (goaway_.sent() && !goaway_.ping_pending())) &&
                streams_.size() == 0;
     }
     /// The peer sent GOAWAY (§6.8): no new stream may be opened here.
-    bool peer_sent_goaway() const noexcept { return goaway_received_; }
+    bool peer_sent_goaway() const noexcept { return goaway_.received(); }
     role get_role() const noexcept { return role_; }
-    inbound_state parser_state() const noexcept { return inbound_; }
+    inbound_state parser_state() const noexcept { return reader_.state(); }
     /// The peer's settings (what we must respect).
     const settings& remote_settings() const noexcept { return remote_; }
     /// Our settings as acknowledged by the peer.
-    const settings& local_settings() const noexcept { return local_acked_; }
+    const settings& local_settings() const noexcept { return sync_.acknowledged(); }
     std::size_t active_streams() const noexcept { return streams_.size(); }
     /// The state of a stream; closed for streams no longer tracked, idle for
     /// ids never used.
@@ -529,7 +504,9 @@ class connection {
         if (const stream* s = streams_.find(id)) return s->state;
         return is_idle(id) ? stream_state::idle : stream_state::closed;
     }
-    std::int64_t connection_send_window() const noexcept { return conn_send_.value(); }
+    std::int64_t connection_send_window() const noexcept {
+        return sched_.connection_window().value();
+    }
     std::int64_t connection_recv_window() const noexcept { return conn_recv_.value(); }
     std::int64_t stream_send_window(std::uint32_t id) const noexcept {
         const stream* s = streams_.find(id);
@@ -550,31 +527,11 @@ class connection {
         const stream* s = streams_.find(id);
         return s ? s->user_data : nullptr;
     }
-    const hpack::decoder& hpack_decoder() const noexcept { return decoder_; }
+    const hpack::decoder& hpack_decoder() const noexcept { return blocks_.decoder(); }
     const hpack::encoder& hpack_encoder() const noexcept { return encoder_; }
 
   private:
     // ---------------------------------------------------------------- types
-
-    /// A token bucket for rate limits (reset streams, control frames).
-    struct token_bucket {
-        double tokens;
-        double burst;
-        double rate;  ///< per second
-        time_point last;
-        token_bucket(std::uint32_t b, std::uint32_t r, time_point now)
-            : tokens(b), burst(b), rate(r), last(now) {}
-        bool take(time_point now) noexcept {
-            if (now > last) {
-                tokens = std::min(
-                    burst, tokens + rate * std::chrono::duration<double>(now - last).count());
-                last = now;
-            }
-            if (tokens < 1.0) return false;
-            tokens -= 1.0;
-            return true;
-        }
-    };
 
     /// What is done with a field block once it is complete.
     enum class block_target : std::uint8_t {
@@ -585,83 +542,11 @@ class connection {
         discard,     ///< decode and drop (stream we reset, or beyond our GOAWAY)
     };
 
-    /// The output positions where our unwritten answers to the peer's frames
-    /// end (SETTINGS and PING ACKs, RST_STREAMs), oldest first: a ring that
-    /// doubles from 4 entries as answers pile up (its size is bounded by
-    /// max_queued_control_frames) and lets go of its memory when a flood has
-    /// drained, so a well-behaved peer costs a few octets here.
-    class induced_ring {
-      public:
-        std::size_t size() const noexcept { return count_; }
-        /// Forgets the answers written out (ending at or before `drained`).
-        void drain(std::uint64_t drained) noexcept {
-            while (count_ > 0 && ends_[head_] <= drained) {
-                head_ = (head_ + 1) & (ends_.size() - 1);
-                --count_;
-            }
-            if (count_ == 0 && ends_.size() > retained) ends_ = decltype(ends_)();
-        }
-        void push(std::uint64_t end) {
-            if (count_ == ends_.size()) grow();
-            ends_[(head_ + count_) & (ends_.size() - 1)] = end;
-            ++count_;
-        }
-
-      private:
-        static constexpr std::size_t first = 4;
-        static constexpr std::size_t retained = 64;
-        void grow() {
-            std::vector<std::uint64_t> next(std::max(first, ends_.size() * 2));
-            for (std::size_t i = 0; i < count_; ++i)
-                next[i] = ends_[(head_ + i) & (ends_.size() - 1)];
-            ends_ = std::move(next);
-            head_ = 0;
-        }
-        std::vector<std::uint64_t> ends_;  ///< capacity: a power of two
-        std::size_t head_ = 0;
-        std::size_t count_ = 0;
-    };
-
-    /// The peer's HPACK dynamic table entries whose name and value octets
-    /// passed the §8.2.1 checks: later references to them skip those checks
-    /// (the rules about what a field means in its section still apply).
-    /// Entry ids are never reused, so a remembered id stays true; the set is
-    /// direct-mapped and small (a table holds a few dozen entries, a
-    /// connection reuses fewer), a collision only costs a check.
-    class checked_entry_set {
-      public:
-        bool contains(std::uint64_t id) const noexcept { return slots_[id % size] == id + 1; }
-        void insert(std::uint64_t id) noexcept { slots_[id % size] = id + 1; }
-
-      private:
-        static constexpr std::size_t size = 16;
-        std::array<std::uint64_t, size> slots_{};  ///< id + 1; 0: empty
-    };
-
-    struct pending_settings_entry {
-        settings values;  ///< our settings once this frame is acknowledged
-        time_point sent;
-    };
-
-    static constexpr std::size_t max_pending_settings = 8;
-    /// The decoded-fields vector starts with room for a typical request or
-    /// response header section, and grows with larger ones.
-    static constexpr std::size_t first_fields_capacity = 8;
-    /// DATA payloads shorter than this are copied even with data_ownership::borrow:
-    /// a separate gather entry costs more than copying a few hundred octets.
-    static constexpr std::size_t borrow_threshold = 512;
-    static constexpr std::uint64_t shutdown_ping_opaque = 0x6832706253485554ull;  // "h2pbSHUT"
-
-    std::optional<time_point> settings_deadline() const noexcept {
-        if (pending_settings_.empty() || options_.limits.settings_timeout.count() <= 0)
-            return std::nullopt;
-        return pending_settings_.front().sent +
-               std::chrono::duration_cast<clock::duration>(options_.limits.settings_timeout);
-    }
+    std::optional<time_point> settings_deadline() const noexcept { return sync_.deadline(); }
 
     /// The second step of a graceful shutdown: the real last stream id.
     void finish_shutdown() {
-        shutdown_ping_pending_ = false;
+        goaway_.finish();
         send_goaway(last_peer_stream_processed_, error_code::no_error, {});
     }
 
@@ -693,128 +578,69 @@ class connection {
 
     // ---------------------------------------------------------------- parser
 
-    /// Advances the parser over in[pos...]; returns the octets used.
+    /// What the frame reader completed (frame_reader.hpp) goes where it belongs.
     template <class H>
-    std::size_t step(wire::bytes_view in, std::size_t pos, H& h) {
-        const std::size_t avail = in.size() - pos;
-        const wire::byte* p = in.data() + pos;
-        switch (inbound_) {
-            case inbound_state::client_preface: {
-                const std::size_t n = std::min(avail, client_preface.size() - preface_matched_);
-                for (std::size_t i = 0; i < n; ++i) {
-                    if (p[i] != static_cast<wire::byte>(client_preface[preface_matched_ + i])) {
-                        connection_failure(errc::bad_preface, offset_of(pos + i), h);
-                        return avail;
-                    }
-                }
-                preface_matched_ += n;
-                if (preface_matched_ == client_preface.size())
-                    inbound_ = inbound_state::frame_header;
-                return n;
-            }
-            case inbound_state::frame_header: {
-                frame_offset_ = offset_of(pos);
-                if (header_have_ == 0 && avail >= frame_header_size) {
-                    fh_ = parse_frame_header(p);
-                    on_frame_header(h);
-                    return frame_header_size;
-                }
-                const std::size_t n = std::min(avail, frame_header_size - header_have_);
-                std::copy_n(p, n, header_buf_.begin() + static_cast<std::ptrdiff_t>(header_have_));
-                if (header_have_ == 0) header_start_ = frame_offset_;
-                header_have_ += n;
-                if (header_have_ == frame_header_size) {
-                    frame_offset_ = header_start_;
-                    header_have_ = 0;
-                    fh_ = parse_frame_header(header_buf_.data());
-                    on_frame_header(h);
-                }
-                return n;
-            }
-            case inbound_state::payload: {
-                if (payload_buf_.empty() && avail >= fh_.length) {
-                    inbound_ = inbound_state::frame_header;
-                    on_frame_payload(wire::bytes_view(p, fh_.length), h);
-                    return fh_.length;
-                }
-                const std::size_t n =
-                    std::min<std::size_t>(avail, fh_.length - payload_buf_.size());
-                payload_buf_.append(wire::bytes_view(p, n));
-                if (payload_buf_.size() == fh_.length) {
-                    inbound_ = inbound_state::frame_header;
-                    on_frame_payload(payload_buf_.view(), h);
-                    payload_buf_.clear();
-                }
-                return n;
-            }
-            case inbound_state::data_pad_length:
-                on_data_pad_length(p[0], pos, h);
-                return 1;
-            case inbound_state::data: {
-                const std::size_t n = std::min<std::size_t>(avail, data_left_);
-                data_left_ -= static_cast<std::uint32_t>(n);
-                deliver_data(wire::bytes_view(p, n), h);
-                return n;
-            }
-            case inbound_state::data_padding: {
-                const std::size_t n = std::min<std::size_t>(avail, pad_left_);
-                pad_left_ -= static_cast<std::uint32_t>(n);
-                if (pad_left_ == 0) end_data_frame(h);
-                return n;
-            }
-            case inbound_state::discard: {
-                const std::size_t n = std::min<std::size_t>(avail, discard_left_);
-                discard_left_ -= static_cast<std::uint32_t>(n);
-                if (discard_left_ == 0) inbound_ = inbound_state::frame_header;
-                return n;
-            }
-            case inbound_state::closed:
-                return avail;
+    void on_item(const frame_reader::item& it, H& h) {
+        using k = frame_reader::item::kind;
+        switch (it.what) {
+            case k::none:
+                return;
+            case k::bad_preface:
+                return connection_failure(errc::bad_preface, it.offset, h);
+            case k::frame_header:
+                return on_frame_header(h);
+            case k::payload:
+                return on_frame_payload(it.bytes, h);
+            case k::pad_length:
+                return on_data_pad_length(it.bytes[0], it.offset, h);
+            case k::data:
+                return deliver_data(it.bytes, h);
+            case k::padding_end:
+                return end_data_frame(h);
         }
-        return avail;
     }
 
-    std::size_t offset_of(std::size_t pos) const noexcept {
-        return static_cast<std::size_t>(received_total_) + pos;
-    }
-    std::size_t payload_offset() const noexcept { return frame_offset_ + frame_header_size; }
+    const frame_header& fh() const noexcept { return reader_.header(); }
+    std::size_t frame_offset() const noexcept { return reader_.frame_offset(); }
+    std::size_t payload_offset() const noexcept { return reader_.payload_offset(); }
 
     /// A complete frame header: the checks it alone decides, then where the
     /// payload goes.
     template <class H>
     void on_frame_header(H& h) {
         if (expect_peer_settings_) {  // §3.4: the peer's preface ends with SETTINGS
-            if (fh_.type != frame_type::settings || fh_.has(flag::ack))
-                return connection_failure(errc::preface_not_settings, frame_offset_, h);
+            if (fh().type != frame_type::settings || fh().has(flag::ack))
+                return connection_failure(errc::preface_not_settings, frame_offset(), h);
             expect_peer_settings_ = false;
         }
-        if (block_.active) {  // §4.3, §6.2, §6.10: nothing may interleave a field block
-            if (fh_.type != frame_type::continuation || fh_.stream_id != block_.stream_id)
-                return connection_failure(errc::continuation_expected, frame_offset_, h);
-        } else if (fh_.type == frame_type::continuation) {
-            return connection_failure(errc::unexpected_continuation, frame_offset_, h);
+        if (blocks_.active()) {  // §4.3, §6.2, §6.10: nothing may interleave a field block
+            if (fh().type != frame_type::continuation || fh().stream_id != block_.stream_id)
+                return connection_failure(errc::continuation_expected, frame_offset(), h);
+        } else if (fh().type == frame_type::continuation) {
+            return connection_failure(errc::unexpected_continuation, frame_offset(), h);
         }
-        if (const errc e = check_frame_header(fh_, effective_max_frame_size_); e != errc::ok) {
+        if (const errc e = check_frame_header(fh(), sync_.max_frame_size()); e != errc::ok) {
             if (scope_of(e) == error_scope::stream) {  // PRIORITY of the wrong length (§6.3)
-                if (!priority_stream_error(e, frame_offset_, h)) return;
+                if (!priority_stream_error(e, frame_offset(), h)) return;
                 return skip_payload();
             }
-            return connection_failure(e, frame_offset_, h);
+            return connection_failure(e, frame_offset(), h);
         }
-        switch (fh_.type) {
+        switch (fh().type) {
             case frame_type::data:
                 return on_data_header(h);
             case frame_type::push_promise:  // §8.4: we never enable push
                 return connection_failure(role_ == role::server ? errc::push_promise_by_client
                                                                 : errc::push_promise_received,
-                                          frame_offset_, h);
+                                          frame_offset(), h);
             case frame_type::headers:
             case frame_type::continuation:
-                if (fh_.length == 0 && !fh_.has(flag::end_headers) && !note_empty_frame(h)) return;
+                if (fh().length == 0 && !fh().has(flag::end_headers) && !note_empty_frame(h))
+                    return;
                 break;
             case frame_type::settings:
             case frame_type::ping:
-                if (!fh_.has(flag::ack) && !note_control_frame(h)) return;
+                if (!fh().has(flag::ack) && !note_control_frame(h)) return;
                 break;
             case frame_type::priority:
                 if (!note_control_frame(h)) return;
@@ -827,66 +653,63 @@ class connection {
                 if (!note_control_frame(h)) return;
                 return skip_payload();
         }
-        if (fh_.length == 0) return on_frame_payload({}, h);
-        inbound_ = inbound_state::payload;
+        if (fh().length == 0) return on_frame_payload({}, h);
+        reader_.expect_payload();
     }
 
-    void skip_payload() noexcept {
-        discard_left_ = fh_.length;
-        inbound_ = discard_left_ ? inbound_state::discard : inbound_state::frame_header;
-    }
+    void skip_payload() noexcept { reader_.skip_payload(); }
 
     /// A complete payload of a frame other than DATA.
     template <class H>
     void on_frame_payload(wire::bytes_view payload, H& h) {
         const std::size_t at = payload_offset();
-        switch (fh_.type) {
+        switch (fh().type) {
             case frame_type::headers: {
-                auto f = parse_headers(fh_, payload, at);
+                auto f = parse_headers(fh(), payload, at);
                 if (!f) return connection_failure(f.error().code, f.error().offset, h);
                 // A stream depending on itself is a stream error (RFC 7540
                 // §5.3.1); the field block must still be decoded (§4.3).
-                const bool self = f->has_priority && f->priority.dependency == fh_.stream_id;
+                const bool self = f->has_priority && f->priority.dependency == fh().stream_id;
                 return on_headers(*f, self ? errc::stream_depends_on_itself : errc::ok, h);
             }
             case frame_type::continuation:
                 return on_continuation(payload, h);
             case frame_type::priority: {
-                auto f = parse_priority(fh_, payload, at);
+                auto f = parse_priority(fh(), payload, at);
                 // Deprecated (§5.3.2): parsed and ignored, but a stream that
                 // depends on itself is a stream error (RFC 7540 §5.3.1).
                 if (!f) (void)priority_stream_error(f.error().code, f.error().offset, h);
                 return;
             }
             case frame_type::rst_stream: {
-                auto f = parse_rst_stream(fh_, payload, at);
+                auto f = parse_rst_stream(fh(), payload, at);
                 if (!f) return connection_failure(f.error().code, f.error().offset, h);
                 return on_rst_stream(f->code, h);
             }
             case frame_type::settings: {
-                auto f = parse_settings(fh_, payload, at);
+                auto f = parse_settings(fh(), payload, at);
                 if (!f) return connection_failure(f.error().code, f.error().offset, h);
                 return on_settings(*f, h);
             }
             case frame_type::ping: {
-                auto f = parse_ping(fh_, payload, at);
+                auto f = parse_ping(fh(), payload, at);
                 if (!f) return connection_failure(f.error().code, f.error().offset, h);
                 return on_ping(*f, h);
             }
             case frame_type::goaway: {
-                auto f = parse_goaway(fh_, payload, at);
+                auto f = parse_goaway(fh(), payload, at);
                 if (!f) return connection_failure(f.error().code, f.error().offset, h);
                 return on_goaway(*f, h);
             }
             case frame_type::window_update: {
-                auto f = parse_window_update(fh_, payload, at);
+                auto f = parse_window_update(fh(), payload, at);
                 if (!f) {
                     if (scope_of(f.error().code) == error_scope::connection)
                         return connection_failure(f.error().code, f.error().offset, h);
-                    if (is_idle(fh_.stream_id))
-                        return connection_failure(errc::frame_on_idle_stream, frame_offset_, h);
-                    if (streams_.find(fh_.stream_id))
-                        stream_failure(fh_.stream_id, f.error().code, at, h);
+                    if (is_idle(fh().stream_id))
+                        return connection_failure(errc::frame_on_idle_stream, frame_offset(), h);
+                    if (streams_.find(fh().stream_id))
+                        stream_failure(fh().stream_id, f.error().code, at, h);
                     return;
                 }
                 return on_window_update(f->increment, h);
@@ -900,56 +723,55 @@ class connection {
 
     template <class H>
     void on_data_header(H& h) {
-        const std::uint32_t len = fh_.length;
-        if (len == 0 && !fh_.has(flag::end_stream)) {
+        const std::uint32_t len = fh().length;
+        if (len == 0 && !fh().has(flag::end_stream)) {
             if (!note_empty_frame(h)) return;
         } else if (len > 0) {
-            empty_frames_ = 0;
+            abuse_.note_payload();
         }
         // §6.9: every DATA octet counts against the connection window, even
         // on streams we ignore.
         if (!conn_recv_.receive(len))
-            return connection_failure(errc::connection_window_exceeded, frame_offset_, h);
+            return connection_failure(errc::connection_window_exceeded, frame_offset(), h);
         unreleased_ = len;
         // on_receive: the whole frame (padding included) is given back to the
         // connection window now. The stream window, checked below, still
         // bounds what this stream can make us buffer.
         if (release_on_receive()) release_unreleased();
         data_stream_ = nullptr;
-        const std::uint32_t id = fh_.stream_id;
+        const std::uint32_t id = fh().stream_id;
         if (stream* s = streams_.find(id)) {
             const receive_action a = on_receive(s->state, received_frame::data);
             if (a == receive_action::stream_closed) {
-                stream_failure(id, errc::frame_on_closed_stream, frame_offset_, h);
+                stream_failure(id, errc::frame_on_closed_stream, frame_offset(), h);
             } else if (!s->recv.receive(len)) {
-                stream_failure(id, errc::stream_window_exceeded, frame_offset_, h);
+                stream_failure(id, errc::stream_window_exceeded, frame_offset(), h);
             } else {
                 data_stream_ = s;
                 data_stream_id_ = id;
             }
         } else if (is_idle(id)) {
-            return connection_failure(errc::frame_on_idle_stream, frame_offset_, h);
+            return connection_failure(errc::frame_on_idle_stream, frame_offset(), h);
         } else if (!ignored_closed_stream(id)) {
             // §6.1: DATA on a stream that is not open is a stream error.
-            stream_failure(id, errc::frame_on_closed_stream, frame_offset_, h);
+            stream_failure(id, errc::frame_on_closed_stream, frame_offset(), h);
         }
         if (fatal_) return;
         if (!data_stream_) release_unreleased();
-        data_end_stream_ = fh_.has(flag::end_stream);
-        pad_left_ = 0;
-        if (fh_.has(flag::padded)) {
-            inbound_ = inbound_state::data_pad_length;
-            if (len == 0) return connection_failure(errc::frame_too_short, frame_offset_, h);
+        data_end_stream_ = fh().has(flag::end_stream);
+        reader_.begin_data(fh().has(flag::padded));
+        if (fh().has(flag::padded)) {
+            if (len == 0) return connection_failure(errc::frame_too_short, frame_offset(), h);
             return;
         }
         start_data_body(len, h);
     }
 
     template <class H>
-    void on_data_pad_length(std::uint8_t pad, std::size_t pos, H& h) {
-        if (const errc e = check_padding(fh_.length, pad, 0); e != errc::ok)
-            return connection_failure(e, offset_of(pos), h);
-        pad_left_ = pad;
+    void on_data_pad_length(std::uint8_t pad, std::size_t offset, H& h) {
+        if (const errc e = check_padding(fh().length, pad, 0); e != errc::ok)
+            return connection_failure(e, offset, h);
+        reader_.set_padding(pad);
         const std::uint32_t padding = 1u + pad;  // released at once: the application never sees it
         if (data_stream_) {
             if (!release_on_receive()) {  // on_receive: released with the frame header
@@ -960,38 +782,31 @@ class connection {
             if (const std::uint32_t inc = data_stream_->recv.release(padding))
                 write_window_update(output_.control(), data_stream_id_, inc);
         }
-        start_data_body(fh_.length - padding, h);
+        start_data_body(fh().length - padding, h);
     }
 
     /// The data length of the frame is known: content-length checks (§8.1.1),
     /// then the body state.
     template <class H>
     void start_data_body(std::uint32_t data_len, H& h) {
-        data_left_ = data_len;
         if (stream* s = data_stream_) {
             if (s->content_length_known && !s->no_content_expected &&
                 (data_len > s->content_remaining ||
                  (data_end_stream_ && data_len != s->content_remaining))) {
                 data_stream_ = nullptr;
                 release_unreleased();
-                stream_failure(data_stream_id_, errc::content_length_mismatch, frame_offset_, h);
+                stream_failure(data_stream_id_, errc::content_length_mismatch, frame_offset(), h);
                 if (fatal_) return;
             } else if (s->content_length_known) {
                 s->content_remaining -= std::min<std::uint64_t>(data_len, s->content_remaining);
             }
         }
-        if (data_left_ > 0) {
-            inbound_ = inbound_state::data;
-        } else if (pad_left_ > 0) {
-            inbound_ = inbound_state::data_padding;
-        } else {
-            end_data_frame(h);
-        }
+        if (!reader_.start_data(data_len)) end_data_frame(h);
     }
 
     template <class H>
     void deliver_data(wire::bytes_view piece, H& h) {
-        const bool last = data_left_ == 0;
+        const bool last = reader_.data_left() == 0;
         // close_stream() clears data_stream_ if the stream goes away (the
         // handler may reset it); stream memory itself stays valid (slabs).
         if (stream* s = data_stream_) {
@@ -1006,19 +821,13 @@ class connection {
                 data_end_stream_ = false;  // reported
             }
         }
-        if (last) {
-            if (pad_left_ > 0) {
-                inbound_ = inbound_state::data_padding;
-            } else {
-                end_data_frame(h);
-            }
-        }
+        if (last && !reader_.to_padding()) end_data_frame(h);
     }
 
     /// The whole DATA frame is in.
     template <class H>
     void end_data_frame(H& h) {
-        inbound_ = inbound_state::frame_header;
+        reader_.end_frame();
         stream* s = data_stream_;
         data_stream_ = nullptr;
         if (s && data_end_stream_) {
@@ -1047,12 +856,12 @@ class connection {
 
     template <class H>
     void on_headers(const headers_frame& f, errc frame_error, H& h) {
-        const std::uint32_t id = fh_.stream_id;
+        const std::uint32_t id = fh().stream_id;
         block_ = {};
         block_.stream_id = id;
         block_.end_stream = f.end_stream;
         block_.error = frame_error;
-        if (!f.fragment.empty() || f.end_headers) empty_frames_ = 0;
+        if (!f.fragment.empty() || f.end_headers) abuse_.note_payload();
 
         if (stream* s = streams_.find(id)) {
             const receive_action a = on_receive(s->state, received_frame::headers);
@@ -1065,7 +874,7 @@ class connection {
         } else if (role_ == role::server && is_peer_initiated(id)) {
             if (id > last_peer_stream_id_) {  // a new stream (§5.1.1)
                 last_peer_stream_id_ = id;
-                if (goaway_sent_ && id > goaway_sent_last_id_) {
+                if (goaway_.beyond_sent(id)) {
                     block_.target = block_target::discard;  // §6.8: beyond our GOAWAY
                 } else if (peer_active_ >= local_max_concurrent_streams_) {
                     block_.target = block_target::refuse;  // §5.1.2
@@ -1075,51 +884,46 @@ class connection {
             } else if (ignored_closed_stream(id)) {
                 block_.target = block_target::discard;
             } else if (closed_.find(id)) {
-                return connection_failure(errc::headers_on_closed_stream, frame_offset_, h);
+                return connection_failure(errc::headers_on_closed_stream, frame_offset(), h);
             } else {
-                return connection_failure(errc::stream_id_not_increasing, frame_offset_, h);
+                return connection_failure(errc::stream_id_not_increasing, frame_offset(), h);
             }
         } else if (role_ == role::server) {
-            return connection_failure(errc::stream_id_wrong_parity, frame_offset_, h);  // §5.1.1
+            return connection_failure(errc::stream_id_wrong_parity, frame_offset(), h);  // §5.1.1
         } else if (is_idle(id)) {
             // §5.1 idle: a server stream without PUSH_PROMISE (we never enable
             // push), or one of our ids never opened.
-            return connection_failure(errc::frame_on_idle_stream, frame_offset_, h);
+            return connection_failure(errc::frame_on_idle_stream, frame_offset(), h);
         } else if (ignored_closed_stream(id)) {
             block_.target = block_target::discard;
         } else {
-            return connection_failure(errc::headers_on_closed_stream, frame_offset_, h);
+            return connection_failure(errc::headers_on_closed_stream, frame_offset(), h);
         }
         if (block_.error != errc::ok && block_.target != block_target::discard)
             block_.target = block_target::reject;
 
         if (f.end_headers) return on_field_block(f.fragment, h);
-        block_.active = true;
-        block_buf_.clear();
+        blocks_.begin();
         if (!append_fragment(f.fragment, h)) return;
     }
 
     template <class H>
     void on_continuation(wire::bytes_view payload, H& h) {
-        if (!payload.empty()) empty_frames_ = 0;
-        if (++block_.continuations > options_.limits.max_continuation_frames)
-            return connection_failure(errc::too_many_continuations, frame_offset_, h);
+        if (!payload.empty()) abuse_.note_payload();
+        if (blocks_.add_continuation() > options_.limits.max_continuation_frames)
+            return connection_failure(errc::too_many_continuations, frame_offset(), h);
         if (!append_fragment(payload, h)) return;
-        if (fh_.has(flag::end_headers)) {
-            block_.active = false;
-            on_field_block(block_buf_.view(), h);
-            block_buf_.clear();
+        if (fh().has(flag::end_headers)) {
+            on_field_block(blocks_.finish_joining(), h);
+            blocks_.clear();
         }
     }
 
     template <class H>
     bool append_fragment(wire::bytes_view fragment, H& h) {
-        if (block_buf_.size() + fragment.size() > max_header_block_size()) {
-            connection_failure(errc::header_block_too_large, frame_offset_, h);
-            return false;
-        }
-        block_buf_.append(fragment);
-        return true;
+        if (blocks_.append(fragment, max_header_block_size())) return true;
+        connection_failure(errc::header_block_too_large, frame_offset(), h);
+        return false;
     }
 
     std::uint32_t max_header_block_size() const noexcept {
@@ -1131,7 +935,7 @@ class connection {
     template <class H>
     void on_field_block(wire::bytes_view block, H& h) {
         if (block.size() > max_header_block_size())
-            return connection_failure(errc::header_block_too_large, frame_offset_, h);
+            return connection_failure(errc::header_block_too_large, frame_offset(), h);
         const std::uint32_t id = block_.stream_id;
         stream* s = block_.target == block_target::deliver ? streams_.find(id) : nullptr;
         // The application may have reset the stream while its block was arriving.
@@ -1146,45 +950,30 @@ class connection {
         }
         const bool check =
             block_.target == block_target::new_stream || block_.target == block_target::deliver;
-        checker_.start(kind);
-        fields_.clear();
-        if (fields_.capacity() == 0) fields_.reserve(first_fields_capacity);
-        const hpack::error he =
-            decoder_.decode(block, [&](const hpack::field& fld, hpack::field_origin origin) {
-                if (!check) return;
-                fields_.push_back(fld);
-                using source = hpack::field_origin::source;
-                // §8.2.1 octet checks: once per HPACK table entry, not per use.
-                const bool known = origin.from == source::static_entry ||
-                                   (origin.from == source::dynamic_entry &&
-                                    checked_entries_.contains(origin.entry));
-                const errc e = checker_.add(fld.name, fld.value, known);
-                if (e == errc::ok && !known && origin.from != source::literal)
-                    checked_entries_.insert(origin.entry);
-            });
+        const hpack::error he = blocks_.decode(block, kind, check);
         if (he && he.code != hpack::errc::header_list_too_large)
-            return connection_failure(errc::compression_failed, frame_offset_, h);
+            return connection_failure(errc::compression_failed, frame_offset(), h);
 
         switch (block_.target) {
             case block_target::discard:
                 return;
             case block_target::refuse:
-                return stream_failure(id, errc::stream_limit_exceeded, frame_offset_, h);
+                return stream_failure(id, errc::stream_limit_exceeded, frame_offset(), h);
             case block_target::reject:
-                return stream_failure(id, block_.error, frame_offset_, h);
+                return stream_failure(id, block_.error, frame_offset(), h);
             case block_target::deliver:
             case block_target::new_stream:
                 break;
         }
-        errc e = he ? errc::header_list_too_large : checker_.finish();
-        const section_info& info = checker_.info();
+        errc e = he ? errc::header_list_too_large : blocks_.finish_checks();
+        const section_info& info = blocks_.info();
         const bool end = block_.end_stream;
         if (e == errc::ok) {
             if (kind == section_kind::trailers && !end) e = errc::trailers_without_end_stream;
             if (kind == section_kind::response && info.informational() && end)
                 e = errc::informational_with_end_stream;
         }
-        if (e != errc::ok) return stream_failure(id, e, frame_offset_, h);
+        if (e != errc::ok) return stream_failure(id, e, frame_offset(), h);
 
         if (block_.target == block_target::new_stream) {
             s = new_stream(id, false);
@@ -1201,10 +990,9 @@ class connection {
                     s->request_was_head || info.status == 204 || info.status == 304;
         }
         if (end && s->content_length_known && !s->no_content_expected && s->content_remaining != 0)
-            return stream_failure(id, errc::content_length_mismatch, frame_offset_, h);
+            return stream_failure(id, errc::content_length_mismatch, frame_offset(), h);
         if (end) remote_end_stream(s);
-        h(headers_received{id, kind, std::span<const hpack::field>(fields_), end, info.status,
-                           s->user_data});
+        h(headers_received{id, kind, blocks_.fields(), end, info.status, s->user_data});
         if (end) finish_remote_end(s, id);
     }
 
@@ -1212,17 +1000,17 @@ class connection {
 
     template <class H>
     void on_rst_stream(error_code code, H& h) {
-        const std::uint32_t id = fh_.stream_id;
+        const std::uint32_t id = fh().stream_id;
         stream* s = streams_.find(id);
         if (!s) {
             if (is_idle(id))
-                connection_failure(errc::frame_on_idle_stream, frame_offset_, h);  // §6.4
+                connection_failure(errc::frame_on_idle_stream, frame_offset(), h);  // §6.4
             return;  // closed: ignored (it may cross our END_STREAM or RST_STREAM)
         }
         // CVE-2023-44487: streams opened and reset at once cost the server
         // work the client does not pay for; past the budget, close.
-        if (!reset_bucket_.take(now_))
-            return connection_failure(errc::rapid_reset, frame_offset_, h);
+        if (!abuse_.note_reset(now_))
+            return connection_failure(errc::rapid_reset, frame_offset(), h);
         void* const user_data = s->user_data;
         close_stream(s, close_reason::end_stream);
         h(stream_reset{.stream_id = id,
@@ -1235,16 +1023,14 @@ class connection {
     template <class H>
     void on_settings(const settings_frame& f, H& h) {
         if (f.ack) {
-            if (pending_settings_.empty())
-                return connection_failure(errc::settings_unexpected_ack, frame_offset_, h);
-            local_acked_ = pending_settings_.front().values;
-            pending_settings_.erase(pending_settings_.begin());
+            if (!sync_.acknowledge())
+                return connection_failure(errc::settings_unexpected_ack, frame_offset(), h);
             update_effective_local();
-            h(settings_acknowledged{local_acked_});
+            h(settings_acknowledged{sync_.acknowledged()});
             return;
         }
         if (f.size() > options_.limits.max_settings_entries)
-            return connection_failure(errc::settings_too_many_entries, frame_offset_, h);
+            return connection_failure(errc::settings_too_many_entries, frame_offset(), h);
         const std::uint32_t old_window = remote_.initial_window_size;
         if (!remote_settings_received_) {
             // The assumed limit ends with the peer's first SETTINGS: what it
@@ -1284,8 +1070,7 @@ class connection {
     template <class H>
     void on_ping(const ping_frame& f, H& h) {
         if (f.ack) {
-            if (shutdown_ping_pending_ && f.value() == shutdown_ping_opaque)
-                return finish_shutdown();
+            if (goaway_.is_shutdown_ack(f.value())) return finish_shutdown();
             h(ping_acknowledged{f.value()});
             return;
         }
@@ -1296,16 +1081,13 @@ class connection {
 
     template <class H>
     void on_goaway(const goaway_frame& f, H& h) {
-        const bool first = !goaway_received_;
-        goaway_received_ = true;
         // §6.8: the last stream id must not grow; the smallest one stands.
-        if (first || f.last_stream_id < peer_goaway_last_id_)
-            peer_goaway_last_id_ = f.last_stream_id;
+        goaway_.receive(f.last_stream_id);
         // Our streams above it were not processed: report them as retryable.
         std::vector<std::uint32_t>& ids = goaway_ids_;
         ids.clear();
         streams_.for_each([&](stream& st) {
-            if (st.local_initiated && st.id > peer_goaway_last_id_) ids.push_back(st.id);
+            if (st.local_initiated && st.id > goaway_.peer_last_id()) ids.push_back(st.id);
         });
         std::sort(ids.begin(), ids.end());
         for (const std::uint32_t id : ids) {
@@ -1326,20 +1108,20 @@ class connection {
 
     template <class H>
     void on_window_update(std::uint32_t increment, H& h) {
-        const std::uint32_t id = fh_.stream_id;
+        const std::uint32_t id = fh().stream_id;
         if (id == 0) {
             if (conn_window_updates_earned_ > 0)
                 --conn_window_updates_earned_;
             else if (!note_control_frame(h))
                 return;
-            if (!conn_send_.increase(increment))
-                return connection_failure(errc::connection_window_overflow, frame_offset_, h);
+            if (!sched_.connection_window().increase(increment))
+                return connection_failure(errc::connection_window_overflow, frame_offset(), h);
             return wake_blocked(h);
         }
         stream* s = streams_.find(id);
         if (!s) {
             if (is_idle(id))
-                return connection_failure(errc::frame_on_idle_stream, frame_offset_, h);
+                return connection_failure(errc::frame_on_idle_stream, frame_offset(), h);
             // Closed: ignored (§6.9). Free once when it answers our DATA (the
             // peer's credit for it crossed our END_STREAM); otherwise a
             // control frame like any other the peer chose to send.
@@ -1360,23 +1142,24 @@ class connection {
         else if (!note_control_frame(h))
             return;
         if (!s->send.increase(increment))
-            return stream_failure(id, errc::stream_window_overflow, frame_offset_, h);
+            return stream_failure(id, errc::stream_window_overflow, frame_offset(), h);
         if (s->blocked) wake_blocked(h);
     }
 
     // ---------------------------------------------------------------- abuse accounting
+    // The counting is abuse_limiter's (abuse.hpp); a "no" is a connection error.
 
     template <class H>
     bool note_empty_frame(H& h) {
-        if (++empty_frames_ <= options_.limits.max_empty_frames) return true;
-        connection_failure(errc::empty_frame_flood, frame_offset_, h);
+        if (abuse_.note_empty_frame()) return true;
+        connection_failure(errc::empty_frame_flood, frame_offset(), h);
         return false;
     }
 
     template <class H>
     bool note_control_frame(H& h) {
-        if (control_bucket_.take(now_)) return true;
-        connection_failure(errc::frame_flood, frame_offset_, h);
+        if (abuse_.note_control_frame(now_)) return true;
+        connection_failure(errc::frame_flood, frame_offset(), h);
         return false;
     }
 
@@ -1384,13 +1167,9 @@ class connection {
     /// peer is not reading what it asks for (CVE-2019-9512/9515).
     template <class H>
     bool note_induced_frame(H& h) {
-        induced_.drain(output_.drained_total());
-        if (induced_.size() >= options_.limits.max_queued_control_frames) {
-            connection_failure(errc::control_frame_flood, frame_offset_, h);
-            return false;
-        }
-        induced_.push(output_.queued_total());
-        return true;
+        if (abuse_.note_induced_frame(output_.queued_total(), output_.drained_total())) return true;
+        connection_failure(errc::control_frame_flood, frame_offset(), h);
+        return false;
     }
 
     // ---------------------------------------------------------------- errors
@@ -1399,8 +1178,8 @@ class connection {
     void connection_failure(errc e, std::size_t offset, H& h) {
         if (fatal_) return;
         fatal_ = true;
-        inbound_ = inbound_state::closed;
-        block_.active = false;
+        reader_.close();
+        blocks_.abandon();
         const std::string_view why = describe(e);
         send_goaway(last_peer_stream_processed_, code_of(e), why);
         h(connection_error{code_of(e), error{e, offset}});
@@ -1413,7 +1192,7 @@ class connection {
     /// Otherwise RST_STREAM. False when the connection failed.
     template <class H>
     bool priority_stream_error(errc e, std::size_t offset, H& h) {
-        const std::uint32_t id = fh_.stream_id;
+        const std::uint32_t id = fh().stream_id;
         if (is_idle(id)) {
             connection_failure(e, offset, h);
             return false;
@@ -1428,7 +1207,7 @@ class connection {
     template <class H>
     void stream_failure(std::uint32_t id, errc e, std::size_t offset, H& h) {
         if (fatal_) return;
-        if (!reset_bucket_.take(now_)) return connection_failure(errc::rapid_reset, offset, h);
+        if (!abuse_.note_reset(now_)) return connection_failure(errc::rapid_reset, offset, h);
         const error_code code = code_of(e);
         write_rst_stream(output_.control(), id, code);
         if (!note_induced_frame(h)) return;
@@ -1447,10 +1226,7 @@ class connection {
     }
 
     void send_goaway(std::uint32_t last_id, error_code code, std::string_view debug) {
-        if (goaway_sent_ && last_id > goaway_sent_last_id_) last_id = goaway_sent_last_id_;
-        write_goaway(output_.control(), last_id, code, wire::as_bytes(debug));
-        goaway_sent_ = true;
-        goaway_sent_last_id_ = last_id;
+        write_goaway(output_.control(), goaway_.send(last_id), code, wire::as_bytes(debug));
     }
 
     // ---------------------------------------------------------------- streams
@@ -1468,7 +1244,7 @@ class connection {
     /// A closed stream whose frames are to be ignored: we reset it, or the peer
     /// opened it beyond our GOAWAY (§5.1 closed, §6.8).
     bool ignored_closed_stream(std::uint32_t id) const noexcept {
-        if (goaway_sent_ && is_peer_initiated(id) && id > goaway_sent_last_id_) return true;
+        if (is_peer_initiated(id) && goaway_.beyond_sent(id)) return true;
         const close_reason* why = closed_.find(id);
         return why && *why == close_reason::reset_by_us;
     }
@@ -1483,7 +1259,7 @@ class connection {
         s->local_initiated = local;
         s->window_updates_earned = window_updates_per_new_stream;
         s->send = send_window(remote_.initial_window_size);
-        s->recv = recv_window(effective_initial_window_, effective_initial_window_);
+        s->recv = recv_window(sync_.initial_window(), sync_.initial_window());
         if (local) {
             ++local_active_;
         } else {
@@ -1508,7 +1284,7 @@ class connection {
     }
 
     void close_stream(stream* s, close_reason why) {
-        unblock(s);
+        sched_.unblock(s);
         if (s->local_initiated) {
             --local_active_;
         } else {
@@ -1528,68 +1304,23 @@ class connection {
 
     // ---------------------------------------------------------------- sending helpers
 
-    std::size_t capacity(const stream& s) const noexcept {
-        const std::size_t out = output_.size();
-        const std::size_t budget = out >= options_.limits.max_output_buffered
-                                       ? 0
-                                       : options_.limits.max_output_buffered - out;
-        return std::min<std::size_t>({conn_send_.available(), s.send.available(), budget});
-    }
+    // The scheduling itself is send_scheduler's (send_scheduler.hpp).
 
-    void block(stream* s) noexcept {
-        if (s->blocked) return;
-        s->blocked = true;
-        s->blocked_prev = blocked_tail_;
-        s->blocked_next = nullptr;
-        if (blocked_tail_) {
-            blocked_tail_->blocked_next = s;
-        } else {
-            blocked_head_ = s;
-        }
-        blocked_tail_ = s;
-    }
-
-    void unblock(stream* s) noexcept {
-        if (!s->blocked) return;
-        if (s->blocked_prev) {
-            s->blocked_prev->blocked_next = s->blocked_next;
-        } else {
-            blocked_head_ = s->blocked_next;
-        }
-        if (s->blocked_next) {
-            s->blocked_next->blocked_prev = s->blocked_prev;
-        } else {
-            blocked_tail_ = s->blocked_prev;
-        }
-        s->blocked = false;
-        s->blocked_prev = s->blocked_next = nullptr;
-    }
+    std::size_t capacity(const stream& s) const noexcept { return sched_.capacity(s, output_); }
 
     /// Tells blocked streams, oldest first, that they can send again — only
     /// as many as the shared capacity serves, so that a tiny WINDOW_UPDATE
     /// does not wake every stream.
     template <class H>
     void wake_blocked(H& h) {
-        if (!blocked_head_) return;
-        const std::size_t out = output_.size();
-        std::size_t shared = std::min<std::size_t>(conn_send_.available(),
-                                                   out >= options_.limits.max_output_buffered
-                                                       ? 0
-                                                       : options_.limits.max_output_buffered - out);
-        collect_.clear();
-        for (stream* s = blocked_head_; s && shared > 0; s = s->blocked_next) {
-            const std::size_t cap = std::min<std::size_t>(shared, s->send.available());
-            if (cap == 0) continue;
-            collect_.push_back(s->id);
-            shared -= cap;
-        }
-        for (const std::uint32_t id : collect_) {
+        if (!sched_.any_blocked()) return;
+        for (const std::uint32_t id : sched_.wakeable(output_)) {
             stream* s = streams_.find(id);
             if (!s || !s->blocked) continue;
-            unblock(s);
+            sched_.unblock(s);
             const std::size_t cap = capacity(*s);
             if (cap == 0) {
-                block(s);
+                sched_.block(s);
                 continue;
             }
             h(stream_writable{id, cap, s->user_data});
@@ -1661,23 +1392,16 @@ class connection {
     /// value from the start costs a well-behaved peer nothing).
     void apply_local_limits(const settings& next) {
         local_max_concurrent_streams_ = next.max_concurrent_streams;
-        decoder_.set_max_header_list_size(next.max_header_list_size);
+        blocks_.decoder().set_max_header_list_size(next.max_header_list_size);
     }
 
     /// Limits whose looser values apply at once and stricter values only once
     /// the peer acknowledges them: the maximum of the acknowledged value and
     /// every value still pending.
+    /// (settings_sync.hpp computes them; here they reach the streams and the decoder.)
     void update_effective_local() {
-        std::uint32_t window = local_acked_.initial_window_size;
-        std::uint32_t frame = local_acked_.max_frame_size;
-        std::uint32_t table = local_acked_.header_table_size;
-        for (const auto& p : pending_settings_) {
-            window = std::max(window, p.values.initial_window_size);
-            frame = std::max(frame, p.values.max_frame_size);
-            table = std::max(table, p.values.header_table_size);
-        }
-        if (window != effective_initial_window_) {
-            const std::int64_t delta = std::int64_t{window} - effective_initial_window_;
+        const settings_sync::change c = sync_.update();
+        if (const std::int64_t delta = c.window_delta; delta != 0) {
             streams_.for_each([&](stream& s) {
                 s.recv.adjust(delta);
                 // Releases held back under the old target may be due now:
@@ -1686,13 +1410,8 @@ class connection {
                     if (const std::uint32_t inc = s.recv.take_update(false))
                         write_window_update(output_.control(), s.id, inc);
             });
-            effective_initial_window_ = window;
         }
-        effective_max_frame_size_ = frame;
-        if (table != effective_table_size_) {
-            decoder_.set_max_table_size(table);
-            effective_table_size_ = table;
-        }
+        if (c.table_size_changed) blocks_.decoder().set_max_table_size(sync_.table_size());
     }
 
     // ---------------------------------------------------------------- members
@@ -1700,23 +1419,19 @@ class connection {
     role role_;
     connection_options options_;
     hpack::encoder encoder_;
-    hpack::decoder decoder_;
+    frame_reader reader_;
+    field_block_reader blocks_;
     stream_table streams_;
     closed_streams closed_;
     output_queue output_;
-    token_bucket reset_bucket_;
-    token_bucket control_bucket_;
+    abuse_limiter abuse_;
+    send_scheduler sched_;
     time_point now_;
 
-    settings remote_;       ///< the peer's settings (RFC initial values until its SETTINGS)
-    settings local_acked_;  ///< ours, as acknowledged
-    std::vector<pending_settings_entry> pending_settings_;
-    std::uint32_t effective_initial_window_ = default_initial_window_size;
-    std::uint32_t effective_max_frame_size_ = min_max_frame_size;
-    std::uint32_t effective_table_size_ = default_header_table_size;
+    settings remote_;     ///< the peer's settings (RFC initial values until its SETTINGS)
+    settings_sync sync_;  ///< ours: acknowledged, pending, effective
     std::uint32_t local_max_concurrent_streams_ = unlimited;
 
-    send_window conn_send_{default_initial_window_size};
     recv_window conn_recv_{default_initial_window_size, default_initial_window_size};
     /// Connection WINDOW_UPDATEs our DATA frames warrant (free of the flood
     /// budget): window_updates_per_data_frame per frame sent.
@@ -1735,59 +1450,28 @@ class connection {
     std::uint32_t peer_active_ = 0;
 
     bool fatal_ = false;
-    bool goaway_sent_ = false;
-    std::uint32_t goaway_sent_last_id_ = max_stream_id;
-    bool goaway_received_ = false;
+    goaway_state goaway_;
     bool remote_settings_received_ = false;  ///< the peer's first SETTINGS (not an ACK)
-    std::uint32_t peer_goaway_last_id_ = max_stream_id;
-    bool shutdown_ping_pending_ = false;
-    time_point shutdown_deadline_{};
 
-    // Inbound parser.
-    inbound_state inbound_ = inbound_state::frame_header;
+    /// §3.4: the peer's first frame must be SETTINGS.
     bool expect_peer_settings_ = true;
-    std::size_t preface_matched_ = 0;
-    std::uint64_t received_total_ = 0;
-    std::array<wire::byte, frame_header_size> header_buf_{};
-    std::size_t header_have_ = 0;
-    std::size_t header_start_ = 0;
-    frame_header fh_;
-    std::size_t frame_offset_ = 0;
-    wire::buffer payload_buf_;
-    std::uint32_t discard_left_ = 0;
 
     // The DATA frame being read.
     stream* data_stream_ = nullptr;
     std::uint32_t data_stream_id_ = 0;
-    std::uint32_t data_left_ = 0;
-    std::uint32_t pad_left_ = 0;
     std::uint32_t unreleased_ =
         0;  ///< its octets counted in the connection window, not yet given back
     bool data_end_stream_ = false;
 
     // The field block being assembled.
     struct {
-        bool active = false;
         std::uint32_t stream_id = 0;
         bool end_stream = false;
-        std::uint32_t continuations = 0;
         block_target target = block_target::discard;
         errc error = errc::ok;
     } block_;
-    wire::buffer block_buf_;
-    std::vector<hpack::field> fields_;
-    field_checker checker_;
-    checked_entry_set checked_entries_;
     wire::buffer spill_;
 
-    // Abuse accounting.
-    std::uint32_t empty_frames_ = 0;
-    induced_ring induced_;
-
-    // Blocked senders (FIFO).
-    stream* blocked_head_ = nullptr;
-    stream* blocked_tail_ = nullptr;
-    std::vector<std::uint32_t> collect_;
     std::vector<std::uint32_t> goaway_ids_;
 };
 
