@@ -140,10 +140,7 @@ void emit_parse(gen_context& g, const Descriptor* d) {
             o.line("}");
         }
     }
-    o.line("default:");
-    o.line("    break;");
-    o.out();
-    o.line("}");
+    end_switch(o);
     o.line("if (tag == end_group_tag && end_group != 0) {");
     for (const FieldDescriptor* f : maps) o.line("    " + safe_name(f->name()) + ".normalize();");
     o.line("    return p;");

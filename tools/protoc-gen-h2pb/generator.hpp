@@ -105,6 +105,15 @@ class out_text {
     int indent_ = 0;
 };
 
+/// Closes a switch opened with o.line("switch (...) {"); o.in(): a default
+/// that does nothing, then the brace.
+inline void end_switch(out_text& o) {
+    o.line("default:");
+    o.line("    break;");
+    o.out();
+    o.line("}");
+}
+
 // ---------------------------------------------------------------- context
 
 /// What generating one output file needs: the options, the file, the text
