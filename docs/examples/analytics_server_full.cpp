@@ -36,11 +36,13 @@
 //   PORT 0 or none: the kernel picks a free port. DOWNSTREAM (host:port):
 //   where GetReport reads the events from; by default this server itself
 //   (over TLS when the server has a certificate: it must then name
-//   127.0.0.1, which the client side verifies against FILE).
+//   127.0.0.1, which the client side verifies against FILE: a chain that
+//   ends with the CA, when a CA signed it).
 //   --tls-cert/--tls-key: PEM certificate chain and key; TLS with ALPN h2.
 //   --cors-origin: a page origin ("https://localhost:8443", or "*") allowed
 //   to call from a browser; repeatable. None: same-origin pages only.
 // SIGINT or SIGTERM shuts it down gracefully.
+#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <cstdint>
@@ -51,6 +53,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include <h2pb/rpc/asio/channel.hpp>
@@ -85,6 +88,11 @@ constexpr auto event_pace = 100ms;
 /// GetReport does not start a downstream call with less time left than this:
 /// the caller would have given up before the answer came back.
 constexpr auto min_time_for_report = 20ms;
+
+/// Test-only: the longest stream StreamEvents{event_type: "bulk:N"} sends
+/// (tests/interop/grpcweb's 1,000-message stream; a bound, so a request
+/// cannot ask for an endless one).
+constexpr std::uint64_t max_bulk_events = 100000;
 
 /// The article's _validate_token: "Bearer " and more than 50 characters.
 bool valid_token(std::string_view token) {
@@ -124,6 +132,27 @@ class analytics_service final : public av1::AnalyticsService {
     awaitable<status> StreamEvents(const StreamEvents_request& filter,
                                    server_writer<StreamEvents_response>& writer,
                                    server_context& context) override {
+        // Test-only, not in the article: "bulk:N" streams N made-up events
+        // at once (tests/interop/grpcweb/cases.mjs, the stream of
+        // 1,000 messages; the store has four).
+        if (filter.event_type.starts_with("bulk:")) {
+            const std::string_view digits = std::string_view(filter.event_type).substr(5);
+            std::uint64_t n = 0;
+            const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+            if (ec != std::errc{} || end != digits.data() + digits.size() || n > max_bulk_events)
+                co_return status{status_code::invalid_argument,
+                                 "bulk:N takes N up to " + std::to_string(max_bulk_events)};
+            for (std::uint64_t i = 0; i < n; ++i) {
+                av1::Event out;
+                out.event_id = "bulk-" + std::to_string(i);
+                out.event_type = "bulk";
+                out.timestamp = static_cast<std::int64_t>(i);
+                out.properties["seq"] = std::to_string(i);
+                const bool sent = co_await writer.write(out);
+                if (!sent) break;
+            }
+            co_return status{};
+        }
         net::steady_timer pace(co_await net::this_coro::executor);
         for (const stored_event& e : stored_events) {
             if (!filter.event_type.empty() && filter.event_type != e.type) continue;

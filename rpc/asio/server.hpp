@@ -52,8 +52,11 @@
 // Cancellation: the client's RST_STREAM, the deadline (grpc-timeout: the
 // stream is reset with CANCEL when it passes, and the handler sees
 // is_cancelled()), the connection's end and a shutdown past its grace
-// period all cancel the call. A handler that throws ends its call UNKNOWN;
-// the connection and the other calls go on.
+// period all cancel the call. A gRPC-Web call first gets the status
+// DEADLINE_EXCEEDED at its deadline (trailer frame, or Trailers-Only), as
+// grpc C++ servers send it when they can: a fetch() that sees a reset
+// reports a network error, not a status (web_deadline_grace). A handler that throws ends its call
+// UNKNOWN; the connection and the other calls go on.
 #pragma once
 
 #include <chrono>
@@ -130,6 +133,15 @@ struct grpc_web_options {
     }
 };
 
+/// gRPC-Web: a call's deadline passes. Native gRPC resets the stream with
+/// CANCEL and leaves DEADLINE_EXCEEDED to the client's own timer, which
+/// every gRPC client has; a page's fetch() would see the reset as a network
+/// error. So a gRPC-Web call gets the status DEADLINE_EXCEEDED at its
+/// deadline (server_call::on_web_deadline), and its stream is reset this
+/// much later only if that status has not ended it by then (room to write
+/// the last frame under flow control). Setting: none.
+inline constexpr std::chrono::milliseconds web_deadline_grace{1000};
+
 /// The CORS fields a server sends, computed once from grpc_web_options.
 struct web_cors {
     const grpc_web_options* opts = nullptr;
@@ -191,7 +203,7 @@ class server_call final : public call_stream {
         decoder_.reset(o.max_receive_message_size);
         encoder_.reset();
         failure_.reset();
-        input_ended_ = finished_ = false;
+        input_ended_ = finished_ = web_deadline_passed_ = false;
     }
 
     server_context& context() noexcept override { return ctx_; }
@@ -232,8 +244,11 @@ class server_call final : public call_stream {
                 ctx_.deadline_ = now + left;
                 // When it passes the stream is reset with CANCEL and the
                 // handler's reads and writes fail (PROTOCOL-HTTP2.md; the
-                // client reports DEADLINE_EXCEEDED itself).
-                res_->set_deadline(*ctx_.deadline_);
+                // client reports DEADLINE_EXCEEDED itself). gRPC-Web: the
+                // status goes first (on_web_deadline), the reset later.
+                const bool web = web_ != web::content_kind::none;
+                res_->set_deadline(*ctx_.deadline_ +
+                                   (web ? web_deadline_grace : h2::clock::duration{}));
             }
         }
         return true;
@@ -315,8 +330,15 @@ class server_call final : public call_stream {
         return send_result::sent;
     }
 
-    bool cancelled() const noexcept { return static_cast<bool>(res_->error()); }
+    bool cancelled() const noexcept { return web_deadline_passed_ || res_->error(); }
     h2::asio::response& response() noexcept { return *res_; }
+
+    /// gRPC-Web: the deadline passed (web_deadline_grace). The call ends
+    /// DEADLINE_EXCEEDED now, and the handler sees is_cancelled().
+    void on_web_deadline() {
+        finish(status{status_code::deadline_exceeded, "Deadline Exceeded"});
+        web_deadline_passed_ = true;
+    }
 
     /// Sends the response header section (with the initial metadata) unless
     /// it went out already. False when the stream is gone.
@@ -457,6 +479,7 @@ class server_call final : public call_stream {
     std::optional<status> failure_;
     bool input_ended_ = false;
     bool finished_ = false;
+    bool web_deadline_passed_ = false;
     // gRPC-Web
     const web_cors* cors_ = nullptr;
     web::content_kind web_ = web::content_kind::none;
@@ -628,6 +651,18 @@ class server {
             co_return;
         }
         call.bind(m->descriptor);
+        // gRPC-Web: DEADLINE_EXCEEDED at the deadline (web_deadline_grace),
+        // by a timer that lives until it fires or the call ends.
+        web_deadline_guard deadline_timer;
+        if (call.web() != web::content_kind::none && call.context().deadline()) {
+            const h2::asio::executor ex = co_await net::this_coro::executor;
+            auto t = std::make_shared<web_deadline_timer>(ex, &call);
+            t->timer.expires_at(*call.context().deadline());
+            t->timer.async_wait([t](const h2::asio::error_code_t& ec) {
+                if (!ec && t->call) t->call->on_web_deadline();
+            });
+            deadline_timer.t = std::move(t);
+        }
         status st;
         try {
             for (const auto& i : interceptors_) {
@@ -646,6 +681,27 @@ class server {
         if (call.failure()) st = *call.failure();
         call.finish(st);
     }
+
+    /// The timer of a gRPC-Web call's deadline; the call is null once the
+    /// call is over.
+    struct web_deadline_timer {
+        web_deadline_timer(const h2::asio::executor& ex, server_call* c) : timer(ex), call(c) {}
+        net::steady_timer timer;
+        server_call* call;
+    };
+    /// Disarms it when serve() ends, however it ends: the call is over, the
+    /// timer must not touch it.
+    struct web_deadline_guard {
+        std::shared_ptr<web_deadline_timer> t;
+        web_deadline_guard() = default;
+        web_deadline_guard(const web_deadline_guard&) = delete;
+        web_deadline_guard& operator=(const web_deadline_guard&) = delete;
+        ~web_deadline_guard() {
+            if (!t) return;
+            t->call = nullptr;
+            t->timer.cancel();
+        }
+    };
 
     /// A CORS preflight (Fetch standard, "CORS-preflight fetch"): 204 with
     /// the Access-Control-Allow-* fields when the Origin is allowed and the

@@ -39,12 +39,16 @@
 
 #include <boost/asio.hpp>
 
+#include <h2pb/h2/asio/client.hpp>
 #include <h2pb/h2/asio/tls.hpp>
+#include <h2pb/h2/asio/url.hpp>
 #include <h2pb/proto_codec/descriptor.hpp>
 #include <h2pb/proto_codec/dynamic_message.hpp>
 #include <h2pb/proto_codec/json_dynamic.hpp>
 #include <h2pb/proto_codec/json_reader.hpp>
 #include <h2pb/rpc/asio/channel.hpp>
+#include <h2pb/rpc/grpc_web.hpp>
+#include <h2pb/rpc/timeout.hpp>
 
 #include "cli.hpp"
 #include "commands.hpp"
@@ -129,6 +133,17 @@ options:
                       loopback port and print every layer of it on standard
                       error: frames, HPACK representations, gRPC messages
                       and protobuf fields
+  --web               call a gRPC-Web server (PROTOCOL-WEB.md): content-type
+                      application/grpc-web+proto, x-grpc-web: 1, the status
+                      read from the trailer frame at the end of the body (or
+                      from the headers of a Trailers-Only answer); over TLS
+                      (ALPN h2) or, with --plaintext, h2c. Needs --proto
+                      (reflection is a bidi stream, which gRPC-Web does not
+                      carry); excludes --trace; --authority sets only the
+                      :authority. The requests go as one body, so client and
+                      bidi streams are sent whole first
+  --web-text          --web with application/grpc-web-text+proto: both
+                      bodies in base64
 )";
 
 /// Printed after a TLS verification failure: the two ways out.
@@ -432,6 +447,41 @@ std::optional<std::string> binary_header_value(std::string_view text) {
     return octets;
 }
 
+/// Prints each response message as protobuf JSON on standard output (a
+/// message that does not parse, or has no JSON form, is reported on
+/// standard error and makes the exit status 1).
+class response_printer {
+  public:
+    response_printer(const call_plan* p, call_outcome* out)
+        : p_(p), out_(out), resp_(*p->desc->output_type) {}
+
+    void print(wire::bytes_view bytes) {
+        ++out_->received;
+        text_.clear();
+        if (auto e = resp_.parse(bytes)) {
+            std::cerr << "h2pb call: response " << out_->received << " does not parse as "
+                      << p_->desc->output_type->full_name << '\n';
+            out_->response_unreadable = true;
+            return;
+        }
+        const json::json_error je = json::to_json(resp_, text_, p_->print, p_->pool);
+        if (je) {
+            std::cerr << "h2pb call: response " << out_->received
+                      << " has no JSON form: " << je.message() << '\n';
+            out_->response_unreadable = true;
+            return;
+        }
+        if (p_->verbose) std::cout << "\nResponse contents:\n";
+        std::cout << text_ << '\n' << std::flush;
+    }
+
+  private:
+    const call_plan* p_;
+    call_outcome* out_;
+    proto::dynamic_message resp_;
+    std::string text_;
+};
+
 /// Writes the requests, then half-closes. For bidi it runs beside the
 /// reading; it signals its end through `done` and `timer`.
 ha::awaitable<void> write_requests(ra::detail::call_core* c, const std::vector<std::string>* reqs,
@@ -471,29 +521,13 @@ ha::awaitable<void> run_call(const call_plan* p, call_outcome* out, std::functio
         std::cout << "\nResponse headers received:\n";
         print_metadata(std::cout, c->initial_metadata());
     };
-    std::string bytes, text;
-    proto::dynamic_message resp(*p->desc->output_type);
+    std::string bytes;
+    response_printer printer(p, out);
     for (;;) {
         const bool got = co_await c->next(bytes);
         headers();
         if (!got) break;
-        ++out->received;
-        text.clear();
-        if (auto e = resp.parse(wire::as_bytes(std::string_view(bytes)))) {
-            std::cerr << "h2pb call: response " << out->received << " does not parse as "
-                      << p->desc->output_type->full_name << '\n';
-            out->response_unreadable = true;
-            continue;
-        }
-        const json::json_error je = json::to_json(resp, text, p->print, p->pool);
-        if (je) {
-            std::cerr << "h2pb call: response " << out->received
-                      << " has no JSON form: " << je.message() << '\n';
-            out->response_unreadable = true;
-            continue;
-        }
-        if (p->verbose) std::cout << "\nResponse contents:\n";
-        std::cout << text << '\n' << std::flush;
+        printer.print(wire::as_bytes(std::string_view(bytes)));
     }
     // (No co_await inside ?: — g++ 12 destroys the temporaries twice.)
     rpc::status st;
@@ -519,6 +553,173 @@ ha::awaitable<void> run_call(const call_plan* p, call_outcome* out, std::functio
     after();
 }
 
+// ------------------------------------------------------------- gRPC-Web
+
+/// A gRPC-Web call (--web, --web-text), PROTOCOL-WEB.md, made on the HTTP/2
+/// client of `h2pb get` rather than the channel (whose calls are native
+/// gRPC): the request is gRPC's, but with the content-type
+/// application/grpc-web+proto (or application/grpc-web-text+proto, whose
+/// body is base64 both ways) and `x-grpc-web: 1`; the response carries its
+/// status in a trailer frame at the end of the body (flag 0x80), which
+/// rpc::web::response_parser reads, or, when the call ends at once
+/// (Trailers-Only), in the response header section.
+struct web_plan {
+    ha::url url;                 ///< scheme, host and port of the target
+    ha::client_options options;  ///< TLS, connect timeout
+    std::string authority;       ///< :authority of the request
+    rpc::web::content_kind kind = rpc::web::content_kind::binary;
+    std::optional<std::chrono::nanoseconds> timeout;  ///< --deadline
+};
+
+/// The status of an HTTP/2 stream that failed, mapped as the channel maps
+/// it (rpc/asio/call.hpp, on_stream_error): past the deadline (our timer, or
+/// the server's RST_STREAM(CANCEL) when it enforced the grpc-timeout we
+/// sent) DEADLINE_EXCEEDED; another RST_STREAM through
+/// http-grpc-status-mapping.md's table (code_from_rst_stream); the rest
+/// UNAVAILABLE.
+rpc::status web_stream_status(const ha::stream_error& e, bool past_deadline) {
+    using ha::stream_errc;
+    if (e.kind == stream_errc::timeout ||
+        (past_deadline && e.kind == stream_errc::reset_by_peer && e.code == h2::error_code::cancel))
+        return {rpc::status_code::deadline_exceeded, "Deadline Exceeded"};
+    if (e.kind == stream_errc::reset_by_peer)
+        return {rpc::code_from_rst_stream(e.code), e.to_string()};
+    return {rpc::status_code::unavailable, e.to_string()};
+}
+
+/// The request, the response messages (printed) and the status of one
+/// gRPC-Web call on `client`.
+ha::awaitable<rpc::status> web_exchange(ha::client* client, const call_plan* p, const web_plan* w,
+                                        call_outcome* out) {
+    namespace web = rpc::web;
+    const bool text = w->kind == web::content_kind::text;
+    const std::string_view type = text ? web::text_content_type : web::binary_content_type;
+    std::vector<hpack::field> fields{{":method", "POST"},          {":scheme", w->url.scheme},
+                                     {":authority", w->authority}, {":path", p->path},
+                                     {"content-type", type},       {"accept", type},
+                                     {"x-grpc-web", "1"}};
+    rpc::timeout_text timeout_text;
+    std::optional<h2::time_point> deadline;
+    if (w->timeout) {
+        deadline = std::chrono::steady_clock::now() +
+                   std::chrono::duration_cast<std::chrono::steady_clock::duration>(*w->timeout);
+        timeout_text = rpc::format_timeout(*w->timeout);
+        fields.push_back({"grpc-timeout", timeout_text.view()});
+    }
+    std::string storage;
+    rpc::to_hpack(p->options.md, fields, storage);
+    auto past_deadline = [&] { return deadline && std::chrono::steady_clock::now() >= *deadline; };
+
+    // The body: every request framed as native gRPC frames it (5-octet
+    // prefix, then the message); for -text, all of it in one padded base64.
+    wire::buffer framed;
+    for (const auto& r : p->requests) {
+        if (!rpc::write_message(framed, wire::as_bytes(std::string_view(r))))
+            co_return rpc::status{rpc::status_code::internal, "request too large to frame"};
+        ++out->sent;
+    }
+    std::string body;
+    if (text)
+        web::append_text(framed.view(), body);
+    else
+        body.assign(wire::as_chars(framed.view()));
+
+    auto opened = co_await client->open(fields, false);
+    if (!opened) co_return web_stream_status(opened.error(), past_deadline());
+    ha::client_stream& st = *opened;
+    if (deadline) st.set_deadline(*deadline);
+    const ha::stream_error written =
+        co_await st.write(wire::as_bytes(std::string_view(body)), true);
+    // (The server may answer, and end the stream, before reading it all.)
+    if (written && !st.complete()) co_return web_stream_status(written, past_deadline());
+    const ha::stream_error head = co_await st.response();
+    if (head) co_return web_stream_status(head, past_deadline());
+
+    rpc::metadata initial, trailing;
+    (void)rpc::from_hpack(st.headers(), initial);
+    if (p->verbose) {
+        std::cout << "\nResponse headers received:\n";
+        print_metadata(std::cout, initial);
+    }
+    const unsigned http_status = st.status();
+    if (http_status != 200)  // http-grpc-status-mapping.md
+        co_return rpc::status{
+            rpc::code_from_http_status(http_status),
+            "unexpected HTTP status code received from server: " + std::to_string(http_status)};
+    // Trailers-Only: the status is in the header section (grpc-status).
+    if (!st.header("grpc-status").empty()) {
+        co_return rpc::parse_trailers(st.headers(), trailing);
+    }
+    const web::content_kind got = web::classify(st.header("content-type"));
+    if (got != web::content_kind::binary && got != web::content_kind::text)
+        co_return rpc::status{
+            rpc::status_code::unknown,
+            "received unexpected content-type \"" + std::string(st.header("content-type")) + "\""};
+
+    response_printer printer(p, out);
+    web::response_parser parser(got);
+    web::response_parser::event ev;
+    std::optional<rpc::status> st_from_trailers;
+    auto drain = [&]() -> std::optional<rpc::status> {
+        for (;;) {
+            switch (parser.next(ev)) {
+                case web::response_parser::result::message:
+                    if (ev.compressed)
+                        return rpc::status{rpc::status_code::internal,
+                                           "compressed message, but none was asked for"};
+                    printer.print(ev.message);
+                    continue;
+                case web::response_parser::result::trailers:
+                    st_from_trailers = rpc::parse_trailers(parser.trailers(), trailing);
+                    continue;
+                case web::response_parser::result::need_more:
+                    return std::nullopt;
+                case web::response_parser::result::failed:
+                    return rpc::status{rpc::status_code::internal,
+                                       std::string(web::describe(parser.error()))};
+            }
+        }
+    };
+    for (;;) {
+        auto piece = co_await st.read();
+        if (!piece) co_return web_stream_status(piece.error(), past_deadline());
+        if (piece->empty()) break;
+        if (parser.feed(*piece) != web::parse_errc::ok)
+            co_return rpc::status{rpc::status_code::internal,
+                                  std::string(web::describe(parser.error()))};
+        if (auto failed = drain()) co_return *failed;
+    }
+    (void)parser.finish();
+    if (auto failed = drain()) co_return *failed;
+    if (p->verbose) {
+        std::cout << "\nResponse trailers received:\n";
+        print_metadata(std::cout, trailing);
+    }
+    if (st_from_trailers) co_return *st_from_trailers;
+    // No trailer frame: a server that sent native HTTP/2 trailers instead.
+    if (!st.trailers().empty()) co_return rpc::parse_trailers(st.trailers(), trailing);
+    co_return rpc::status{rpc::status_code::internal,
+                          "the gRPC-Web response ended without a trailer frame"};
+}
+
+/// Connects, makes the call, closes the connection.
+ha::awaitable<void> run_web_call(const call_plan* p, const web_plan* w, call_outcome* out) {
+    const ha::executor ex = co_await net::this_coro::executor;
+    auto connected = co_await ha::client::connect(ex, w->url, w->options);
+    if (!connected) {
+        out->status = rpc::status{rpc::status_code::unavailable, connected.error().to_string()};
+        co_return;
+    }
+    const std::shared_ptr<ha::client> client = *connected;
+    rpc::status st = co_await web_exchange(client.get(), p, w, out);
+    out->status = std::move(st);
+    if (p->verbose)
+        std::cout << "Sent " << out->sent << " request" << (out->sent == 1 ? "" : "s")
+                  << " and received " << out->received << " response"
+                  << (out->received == 1 ? "" : "s") << '\n';
+    client->close();
+}
+
 /// Closes the channel of the reflection exchange (sending GOAWAY, RFC 9113
 /// section 6.8) and runs `io` until its connection is gone, then gives
 /// `rc`: for the exits after list, describe or a local error.
@@ -529,6 +730,20 @@ int close_then(net::io_context& io, std::unique_ptr<ra::channel>& ch, int rc) {
         ch.reset();
     }
     return rc;
+}
+
+/// The exit status of a call, after printing a status other than OK as
+/// grpcurl does. `unverified`: no certificate was verified (no hint then).
+int finish_call(const call_outcome& outcome, bool unverified) {
+    if (!outcome.status.ok()) {
+        std::cerr << "ERROR:\n  Code: " << go_code_name(outcome.status.code)
+                  << "\n  Message: " << outcome.status.message << '\n';
+        if (!unverified &&
+            outcome.status.message.find("certificate verify failed") != std::string::npos)
+            std::cerr << tls_verify_hint << '\n';
+        return exit_status_base + static_cast<int>(outcome.status.code);
+    }
+    return outcome.response_unreadable ? 1 : 0;
 }
 
 /// A positive number of seconds, decimals allowed ("2.5").
@@ -560,6 +775,8 @@ int run_call(int argc, char** argv) {
     const bool emit_defaults = a.take_flag("--emit-defaults");
     const bool verbose = a.take_flag("-v");
     const bool trace = a.take_flag("--trace");
+    const bool web_text = a.take_flag("--web-text");
+    const bool web = a.take_flag("--web") || web_text;
     std::vector<std::string> protos, import_paths, headers;
     while (auto p = a.take_value("--proto")) protos.push_back(*p);
     while (auto p = a.take_value("-I")) import_paths.push_back(*p);
@@ -577,6 +794,10 @@ int run_call(int argc, char** argv) {
     if (insecure && ca) return usage_error("--insecure and --ca exclude each other");
     if (format != "json" && format != "json-compact")
         return usage_error("--format takes json or json-compact");
+    if (web && protos.empty())
+        return usage_error(
+            "--web needs --proto: reflection is a bidi stream, which gRPC-Web does not carry");
+    if (web && trace) return usage_error("--web excludes --trace");
 
     ra::channel_options co;
     co.use_tls = !plaintext;
@@ -622,7 +843,7 @@ int run_call(int argc, char** argv) {
     // has its own connection.
     net::io_context io(1);
     std::unique_ptr<ra::channel> ch;
-    if (!trace) ch = std::make_unique<ra::channel>(io.get_executor(), target, co);
+    if (!trace && !web) ch = std::make_unique<ra::channel>(io.get_executor(), target, co);
 
     // The schema.
     loaded_schema sc;
@@ -704,6 +925,24 @@ int run_call(int argc, char** argv) {
         print_metadata(std::cout, o.md);
     }
 
+    call_outcome outcome;
+    outcome.status = rpc::status{rpc::status_code::unknown, "the call did not finish"};
+    if (web) {
+        web_plan w;
+        const auto parsed = ha::parse_url((plaintext ? "http://" : "https://") + target);
+        if (!parsed) return usage_error("--web needs the target as HOST:PORT, not " + target);
+        w.url = *parsed;
+        w.options.tls.verify_peer = !insecure;
+        if (ca) w.options.tls.ca_file = *ca;
+        w.options.connect_timeout = co.http.connect_timeout;
+        w.authority = authority.value_or(w.url.authority);
+        w.kind = web_text ? rpc::web::content_kind::text : rpc::web::content_kind::binary;
+        w.timeout = o.timeout;
+        net::co_spawn(io, run_web_call(&plan, &w, &outcome), net::detached);
+        io.run();
+        return finish_call(outcome, plaintext || insecure);
+    }
+
     // --trace: the proxy between the call and the server, on a loopback
     // port, printing to stderr; the call goes to it in h2c (the trace shows
     // the HTTP/2 connection; TLS, if any, is the proxy's towards the server).
@@ -742,8 +981,6 @@ int run_call(int argc, char** argv) {
         accept_trace_connections(acceptor, tst);
     }
 
-    call_outcome outcome;
-    outcome.status = rpc::status{rpc::status_code::unknown, "the call did not finish"};
     if (!ch) ch = std::make_unique<ra::channel>(io.get_executor(), call_target, call_co);
     plan.channel = ch.get();
     net::steady_timer drain(io);
@@ -766,16 +1003,7 @@ int run_call(int argc, char** argv) {
     net::co_spawn(io, run_call(&plan, &outcome, after), net::detached);
     io.run();
     ch.reset();
-
-    if (!outcome.status.ok()) {
-        std::cerr << "ERROR:\n  Code: " << go_code_name(outcome.status.code)
-                  << "\n  Message: " << outcome.status.message << '\n';
-        if (!plaintext && !insecure &&
-            outcome.status.message.find("certificate verify failed") != std::string::npos)
-            std::cerr << tls_verify_hint << '\n';
-        return exit_status_base + static_cast<int>(outcome.status.code);
-    }
-    return outcome.response_unreadable ? 1 : 0;
+    return finish_call(outcome, plaintext || insecure);
 }
 
 }  // namespace h2pb::cli

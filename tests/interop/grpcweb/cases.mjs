@@ -4,8 +4,8 @@
 // must answer.
 //
 // What the server must do (the contract every server under test keeps; it
-// is docs/examples/analytics_server_full.cpp's behaviour, plus the one
-// test-only request "bulk:N", which that example does not serve):
+// is docs/examples/analytics_server_full.cpp's behaviour, the one
+// test-only request "bulk:N" included):
 //   - every call needs `authorization: Bearer <more than 43 characters>`
 //     (the article's _validate_token: "Bearer " and more than 50 in all),
 //     else UNAUTHENTICATED "Invalid or missing auth token";

@@ -22,5 +22,9 @@ export function makeCerts(dir) {
                    "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
   openssl("x509", "-req", "-in", f("server.csr"), "-CA", f("ca.pem"), "-CAkey", f("ca.key"),
           "-CAcreateserial", "-out", f("server.pem"), "-days", String(VALID_DAYS), "-extfile", f("server.ext"));
-  return { ca: f("ca.pem"), cert: f("server.pem"), key: f("server.key") };
+  // The chain (the server's certificate, then the CA's): for a server that
+  // also calls itself and trusts its own --tls-cert file as the CA
+  // (analytics_server_full's downstream call).
+  fs.writeFileSync(f("chain.pem"), fs.readFileSync(f("server.pem"), "utf8") + fs.readFileSync(f("ca.pem"), "utf8"));
+  return { ca: f("ca.pem"), cert: f("server.pem"), key: f("server.key"), chain: f("chain.pem") };
 }

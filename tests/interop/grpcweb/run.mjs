@@ -20,7 +20,8 @@
 //                       of --ca FILE, by default certs/ca.pem, the browser
 //                       ignores certificate errors)
 //   -- COMMAND...       a server to start; in its arguments {cert}, {key},
-//                       {ca} and {work} are replaced by the paths; it must
+//                       {ca}, {chain} (cert then CA) and {work} are
+//                       replaced by the paths; it must
 //                       print "listening on HOST:PORT" (as `h2pb serve`
 //                       does) and serve TLS on it; the URL is then
 //                       https://localhost:PORT
@@ -107,7 +108,7 @@ let status = 1;
 try {
   if (!serverUrl) {
     const argv = (serverCommand ?? [process.execPath, "{work}/server.mjs", "--cert", "{cert}", "--key", "{key}"])
-      .map((a) => a.replaceAll("{cert}", certs.cert).replaceAll("{key}", certs.key)
+      .map((a) => a.replaceAll("{cert}", certs.cert).replaceAll("{chain}", certs.chain).replaceAll("{key}", certs.key)
                    .replaceAll("{ca}", certs.ca).replaceAll("{work}", work));
     console.log(`server: ${argv.join(" ")}`);
     server = await startServer(argv, path.join(logDir, "grpcweb-server.log"));

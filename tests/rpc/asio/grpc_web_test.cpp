@@ -54,6 +54,8 @@ const rpc::method_descriptor half_method{"/test.Echo/Half", "test.Echo", "Half",
                                          rpc::method_kind::unary};
 const rpc::method_descriptor sleep_method{"/test.Echo/Sleep", "test.Echo", "Sleep",
                                           rpc::method_kind::unary};
+const rpc::method_descriptor slow_stream_method{"/test.Echo/SlowStream", "test.Echo", "SlowStream",
+                                                rpc::method_kind::server_streaming};
 const rpc::method_descriptor collect_method{"/test.Echo/Collect", "test.Echo", "Collect",
                                             rpc::method_kind::client_streaming};
 
@@ -110,6 +112,18 @@ struct fixture {
             sleeper_cancelled = s.context().is_cancelled();
             co_return rpc::status{};
         });
+        // SlowStream: one message, then another 2 s later (past any short
+        // deadline: that write must fail).
+        srv->add_method(slow_stream_method,
+                        [this](ra::call_stream& s) -> ha::awaitable<rpc::status> {
+                            (void)co_await s.read_message();
+                            (void)co_await s.write_message(wire::as_bytes("first"s));
+                            ha::net::steady_timer t(co_await ha::net::this_coro::executor, 2s);
+                            co_await t.async_wait(ha::net::use_awaitable);
+                            const bool late = co_await s.write_message(wire::as_bytes("late"s));
+                            late_write_failed = !late;
+                            co_return rpc::status{};
+                        });
         // Collect (client streaming, which browsers cannot do but other
         // gRPC-Web clients can: the body is framed the same way).
         srv->add_method(collect_method, [](ra::call_stream& s) -> ha::awaitable<rpc::status> {
@@ -204,6 +218,7 @@ struct fixture {
 
     std::unique_ptr<ra::server> srv;
     std::atomic<bool> sleeper_cancelled{false};
+    std::atomic<bool> late_write_failed{false};
 };
 
 constexpr std::string_view bin = "application/grpc-web+proto";
@@ -319,18 +334,38 @@ TEST_CASE("grpc-web Trailers-Only: an error before any message is headers only")
     CHECK(r2.body.empty());
 }
 
-TEST_CASE("grpc-web: a call past its grpc-timeout is reset with CANCEL, as native gRPC") {
+TEST_CASE(
+    "grpc-web: a call past its grpc-timeout ends DEADLINE_EXCEEDED, then the handler sees it") {
+    // Native gRPC resets the stream with CANCEL at the deadline (the client
+    // reports DEADLINE_EXCEEDED from its own timer); a gRPC-Web client gets
+    // the status (here Trailers-Only: nothing was sent), grpc-status 4
+    // (grpc's doc/statuscodes.md), as grpc C++ servers send it.
     fixture f;
     const auto start = std::chrono::steady_clock::now();
-    const auto r = f.exchange("POST", "/test.Echo/Sleep",
-                              {{"content-type", bin}, {"grpc-timeout", "100m"}}, {frame("x")});
+    const auto r = f.call("/test.Echo/Sleep", bin, {frame("x")}, {{"grpc-timeout", "100m"}});
     const auto took = std::chrono::steady_clock::now() - start;
-    REQUIRE(!r);
-    CHECK(r.error().code == h2pb::h2::error_code::cancel);
+    CHECK(r.status == 200);
+    CHECK(find(r.headers, "grpc-status") == "4");
+    CHECK(r.body.empty());
     CHECK(took >= 90ms);
     CHECK(took < 1500ms);
     for (int i = 0; i < 40 && !f.sleeper_cancelled; ++i) std::this_thread::sleep_for(100ms);
     CHECK(f.sleeper_cancelled);
+}
+
+TEST_CASE("grpc-web: past the deadline after a message, the trailer frame says DEADLINE_EXCEEDED") {
+    fixture f;
+    const auto r = f.call("/test.Echo/SlowStream", bin, {frame("x")}, {{"grpc-timeout", "100m"}});
+    CHECK(r.status == 200);
+    // PROTOCOL-WEB.md: the message frame, then the trailer frame (0x80, the
+    // length, "name: value\r\n" lines); grpc-status 4 is DEADLINE_EXCEEDED
+    // (grpc's doc/statuscodes.md).
+    const std::string trailer = "grpc-status: 4\r\ngrpc-message: Deadline Exceeded\r\n";
+    CHECK(r.body ==
+          frame("first") + "\x80\x00\x00\x00"s + static_cast<char>(trailer.size()) + trailer);
+    CHECK(r.trailers.empty());
+    for (int i = 0; i < 40 && !f.late_write_failed; ++i) std::this_thread::sleep_for(100ms);
+    CHECK(f.late_write_failed);
 }
 
 TEST_CASE("grpc-web client streaming: several messages in one body are served") {
