@@ -632,3 +632,198 @@ TEST_CASE("the schema's method, found by :path, names and explains both directio
     CHECK(dt.find("gRPC call /grpc.testing.TestService.UnaryCall\n") != std::string::npos);
     CHECK(dt.find("payload") == std::string::npos);
 }
+
+// ---- gRPC-Web (PROTOCOL-WEB.md) ---------------------------------------------
+//
+// The bytes follow PROTOCOL-WEB.md "Message framing": messages framed as in
+// PROTOCOL-HTTP2.md, then the trailer frame, flag 10000000b (0x80), a 4-octet
+// big-endian length and an HTTP/1 header block without its final empty line.
+// The base64 of the -text cases was computed with Python's base64 module.
+
+namespace {
+
+bytes web_request_block(std::string_view content_type) {
+    bytes b = {0x83, 0x87};  // :method POST (static 3), :scheme https (static 7)
+    literal_indexed_name(b, 4, "/grpc.testing.TestService/UnaryCall");
+    literal_indexed_name(b, 1, "localhost");
+    literal_indexed_name(b, 31, content_type);
+    return b;
+}
+
+bytes web_response_block(std::string_view content_type, std::string_view status = {}) {
+    bytes b = {0x88};  // :status 200
+    literal_indexed_name(b, 31, content_type);
+    if (!status.empty()) literal_new_name(b, "grpc-status", status);
+    return b;
+}
+
+/// field 1 = 150 (encoding.md's first example) in a 5-octet-prefixed frame.
+bytes web_message() {
+    return {0x00, 0x00, 0x00, 0x00, 0x03, 0x08, 0x96, 0x01};
+}
+
+/// The trailer frame of `block` ("name: value\r\n" lines), flag `flag`.
+bytes trailer_frame(std::string_view block, std::uint8_t flag = 0x80) {
+    const auto n = static_cast<std::uint32_t>(block.size());
+    bytes b = {flag, static_cast<wire::byte>(n >> 24), static_cast<wire::byte>(n >> 16),
+               static_cast<wire::byte>(n >> 8), static_cast<wire::byte>(n)};
+    put(b, block);
+    return b;
+}
+
+bytes text(std::string_view s) {
+    bytes b;
+    put(b, s);
+    return b;
+}
+
+/// A gRPC-Web unary call up to the response headers; returns the analyzer's
+/// events so far (client side).
+std::vector<trace_event> web_call(trace_analyzer& a, std::string_view ct,
+                                  std::string_view response_status = {}) {
+    auto c =
+        feed(a, c2s,
+             cat({preface(), settings({}), frame(HEADERS, END_HEADERS, 1, web_request_block(ct)),
+                  frame(DATA, END_STREAM, 1, web_message())}));
+    feed(a, s2c,
+         cat({settings({}), frame(HEADERS, END_HEADERS | (response_status.empty() ? 0 : END_STREAM),
+                                  1, web_response_block(ct, response_status))}));
+    return c;
+}
+
+const grpc_event* find_trailers(const std::vector<trace_event>& ev) {
+    for (const auto& e : ev)
+        for (const auto& g : e.grpc)
+            if (g.trailer && !g.prefix) return &g;
+    return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("gRPC-Web binary: messages as gRPC, the 0x80 frame read as the trailers") {
+    trace_analyzer a;
+    const auto c = web_call(a, "application/grpc-web+proto");
+    CHECK(all_violations(c).empty());
+    CHECK(any_contains(c[2].notes, "gRPC-Web call /grpc.testing.TestService/UnaryCall"));
+    REQUIRE(c[3].grpc.size() == 2);
+    CHECK(c[3].grpc[1].length == 3);
+    CHECK_FALSE(c[3].grpc[1].trailer);
+    const auto s = feed(a, s2c,
+                        frame(DATA, END_STREAM, 1,
+                              cat({web_message(), trailer_frame("grpc-status: 5\r\ngrpc-message: "
+                                                                "no%20such%20report\r\n")})));
+    REQUIRE(s.size() == 1);
+    CHECK(s[0].violations.empty());
+    REQUIRE(s[0].grpc.size() == 4);  // message prefix, message, trailer prefix, trailers
+    CHECK(s[0].grpc[2].prefix);
+    CHECK(s[0].grpc[2].trailer);
+    CHECK(s[0].grpc[2].flag == 0x80);
+    CHECK(s[0].grpc[2].length == 16 + 34);  // "grpc-status: 5\r\n", "grpc-message: ...\r\n"
+    const grpc_event* t = find_trailers(s);
+    REQUIRE(t != nullptr);
+    REQUIRE(t->trailers.size() == 2);
+    CHECK(t->trailers[0].name == "grpc-status");
+    CHECK(t->trailers[0].value == "5");
+    CHECK(t->trailers[0].meaning == "NOT_FOUND");  // statuscodes.md: 5 NOT_FOUND
+    CHECK(t->trailers[1].value == "no%20such%20report");
+    CHECK(t->trailers[1].meaning == "percent-decoded: \"no such report\"");
+    CHECK(any_contains(s[0].notes, "gRPC status 5 NOT_FOUND (gRPC-Web trailer frame)"));
+
+    std::ostringstream out, js;
+    for (const auto& e : s) {
+        print_event_text(out, 1, e);
+        print_event_json(js, 1, e);
+    }
+    CHECK(out.str().find("gRPC-Web trailer frame prefix 80 00 00 00 32: flag 0x80 (MSB set: "
+                         "trailers, uncompressed), length 50") != std::string::npos);
+    CHECK(out.str().find("grpc-status: 5  (NOT_FOUND)") != std::string::npos);
+    CHECK(js.str().find("\"kind\": \"trailers\"") != std::string::npos);
+    CHECK(js.str().find("\"meaning\": \"NOT_FOUND\"") != std::string::npos);
+}
+
+TEST_CASE("gRPC-Web text: base64 segments decoded in any split, then read as binary") {
+    // base64("00 00 00 00 03 08 96 01") = "AAAAAAMIlgE=", and the trailer
+    // frame of "grpc-status: 0\r\n" = "gAAAABBncnBjLXN0YXR1czogMA0K".
+    const std::string body = "AAAAAAMIlgE=gAAAABBncnBjLXN0YXR1czogMA0K";
+    for (std::size_t cut = 1; cut < body.size(); cut += 3) {
+        trace_analyzer a;
+        const auto c = web_call(a, "application/grpc-web-text");
+        CHECK(any_contains(c[2].notes, "gRPC-Web call (text: the bodies are base64)"));
+        auto s = feed(a, s2c, frame(DATA, 0, 1, text(body.substr(0, cut))));
+        const auto s2 = feed(a, s2c, frame(DATA, END_STREAM, 1, text(body.substr(cut))));
+        s.insert(s.end(), s2.begin(), s2.end());
+        CAPTURE(cut);
+        CHECK(all_violations(s).empty());
+        const grpc_event* t = find_trailers(s);
+        REQUIRE(t != nullptr);
+        REQUIRE(t->trailers.size() == 1);
+        CHECK(t->trailers[0].meaning == "OK");
+    }
+    trace_analyzer a;
+    web_call(a, "application/grpc-web-text+proto");
+    const auto s = feed(a, s2c, frame(DATA, END_STREAM, 1, text(body)));
+    REQUIRE(s.size() == 1);
+    CHECK(any_contains(s[0].notes,
+                       "base64 segments \"AAAAAAMIlgE=\" 12 chars -> 8 octets, "
+                       "\"gAAAABBncnBjLXN0...\" 28 chars -> 21 octets"));
+}
+
+TEST_CASE("gRPC-Web text: broken base64 is flagged") {
+    trace_analyzer a;
+    web_call(a, "application/grpc-web-text");
+    const auto s = feed(a, s2c, frame(DATA, END_STREAM, 1, text("AAAA*AAA")));
+    CHECK(any_contains(all_violations(s), "character outside the base64 alphabet"));
+}
+
+TEST_CASE("gRPC-Web: END_STREAM without a trailer frame and without grpc-status is an error") {
+    trace_analyzer a;
+    web_call(a, "application/grpc-web");
+    const auto s = feed(a, s2c, frame(DATA, END_STREAM, 1, web_message()));
+    CHECK(any_contains(all_violations(s), "gRPC-Web response ended without a trailer frame"));
+}
+
+TEST_CASE("gRPC-Web Trailers-Only: grpc-status in the only HEADERS, no body") {
+    trace_analyzer a;
+    const auto c = web_call(a, "application/grpc-web", "12");
+    CHECK(all_violations(c).empty());
+}
+
+TEST_CASE("gRPC-Web trailer rules: lower-case names, trailers last, grpc-status present") {
+    {
+        trace_analyzer a;
+        web_call(a, "application/grpc-web");
+        const auto s =
+            feed(a, s2c, frame(DATA, END_STREAM, 1, trailer_frame("Grpc-Status: 0\r\n")));
+        CHECK(any_contains(all_violations(s), "trailer name \"Grpc-Status\" is not lower case"));
+    }
+    {
+        trace_analyzer a;
+        web_call(a, "application/grpc-web");
+        const auto s = feed(
+            a, s2c,
+            frame(DATA, END_STREAM, 1, cat({trailer_frame("grpc-status: 0\r\n"), web_message()})));
+        CHECK(any_contains(all_violations(s), "data after the gRPC-Web trailer frame"));
+    }
+    {
+        trace_analyzer a;
+        web_call(a, "application/grpc-web");
+        const auto s = feed(a, s2c, frame(DATA, END_STREAM, 1, trailer_frame("x-a: b\r\n")));
+        CHECK(any_contains(all_violations(s), "grpc-status missing in the gRPC-Web trailer frame"));
+    }
+    {
+        // A flag byte outside 0x00, 0x01, 0x80, 0x81.
+        trace_analyzer a;
+        web_call(a, "application/grpc-web");
+        const auto s = feed(a, s2c, frame(DATA, 0, 1, trailer_frame("", 0x40)));
+        CHECK(any_contains(all_violations(s), "gRPC-Web flag byte 0x40"));
+    }
+    {
+        // The status in HTTP/2 trailers: invisible to a browser.
+        trace_analyzer a;
+        web_call(a, "application/grpc-web");
+        feed(a, s2c, frame(DATA, 0, 1, web_message()));
+        const auto s =
+            feed(a, s2c, frame(HEADERS, END_HEADERS | END_STREAM, 1, trailers_block(true)));
+        CHECK(any_contains(all_violations(s), "HTTP/2 trailers on a gRPC-Web response"));
+    }
+}

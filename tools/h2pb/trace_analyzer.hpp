@@ -16,7 +16,11 @@
 //     (§6.9.1), from WINDOW_UPDATE frames of the other direction;
 //   * gRPC calls: the request's :path, content-type and grpc-timeout, the
 //     5-octet Length-Prefixed-Message framing of each DATA stream, and how
-//     the call ends (trailers with grpc-status, or RST_STREAM without).
+//     the call ends (trailers with grpc-status, or RST_STREAM without);
+//   * gRPC-Web calls (PROTOCOL-WEB.md; content-type application/grpc-web or
+//     application/grpc-web-text, rpc::web::classify): the same messages, the
+//     -text body base64-decoded first, and the status carried as the body's
+//     last frame, flag 0x80, whose "name: value\r\n" lines are listed.
 //
 // Time is an argument too: the caller passes the clock's reading with each
 // piece of bytes (and the connection's start), and each event carries the
@@ -43,6 +47,9 @@
 #include <h2pb/h2/frame_writer.hpp>
 #include <h2pb/h2/settings.hpp>
 #include <h2pb/proto_codec/field_reader.hpp>
+#include <h2pb/rpc/grpc_web.hpp>
+#include <h2pb/rpc/percent.hpp>
+#include <h2pb/rpc/status.hpp>
 #include <h2pb/rpc/timeout.hpp>
 
 #include "explain.hpp"
@@ -90,14 +97,24 @@ constexpr std::string_view name(trace_direction d) noexcept {
     return d == trace_direction::client_to_server ? "client->server" : "server->client";
 }
 
-/// A gRPC message prefix or a whole message seen in one DATA frame.
+/// One "name: value" line of a gRPC-Web trailer frame, with what it means:
+/// grpc-status's code name, grpc-message percent-decoded.
+struct web_trailer_line {
+    std::string name, value, meaning;
+};
+
+/// A gRPC message prefix or a whole message seen in one DATA frame; for
+/// gRPC-Web, also the trailer frame (flag 0x80) and its prefix.
 struct grpc_event {
-    bool prefix = false;  ///< true: the 5-octet prefix completed in this frame
+    bool prefix = false;    ///< true: the 5-octet prefix completed in this frame
+    bool trailer = false;   ///< gRPC-Web: the trailer frame (flag MSB set), not a message
+    std::uint8_t flag = 0;  ///< the prefix's first octet
     bool compressed = false;
     std::uint32_t length = 0;
-    std::string type;          ///< protobuf type, when the method is known
-    std::vector<node> fields;  ///< explained fields (whole, uncompressed messages)
-    std::string note;          ///< why the fields are not shown, or a decode error
+    std::string type;                        ///< protobuf type, when the method is known
+    std::vector<node> fields;                ///< explained fields (whole, uncompressed messages)
+    std::string note;                        ///< why the fields are not shown, or a decode error
+    std::vector<web_trailer_line> trailers;  ///< trailer == true && !prefix
 };
 
 /// One event: the client preface or one frame, with what it means.
@@ -248,6 +265,10 @@ class trace_analyzer {
         std::size_t body_have = 0;
         bool in_body = false;
         std::string body;  ///< kept only while length <= max_explained_message
+        // gRPC-Web only:
+        rpc::web::text_decoder text;  ///< -text: the base64 of this direction's body
+        bool trailer_seen = false;    ///< the 0x80 frame has completed
+        bool after_trailer_flagged = false;
     };
 
     struct direction {
@@ -277,10 +298,13 @@ class trace_analyzer {
 
     struct call {
         bool grpc = false;
+        /// binary or text: a gRPC-Web call (its request content-type).
+        rpc::web::content_kind web = rpc::web::content_kind::none;
         std::string path;
         const proto::method_descriptor* method = nullptr;
         bool response_headers_seen = false;
-        bool status_seen = false;  ///< trailers with grpc-status arrived
+        bool status_seen = false;     ///< trailers with grpc-status arrived
+        bool headers_status = false;  ///< gRPC-Web: grpc-status in the response headers
     };
 
     /// A method's input or output type by full name ("pkg.Request").
@@ -490,8 +514,14 @@ class trace_analyzer {
             const std::size_t pad = body[0];
             body = body.subspan(1, body.size() - 1 - std::min(pad, body.size() - 1));
         }
-        grpc_data(d, c->second, s.messages[h.stream_id], body, e);
-        if (!h.has(h2::flag::end_stream)) return;
+        auto& m = s.messages[h.stream_id];
+        const bool end = h.has(h2::flag::end_stream);
+        if (c->second.web != rpc::web::content_kind::none) {
+            web_data(d, c->second, m, body, end, e);
+            return;
+        }
+        grpc_data(d, c->second, m, body, e);
+        if (!end) return;
         grpc_end(s, h.stream_id, e);
         if (d == trace_direction::server_to_client)
             e.violations.push_back(
@@ -502,6 +532,14 @@ class trace_analyzer {
     void grpc_data(trace_direction d, const call& c, message_state& m, wire::bytes_view b,
                    trace_event& e) {
         while (!b.empty()) {
+            if (m.trailer_seen) {
+                if (!m.after_trailer_flagged)
+                    e.violations.push_back(
+                        "data after the gRPC-Web trailer frame: trailers must be the last "
+                        "message of the response (PROTOCOL-WEB.md Message framing, 3)");
+                m.after_trailer_flagged = true;
+                break;
+            }
             if (!m.in_body) {
                 const std::size_t take = std::min<std::size_t>(5 - m.prefix_have, b.size());
                 std::copy_n(b.data(), take, m.prefix + m.prefix_have);
@@ -510,10 +548,14 @@ class trace_analyzer {
                 if (m.prefix_have < 5) break;
                 grpc_event g;
                 g.prefix = true;
-                g.compressed = m.prefix[0] != 0;
+                g.flag = m.prefix[0];
+                g.compressed = (m.prefix[0] & rpc::web::compressed_flag) != 0;
                 m.length = wire::load_be32(m.prefix + 1);
                 g.length = m.length;
-                if (m.prefix[0] > 1)
+                if (c.web != rpc::web::content_kind::none) {
+                    g.trailer = (g.flag & rpc::web::trailer_flag) != 0;
+                    web_prefix(d, m, g, e);
+                } else if (m.prefix[0] > 1)
                     e.violations.push_back("gRPC Compressed-Flag is " +
                                            std::to_string(m.prefix[0]) +
                                            ", must be 0 or 1 (PROTOCOL-HTTP2.md "
@@ -528,10 +570,185 @@ class trace_analyzer {
             m.body_have += take;
             b = b.subspan(take);
             if (m.body_have < m.length) break;
-            e.grpc.push_back(message(d, c, m));
+            e.grpc.push_back(m.prefix[0] & rpc::web::trailer_flag &&
+                                     c.web != rpc::web::content_kind::none
+                                 ? web_trailer(m, e)
+                                 : message(d, c, m));
             m.in_body = false;
             m.prefix_have = 0;
         }
+    }
+
+    // ---- gRPC-Web (PROTOCOL-WEB.md) ----
+
+    /// One DATA payload of a gRPC-Web call: a -text body is base64 first
+    /// (its padded segments noted), then the frames are read as gRPC's, the
+    /// flag's MSB marking the trailer frame. At END_STREAM: a -text tail is
+    /// finished, and a response must have ended with its trailer frame (or
+    /// carried grpc-status in its headers: Trailers-Only).
+    void web_data(trace_direction d, call& c, message_state& m, wire::bytes_view body, bool end,
+                  trace_event& e) {
+        std::string decoded;
+        wire::bytes_view frames = body;
+        if (c.web == rpc::web::content_kind::text) {
+            web_text(m, wire::as_chars(body), decoded, e);
+            if (end && m.text.error() == rpc::web::text_errc::ok) {
+                const std::size_t before = decoded.size();
+                if (m.text.finish(decoded) != rpc::web::text_errc::ok)
+                    e.violations.push_back(std::string(rpc::web::describe(m.text.error())) +
+                                           " (RFC 4648 §4; PROTOCOL-WEB.md Text-encoded streams)");
+                else if (decoded.size() > before)
+                    e.notes.push_back("unpadded base64 tail decodes to " +
+                                      std::to_string(decoded.size() - before) + " octets");
+            }
+            frames = wire::as_bytes(decoded);
+        }
+        grpc_data(d, c, m, frames, e);
+        if (!end) return;
+        if (m.in_body)
+            e.violations.push_back("gRPC-Web frame prefix announces " + std::to_string(m.length) +
+                                   " octets, only " + std::to_string(m.body_have) +
+                                   " arrived before END_STREAM (PROTOCOL-WEB.md)");
+        else if (m.prefix_have > 0)
+            e.violations.push_back("END_STREAM inside a gRPC-Web frame prefix (" +
+                                   std::to_string(m.prefix_have) +
+                                   " of 5 octets, PROTOCOL-WEB.md)");
+        if (d == trace_direction::server_to_client && !m.trailer_seen && !c.headers_status)
+            e.violations.push_back(
+                "gRPC-Web response ended without a trailer frame (flag 0x80) and without "
+                "grpc-status in its headers: the status is missing (PROTOCOL-WEB.md Message "
+                "framing; PROTOCOL-HTTP2.md: Status is required)");
+    }
+
+    /// Base64-decodes one DATA payload of a -text body, noting its segments:
+    /// a segment ends after its '=' padding (the server base64-encodes each
+    /// flush on its own), and the next starts a new encoding.
+    void web_text(message_state& m, std::string_view text, std::string& out, trace_event& e) {
+        if (m.text.error() != rpc::web::text_errc::ok) return;
+        std::string segs;
+        std::size_t count = 0;
+        while (!text.empty()) {
+            std::size_t end = text.find('=');
+            if (end == std::string_view::npos) {
+                end = text.size();
+            } else {
+                while (end < text.size() && text[end] == '=') ++end;
+            }
+            const std::string_view seg = text.substr(0, end);
+            text.remove_prefix(end);
+            const std::size_t before = out.size();
+            const std::uint64_t at = m.text.consumed();
+            if (m.text.feed(seg, out) != rpc::web::text_errc::ok) {
+                e.violations.push_back(std::string(rpc::web::describe(m.text.error())) +
+                                       " at character " +
+                                       std::to_string(m.text.error_offset() - at) +
+                                       " of this DATA (RFC 4648 §4; PROTOCOL-WEB.md)");
+                break;
+            }
+            ++count;
+            if (!segs.empty()) segs += ", ";
+            segs += "\"" + std::string(seg.substr(0, 16)) + (seg.size() > 16 ? "..." : "") + "\" " +
+                    std::to_string(seg.size()) + " chars -> " +
+                    std::to_string(out.size() - before) + " octets";
+        }
+        if (count > 0)
+            e.notes.push_back("grpc-web-text: base64 segment" +
+                              std::string(count > 1 ? "s " : " ") + segs +
+                              " (each flush padded on its own: PROTOCOL-WEB.md "
+                              "Text-encoded streams)");
+    }
+
+    /// The prefix of a gRPC-Web frame: flag 0 or 1 a message (as gRPC's
+    /// Compressed-Flag), 0x80 / 0x81 the trailer frame.
+    void web_prefix(trace_direction d, message_state& m, const grpc_event& g, trace_event& e) {
+        const std::uint8_t f = g.flag;
+        if ((f & ~(rpc::web::trailer_flag | rpc::web::compressed_flag)) != 0)
+            e.violations.push_back("gRPC-Web flag byte 0x" + hex2(f) +
+                                   ": only 0x00, 0x01 (message) and 0x80, 0x81 (trailers) are "
+                                   "defined (PROTOCOL-WEB.md Message framing)");
+        if (g.trailer && d == trace_direction::client_to_server)
+            e.violations.push_back(
+                "a trailer frame (flag 0x80) in a request: only the response carries its status "
+                "in the body (PROTOCOL-WEB.md Message framing, 1)");
+        (void)m;
+    }
+
+    static std::string hex2(std::uint8_t v) {
+        const char* digits = "0123456789abcdef";
+        return {digits[v >> 4], digits[v & 15]};
+    }
+
+    /// The completed trailer frame: "name: value\r\n" lines (RFC 7230 §3.2
+    /// field lines, without the final empty line), names in lower case.
+    grpc_event web_trailer(message_state& m, trace_event& e) {
+        grpc_event g;
+        g.trailer = true;
+        g.flag = m.prefix[0];
+        g.compressed = (m.prefix[0] & rpc::web::compressed_flag) != 0;
+        g.length = m.length;
+        m.trailer_seen = true;
+        if (g.compressed) {
+            g.note = "compressed trailer frame (grpc-encoding), lines not shown";
+        } else if (m.length > o_.max_explained_message) {
+            g.note = "longer than " + std::to_string(o_.max_explained_message) +
+                     " octets, lines not shown";
+        } else {
+            std::string_view rest = m.body;
+            bool status = false;
+            while (!rest.empty()) {
+                const std::size_t eol = rest.find("\r\n");
+                const std::string_view line = rest.substr(0, eol);
+                rest = eol == std::string_view::npos ? std::string_view{} : rest.substr(eol + 2);
+                if (eol == std::string_view::npos)
+                    e.violations.push_back("trailer line \"" + std::string(line) +
+                                           "\" does not end in CRLF (RFC 7230 §3.2)");
+                if (line.empty()) continue;
+                const std::size_t colon = line.find(':');
+                if (colon == std::string_view::npos || colon == 0) {
+                    e.violations.push_back("trailer line \"" + std::string(line) +
+                                           "\" is not \"name: value\" (RFC 7230 §3.2)");
+                    continue;
+                }
+                web_trailer_line t;
+                t.name = line.substr(0, colon);
+                std::string_view v = line.substr(colon + 1);
+                while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+                while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+                t.value = v;
+                if (std::any_of(t.name.begin(), t.name.end(),
+                                [](char ch) { return ch >= 'A' && ch <= 'Z'; }))
+                    e.violations.push_back("trailer name \"" + t.name +
+                                           "\" is not lower case (PROTOCOL-WEB.md: trailers in "
+                                           "the last length-prefixed message must always use "
+                                           "lower-case names)");
+                if (t.name == "grpc-status") {
+                    status = true;
+                    t.meaning = status_meaning(t.value);
+                    e.notes.push_back("gRPC status " + t.value +
+                                      (t.meaning.empty() ? "" : " " + t.meaning) +
+                                      " (gRPC-Web trailer frame)");
+                } else if (t.name == "grpc-message") {
+                    std::string text;
+                    rpc::percent_decode(t.value, text);
+                    if (text != t.value) t.meaning = "percent-decoded: \"" + text + "\"";
+                }
+                g.trailers.push_back(std::move(t));
+            }
+            if (!status)
+                e.violations.push_back(
+                    "grpc-status missing in the gRPC-Web trailer frame (PROTOCOL-HTTP2.md: "
+                    "Status is required)");
+        }
+        m.body.clear();
+        return g;
+    }
+
+    /// "OK", "NOT_FOUND", ... for a grpc-status value; empty when it is not
+    /// one of the codes (rpc::parse_status_field decides, as h2pb's client).
+    static std::string status_meaning(std::string_view v) {
+        const rpc::status_code c = rpc::parse_status_field(v);
+        if (rpc::status_field(c) != v) return {};
+        return std::string(rpc::name(c));
     }
 
     grpc_event message(trace_direction d, const call& c, message_state& m) {
@@ -596,6 +813,14 @@ class trace_analyzer {
             const std::string* ct = find("content-type");
             const std::string* path = find(":path");
             c.grpc = ct != nullptr && ct->rfind("application/grpc", 0) == 0;
+            if (ct != nullptr) c.web = rpc::web::classify(*ct);
+            if (c.web == rpc::web::content_kind::unsupported) {
+                // +json, +thrift: framed as gRPC-Web, but not protobuf.
+                e.notes.push_back("gRPC-Web with a message format other than protobuf (" + *ct +
+                                  "): messages not decoded (PROTOCOL-WEB.md Content-Type)");
+                c.grpc = false;
+                c.web = rpc::web::content_kind::none;
+            }
             if (path != nullptr) c.path = *path;
             if (c.grpc && o_.types != nullptr) {
                 // find_method also takes "pkg.Service.Method": only the
@@ -605,7 +830,11 @@ class trace_analyzer {
             }
             if (c.grpc)
                 e.notes.push_back(
-                    "gRPC call " + c.path +
+                    std::string(c.web == rpc::web::content_kind::none ? "gRPC call "
+                                : c.web == rpc::web::content_kind::text
+                                    ? "gRPC-Web call (text: the bodies are base64) "
+                                    : "gRPC-Web call ") +
+                    c.path +
                     (c.method != nullptr
                          ? " (" + type_name(c.method->input_name, c.method->input_type) + " -> " +
                                type_name(c.method->output_name, c.method->output_type) + ")"
@@ -620,6 +849,7 @@ class trace_analyzer {
         const bool trailers_only = !c.response_headers_seen && s.block_end_stream;
         if (!c.response_headers_seen) {
             c.response_headers_seen = true;
+            c.headers_status = find("grpc-status") != nullptr;
             if (!s.block_end_stream) return;
         }
         if (!s.block_end_stream) {
@@ -631,6 +861,14 @@ class trace_analyzer {
         grpc_end(s, stream, e);
         const std::string* status = find("grpc-status");
         c.status_seen = status != nullptr;
+        if (c.web != rpc::web::content_kind::none && !trailers_only) {
+            // A browser's fetch cannot read HTTP/2 trailers: PROTOCOL-WEB.md
+            // sends the status in the body's trailer frame instead.
+            e.violations.push_back(
+                "HTTP/2 trailers on a gRPC-Web response: a browser cannot read them; the status "
+                "belongs in the body's trailer frame, flag 0x80 (PROTOCOL-WEB.md Message framing)");
+            return;
+        }
         if (status == nullptr)
             e.violations.push_back(std::string("grpc-status missing in ") +
                                    (trailers_only ? "Trailers-Only response" : "trailers") +
@@ -686,6 +924,24 @@ inline void print_event_text(std::ostream& out, std::size_t conn, const trace_ev
              << h2::client_preface.size() << " octets, RFC 9113 §3.4)\n";
     if (e.frame) print_frame_text(body, *e.frame);
     for (const auto& g : e.grpc) {
+        if (g.trailer && g.prefix) {
+            char pre[16];
+            std::snprintf(pre, sizeof pre, "%02x %02x %02x %02x %02x", g.flag, g.length >> 24,
+                          (g.length >> 16) & 0xff, (g.length >> 8) & 0xff, g.length & 0xff);
+            body << "    gRPC-Web trailer frame prefix " << pre << ": flag 0x" << pre[0] << pre[1]
+                 << " (MSB set: trailers" << (g.compressed ? ", compressed" : ", uncompressed")
+                 << "), length " << g.length << '\n';
+            continue;
+        }
+        if (g.trailer) {
+            body << "    gRPC-Web trailer frame complete: " << g.length
+                 << " octets of \"name: value\\r\\n\" lines (PROTOCOL-WEB.md)\n";
+            for (const auto& t : g.trailers)
+                body << "      " << t.name << ": " << t.value
+                     << (t.meaning.empty() ? std::string() : "  (" + t.meaning + ")") << '\n';
+            if (!g.note.empty()) body << "      (" << g.note << ")\n";
+            continue;
+        }
         if (g.prefix) {
             body << "    gRPC message prefix: Compressed-Flag " << (g.compressed ? 1 : 0)
                  << ", Message-Length " << g.length << '\n';
@@ -782,11 +1038,24 @@ inline void print_event_json(std::ostream& out, std::size_t conn, const trace_ev
             j.begin_array();
             for (const auto& g : e.grpc) {
                 j.begin_object();
-                j.member("kind", g.prefix ? "prefix" : "message");
+                j.member("kind", g.trailer ? (g.prefix ? "trailer_prefix" : "trailers")
+                                           : (g.prefix ? "prefix" : "message"));
+                if (g.trailer) j.member("flag", static_cast<unsigned>(g.flag));
                 j.member("compressed", g.compressed);
                 j.member("length", g.length);
                 if (!g.type.empty()) j.member("type", g.type);
-                if (!g.prefix) {
+                if (g.trailer && !g.prefix) {
+                    j.key("trailers");
+                    j.begin_array();
+                    for (const auto& t : g.trailers) {
+                        j.begin_object();
+                        j.member("name", t.name);
+                        j.member("value", t.value);
+                        if (!t.meaning.empty()) j.member("meaning", t.meaning);
+                        j.end_object();
+                    }
+                    j.end_array();
+                } else if (!g.prefix) {
                     j.key("fields");
                     put_fields_json(j, g.fields);
                 }
