@@ -827,3 +827,22 @@ TEST_CASE("gRPC-Web trailer rules: lower-case names, trailers last, grpc-status 
         CHECK(any_contains(all_violations(s), "HTTP/2 trailers on a gRPC-Web response"));
     }
 }
+
+TEST_CASE("gRPC-Web: a reset after the trailer frame is not the call's end") {
+    trace_analyzer a;
+    web_call(a, "application/grpc-web");
+    feed(a, s2c, frame(DATA, 0, 1, trailer_frame("grpc-status: 0\r\n")));
+    // RFC 9113 §8.1: a server may reset with NO_ERROR after a complete response.
+    const auto s = feed(a, s2c, frame(RST_STREAM, 0, 1, {0, 0, 0, 0}));
+    REQUIRE(s.size() == 1);
+    CHECK_FALSE(any_contains(s[0].notes, "call ended by RST_STREAM"));
+}
+
+TEST_CASE("gRPC-Web: a frame cut by END_STREAM is flagged") {
+    trace_analyzer a;
+    web_call(a, "application/grpc-web");
+    bytes cut = trailer_frame("grpc-status: 0\r\n");
+    cut.resize(9);  // the prefix announces 16 octets, 4 arrive
+    const auto s = feed(a, s2c, frame(DATA, END_STREAM, 1, cut));
+    CHECK(any_contains(all_violations(s), "gRPC-Web frame prefix announces 16 octets, only 4"));
+}

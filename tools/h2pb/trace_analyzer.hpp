@@ -529,7 +529,7 @@ class trace_analyzer {
                 "(PROTOCOL-HTTP2.md: Response -> Trailers)");
     }
 
-    void grpc_data(trace_direction d, const call& c, message_state& m, wire::bytes_view b,
+    void grpc_data(trace_direction d, call& c, message_state& m, wire::bytes_view b,
                    trace_event& e) {
         while (!b.empty()) {
             if (m.trailer_seen) {
@@ -570,9 +570,9 @@ class trace_analyzer {
             m.body_have += take;
             b = b.subspan(take);
             if (m.body_have < m.length) break;
-            e.grpc.push_back(m.prefix[0] & rpc::web::trailer_flag &&
+            e.grpc.push_back((m.prefix[0] & rpc::web::trailer_flag) != 0 &&
                                      c.web != rpc::web::content_kind::none
-                                 ? web_trailer(m, e)
+                                 ? web_trailer(c, m, e)
                                  : message(d, c, m));
             m.in_body = false;
             m.prefix_have = 0;
@@ -605,14 +605,7 @@ class trace_analyzer {
         }
         grpc_data(d, c, m, frames, e);
         if (!end) return;
-        if (m.in_body)
-            e.violations.push_back("gRPC-Web frame prefix announces " + std::to_string(m.length) +
-                                   " octets, only " + std::to_string(m.body_have) +
-                                   " arrived before END_STREAM (PROTOCOL-WEB.md)");
-        else if (m.prefix_have > 0)
-            e.violations.push_back("END_STREAM inside a gRPC-Web frame prefix (" +
-                                   std::to_string(m.prefix_have) +
-                                   " of 5 octets, PROTOCOL-WEB.md)");
+        cut_frame(m, true, e);
         if (d == trace_direction::server_to_client && !m.trailer_seen && !c.headers_status)
             e.violations.push_back(
                 "gRPC-Web response ended without a trailer frame (flag 0x80) and without "
@@ -680,7 +673,7 @@ class trace_analyzer {
 
     /// The completed trailer frame: "name: value\r\n" lines (RFC 7230 §3.2
     /// field lines, without the final empty line), names in lower case.
-    grpc_event web_trailer(message_state& m, trace_event& e) {
+    grpc_event web_trailer(call& c, message_state& m, trace_event& e) {
         grpc_event g;
         g.trailer = true;
         g.flag = m.prefix[0];
@@ -723,6 +716,7 @@ class trace_analyzer {
                                            "lower-case names)");
                 if (t.name == "grpc-status") {
                     status = true;
+                    c.status_seen = true;  // a later RST_STREAM ends nothing more
                     t.meaning = status_meaning(t.value);
                     e.notes.push_back("gRPC status " + t.value +
                                       (t.meaning.empty() ? "" : " " + t.meaning) +
@@ -780,15 +774,20 @@ class trace_analyzer {
     void grpc_end(direction& s, std::uint32_t stream, trace_event& e) {
         auto it = s.messages.find(stream);
         if (it == s.messages.end()) return;
-        const auto& m = it->second;
+        cut_frame(it->second, false, e);
+    }
+
+    /// END_STREAM inside a message (or gRPC-Web frame): its prefix or body cut.
+    static void cut_frame(const message_state& m, bool web, trace_event& e) {
+        const std::string what = web ? "gRPC-Web frame" : "gRPC message";
+        const std::string spec = web ? "PROTOCOL-WEB.md" : "PROTOCOL-HTTP2.md";
         if (m.in_body)
-            e.violations.push_back("gRPC message prefix announces " + std::to_string(m.length) +
+            e.violations.push_back(what + " prefix announces " + std::to_string(m.length) +
                                    " octets, only " + std::to_string(m.body_have) +
-                                   " arrived before END_STREAM (PROTOCOL-HTTP2.md)");
+                                   " arrived before END_STREAM (" + spec + ")");
         else if (m.prefix_have > 0)
-            e.violations.push_back("END_STREAM inside a gRPC message prefix (" +
-                                   std::to_string(m.prefix_have) +
-                                   " of 5 octets, PROTOCOL-HTTP2.md)");
+            e.violations.push_back("END_STREAM inside a " + what + " prefix (" +
+                                   std::to_string(m.prefix_have) + " of 5 octets, " + spec + ")");
     }
 
     void headers(trace_direction d, std::uint32_t stream, const block_report& b, trace_event& e) {
