@@ -64,6 +64,13 @@ grpc-status. Rules of RFC 9113, RFC 7541 and gRPC's PROTOCOL-HTTP2.md that
 the bytes break are flagged ("!! violation: ...") on the frame that breaks
 them, without interfering.
 
+gRPC-Web calls (request content-type application/grpc-web[+proto], or
+application/grpc-web-text[+proto], whose bodies are base64: each padded
+segment is noted, then decoded) are read as PROTOCOL-WEB.md frames them:
+the same messages, and the status in the response body's last frame, flag
+0x80, whose "name: value" lines are listed (grpc-status with its code name,
+grpc-message percent-decoded); its rules are flagged too.
+
 Each side is h2c (HTTP/2 with prior knowledge) unless TLS is asked for:
 --tls-listen makes the proxy accept TLS (the client must offer ALPN "h2"),
 --tls-to makes it connect to HOST:PORT with TLS (ALPN "h2"; the certificate
