@@ -33,7 +33,13 @@
 // values with a query string or ending in a file name, and the headers whose
 // values are per-response or per-resource (content-length, age, etag,
 // if-modified-since, if-none-match, last-modified, location, set-cookie).
-// A caller can replace it.
+// It learns, though: a field it left out that is then sent again on the same
+// connection (the same content-length and last-modified of a file served
+// twice, the same "/style.css" fetched again) is indexed the second time, so
+// what repeats costs one octet from then on. A small fixed array of hashes
+// remembers what was sent without indexing (repeat_filter_slots in limits.hpp;
+// encoder_options::index_repeats turns it off). A caller can replace the
+// policy; the one it gives is followed as it is.
 //
 // Table size: the table is min(options.max_table_size, the peer's
 // SETTINGS_HEADER_TABLE_SIZE). When either changes, the next block starts with
@@ -42,6 +48,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -124,6 +131,9 @@ struct encoder_options {
     std::uint32_t short_cookie_length = default_short_cookie_length;
     /// More names (lowercase) whose fields are always sent never-indexed.
     std::vector<std::string> sensitive_names;
+    /// With the default policy: a field it would send without indexing is
+    /// indexed when it is sent a second time (see the top of this file).
+    bool index_repeats = true;
 };
 
 class encoder {
@@ -342,6 +352,26 @@ class encoder {
         return 0;
     }
 
+    /// The repeat filter: true when the field hashed to `hnv` was sent
+    /// without indexing before (and worth a table entry: it fits the size
+    /// limit of the default policy); otherwise remembers it. A slot holds 16
+    /// bits of the hash with the low bit set, so an empty slot (0) never
+    /// matches; other bits of the hash pick the slot.
+    bool seen_before(const field& f, std::uint32_t hnv) noexcept {
+        if (f.size() * 100 >
+            std::uint64_t{table_.max_size()} * options_.max_indexed_entry_percent) {
+            return false;
+        }
+        const auto tag = static_cast<std::uint16_t>((hnv >> 16) | 1u);
+        std::uint16_t& slot = repeat_filter_[hnv % repeat_filter_slots];
+        if (slot == tag) {
+            slot = 0;
+            return true;
+        }
+        slot = tag;
+        return false;
+    }
+
     bool sensitive(const field& f, std::uint8_t static_name_index) const noexcept {
         if (f.never_indexed) return true;
         switch (static_name_index) {
@@ -428,10 +458,15 @@ class encoder {
             }
         }
         indexing mode = indexing::never;
-        if (!secret) {
-            mode = options_.policy ? options_.policy(f)
-                                   : default_indexing(f, sm.name_index, table_.max_size(),
-                                                      options_.max_indexed_entry_percent);
+        if (options_.policy) {
+            if (!secret) mode = options_.policy(f);
+        } else if (!secret) {
+            mode = default_indexing(f, sm.name_index, table_.max_size(),
+                                    options_.max_indexed_entry_percent);
+            if (mode == indexing::without && options_.index_repeats) {
+                if (!hashed) compute_hashes();
+                if (seen_before(f, hnv)) mode = indexing::incremental;
+            }
         }
         switch (mode) {
             case indexing::incremental:
@@ -463,6 +498,7 @@ class encoder {
 
     encoder_options options_;
     dynamic_table table_;
+    std::array<std::uint16_t, repeat_filter_slots> repeat_filter_{};
     std::vector<std::uint64_t> heads_nv_;
     std::vector<std::uint64_t> heads_n_;
     std::vector<link> links_;

@@ -54,4 +54,15 @@ inline constexpr std::uint32_t default_max_indexed_entry_percent = 75;
 /// (CRIME-style, RFC 7541 §7.1.3). nghttp2 and Firefox use 20.
 inline constexpr std::uint32_t default_short_cookie_length = 20;
 
+/// Encoder: how many fields the repeat filter remembers (a direct-mapped array
+/// of 16-bit hash tags, 2 octets a slot, inside the encoder: 64 octets, no
+/// allocation). The default policy leaves per-response fields (content-length,
+/// last-modified, a :path naming a file...) out of the dynamic table because
+/// they usually change; when the same field is sent a second time on the
+/// connection, the filter has seen it and it is indexed after all, so from the
+/// third time on it costs one octet. 32 slots cover the few such fields a
+/// message carries; a collision only forgets a field (one more literal), and
+/// two fields sharing a tag only index a field one time early.
+inline constexpr std::size_t repeat_filter_slots = 32;
+
 }  // namespace h2pb::hpack
