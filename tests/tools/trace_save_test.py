@@ -62,7 +62,12 @@ with tempfile.TemporaryDirectory() as tmp:
                               f"http://127.0.0.1:{port}/echo"], stdout=subprocess.PIPE, text=True, timeout=60)
     finally:
         server.terminate()
-        server_out = server.communicate(timeout=30)[0]
+        # Read through the same buffered stream as readline() above: with a
+        # timeout, communicate() reads the pipe's descriptor directly and
+        # loses what readline() already buffered (the legend, when it came in
+        # the same read as the first line).
+        server_out = server.stdout.read()
+        server.wait(timeout=30)
     check(get.returncode == 0, f"h2pb get exit {get.returncode}")
     out = get.stdout
 
