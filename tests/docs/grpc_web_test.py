@@ -152,7 +152,11 @@ def main():
         tport = int(re.search(r"listening on [^:]+:(\d+)", trace.stdout.readline()).group(1))
         for name, method, headers, body in CALLS:
             call(tport, method, headers, body)
-        out, err = trace.communicate(timeout=60)
+        # Through the streams readline() used: communicate(timeout=...) would
+        # read the descriptors directly and lose what readline() buffered.
+        out = trace.stdout.read()
+        err = trace.stderr.read()
+        trace.wait(timeout=60)
         if trace.returncode != 0:
             fail(f"h2pb trace exit {trace.returncode}: {err}")
     finally:
