@@ -170,7 +170,7 @@ TEST_CASE("steady state: no heap allocation per exchange or per frame", "[h2][st
 TEST_CASE("an idle connection holds little memory after its handshake and an exchange",
           "[h2][steady_state]") {
 #ifdef H2PB_NO_MALLOC_COUNT
-    WARN("SKIP: AddressSanitizer build: memory is not counted here (the release build counts it)");
+    WARN("SKIP: ASan build: memory not counted (the release build counts it)");
     return;
 #endif
     // What a client sends: preface, SETTINGS, a GET; later the ACK of the
