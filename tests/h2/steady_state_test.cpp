@@ -121,9 +121,7 @@ void transfer(connection& from, connection& to, H& h) {
 
 TEST_CASE("steady state: no heap allocation per exchange or per frame", "[h2][steady_state]") {
 #ifdef H2PB_NO_MALLOC_COUNT
-    WARN(
-        "SKIP: AddressSanitizer build: allocations are not counted here (the release build counts "
-        "them)");
+    WARN("SKIP: ASan build: allocations not counted (the release build counts them)");
     return;
 #endif
     connection_options big;
