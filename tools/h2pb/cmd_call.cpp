@@ -152,8 +152,7 @@ constexpr const char* tls_verify_hint =
     "--insecure to skip the verification";
 
 int usage_error(const std::string& msg) {
-    std::cerr << "h2pb call: " << msg << "\n\n" << usage_text;
-    return 2;
+    return cli::usage_error("call", msg, usage_text);
 }
 
 int local_error(const std::string& msg) {

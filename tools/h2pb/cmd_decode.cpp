@@ -147,8 +147,7 @@ Examples:
 )";
 
 int usage_error(const std::string& msg) {
-    std::cerr << "h2pb decode: " << msg << "\n(h2pb decode --help for usage)\n";
-    return 2;
+    return cli::usage_error("decode", msg);
 }
 
 // ---- text ------------------------------------------------------------------

@@ -88,8 +88,7 @@ on where it can), 2 bad usage.
 )help";
 
 int usage_error(const std::string& msg) {
-    std::cerr << "h2pb frames: " << msg << "\n(h2pb frames --help for usage)\n";
-    return 2;
+    return cli::usage_error("frames", msg);
 }
 
 std::optional<std::uint32_t> parse_u32(const std::string& s) {

@@ -66,8 +66,7 @@ usage. SSLKEYLOGFILE is honoured.
 )";
 
 int usage_error(const std::string& msg) {
-    std::cerr << "h2pb get: " << msg << "\n(h2pb get --help for usage)\n";
-    return 2;
+    return cli::usage_error("get", msg);
 }
 
 struct header_arg {

@@ -15,6 +15,7 @@
 
 #include <h2pb/hpack/decoder.hpp>
 #include <h2pb/hpack/encoder.hpp>
+#include <h2pb/proto_codec/utf8.hpp>
 #include <h2pb/wire/hex.hpp>
 
 #include "cli.hpp"
@@ -48,8 +49,7 @@ constexpr std::string_view usage_text =
     "Exit status: 0 success, 1 the input broke a rule (offset and rule are printed), 2 usage.\n";
 
 int usage_error(const std::string& message) {
-    std::cerr << "h2pb hpack: " << message << "\n\n" << usage_text;
-    return 2;
+    return cli::usage_error("hpack", message, usage_text);
 }
 
 std::optional<std::uint32_t> parse_u32(const std::string& s) {
@@ -63,21 +63,8 @@ std::optional<std::uint32_t> parse_u32(const std::string& s) {
     return static_cast<std::uint32_t>(v);
 }
 
-bool valid_utf8(std::string_view s) {
-    for (std::size_t i = 0; i < s.size();) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        std::size_t n = c < 0x80         ? 1
-                        : (c >> 5) == 6  ? 2
-                        : (c >> 4) == 14 ? 3
-                        : (c >> 3) == 30 ? 4
-                                         : 0;
-        if (n == 0 || i + n > s.size()) return false;
-        for (std::size_t k = 1; k < n; ++k) {
-            if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
-        }
-        i += n;
-    }
-    return true;
+bool valid_utf8(std::string_view s) {  // RFC 3629, as protobuf strings are checked
+    return proto::is_valid_utf8(reinterpret_cast<const wire::byte*>(s.data()), s.size());
 }
 
 /// Octets as text for JSON: as they are when they are UTF-8; otherwise each

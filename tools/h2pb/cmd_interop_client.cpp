@@ -657,8 +657,7 @@ constexpr case_entry cases[] = {
 };
 
 int usage_error(const std::string& what) {
-    std::cerr << "h2pb interop-client: " << what << "\n(h2pb interop-client --help)\n";
-    return 2;
+    return cli::usage_error("interop-client", what);
 }
 
 /// "--use_tls", "--use_tls=true" and "--use_tls true" are all true.

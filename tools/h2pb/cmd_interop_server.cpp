@@ -41,8 +41,7 @@ options:
 )";
 
 int usage_error(const std::string& what) {
-    std::cerr << "h2pb interop-server: " << what << "\n(h2pb interop-server --help)\n";
-    return 2;
+    return cli::usage_error("interop-server", what);
 }
 
 std::optional<unsigned long> to_number(const std::string& s, unsigned long max) {

@@ -92,8 +92,7 @@ SSLKEYLOGFILE is honoured (TLS secrets for Wireshark).
 )";
 
 int usage_error(const std::string& msg) {
-    std::cerr << "h2pb serve: " << msg << "\n(h2pb serve --help for usage)\n";
-    return 2;
+    return cli::usage_error("serve", msg);
 }
 
 std::optional<unsigned long> parse_number(const std::string& s, unsigned long max) {

@@ -118,8 +118,7 @@ options:
 )";
 
 int usage_error(const std::string& msg) {
-    std::cerr << "h2pb trace: " << msg << "\n\n" << usage_text;
-    return 2;
+    return cli::usage_error("trace", msg, usage_text);
 }
 
 }  // namespace

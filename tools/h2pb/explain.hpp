@@ -22,6 +22,7 @@
 
 #include <h2pb/proto_codec/descriptor.hpp>
 #include <h2pb/proto_codec/field_reader.hpp>
+#include <h2pb/proto_codec/utf8.hpp>
 #include <h2pb/wire/hex.hpp>
 #include <h2pb/wire/varint.hpp>
 
@@ -96,40 +97,10 @@ inline std::string hex_u(std::uint64_t v, int digits) {
     return s;
 }
 
-/// Well-formed UTF-8 (no overlong forms, no surrogates, at most U+10FFFF).
+/// Well-formed UTF-8 (no overlong forms, no surrogates, at most U+10FFFF):
+/// the check the protobuf decoder applies to `string` fields.
 inline bool valid_utf8(wire::bytes_view b) {
-    std::size_t i = 0;
-    while (i < b.size()) {
-        const wire::byte c = b[i];
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t n = 0;
-        std::uint32_t cp = 0;
-        if (c >= 0xc2 && c <= 0xdf) {
-            n = 1;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            n = 2;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            n = 3;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (b.size() - i - 1 < n) return false;
-        for (std::size_t k = 1; k <= n; ++k) {
-            if ((b[i + k] & 0xc0) != 0x80) return false;
-            cp = (cp << 6) | (b[i + k] & 0x3f);
-        }
-        if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += n + 1;
-    }
-    return true;
+    return proto::is_valid_utf8(b);
 }
 
 /// Valid UTF-8 without control characters other than tab and line breaks.
