@@ -19,8 +19,8 @@ namespace h2pb::cli {
 /// A command-line mistake: "h2pb COMMAND: what" on standard error, then the
 /// command's usage text when one is given, else where to find it; returns 2,
 /// the exit status every h2pb command gives a usage error.
-inline int usage_error(std::string_view command, std::string_view what,
-                       std::string_view usage = {}) {
+inline int report_usage_error(std::string_view command, std::string_view what,
+                              std::string_view usage = {}) {
     std::cerr << "h2pb " << command << ": " << what;
     if (usage.empty()) {
         std::cerr << "\n(h2pb " << command << " --help for usage)\n";

@@ -152,7 +152,7 @@ constexpr const char* tls_verify_hint =
     "--insecure to skip the verification";
 
 int usage_error(const std::string& msg) {
-    return cli::usage_error("call", msg, usage_text);
+    return cli::report_usage_error("call", msg, usage_text);
 }
 
 int local_error(const std::string& msg) {

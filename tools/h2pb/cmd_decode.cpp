@@ -147,7 +147,7 @@ Examples:
 )";
 
 int usage_error(const std::string& msg) {
-    return cli::usage_error("decode", msg);
+    return cli::report_usage_error("decode", msg);
 }
 
 // ---- text ------------------------------------------------------------------

@@ -88,7 +88,7 @@ on where it can), 2 bad usage.
 )help";
 
 int usage_error(const std::string& msg) {
-    return cli::usage_error("frames", msg);
+    return cli::report_usage_error("frames", msg);
 }
 
 std::optional<std::uint32_t> parse_u32(const std::string& s) {

@@ -66,7 +66,7 @@ usage. SSLKEYLOGFILE is honoured.
 )";
 
 int usage_error(const std::string& msg) {
-    return cli::usage_error("get", msg);
+    return cli::report_usage_error("get", msg);
 }
 
 struct header_arg {

@@ -49,7 +49,7 @@ constexpr std::string_view usage_text =
     "Exit status: 0 success, 1 the input broke a rule (offset and rule are printed), 2 usage.\n";
 
 int usage_error(const std::string& message) {
-    return cli::usage_error("hpack", message, usage_text);
+    return cli::report_usage_error("hpack", message, usage_text);
 }
 
 std::optional<std::uint32_t> parse_u32(const std::string& s) {

@@ -657,7 +657,7 @@ constexpr case_entry cases[] = {
 };
 
 int usage_error(const std::string& what) {
-    return cli::usage_error("interop-client", what);
+    return cli::report_usage_error("interop-client", what);
 }
 
 /// "--use_tls", "--use_tls=true" and "--use_tls true" are all true.

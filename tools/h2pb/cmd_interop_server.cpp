@@ -41,7 +41,7 @@ options:
 )";
 
 int usage_error(const std::string& what) {
-    return cli::usage_error("interop-server", what);
+    return cli::report_usage_error("interop-server", what);
 }
 
 std::optional<unsigned long> to_number(const std::string& s, unsigned long max) {

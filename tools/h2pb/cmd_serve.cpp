@@ -92,7 +92,7 @@ SSLKEYLOGFILE is honoured (TLS secrets for Wireshark).
 )";
 
 int usage_error(const std::string& msg) {
-    return cli::usage_error("serve", msg);
+    return cli::report_usage_error("serve", msg);
 }
 
 std::optional<unsigned long> parse_number(const std::string& s, unsigned long max) {

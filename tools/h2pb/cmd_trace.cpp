@@ -118,7 +118,7 @@ options:
 )";
 
 int usage_error(const std::string& msg) {
-    return cli::usage_error("trace", msg, usage_text);
+    return cli::report_usage_error("trace", msg, usage_text);
 }
 
 }  // namespace
