@@ -23,7 +23,11 @@
 //     interleaving) and decoded by hpack::decoder (field_block_reader in
 //     frame_reader.hpp) — always, even for streams that are refused or
 //     ignored, so that the HPACK state stays in sync.
-//   - §5.1 stream states (stream_state.hpp), §5.1.1 stream ids, §5.1.2
+//   - §5.1 stream states (stream_state.hpp): its table is the authority.
+//     Every HEADERS, END_STREAM and RST_STREAM, sent or received, is a
+//     transition of the table (step_local: ours, asserted valid; step_peer:
+//     the peer's, admitted first by the table's reception rules, whose "no" is
+//     a stream or connection error). §5.1.1 stream ids, §5.1.2
 //     SETTINGS_MAX_CONCURRENT_STREAMS (REFUSED_STREAM beyond it).
 //   - §5.2, §6.9 flow control in both directions (flow_control.hpp): DATA is
 //     only sent within the peer's windows (send_scheduler.hpp, which also
@@ -52,6 +56,7 @@
 #include <algorithm>
 #include <array>
 #include <bitset>
+#include <cassert>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -292,12 +297,11 @@ class connection {
             return wire::failure{e};
         const std::uint32_t id = next_local_stream_id_;
         next_local_stream_id_ += 2;
-        stream* s = new_stream(id, true);
+        write_header_block(id, fields, end_stream);
+        stream* s = new_stream(id, stream_event::send_headers);
         for (const auto& f : fields)
             if (fields::detail::is(f.name, ":method"))
                 s->request_was_head = fields::detail::is(f.value, "HEAD");
-        write_header_block(id, fields, end_stream);
-        s->state = transition(s->state, stream_event::send_headers).next;
         s->local_headers_sent = true;
         if (end_stream) local_end_stream(s);
         return id;
@@ -320,6 +324,7 @@ class connection {
         const bool interim = kind == section_kind::response && is_interim_response(fields);
         if (interim && end_stream) return send_errc::invalid_argument;  // §8.1: 1xx never ends
         write_header_block(id, fields, end_stream);
+        step_local(s->state, stream_event::send_headers);  // open / half-closed (remote): unchanged
         // After a 1xx the final response is still due: DATA waits for it.
         if (!interim) s->local_headers_sent = true;
         if (end_stream) local_end_stream(s);
@@ -402,9 +407,11 @@ class connection {
     send_errc reset_stream(std::uint32_t id, error_code code = error_code::cancel) {
         if (fatal_) return send_errc::connection_closed;
         stream* s = streams_.find(id);
-        if (!s) return send_errc::no_such_stream;
-        write_rst_stream(output_.control(), id, code);
-        close_stream(s, close_reason::reset_by_us);
+        // A stream that just closed is still found while the event that closed
+        // it runs (finish_remote_end), but §5.1 forbids RST_STREAM there.
+        if (!s || !transition(s->state, stream_event::send_rst_stream).valid)
+            return send_errc::no_such_stream;
+        send_reset(s, code);
         return send_errc::ok;
     }
 
@@ -740,21 +747,24 @@ class connection {
         if (release_on_receive()) release_unreleased();
         data_stream_ = nullptr;
         const std::uint32_t id = fh().stream_id;
-        if (stream* s = streams_.find(id)) {
-            const receive_action a = on_receive(s->state, received_frame::data);
-            if (a == receive_action::stream_closed) {
+        const peer_frame p = classify(id, received_frame::data);
+        switch (p.action) {
+            case receive_action::accept:
+                if (!p.s->recv.receive(len)) {
+                    stream_failure(id, errc::stream_window_exceeded, frame_offset(), h);
+                } else {
+                    data_stream_ = p.s;
+                    data_stream_id_ = id;
+                }
+                break;
+            case receive_action::ignore:
+                break;
+            case receive_action::stream_closed:  // §6.1: DATA on a stream that is not open
                 stream_failure(id, errc::frame_on_closed_stream, frame_offset(), h);
-            } else if (!s->recv.receive(len)) {
-                stream_failure(id, errc::stream_window_exceeded, frame_offset(), h);
-            } else {
-                data_stream_ = s;
-                data_stream_id_ = id;
-            }
-        } else if (is_idle(id)) {
-            return connection_failure(errc::frame_on_idle_stream, frame_offset(), h);
-        } else if (!ignored_closed_stream(id)) {
-            // §6.1: DATA on a stream that is not open is a stream error.
-            stream_failure(id, errc::frame_on_closed_stream, frame_offset(), h);
+                break;
+            case receive_action::protocol_error:
+            case receive_action::connection_stream_closed:
+                return connection_failure(errc::frame_on_idle_stream, frame_offset(), h);
         }
         if (fatal_) return;
         if (!data_stream_) release_unreleased();
@@ -976,9 +986,10 @@ class connection {
         if (e != errc::ok) return stream_failure(id, e, frame_offset(), h);
 
         if (block_.target == block_target::new_stream) {
-            s = new_stream(id, false);
-            s->state = transition(stream_state::idle, stream_event::recv_headers).next;
+            s = new_stream(id, stream_event::recv_headers);
             last_peer_stream_processed_ = id;
+        } else {
+            step_peer(s, stream_event::recv_headers);  // open / half-closed (local): unchanged
         }
         if (kind != section_kind::trailers &&
             !(kind == section_kind::response && info.informational())) {
@@ -1001,18 +1012,18 @@ class connection {
     template <class H>
     void on_rst_stream(error_code code, H& h) {
         const std::uint32_t id = fh().stream_id;
-        stream* s = streams_.find(id);
-        if (!s) {
-            if (is_idle(id))
-                connection_failure(errc::frame_on_idle_stream, frame_offset(), h);  // §6.4
-            return;  // closed: ignored (it may cross our END_STREAM or RST_STREAM)
-        }
+        const peer_frame p = classify(id, received_frame::rst_stream);
+        if (p.action == receive_action::protocol_error)  // idle (§6.4)
+            return connection_failure(errc::frame_on_idle_stream, frame_offset(), h);
+        // Closed: ignored (it may cross our END_STREAM or RST_STREAM).
+        if (p.action != receive_action::accept) return;
+        stream* const s = p.s;
         // CVE-2023-44487: streams opened and reset at once cost the server
         // work the client does not pay for; past the budget, close.
         if (!abuse_.note_reset(now_))
             return connection_failure(errc::rapid_reset, frame_offset(), h);
         void* const user_data = s->user_data;
-        close_stream(s, close_reason::end_stream);
+        peer_reset(s);
         h(stream_reset{.stream_id = id,
                        .code = code,
                        .remote = true,
@@ -1093,7 +1104,10 @@ class connection {
         for (const std::uint32_t id : ids) {
             if (stream* st = streams_.find(id)) {
                 void* const user_data = st->user_data;
-                close_stream(st, close_reason::end_stream);
+                // §6.8: the peer has not processed these streams and will not:
+                // closed as if it had refused them with RST_STREAM
+                // (REFUSED_STREAM, §8.7), which is what the event reports.
+                peer_reset(st);
                 h(stream_reset{.stream_id = id,
                                .code = error_code::refused_stream,
                                .remote = true,
@@ -1118,10 +1132,11 @@ class connection {
                 return connection_failure(errc::connection_window_overflow, frame_offset(), h);
             return wake_blocked(h);
         }
-        stream* s = streams_.find(id);
-        if (!s) {
-            if (is_idle(id))
-                return connection_failure(errc::frame_on_idle_stream, frame_offset(), h);
+        const peer_frame p = classify(id, received_frame::window_update);
+        stream* const s = p.s;
+        if (p.action == receive_action::protocol_error)  // idle
+            return connection_failure(errc::frame_on_idle_stream, frame_offset(), h);
+        if (p.action != receive_action::accept) {
             // Closed: ignored (§6.9). Free once when it answers our DATA (the
             // peer's credit for it crossed our END_STREAM); otherwise a
             // control frame like any other the peer chose to send.
@@ -1210,9 +1225,10 @@ class connection {
         if (!abuse_.note_reset(now_)) return connection_failure(errc::rapid_reset, offset, h);
         const error_code code = code_of(e);
         write_rst_stream(output_.control(), id, code);
-        if (!note_induced_frame(h)) return;
+        if (!note_induced_frame(h)) return;  // (the stream goes with the connection)
         if (stream* s = streams_.find(id)) {
             void* const user_data = s->user_data;
+            step_local(s->state, stream_event::send_rst_stream);
             close_stream(s, close_reason::reset_by_us);
             h(stream_reset{.stream_id = id,
                            .code = code,
@@ -1251,16 +1267,54 @@ class connection {
 
     static bool alive(const stream* s, std::uint32_t id) noexcept { return s->id == id; }
 
-    stream* new_stream(std::uint32_t id, bool local) {
+    // Every change of a stream's state goes through the §5.1 table
+    // (stream_state.hpp): step_local() for the frames we send, step_peer()
+    // for the peer's. A stream stays in streams_ while open or half-closed;
+    // close_stream() takes it out once the table says "closed".
+
+    /// §5.1 as it applies to a frame of the peer's on stream `id`: the stream
+    /// if we track it, and what to do with the frame. Streams we no longer
+    /// track are closed (or idle, §5.1.1); of those, the ones we reset are
+    /// ignored altogether (close_reason, the fact the state cannot hold).
+    struct peer_frame {
+        stream* s = nullptr;
+        receive_action action = receive_action::ignore;
+    };
+    peer_frame classify(std::uint32_t id, received_frame f) const noexcept {
+        if (stream* s = streams_.find(id)) return {s, on_receive(s->state, f)};
+        if (is_idle(id)) return {nullptr, on_receive(stream_state::idle, f)};
+        if (ignored_closed_stream(id)) return {nullptr, receive_action::ignore};
+        return {nullptr, on_receive(stream_state::closed, f)};
+    }
+
+    /// An event of the peer's frame, once on_receive() accepted the frame.
+    /// Acceptance implies the transition exists (stream_state_test checks the
+    /// two tables agree), so an invalid one here is a bug in h2pb.
+    static void step_peer(stream* s, stream_event e) noexcept {
+        [[maybe_unused]] const bool ok = step_remote(s->state, e);
+        assert(ok && "on_receive() accepted a frame whose event RFC 9113 §5.1 forbids");
+    }
+
+    /// A new stream, opened by its first HEADERS (ours or the peer's, §5.1
+    /// idle -> open).
+    stream* new_stream(std::uint32_t id, stream_event opening) {
         // The slot's older stream id is long gone.
         window_update_owed_[0].reset(id % window_update_owed_slots);
         window_update_owed_[1].reset(id % window_update_owed_slots);
         stream* s = streams_.insert(id);
-        s->local_initiated = local;
+        s->local_initiated = is_local(opening);
+        if (s->local_initiated) {
+            step_local(s->state, opening);
+        } else {
+            step_peer(s, opening);
+        }
         s->window_updates_earned = window_updates_per_new_stream;
         s->send = send_window(remote_.initial_window_size);
         s->recv = recv_window(sync_.initial_window(), sync_.initial_window());
-        if (local) {
+        // §5.1.2: from here until close_stream() the stream counts toward
+        // its initiator's SETTINGS_MAX_CONCURRENT_STREAMS.
+        assert(counts_toward_concurrency(s->state));
+        if (s->local_initiated) {
             ++local_active_;
         } else {
             ++peer_active_;
@@ -1269,13 +1323,27 @@ class connection {
     }
 
     void local_end_stream(stream* s) {
-        s->state = transition(s->state, stream_event::send_end_stream).next;
+        step_local(s->state, stream_event::send_end_stream);
         if (s->state == stream_state::closed) close_stream(s, close_reason::end_stream);
+    }
+
+    /// RST_STREAM of ours on a stream we track (§6.4): the peer's frames
+    /// already in flight are then ignored (close_reason::reset_by_us).
+    void send_reset(stream* s, error_code code) {
+        write_rst_stream(output_.control(), s->id, code);
+        step_local(s->state, stream_event::send_rst_stream);
+        close_stream(s, close_reason::reset_by_us);
+    }
+
+    /// The peer reset the stream (or refused it in GOAWAY, see on_goaway).
+    void peer_reset(stream* s) {
+        step_peer(s, stream_event::recv_rst_stream);
+        close_stream(s, close_reason::end_stream);
     }
 
     /// The peer's END_STREAM arrived (state only; see finish_remote_end).
     static void remote_end_stream(stream* s) noexcept {
-        s->state = transition(s->state, stream_event::recv_end_stream).next;
+        step_peer(s, stream_event::recv_end_stream);
     }
     /// After the event that reported END_STREAM: drop the stream if both ends are done.
     void finish_remote_end(stream* s, std::uint32_t id) {
@@ -1283,7 +1351,10 @@ class connection {
             close_stream(s, close_reason::end_stream);
     }
 
+    /// Takes a stream the table closed out of streams_, remembering how it
+    /// closed for the frames that may still come (§5.1 closed).
     void close_stream(stream* s, close_reason why) {
+        assert(s->state == stream_state::closed);
         sched_.unblock(s);
         if (s->local_initiated) {
             --local_active_;

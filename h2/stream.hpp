@@ -28,6 +28,10 @@
 
 namespace h2pb::h2 {
 
+// The §5.1 state is `state` alone, and only the table changes it
+// (stream_state.hpp; connection.hpp's step_local / step_peer). The flags below
+// are not copies of it: each records something the diagram does not tell
+// apart, and says what.
 struct stream {
     std::uint32_t id = 0;  ///< 0: a free slot
     stream_state state = stream_state::idle;
@@ -35,14 +39,20 @@ struct stream {
     recv_window recv;  ///< what the peer may send
 
     // Receiving an HTTP message (§8.1).
-    bool initial_headers_received = false;  ///< the request, or the final (non-1xx) response
+    /// The request, or the final (non-1xx) response. Not a state: "open" is
+    /// reached by either side's HEADERS, and a 1xx response is a HEADERS that
+    /// leaves the message's header section still to come (§8.1).
+    bool initial_headers_received = false;
     bool no_content_expected = false;  ///< response to HEAD, 204, 304: content-length not checked
     bool content_length_known = false;
     std::uint64_t content_remaining = 0;  ///< octets content-length still announces
 
     // Sending.
-    bool local_headers_sent = false;  ///< we sent the header section of our message
-    bool request_was_head = false;    ///< client: we sent :method HEAD
+    /// We sent the header section of our message (DATA may follow). Not a
+    /// state: a server's stream is "open" from the request on, before its
+    /// response, and a 1xx is a send_headers event that leaves this false.
+    bool local_headers_sent = false;
+    bool request_was_head = false;  ///< client: we sent :method HEAD
     bool local_initiated = false;
     /// WINDOW_UPDATEs from the peer that our DATA frames warrant (free of the
     /// flood budget): h2::window_updates_per_data_frame per frame sent.
@@ -196,9 +206,14 @@ class stream_table {
 };
 
 /// How a stream that left the table was closed: what decides the fate of
-/// frames that still arrive for it (§5.1 "closed").
+/// frames that still arrive for it. The state is "closed" either way; §5.1
+/// closed and §5.4.2 tell the two apart: after sending RST_STREAM "the peer
+/// ... might have already sent" frames, which the endpoint "MUST minimally
+/// process and then discard", while after END_STREAM both ways (or the
+/// peer's RST_STREAM) DATA and HEADERS are errors (stream_state.hpp's
+/// receive table, closed row).
 enum class close_reason : std::uint8_t {
-    end_stream,   ///< both sides sent END_STREAM, or the peer reset it
+    end_stream,   ///< both sides sent END_STREAM, or the peer reset it (or refused it in GOAWAY)
     reset_by_us,  ///< we sent RST_STREAM: the peer's frames in flight are ignored
 };
 
