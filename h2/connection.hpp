@@ -298,7 +298,7 @@ class connection {
         const std::uint32_t id = next_local_stream_id_;
         next_local_stream_id_ += 2;
         write_header_block(id, fields, end_stream);
-        stream* s = new_stream(id, stream_event::send_headers);
+        stream* s = new_stream<stream_event::send_headers>(id);
         for (const auto& f : fields)
             if (fields::detail::is(f.name, ":method"))
                 s->request_was_head = fields::detail::is(f.value, "HEAD");
@@ -986,7 +986,7 @@ class connection {
         if (e != errc::ok) return stream_failure(id, e, frame_offset(), h);
 
         if (block_.target == block_target::new_stream) {
-            s = new_stream(id, stream_event::recv_headers);
+            s = new_stream<stream_event::recv_headers>(id);
             last_peer_stream_processed_ = id;
         } else {
             step_peer(s, stream_event::recv_headers);  // open / half-closed (local): unchanged
@@ -1280,30 +1280,39 @@ class connection {
         stream* s = nullptr;
         receive_action action = receive_action::ignore;
     };
-    peer_frame classify(std::uint32_t id, received_frame f) const noexcept {
+    [[gnu::always_inline]] peer_frame classify(std::uint32_t id, received_frame f) const noexcept {
         if (stream* s = streams_.find(id)) return {s, on_receive(s->state, f)};
-        if (is_idle(id)) return {nullptr, on_receive(stream_state::idle, f)};
-        if (ignored_closed_stream(id)) return {nullptr, receive_action::ignore};
-        return {nullptr, on_receive(stream_state::closed, f)};
+        return {nullptr, untracked_action(id, f)};
+    }
+    /// classify() for a stream not in streams_ (kept out of line: the
+    /// steady-state path is the tracked stream).
+    [[gnu::noinline]] receive_action untracked_action(std::uint32_t id,
+                                                      received_frame f) const noexcept {
+        if (is_idle(id)) return on_receive(stream_state::idle, f);
+        if (ignored_closed_stream(id)) return receive_action::ignore;
+        return on_receive(stream_state::closed, f);
     }
 
     /// An event of the peer's frame, once on_receive() accepted the frame.
     /// Acceptance implies the transition exists (stream_state_test checks the
     /// two tables agree), so an invalid one here is a bug in h2pb.
     static void step_peer(stream* s, stream_event e) noexcept {
-        [[maybe_unused]] const bool ok = step_remote(s->state, e);
-        assert(ok && "on_receive() accepted a frame whose event RFC 9113 §5.1 forbids");
+        const transition_result t = transition(s->state, e);
+        assert(t.valid && !is_local(e) &&
+               "on_receive() accepted a frame whose event RFC 9113 §5.1 forbids");
+        s->state = t.next;
     }
 
     /// A new stream, opened by its first HEADERS (ours or the peer's, §5.1
     /// idle -> open).
-    stream* new_stream(std::uint32_t id, stream_event opening) {
+    template <stream_event opening>
+    stream* new_stream(std::uint32_t id) {
         // The slot's older stream id is long gone.
         window_update_owed_[0].reset(id % window_update_owed_slots);
         window_update_owed_[1].reset(id % window_update_owed_slots);
         stream* s = streams_.insert(id);
         s->local_initiated = is_local(opening);
-        if (s->local_initiated) {
+        if constexpr (is_local(opening)) {
             step_local(s->state, opening);
         } else {
             step_peer(s, opening);
