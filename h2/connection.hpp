@@ -298,7 +298,7 @@ class connection {
         const std::uint32_t id = next_local_stream_id_;
         next_local_stream_id_ += 2;
         write_header_block(id, fields, end_stream);
-        stream* s = new_stream<stream_event::send_headers>(id);
+        stream* s = new_stream(id, true);
         for (const auto& f : fields)
             if (fields::detail::is(f.name, ":method"))
                 s->request_was_head = fields::detail::is(f.value, "HEAD");
@@ -747,24 +747,22 @@ class connection {
         if (release_on_receive()) release_unreleased();
         data_stream_ = nullptr;
         const std::uint32_t id = fh().stream_id;
-        const peer_frame p = classify(id, received_frame::data);
-        switch (p.action) {
-            case receive_action::accept:
-                if (!p.s->recv.receive(len)) {
-                    stream_failure(id, errc::stream_window_exceeded, frame_offset(), h);
-                } else {
-                    data_stream_ = p.s;
-                    data_stream_id_ = id;
-                }
-                break;
-            case receive_action::ignore:
-                break;
-            case receive_action::stream_closed:  // §6.1: DATA on a stream that is not open
+        if (stream* s = streams_.find(id)) {
+            // Tracked: open or half-closed, so accept or STREAM_CLOSED.
+            if (on_receive(s->state, received_frame::data) == receive_action::stream_closed) {
                 stream_failure(id, errc::frame_on_closed_stream, frame_offset(), h);
-                break;
-            case receive_action::protocol_error:
-            case receive_action::connection_stream_closed:
-                return connection_failure(errc::frame_on_idle_stream, frame_offset(), h);
+            } else if (!s->recv.receive(len)) {
+                stream_failure(id, errc::stream_window_exceeded, frame_offset(), h);
+            } else {
+                data_stream_ = s;
+                data_stream_id_ = id;
+            }
+        } else if (const receive_action a = untracked_action(id, received_frame::data);
+                   a == receive_action::stream_closed) {
+            // §6.1: DATA on a stream that is not open.
+            stream_failure(id, errc::frame_on_closed_stream, frame_offset(), h);
+        } else if (a != receive_action::ignore) {  // idle
+            return connection_failure(errc::frame_on_idle_stream, frame_offset(), h);
         }
         if (fatal_) return;
         if (!data_stream_) release_unreleased();
@@ -986,7 +984,7 @@ class connection {
         if (e != errc::ok) return stream_failure(id, e, frame_offset(), h);
 
         if (block_.target == block_target::new_stream) {
-            s = new_stream<stream_event::recv_headers>(id);
+            s = new_stream(id, false);
             last_peer_stream_processed_ = id;
         } else {
             step_peer(s, stream_event::recv_headers);  // open / half-closed (local): unchanged
@@ -1280,7 +1278,7 @@ class connection {
         stream* s = nullptr;
         receive_action action = receive_action::ignore;
     };
-    [[gnu::always_inline]] peer_frame classify(std::uint32_t id, received_frame f) const noexcept {
+    peer_frame classify(std::uint32_t id, received_frame f) const noexcept {
         if (stream* s = streams_.find(id)) return {s, on_receive(s->state, f)};
         return {nullptr, untracked_action(id, f)};
     }
@@ -1305,17 +1303,16 @@ class connection {
 
     /// A new stream, opened by its first HEADERS (ours or the peer's, §5.1
     /// idle -> open).
-    template <stream_event opening>
-    stream* new_stream(std::uint32_t id) {
+    stream* new_stream(std::uint32_t id, bool local) {
         // The slot's older stream id is long gone.
         window_update_owed_[0].reset(id % window_update_owed_slots);
         window_update_owed_[1].reset(id % window_update_owed_slots);
         stream* s = streams_.insert(id);
-        s->local_initiated = is_local(opening);
-        if constexpr (is_local(opening)) {
-            step_local(s->state, opening);
+        s->local_initiated = local;
+        if (local) {
+            step_local(s->state, stream_event::send_headers);
         } else {
-            step_peer(s, opening);
+            step_peer(s, stream_event::recv_headers);
         }
         s->window_updates_earned = window_updates_per_new_stream;
         s->send = send_window(remote_.initial_window_size);
