@@ -7,6 +7,8 @@
 #   h2pb::asio  + the Boost.Asio driver (h2/asio) and gRPC on it (rpc/asio):
 #               Boost 1.74+ headers, OpenSSL 3 (SSL and Crypto), threads
 #   h2pb::zlib  + gzip/deflate message compression (rpc/zlib.hpp): zlib
+#   h2pb::separate  h2pb::asio in separately compiled mode (h2/asio/config.hpp):
+#               a static library (libh2pb.a) and H2PB_SEPARATE_COMPILATION
 #
 # h2pb::asio and h2pb::zlib are defined only when their dependencies are
 # found, so that a sans-IO consumer needs neither Boost, OpenSSL nor zlib;
@@ -22,7 +24,7 @@ set(H2PB_OPENSSL_MIN_VERSION 3.0)
 # package (targets named h2pb::*), else plain INTERFACE libraries h2pb,
 # h2pb_asio, h2pb_zlib with h2pb::* aliases.
 function(_h2pb_add_targets)
-  cmake_parse_arguments(arg "IMPORTED" "INCLUDE_DIR" "" ${ARGN})
+  cmake_parse_arguments(arg "IMPORTED" "INCLUDE_DIR;SEPARATE_SOURCE;SEPARATE_LIBRARY" "" ${ARGN})
   if(arg_IMPORTED)
     set(core h2pb::h2pb)
     set(asio h2pb::asio)
@@ -47,6 +49,24 @@ function(_h2pb_add_targets)
     add_library(${asio} ${kind})
     target_link_libraries(${asio} INTERFACE ${core} Boost::headers OpenSSL::SSL OpenSSL::Crypto
                                             Threads::Threads)
+  endif()
+
+  # h2pb::separate: the separately compiled mode (h2/asio/config.hpp) — the
+  # server's body compiled once, from src/h2pb.cpp (SEPARATE_SOURCE, source
+  # tree; built only when a target links it) or installed as libh2pb.a
+  # (SEPARATE_LIBRARY); H2PB_SEPARATE_COMPILATION for every unit that links it.
+  if(TARGET ${asio})
+    if(arg_IMPORTED AND arg_SEPARATE_LIBRARY AND EXISTS "${arg_SEPARATE_LIBRARY}")
+      add_library(h2pb::separate STATIC IMPORTED)
+      set_target_properties(h2pb::separate PROPERTIES IMPORTED_LOCATION "${arg_SEPARATE_LIBRARY}")
+      target_compile_definitions(h2pb::separate INTERFACE H2PB_SEPARATE_COMPILATION)
+      target_link_libraries(h2pb::separate INTERFACE ${asio})
+    elseif(NOT arg_IMPORTED AND arg_SEPARATE_SOURCE)
+      add_library(h2pb_separate STATIC EXCLUDE_FROM_ALL "${arg_SEPARATE_SOURCE}")
+      target_compile_definitions(h2pb_separate PUBLIC H2PB_SEPARATE_COMPILATION)
+      target_link_libraries(h2pb_separate PUBLIC ${asio})
+      add_library(h2pb::separate ALIAS h2pb_separate)
+    endif()
   endif()
 
   find_package(ZLIB QUIET)

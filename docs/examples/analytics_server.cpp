@@ -16,7 +16,6 @@
 // usage: analytics_server [PORT]   (0 or nothing: the kernel picks a free port)
 // SIGINT or SIGTERM shuts it down gracefully.
 #include <chrono>
-#include <csignal>
 #include <cstdint>
 #include <cstdlib>
 #include <exception>
@@ -74,16 +73,9 @@ int main(int argc, char** argv) try {
     }
     std::cout << "listening on 127.0.0.1:" << server.port() << std::endl;
 
-    // SIGINT or SIGTERM: graceful shutdown (GOAWAY; calls in flight get 5 s).
-    h2pb::h2::asio::net::io_context main_io;
-    h2pb::h2::asio::net::signal_set signals(main_io, SIGINT, SIGTERM);
-    signals.async_wait([&](const h2pb::h2::asio::error_code_t&, int) {
-        server.shutdown(std::chrono::seconds(5));
-    });
-
-    server.start();  // the server's own threads run it from here
-    main_io.run();   // until the signal
-    server.join();
+    // Until SIGINT or SIGTERM, then a graceful shutdown (GOAWAY; calls in
+    // flight get 5 s).
+    server.run_until_signal(std::chrono::seconds(5));
     std::cout << "stopped" << std::endl;
 } catch (const std::exception& e) {  // out of memory, no more sockets...
     std::cerr << e.what() << '\n';

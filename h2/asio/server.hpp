@@ -59,6 +59,7 @@
 
 #include <h2pb/h2/asio/asio.hpp>
 #include <h2pb/h2/asio/options.hpp>
+#include <h2pb/h2/asio/server_options.hpp>
 #include <h2pb/h2/asio/session.hpp>
 #include <h2pb/h2/asio/tls.hpp>
 
@@ -224,47 +225,11 @@ class router {
     std::optional<handler> fallback_;
 };
 
-/// "Never": the default of the connection management settings below, as in
-/// grpc (INT_MAX in grpc core, infinity in grpc-go). Zero means never too.
-inline constexpr duration no_connection_limit = duration::max();
 /// max_connection_age is moved by a random amount within ±this fraction,
 /// grpc-go's getJitter and grpc core's MAX_CONNECTION_AGE_JITTER (0.1): the
 /// connections that a client fleet opened together (a deploy, a restart)
 /// are spread out instead of all reconnecting at once.
 inline constexpr double max_connection_age_jitter = 0.1;
-
-enum class thread_model : std::uint8_t {
-    context_per_thread,  ///< one io_context per thread, connections spread round robin
-    shared_context,      ///< one io_context run by all threads, a strand per connection
-};
-
-struct server_options {
-    std::string host = "127.0.0.1";
-    std::uint16_t port = 0;  ///< 0: any free port (see server::port())
-    unsigned threads = 1;
-    thread_model model = thread_model::context_per_thread;
-    /// TLS (ALPN h2) when set; h2c with prior knowledge otherwise.
-    tls_context_ptr tls;
-    bool require_alpn = true;
-    driver_options driver;
-    int backlog = 1024;
-    /// Graceful GOAWAY once a connection is this old (± max_connection_age_jitter).
-    /// no_connection_limit (the default) or zero: never.
-    duration max_connection_age = no_connection_limit;
-    /// After that GOAWAY, how long calls in flight may still run before the
-    /// connection is closed. no_connection_limit (the default) or zero: they
-    /// are never cut (the connection closes when the last one ends).
-    duration max_connection_age_grace = no_connection_limit;
-    /// Graceful GOAWAY once a connection has had no stream for this long
-    /// (gRFC A9's MAX_CONNECTION_IDLE: no calls, PINGs do not count; unlike
-    /// driver.idle_timeout, which any frame resets). no_connection_limit (the
-    /// default) or zero: never.
-    duration max_connection_idle = no_connection_limit;
-    /// Optional: a trace sink per connection (h2pb serve --trace).
-    std::function<std::unique_ptr<trace_sink>(std::uint64_t connection_number,
-                                              const tcp::endpoint& peer)>
-        trace;
-};
 
 /// The server side of one connection.
 class server_session final : public session {

@@ -38,6 +38,7 @@
 #include <openssl/x509v3.h>
 
 #include <h2pb/h2/asio/asio.hpp>
+#include <h2pb/h2/asio/server_options.hpp>
 #include <h2pb/wire/result.hpp>
 
 namespace h2pb::h2::asio {
@@ -108,7 +109,6 @@ struct tls_client_options {
     bool keylog_from_environment = true;
 };
 
-using tls_context_ptr = std::shared_ptr<net::ssl::context>;
 using tls_result = wire::result<tls_context_ptr, std::string>;
 
 namespace detail {

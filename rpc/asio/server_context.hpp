@@ -26,8 +26,7 @@
 #include <string>
 #include <string_view>
 
-#include <h2pb/h2/asio/asio.hpp>
-#include <h2pb/h2/connection.hpp>
+#include <h2pb/h2/asio/awaitable.hpp>
 #include <h2pb/rpc/metadata.hpp>
 #include <h2pb/rpc/method.hpp>
 #include <h2pb/rpc/status.hpp>
@@ -40,8 +39,11 @@ class server_call;
 
 class server_context {
   public:
-    using time_point = h2::time_point;
-    using duration = h2::clock::duration;
+    /// The steady clock (h2::clock), named here so that handlers need not
+    /// see the HTTP/2 layer's headers.
+    using clock = std::chrono::steady_clock;
+    using time_point = clock::time_point;
+    using duration = clock::duration;
 
     server_context() = default;
     server_context(const server_context&) = delete;
@@ -68,7 +70,7 @@ class server_context {
     /// less once it passed).
     duration time_remaining() const noexcept {
         if (!deadline_) return duration::max();
-        return *deadline_ - h2::clock::now();
+        return *deadline_ - clock::now();
     }
 
     // ---- the response

@@ -27,7 +27,7 @@
 #include <utility>
 #include <vector>
 
-#include <h2pb/h2/asio/asio.hpp>
+#include <h2pb/h2/asio/awaitable.hpp>
 #include <h2pb/proto_codec/message.hpp>
 #include <h2pb/rpc/file_descriptor.hpp>
 #include <h2pb/rpc/method.hpp>

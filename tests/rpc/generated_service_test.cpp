@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include <h2pb/h2/asio/asio.hpp>
 #include <h2pb/rpc/asio/server_context.hpp>
 #include <h2pb/rpc/asio/service.hpp>
 #include <test_support.hpp>

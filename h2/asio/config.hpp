@@ -1,0 +1,26 @@
+// h2pb — header-only (the default) or separately compiled.
+//
+// Header-only, every function of h2pb is defined in the headers: nothing to
+// build or link, and every translation unit that includes
+// <h2pb/rpc/asio/server.hpp> compiles the whole stack (HTTP/2 connection,
+// HPACK coder, TLS set-up, the gRPC call machinery) again.
+//
+// Separately compiled, in the manner of Asio's BOOST_ASIO_SEPARATE_COMPILATION:
+// define H2PB_SEPARATE_COMPILATION for every translation unit (the build
+// systems' h2pb::separate / h2pb_separate_dep do it) and link the library
+// built once from src/h2pb.cpp. The headers then only declare the heavy,
+// non-template parts (today: rpc::asio::server and what it runs); a
+// translation unit holding a gRPC service sees the generated messages, the
+// service base, server_context and the server's declaration, not Asio's
+// sockets nor the HTTP/2 stack. The program behaves the same in both modes.
+//
+// H2PB_DECL marks the definitions that the library compiles in separate mode:
+// `inline` header-only (defined in every unit, merged by the linker), nothing
+// in separate mode (defined once, in h2pb.cpp).
+#pragma once
+
+#if defined(H2PB_SEPARATE_COMPILATION)
+#define H2PB_DECL
+#else
+#define H2PB_DECL inline
+#endif

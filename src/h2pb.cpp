@@ -1,0 +1,13 @@
+// h2pb's separately compiled library (h2/asio/config.hpp): the definitions
+// that the headers only declare when H2PB_SEPARATE_COMPILATION is defined,
+// compiled once. Build it with that macro defined, as every translation unit
+// of the program that links it (meson's h2pb_separate_dep, CMake's
+// h2pb::separate).
+#if !defined(H2PB_SEPARATE_COMPILATION)
+#error "src/h2pb.cpp is the separately compiled mode's library: define H2PB_SEPARATE_COMPILATION"
+#endif
+
+#include <h2pb/rpc/asio/server.hpp>
+
+// The gRPC server (rpc::asio::server, server_context's out-of-line members).
+#include <h2pb/rpc/asio/impl/server.hpp>
