@@ -1,7 +1,8 @@
 // h2pb::h2 — the inbound half of a connection: octets to frames, and field
 // block fragments to decoded fields (RFC 9113 §3.4, §4, §4.3, §6).
 //
-// Two pieces, each owned by h2::connection as a member:
+// Two pieces, each owned by h2::connection as a member, and a third built on
+// the first for code without a connection:
 //
 //   - frame_reader: where the next received octet goes (inbound_state, in the
 //     style of nghttp2). It matches the client preface (§3.4), collects the
@@ -23,6 +24,10 @@
 //     and checked against §8.2-§8.3 (field_validation.hpp). A block is
 //     always decoded, even for a stream that is refused or ignored, so that
 //     the HPACK state stays in sync with the peer's encoder (§4.3).
+//
+//   - frame_splitter: frame_reader asked for whole frames, one {header,
+//     payload} at a time, for the tools, tests and fuzz targets that read
+//     HTTP/2 bytes without a connection.
 #pragma once
 
 #include <algorithm>
@@ -201,6 +206,27 @@ class frame_reader {
     std::uint64_t received_total() const noexcept { return received_total_; }
     std::uint32_t data_left() const noexcept { return data_left_; }
 
+    /// The octets of the unit being read that the reader holds (of the
+    /// client preface, a frame header, or the payload of a frame other than
+    /// DATA), and where that unit starts in the whole input: what is left
+    /// unfinished when the input ends.
+    struct held_octets {
+        std::size_t offset = 0;
+        std::size_t count = 0;
+    };
+    held_octets held() const noexcept {
+        switch (state_) {
+            case inbound_state::client_preface:
+                return {0, preface_matched_};
+            case inbound_state::frame_header:
+                return {header_have_ ? header_start_ : 0, header_have_};
+            case inbound_state::payload:
+                return {frame_offset_, payload_buf_.size()};
+            default:
+                return {};
+        }
+    }
+
   private:
     std::size_t offset_of(std::size_t pos) const noexcept {
         return static_cast<std::size_t>(received_total_) + pos;
@@ -218,6 +244,147 @@ class frame_reader {
     std::uint32_t discard_left_ = 0;
     std::uint32_t data_left_ = 0;  ///< DATA octets of the frame still to come
     std::uint32_t pad_left_ = 0;   ///< padding octets of the frame still to come
+};
+
+/// Whole frames out of a byte stream, for code that has no connection: `h2pb
+/// frames`, the frame trace, the test harness and the fuzz targets. It runs
+/// the connection's own frame_reader, asking for every payload whole (DATA
+/// included), so every reader of HTTP/2 bytes in the project splits them the
+/// same way: any split of the input, a frame cut across chunks buffered
+/// (one buffer, reused: no allocation per frame once it has grown), a frame
+/// that arrives whole handed on in place.
+///
+///     frame_splitter s(/*expect_client_preface=*/true);
+///     s.feed(chunk);
+///     for (auto e = s.next(); e.what != frame_splitter::kind::need_more; e = s.next())
+///         ...  // kind::preface, kind::frame (e.frame), kind::error (e.error)
+///
+/// It checks only what splitting needs: the client preface (§3.4) and the
+/// frame size limit (§4.2); what a frame means is parse_frame()'s business.
+class frame_splitter {
+  public:
+    /// One whole frame. The views are valid until the next next() or feed().
+    struct frame_view {
+        frame_header header;
+        wire::bytes_view header_octets;  ///< the 9 octets as received (reserved bit kept)
+        wire::bytes_view payload;
+        std::size_t offset = 0;  ///< of header_octets[0] in the whole input
+    };
+
+    enum class kind : std::uint8_t {
+        need_more,  ///< the chunk is used up: feed() the next one
+        preface,    ///< the 24 octets of the client preface are complete (§3.4)
+        frame,      ///< `frame` is complete
+        error,      ///< `error`: not an HTTP/2 byte stream here; the rest is ignored
+    };
+    struct event {
+        kind what = kind::need_more;
+        frame_view frame{};
+        h2::error error{};
+    };
+
+    /// What is left unfinished where the input ends (tail()).
+    struct partial {
+        enum class part : std::uint8_t { none, preface, header, payload };
+        part what = part::none;
+        std::size_t offset = 0;  ///< where the unfinished preface or frame starts
+        std::size_t have = 0;    ///< its octets received (of the payload, for `payload`)
+        frame_header header{};   ///< `payload`: the frame's header
+    };
+
+    /// `expect_client_preface`: the bytes a client sends (§3.4).
+    /// `max_frame_size`: a longer frame is an error (errc::frame_too_large,
+    /// §4.2) before any of its payload is buffered; the default allows any
+    /// 24-bit length. `start_offset`: the offset of the first octet fed
+    /// (where these bytes lie in a larger input), for offsets and errors.
+    explicit frame_splitter(bool expect_client_preface = false,
+                            std::uint32_t max_frame_size = max_max_frame_size,
+                            std::size_t start_offset = 0)
+        : reader_(expect_client_preface), max_frame_size_(max_frame_size) {
+        reader_.advance(start_offset);
+    }
+
+    /// The next chunk of input; call next() until it returns need_more (or
+    /// error) before feeding another. The chunk must stay valid until then.
+    void feed(wire::bytes_view chunk) noexcept {
+        reader_.advance(chunk_.size());
+        chunk_ = chunk;
+        pos_ = 0;
+    }
+
+    /// The next complete preface or frame in what was fed, or an error.
+    event next() {
+        using k = frame_reader::item::kind;
+        while (pos_ < chunk_.size() && !reader_.closed()) {
+            const inbound_state before = reader_.state();
+            const frame_reader::item it = reader_.step(chunk_, pos_);
+            if (before == inbound_state::frame_header) {  // the octets used are header octets
+                std::copy_n(chunk_.data() + pos_, it.used,
+                            header_octets_.begin() + static_cast<std::ptrdiff_t>(header_have_));
+                header_have_ += it.used;
+            }
+            pos_ += it.used;
+            switch (it.what) {
+                case k::none:
+                    if (before == inbound_state::client_preface &&
+                        reader_.state() != inbound_state::client_preface)
+                        return {kind::preface};
+                    break;
+                case k::bad_preface:
+                    return fail(errc::bad_preface, it.offset);
+                case k::frame_header:
+                    header_have_ = 0;
+                    if (reader_.header().length > max_frame_size_)
+                        return fail(errc::frame_too_large, reader_.frame_offset());
+                    if (reader_.header().length == 0) return whole({});
+                    reader_.expect_payload();
+                    break;
+                case k::payload:
+                    return whole(it.bytes);
+                default:  // DATA items: never, every payload is asked for whole
+                    break;
+            }
+        }
+        return {};
+    }
+
+    /// After an error: nothing more is read.
+    bool failed() const noexcept { return reader_.closed(); }
+
+    /// Where the input ended, if not between frames: the unfinished preface,
+    /// frame header or payload.
+    partial tail() const noexcept {
+        using p = partial::part;
+        const frame_reader::held_octets h = reader_.held();
+        switch (reader_.state()) {
+            case inbound_state::client_preface:
+                return h.count ? partial{p::preface, h.offset, h.count} : partial{};
+            case inbound_state::frame_header:
+                return h.count ? partial{p::header, h.offset, h.count} : partial{};
+            case inbound_state::payload:
+                return {p::payload, h.offset, h.count, reader_.header()};
+            default:
+                return {};
+        }
+    }
+
+  private:
+    event whole(wire::bytes_view payload) const noexcept {
+        return {kind::frame,
+                {reader_.header(), wire::bytes_view(header_octets_.data(), frame_header_size),
+                 payload, reader_.frame_offset()}};
+    }
+    event fail(errc code, std::size_t offset) noexcept {
+        reader_.close();
+        return {kind::error, {}, {code, offset}};
+    }
+
+    frame_reader reader_;
+    std::uint32_t max_frame_size_;
+    wire::bytes_view chunk_{};
+    std::size_t pos_ = 0;
+    std::array<wire::byte, frame_header_size> header_octets_{};  ///< as received
+    std::size_t header_have_ = 0;
 };
 
 /// The peer's HPACK dynamic table entries whose name and value octets

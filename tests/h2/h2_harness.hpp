@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <h2pb/h2/connection.hpp>
+#include <h2pb/h2/frame_reader.hpp>
 #include <h2pb/h2/frame_writer.hpp>
 #include <h2pb/hpack/encoder.hpp>
 #include <h2pb/wire/buffer.hpp>
@@ -198,12 +199,10 @@ inline std::vector<parsed_frame> frames_of(std::string_view bytes, bool skip_pre
     std::vector<parsed_frame> out;
     if (skip_preface && bytes.starts_with(h2::client_preface))
         bytes.remove_prefix(h2::client_preface.size());
-    while (bytes.size() >= h2::frame_header_size) {
-        const auto h = h2::parse_frame_header(reinterpret_cast<const wire::byte*>(bytes.data()));
-        if (bytes.size() < h2::frame_header_size + h.length) break;
-        out.push_back({h, std::string(bytes.substr(h2::frame_header_size, h.length))});
-        bytes.remove_prefix(h2::frame_header_size + h.length);
-    }
+    h2::frame_splitter s;  // a frame cut off at the end is left out
+    s.feed(wire::as_bytes(bytes));
+    for (auto e = s.next(); e.what == h2::frame_splitter::kind::frame; e = s.next())
+        out.push_back({e.frame.header, std::string(wire::as_chars(e.frame.payload))});
     return out;
 }
 

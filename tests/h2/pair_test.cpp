@@ -46,59 +46,37 @@ std::string checksum(std::string_view s) {
 /// from the bytes on the wire, independently of the connection code.
 class window_auditor {
   public:
-    explicit window_auditor(bool sender_is_client) : sender_is_client_(sender_is_client) {}
+    explicit window_auditor(bool sender_is_client)
+        : fwd_(sender_is_client), rev_(!sender_is_client) {}
 
     /// Bytes the sender wrote, after it had received `seen_reverse` octets of the
     /// receiver's bytes.
     void on_forward(std::string_view bytes, std::size_t seen_reverse) {
         apply_reverse_up_to(seen_reverse);
-        fwd_.append(bytes);
-        std::size_t pos = 0;
-        if (sender_is_client_ && !preface_done_) {
-            if (fwd_.size() < client_preface.size()) return;
-            REQUIRE(fwd_.starts_with(client_preface));
-            pos = client_preface.size();
-            preface_done_ = true;
+        fwd_.feed(wire::as_bytes(bytes));
+        for (auto e = fwd_.next(); e.what != frame_splitter::kind::need_more; e = fwd_.next()) {
+            REQUIRE(e.what != frame_splitter::kind::error);  // a client starts with the preface
+            if (e.what == frame_splitter::kind::frame) check_forward(e.frame.header);
         }
-        while (fwd_.size() - pos >= frame_header_size) {
-            const auto h =
-                parse_frame_header(reinterpret_cast<const wire::byte*>(fwd_.data() + pos));
-            if (fwd_.size() - pos - frame_header_size < h.length) break;
-            check_forward(h);
-            pos += frame_header_size + h.length;
-        }
-        fwd_.erase(0, pos);
     }
     /// Bytes the receiver wrote (SETTINGS, WINDOW_UPDATE for the sender).
-    void on_reverse(std::string_view bytes) {
-        if (!sender_is_client_ &&
-            !rev_preface_done_) {  // the receiver is a client: skip its preface
-            REQUIRE(bytes.starts_with(client_preface));
-            bytes.remove_prefix(client_preface.size());
-            rev_applied_ = client_preface.size();
-            rev_preface_done_ = true;
-        }
-        rev_pending_.append(bytes);
-    }
+    void on_reverse(std::string_view bytes) { rev_pending_.append(bytes); }
 
     std::size_t data_frames = 0;
 
   private:
     void apply_reverse_up_to(std::size_t seen) {
-        // Only what the sender had received counts.
-        for (;;) {
-            const std::size_t avail = rev_pending_.size() - rev_cursor_;
-            if (avail < frame_header_size) return;
-            const auto h = parse_frame_header(
-                reinterpret_cast<const wire::byte*>(rev_pending_.data() + rev_cursor_));
-            const std::size_t total = frame_header_size + h.length;
-            if (avail < total || rev_applied_ + total > seen) return;  // not all received yet
-            const std::string_view payload(rev_pending_.data() + rev_cursor_ + frame_header_size,
-                                           h.length);
-            apply_reverse(h, payload);
-            rev_cursor_ += total;
-            rev_applied_ += total;
+        // Only what the sender had received counts: a frame applies once all
+        // its octets lie within the first `seen`.
+        const std::size_t n = std::min(rev_pending_.size(), seen - rev_fed_);
+        rev_.feed(wire::as_bytes(std::string_view(rev_pending_).substr(0, n)));
+        for (auto e = rev_.next(); e.what != frame_splitter::kind::need_more; e = rev_.next()) {
+            REQUIRE(e.what != frame_splitter::kind::error);
+            if (e.what == frame_splitter::kind::frame)
+                apply_reverse(e.frame.header, wire::as_chars(e.frame.payload));
         }
+        rev_pending_.erase(0, n);
+        rev_fed_ += n;
     }
 
     void apply_reverse(const frame_header& h, std::string_view payload) {
@@ -145,13 +123,10 @@ class window_auditor {
         std::int64_t sent = 0;
         std::int64_t credited = 0;
     };
-    bool sender_is_client_;
-    bool preface_done_ = false;
-    bool rev_preface_done_ = false;
-    std::string fwd_;
-    std::string rev_pending_;
-    std::size_t rev_cursor_ = 0;
-    std::size_t rev_applied_ = 0;
+    frame_splitter fwd_;       ///< the sender's bytes (a client's start with the preface)
+    frame_splitter rev_;       ///< the receiver's bytes, up to what the sender had seen
+    std::string rev_pending_;  ///< the receiver's bytes not yet fed to rev_
+    std::size_t rev_fed_ = 0;  ///< octets fed to rev_
     std::int64_t conn_window_ = 65535;
     std::uint32_t initial_ = 65535;
     std::uint32_t max_frame_ = 16384;

@@ -8,10 +8,11 @@
 //
 // Each direction is its own byte stream with its own offsets and its own
 // HPACK table (RFC 9113 §4.3.1: one per direction). Bytes arrive in
-// arbitrary pieces; only complete frames are decoded, the rest waits for the
-// next piece. frame_trace_options adds the raw frame-header octets (--raw), the
-// gRPC messages in DATA (--grpc) and a copy of each direction's bytes in
-// files `h2pb frames` reads (--save PREFIX: PREFIX.send, PREFIX.recv).
+// arbitrary pieces; h2::frame_splitter (the connection's own frame reader)
+// hands on complete frames and keeps the rest for the next piece.
+// frame_trace_options adds the raw frame-header octets (--raw), the gRPC
+// messages in DATA (--grpc) and a copy of each direction's bytes in files
+// `h2pb frames` reads (--save PREFIX: PREFIX.send, PREFIX.recv).
 #pragma once
 
 #include <chrono>
@@ -25,6 +26,7 @@
 #include <string>
 
 #include <h2pb/h2/asio/session.hpp>
+#include <h2pb/h2/frame_reader.hpp>
 #include <h2pb/h2/frame_writer.hpp>
 
 #include "frames_decoder.hpp"
@@ -86,12 +88,13 @@ class frame_trace final : public h2::asio::trace_sink {
     void received(wire::bytes_view bytes) override {
         save(in_, bytes);
         feed(in_, bytes);
+        flush(in_);
     }
 
     void sent(std::span<const wire::bytes_view> buffers) override {
         for (const auto& b : buffers) {
             save(out_dir_, b);
-            feed(out_dir_, b, false);
+            feed(out_dir_, b);
         }
         flush(out_dir_);
     }
@@ -107,15 +110,16 @@ class frame_trace final : public h2::asio::trace_sink {
     struct direction {
         direction(const char* n, bool expect_preface, std::uint32_t table, bool grpc, sender from,
                   std::string table_name)
-            : name(n), preface(expect_preface), decoder(h2::max_max_frame_size, table, grpc, from) {
+            : name(n),
+              splitter(expect_preface),
+              decoder(h2::max_max_frame_size, table, grpc, from) {
             decoder.table_name = std::move(table_name);
         }
         const char* name;
-        bool preface;            ///< the client preface is still to come on this direction
-        std::string pending;     ///< octets of an incomplete frame
-        std::size_t offset = 0;  ///< stream offset of pending[0]
+        h2::frame_splitter splitter;  ///< whole frames out of this direction's pieces
         frames_decoder decoder;
-        std::ofstream file;  ///< --save: every octet of this direction
+        std::ostringstream text;  ///< the lines of the frames decoded, until flush()
+        std::ofstream file;       ///< --save: every octet of this direction
     };
 
     static void save(direction& d, wire::bytes_view bytes) {
@@ -132,52 +136,41 @@ class frame_trace final : public h2::asio::trace_sink {
         return label_ + buf;
     }
 
-    void feed(direction& d, wire::bytes_view bytes, bool now = true) {
+    /// Decodes the frames `bytes` completes; their lines wait for flush().
+    void feed(direction& d, wire::bytes_view bytes) {
         if (!options_.print) return;
-        d.pending.append(wire::as_chars(bytes));
-        if (now) flush(d);
-    }
-
-    /// Decodes and prints the complete frames of `d.pending`.
-    void flush(direction& d) {
-        std::ostringstream s;
-        std::size_t pos = 0;
-        if (d.preface) {
-            if (d.pending.size() < h2::client_preface.size()) return;
-            s << stamp() << d.name << "  " << d.offset
-              << "  client preface \"PRI * HTTP/2.0\\r\\n\\r\\nSM\\r\\n\\r\\n\" ("
-              << h2::client_preface.size() << " octets, RFC 9113 §3.4)\n";
-            pos = h2::client_preface.size();
-            d.preface = false;
-        }
-        for (;;) {
-            const std::size_t left = d.pending.size() - pos;
-            if (left < h2::frame_header_size) break;
-            const auto* p = reinterpret_cast<const wire::byte*>(d.pending.data()) + pos;
-            const auto h = h2::parse_frame_header(p);
-            if (left < h2::frame_header_size + h.length) break;
-            const std::size_t n = h2::frame_header_size + h.length;
-            d.decoder.frames.clear();
-            d.decoder.run(wire::bytes_view(p, n), d.offset + pos);
-            for (const auto& r : d.decoder.frames) {
+        using kind = h2::frame_splitter::kind;
+        d.splitter.feed(bytes);
+        for (auto e = d.splitter.next(); e.what != kind::need_more; e = d.splitter.next()) {
+            if (e.what == kind::preface) {
+                d.text << stamp() << d.name << "  0"
+                       << "  client preface \"PRI * HTTP/2.0\\r\\n\\r\\nSM\\r\\n\\r\\n\" ("
+                       << h2::client_preface.size() << " octets, RFC 9113 §3.4)\n";
+            } else if (e.what == kind::error) {
+                d.text << stamp() << d.name << "  " << e.error.offset
+                       << "  not the client preface (RFC 9113 §3.4): the rest of this "
+                          "direction is not decoded\n";
+            } else {
                 std::ostringstream f;
-                print_frame_text(f, r, {}, options_.raw);
+                print_frame_text(f, d.decoder.decode(e.frame), {}, options_.raw);
                 const std::string text = f.str();
                 const std::string head = stamp() + d.name + "  ";
                 const std::string pad(head.size(), ' ');
                 std::size_t line = 0;
                 while (line < text.size()) {
                     const std::size_t eol = text.find('\n', line);
-                    s << (line == 0 ? head : pad) << text.substr(line, eol - line) << '\n';
+                    d.text << (line == 0 ? head : pad) << text.substr(line, eol - line) << '\n';
                     if (eol == std::string::npos) break;
                     line = eol + 1;
                 }
             }
-            pos += n;
         }
-        d.pending.erase(0, pos);
-        d.offset += pos;
-        emit(s.str());
+    }
+
+    /// Prints the lines of the frames decoded since the last flush.
+    void flush(direction& d) {
+        emit(d.text.str());
+        d.text.str({});
     }
 
     void emit(const std::string& text) {

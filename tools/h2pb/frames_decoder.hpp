@@ -20,6 +20,7 @@
 
 #include <h2pb/h2/errc.hpp>
 #include <h2pb/h2/frame.hpp>
+#include <h2pb/h2/frame_reader.hpp>
 #include <h2pb/h2/frame_writer.hpp>
 #include <h2pb/h2/settings.hpp>
 #include <h2pb/hpack/decoder.hpp>
@@ -147,32 +148,37 @@ class frames_decoder {
     std::string table_name = "this direction's dynamic table";
     std::size_t max_checked_streams = default_max_checked_streams;
 
+    /// Decodes the frames of `in`, whose first octet lies at offset `base`
+    /// of the input; a frame cut off at the end is reported in tail_error.
     void run(wire::bytes_view in, std::size_t base) {
-        std::size_t pos = 0;
-        while (pos < in.size()) {
-            if (in.size() - pos < h2::frame_header_size) {
-                tail_error = "truncated frame header: " + std::to_string(in.size() - pos) +
-                             " octets at offset " + std::to_string(base + pos);
-                failed = true;
-                return;
-            }
-            const auto h = h2::parse_frame_header(in.data() + pos);
-            const std::size_t avail = in.size() - pos - h2::frame_header_size;
-            if (avail < h.length) {
-                tail_error = std::string(h2::name(h.type)) + " frame at offset " +
-                             std::to_string(base + pos) + " announces " + std::to_string(h.length) +
-                             " octets, " + std::to_string(avail) + " remain";
-                failed = true;
-                return;
-            }
-            frame_report r;
-            r.offset = base + pos;
-            r.header = h;
-            r.header_hex = wire::to_hex(in.subspan(pos, h2::frame_header_size));
-            decode_frame(r, in.subspan(pos + h2::frame_header_size, h.length));
-            frames.push_back(std::move(r));
-            pos += h2::frame_header_size + h.length;
+        h2::frame_splitter s(false, h2::max_max_frame_size, base);
+        s.feed(in);
+        for (auto e = s.next(); e.what == h2::frame_splitter::kind::frame; e = s.next())
+            frames.push_back(decode(e.frame));
+        const auto t = s.tail();
+        using part = h2::frame_splitter::partial::part;
+        if (t.what == part::header) {
+            tail_error = "truncated frame header: " + std::to_string(t.have) +
+                         " octets at offset " + std::to_string(t.offset);
+            failed = true;
+        } else if (t.what == part::payload) {
+            tail_error = std::string(h2::name(t.header.type)) + " frame at offset " +
+                         std::to_string(t.offset) + " announces " +
+                         std::to_string(t.header.length) + " octets, " + std::to_string(t.have) +
+                         " remain";
+            failed = true;
         }
+    }
+
+    /// Decodes one whole frame (from an h2::frame_splitter): the next in
+    /// this direction's byte stream.
+    frame_report decode(const h2::frame_splitter::frame_view& f) {
+        frame_report r;
+        r.offset = f.offset;
+        r.header = f.header;
+        r.header_hex = wire::to_hex(f.header_octets);
+        decode_frame(r, f.payload);
+        return r;
     }
 
     /// The input has ended: with --grpc, a stream whose DATA stopped inside

@@ -44,6 +44,7 @@
 #include <vector>
 
 #include <h2pb/h2/frame.hpp>
+#include <h2pb/h2/frame_reader.hpp>
 #include <h2pb/h2/frame_writer.hpp>
 #include <h2pb/h2/settings.hpp>
 #include <h2pb/proto_codec/field_reader.hpp>
@@ -219,42 +220,23 @@ class trace_analyzer {
     std::vector<trace_event> feed_bytes(trace_direction d, wire::bytes_view bytes) {
         std::vector<trace_event> out;
         auto& s = dirs_[static_cast<int>(d)];
-        if (s.stopped) return out;
-        s.pending.append(wire::as_chars(bytes));
-        std::size_t pos = 0;
-        if (s.preface) {
-            const std::size_t n = std::min(s.pending.size(), h2::client_preface.size());
-            if (s.pending.compare(0, n, h2::client_preface.substr(0, n)) != 0) {
-                trace_event e;
-                e.dir = d;
-                e.preface = true;
-                e.violations.push_back(
-                    "the connection does not start with the client preface (RFC 9113 §3.4); "
-                    "not HTTP/2 prior knowledge: this direction is no longer decoded");
-                s.stopped = true;
-                out.push_back(std::move(e));
-                return out;
+        if (s.splitter.failed()) return out;
+        using kind = h2::frame_splitter::kind;
+        s.splitter.feed(bytes);
+        for (auto f = s.splitter.next(); f.what != kind::need_more; f = s.splitter.next()) {
+            if (f.what == kind::frame) {
+                out.push_back(frame(d, f.frame));
+                continue;
             }
-            if (n < h2::client_preface.size()) return out;
             trace_event e;
             e.dir = d;
             e.preface = true;
+            if (f.what == kind::error)  // the only error: a wrong preface octet
+                e.violations.push_back(
+                    "the connection does not start with the client preface (RFC 9113 §3.4); "
+                    "not HTTP/2 prior knowledge: this direction is no longer decoded");
             out.push_back(std::move(e));
-            pos = h2::client_preface.size();
-            s.preface = false;
         }
-        for (;;) {
-            const std::size_t left = s.pending.size() - pos;
-            if (left < h2::frame_header_size) break;
-            const auto* p = reinterpret_cast<const wire::byte*>(s.pending.data()) + pos;
-            const auto h = h2::parse_frame_header(p);
-            if (left < h2::frame_header_size + h.length) break;
-            const std::size_t n = h2::frame_header_size + h.length;
-            out.push_back(frame(d, wire::bytes_view(p, n), s.offset + pos));
-            pos += n;
-        }
-        s.pending.erase(0, pos);
-        s.offset += pos;
         return out;
     }
 
@@ -273,17 +255,14 @@ class trace_analyzer {
 
     struct direction {
         explicit direction(bool client)
-            : preface(client),
+            : splitter(client),
               decoder(h2::max_max_frame_size, h2::default_header_table_size, false,
                       client ? sender::client : sender::server) {
             // RFC 9113 §4.3.1: one HPACK table per direction.
             decoder.table_name = client ? "dynamic table for fields the client sends"
                                         : "dynamic table for fields the server sends";
         }
-        bool preface;
-        bool stopped = false;
-        std::string pending;
-        std::size_t offset = 0;
+        h2::frame_splitter splitter;  ///< whole frames; failed(): no longer decoded
         frames_decoder decoder;
         bool hpack_broken = false;
         // What the receiver of this direction allows its sender.
@@ -330,16 +309,14 @@ class trace_analyzer {
         calls_.erase(stream);
     }
 
-    trace_event frame(trace_direction d, wire::bytes_view bytes, std::size_t offset) {
+    trace_event frame(trace_direction d, const h2::frame_splitter::frame_view& f) {
         auto& s = dirs_[static_cast<int>(d)];
         trace_event e;
         e.dir = d;
-        e.offset = offset;
-        s.decoder.frames.clear();
-        s.decoder.run(bytes, offset);
-        frame_report r = s.decoder.frames.empty() ? frame_report{} : std::move(s.decoder.frames[0]);
+        e.offset = f.offset;
+        const frame_report r = s.decoder.decode(f);
         const auto& h = r.header;
-        const auto payload = bytes.subspan(h2::frame_header_size);
+        const auto payload = f.payload;
 
         // RFC 9113 §4.2: a frame larger than the receiver's SETTINGS_MAX_FRAME_SIZE.
         if (h.length > s.peer_max_frame_size)

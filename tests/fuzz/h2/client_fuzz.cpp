@@ -35,45 +35,24 @@ struct app {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    if (size < 2) return 0;
-    const std::uint32_t salt = data[0];
-    const std::size_t chunk = 1 + data[1] % 64;
-    data += 2;
-    size -= 2;
-
     connection_options o;
     o.initial_window_size = 2000;
-    o.limits.max_queued_control_frames = 64;
-    o.limits.reset_burst = 16;
-    o.limits.control_frame_burst = 256;
-    const time_point t0{};
-    connection client(role::client, t0, o);
-    fuzz::output_checker check(true);
-    app a{client, salt};
-
-    const hpack::field get[] = {
-        {":method", "GET"}, {":scheme", "https"}, {":authority", "x"}, {":path", "/"}};
-    const hpack::field head[] = {{":method", "HEAD"}, {":scheme", "https"}, {":path", "/h"}};
-    const hpack::field post[] = {{":method", "POST"},
-                                 {":scheme", "https"},
-                                 {":path", "/p"},
-                                 {"content-type", "application/grpc"},
-                                 {"te", "trailers"}};
-    (void)client.submit_request(get, true);
-    (void)client.submit_request(head, true);
-    if (auto id = client.submit_request(post, false)) {
-        static const std::string body(100000, 'b');
-        (void)client.send_data(*id, wire::as_bytes(body), true, data_ownership::borrow);
-    }
-
-    time_point now = t0;
-    for (std::size_t pos = 0; pos < size; pos += chunk) {
-        const std::size_t n = size - pos < chunk ? size - pos : chunk;
-        client.receive(wire::bytes_view(data + pos, n), now, a);
-        if (pos % (3 * chunk) == 0) check.drain_and_check(client);
-        now += std::chrono::milliseconds(salt * 10);
-        client.tick(now, a);
-    }
-    check.drain_and_check(client);
-    return 0;
+    const auto requests = [](connection& client, app&) {
+        const hpack::field get[] = {
+            {":method", "GET"}, {":scheme", "https"}, {":authority", "x"}, {":path", "/"}};
+        const hpack::field head[] = {{":method", "HEAD"}, {":scheme", "https"}, {":path", "/h"}};
+        const hpack::field post[] = {{":method", "POST"},
+                                     {":scheme", "https"},
+                                     {":path", "/p"},
+                                     {"content-type", "application/grpc"},
+                                     {"te", "trailers"}};
+        (void)client.submit_request(get, true);
+        (void)client.submit_request(head, true);
+        if (auto id = client.submit_request(post, false)) {
+            static const std::string body(100000, 'b');
+            (void)client.send_data(*id, wire::as_bytes(body), true, data_ownership::borrow);
+        }
+    };
+    return fuzz::run_connection<app>(data, size,
+                                     {role::client, o, 3, std::chrono::milliseconds(10)}, requests);
 }

@@ -1,4 +1,5 @@
-// Fuzz target: the frame codec alone. Random bytes are cut into frames and
+// Fuzz target: the frame codec alone. Random bytes are cut into frames (by
+// h2::frame_splitter, the connection's own frame reader) and
 // each one is checked and parsed; whatever parses must re-serialize (with
 // the writers) into bytes that parse to the same fields.
 #include <cstdint>
@@ -6,6 +7,7 @@
 #include <vector>
 
 #include <h2pb/h2/frame.hpp>
+#include <h2pb/h2/frame_reader.hpp>
 #include <h2pb/h2/frame_writer.hpp>
 
 using namespace h2pb;
@@ -54,28 +56,34 @@ void roundtrip(const frame_header& h, const any_frame& f) {
     }
 }
 
+/// Parses one frame; whatever parses must round-trip, an error must point
+/// into the frame.
+void check(const frame_header& h, wire::bytes_view payload, std::size_t at,
+           std::uint32_t max_frame) {
+    const auto r = parse_frame(h, payload, max_frame, at);
+    if (r) {
+        roundtrip(h, *r);
+    } else if (r.error().offset > at + frame_header_size + payload.size()) {
+        std::abort();
+    }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size < 1) return 0;
     // The first octet picks SETTINGS_MAX_FRAME_SIZE.
     const std::uint32_t max_frame = data[0] & 1 ? max_max_frame_size : min_max_frame_size;
-    wire::bytes_view in(data + 1, size - 1);
-    std::size_t pos = 0;
-    while (in.size() - pos >= frame_header_size) {
-        const frame_header h = parse_frame_header(in.data() + pos);
-        const std::size_t avail = in.size() - pos - frame_header_size;
-        const std::size_t len = h.length <= avail ? h.length : avail;  // a short tail is parsed too
-        const wire::bytes_view payload = in.subspan(pos + frame_header_size, len);
-        frame_header used = h;
-        used.length = static_cast<std::uint32_t>(len);
-        const auto r = parse_frame(used, payload, max_frame, pos);
-        if (r) {
-            roundtrip(used, *r);
-        } else if (r.error().offset > pos + frame_header_size + len) {
-            std::abort();  // an error must point into the frame
-        }
-        pos += frame_header_size + len;
+    const wire::bytes_view in(data + 1, size - 1);
+    frame_splitter frames;  // any length: parse_frame checks it against max_frame
+    frames.feed(in);
+    for (auto e = frames.next(); e.what == frame_splitter::kind::frame; e = frames.next())
+        check(e.frame.header, e.frame.payload, e.frame.offset, max_frame);
+    // A frame cut short at the end is parsed too, as if its length were what remains.
+    if (const auto t = frames.tail(); t.what == frame_splitter::partial::part::payload) {
+        frame_header cut = t.header;
+        cut.length = static_cast<std::uint32_t>(t.have);
+        check(cut, in.subspan(t.offset + frame_header_size, t.have), t.offset, max_frame);
     }
     return 0;
 }

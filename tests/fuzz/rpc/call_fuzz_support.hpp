@@ -1,8 +1,11 @@
-// Shared by the call fuzz targets: a header section written as text lines
-// "name: value\n" (fields view into the input), a fake codec, chunking and
-// the action-order checks every call must pass.
+// Shared by the call fuzz targets: how their input starts (mode and chunk
+// seed), a header section written as text lines "name: value\n" (fields view
+// into the input), a fake codec, chunking and the action-order checks every
+// call must pass.
 #pragma once
 
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -62,6 +65,42 @@ struct xorshift {
         return s;
     }
 };
+
+/// What octet 0 (the mode) and octets 1-4 (the chunk seed) of both call
+/// targets' inputs choose: the call's limits (mode bits 0-3: log2 of the
+/// largest message received) and the random cuts.
+inline constexpr std::uint32_t fuzz_max_metadata_size = 1024;
+struct call_input {
+    std::uint8_t mode;
+    xorshift rng;
+    std::string_view rest;  ///< after the 5 octets
+};
+inline call_input read_call_input(const std::uint8_t* data, std::size_t size) {
+    return {data[0], xorshift{wire::load_be32(data + 1) | 1},
+            std::string_view(reinterpret_cast<const char*>(data + 5), size - 5)};
+}
+inline rpc::call_settings settings_for(std::uint8_t mode) {
+    rpc::call_settings settings;
+    settings.max_receive_message_size = std::uint32_t{1} << (mode & 15);
+    settings.max_metadata_size = fuzz_max_metadata_size;
+    return settings;
+}
+
+/// Hands `stream` to on_data in random chunks of 0 to 31 octets until it is
+/// all fed or the call is done; after a chunk, once in `tick_every` (by rng),
+/// on_tick(a random time below `tick_range`).
+template <class Call, class OnData, class OnTick>
+void feed_in_chunks(Call& call, wire::bytes_view stream, xorshift& rng, std::uint32_t tick_every,
+                    std::uint32_t tick_range_ms, OnData&& on_data, OnTick&& on_tick) {
+    std::size_t from = 0;
+    while (from < stream.size() && !call.done()) {
+        const std::size_t n = std::min<std::size_t>(rng.next() % 32, stream.size() - from);
+        on_data(stream.subspan(from, n));
+        from += n;
+        if (rng.next() % tick_every == 0)
+            on_tick(std::chrono::milliseconds(rng.next() % tick_range_ms));
+    }
+}
 
 /// Checks the order of what one call asks the driver to send (RFC 9113 §8.1:
 /// at most one non-END header section before DATA, nothing after END_STREAM

@@ -23,10 +23,10 @@ using namespace std::chrono_literals;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size < 7) return 0;
-    const std::uint8_t mode = data[0];
-    xorshift rng{wire::load_be32(data + 1) | 1};
+    call_input in = read_call_input(data, size);
+    const std::uint8_t mode = in.mode;
     const std::size_t data_len = wire::load_be16(data + 5);
-    const std::string_view text(reinterpret_cast<const char*>(data + 7), size - 7);
+    const std::string_view text = in.rest.substr(2);
     std::vector<hpack::field> headers, trailers;
     std::string_view rest = parse_fields(text, headers);
     const std::size_t n_data = std::min(data_len, rest.size());
@@ -34,9 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     parse_fields(rest.substr(n_data), trailers);
 
     const rev_registry reg;
-    rpc::call_settings settings;
-    settings.max_receive_message_size = std::uint32_t{1} << (mode & 15);
-    settings.max_metadata_size = 1024;
+    const rpc::call_settings settings = settings_for(mode);
     rpc::client_call call(reg, settings);
     rev_codec out_codec;
     checker ck;
@@ -52,14 +50,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if ((mode & 64) != 0) (void)call.close_send(on);
 
     call.on_headers(headers, (mode & 16) != 0, on);
-    std::size_t from = 0;
-    while (from < stream.size() && !call.done()) {
-        const std::size_t n = std::min<std::size_t>(rng.next() % 32, stream.size() - from);
-        call.on_data(stream.subspan(from, n), false, on);
-        from += n;
-        if (rng.next() % 128 == 0)
-            call.on_tick(t0 + std::chrono::milliseconds(rng.next() % 2000), on);
-    }
+    feed_in_chunks(
+        call, stream, in.rng, 128, 2000, [&](wire::bytes_view b) { call.on_data(b, false, on); },
+        [&](std::chrono::milliseconds t) { call.on_tick(t0 + t, on); });
     if ((mode & 32) == 0)
         call.on_headers(trailers, true, on);
     else

@@ -24,17 +24,15 @@ using namespace std::chrono_literals;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size < 5) return 0;
-    const std::uint8_t mode = data[0];
-    xorshift rng{wire::load_be32(data + 1) | 1};
-    const std::string_view text(reinterpret_cast<const char*>(data + 5), size - 5);
+    call_input in = read_call_input(data, size);
+    const std::uint8_t mode = in.mode;
+    const std::string_view text = in.rest;
     std::vector<hpack::field> fields;
     const std::string_view rest = parse_fields(text, fields);
     const wire::bytes_view stream = wire::as_bytes(rest);
 
     const rev_registry reg;
-    rpc::call_settings settings;
-    settings.max_receive_message_size = std::uint32_t{1} << (mode & 15);
-    settings.max_metadata_size = 1024;
+    const rpc::call_settings settings = settings_for(mode);
     rpc::server_call call(reg, settings);
     rev_codec out_codec;
     checker ck;
@@ -48,22 +46,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     call.on_headers(fields, false, t0, on);
     if (accepted && (mode & 128) != 0) (void)call.send_headers(nullptr, &out_codec, on);
 
-    std::size_t from = 0;
-    while (from < stream.size() && !call.done()) {
-        const std::size_t n = std::min<std::size_t>(rng.next() % 32, stream.size() - from);
+    const auto on_data = [&](wire::bytes_view b) {
         const std::size_t before = ck.messages.size();
-        call.on_data(stream.subspan(from, n), false, on);
-        if ((mode & 32) != 0) {
+        call.on_data(b, false, on);
+        if ((mode & 32) != 0) {  // echo
             for (std::size_t i = before; i < ck.messages.size(); ++i)
                 (void)call.send_message(wire::as_bytes(ck.messages[i]), on);
         }
-        from += n;
-        if (rng.next() % 64 == 0)
-            call.on_tick(t0 + std::chrono::milliseconds(rng.next() % 5000), on);
-    }
+    };
+    feed_in_chunks(call, stream, in.rng, 64, 5000, on_data,
+                   [&](std::chrono::milliseconds t) { call.on_tick(t0 + t, on); });
     const bool peer_reset = (mode & 64) != 0;
     if (peer_reset) {
-        call.on_reset(static_cast<h2::error_code>(rng.next() % 14), on);
+        call.on_reset(static_cast<h2::error_code>(in.rng.next() % 14), on);
     } else {
         call.on_data({}, true, on);
     }
