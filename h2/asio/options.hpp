@@ -30,7 +30,7 @@
 #include <chrono>
 #include <cstddef>
 
-#include <h2pb/h2/connection.hpp>
+#include <h2pb/h2/connection_options.hpp>
 
 namespace h2pb::h2::asio {
 
