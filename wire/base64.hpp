@@ -40,9 +40,13 @@
 // The SSSE3 encoder (below) is compiled for x86-64 with GCC or Clang, as a
 // function with its own target attribute, and used only when the CPU has
 // SSSE3 (checked at run time), so the header needs no -m flags.
+// <tmmintrin.h> declares SSSE3 and the SSE2/SSE3 it builds on: all the
+// encoder uses. <immintrin.h> would parse every AVX/AVX-512 header too, ten
+// times the compile time of this whole header with g++ 12
+// (benchmarks/RESULTS.md, "Header compile time").
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define H2PB_BASE64_SSSE3 1
-#include <immintrin.h>
+#include <tmmintrin.h>
 #endif
 
 namespace h2pb::wire {
