@@ -248,7 +248,9 @@ class call_core {
     /// Reads (and drops) what is left; the final status.
     awaitable<status> finish() {
         std::string ignored;
-        while (!done()) (void)co_await next(ignored);
+        while (!done()) {
+            (void)co_await next(ignored);
+        }
         co_return *final_;
     }
 

@@ -173,7 +173,9 @@ class channel final : public detail::call_host {
         std::string msg, extra;
         const bool got = co_await c.next(msg);
         bool more = false;
-        if (got) more = co_await c.next(extra);
+        if (got) {
+            more = co_await c.next(extra);
+        }
         status st;
         if (c.done()) {  // (finish() would only return it)
             st = c.final_status();
