@@ -610,10 +610,12 @@ class descriptor_pool {
 
     /// An error naming the first import still missing, if any file waits.
     descriptor_error check_complete() const {
-        for (const auto& p : pending_)
-            for (const auto& d : p->deps)
+        for (const auto& p : pending_) {
+            for (const auto& d : p->deps) {
                 if (files_by_name_.count(d) == 0)
                     return {descriptor_errc::missing_dependency, p->name + " imports " + d, {}};
+            }
+        }
         return {};
     }
     /// Files added but not built yet (imports missing).
@@ -944,11 +946,12 @@ class descriptor_pool {
                     if (!take_len(f, &err, "FieldDescriptorProto.options")) return err;
                     field_reader o(f.payload, 0, limits_.decode);
                     field g;
-                    while (o.next(g))
+                    while (o.next(g)) {
                         if (g.number == 2) {
                             if (!take_varint(g, &v, &err, "FieldOptions.packed")) return err;
                             packed_option_ = v != 0 ? 1 : 0;
                         }
+                    }
                     if (o.error()) return {descriptor_errc::bad_bytes, "FieldOptions", o.error()};
                     break;
                 }
@@ -1047,11 +1050,12 @@ class descriptor_pool {
                     field_reader o(f.payload, 0, limits_.decode);
                     field g;
                     std::uint64_t v = 0;
-                    while (o.next(g))
+                    while (o.next(g)) {
                         if (g.number == 7) {
                             if (!take_varint(g, &v, &err, "MessageOptions.map_entry")) return err;
                             md.is_map_entry = v != 0;
                         }
+                    }
                     if (o.error()) return {descriptor_errc::bad_bytes, "MessageOptions", o.error()};
                     break;
                 }
@@ -1060,10 +1064,11 @@ class descriptor_pool {
                     auto od = std::make_unique<oneof_descriptor>();
                     field_reader o(f.payload, 0, limits_.decode);
                     field g;
-                    while (o.next(g))
+                    while (o.next(g)) {
                         if (g.number == 1 &&
                             !take_string(g, &od->name, &err, "OneofDescriptorProto.name"))
                             return err;
+                    }
                     if (o.error())
                         return {descriptor_errc::bad_bytes, "OneofDescriptorProto", o.error()};
                     if (od->name.empty())
@@ -1270,10 +1275,11 @@ class descriptor_pool {
                 field_descriptor& fd = *fp;
                 if (!fd.type_name.empty()) {
                     const symbol* s = lookup(fd.type_name, md.full_name);
-                    if (s == nullptr)
+                    if (s == nullptr) {
                         return {descriptor_errc::unresolved_type,
                                 fd.type_name + " (field " + fd.full_name + ")",
                                 {}};
+                    }
                     if (s->kind == symbol_kind::message) {
                         fd.message_type = static_cast<const message_descriptor*>(s->ptr);
                         if (fd.type != field_type::group)
@@ -1304,14 +1310,16 @@ class descriptor_pool {
             for (auto& m : sp->methods) {
                 const symbol* in = lookup(m->input_name, sp->full_name);
                 const symbol* out = lookup(m->output_name, sp->full_name);
-                if (in == nullptr)
+                if (in == nullptr) {
                     return {descriptor_errc::unresolved_type,
                             m->input_name + " (method " + m->full_name + ")",
                             {}};
-                if (out == nullptr)
+                }
+                if (out == nullptr) {
                     return {descriptor_errc::unresolved_type,
                             m->output_name + " (method " + m->full_name + ")",
                             {}};
+                }
                 if (in->kind != symbol_kind::message || out->kind != symbol_kind::message)
                     return {descriptor_errc::wrong_kind, m->full_name, {}};
                 m->input_type = static_cast<const message_descriptor*>(in->ptr);

@@ -759,8 +759,9 @@ class dynamic_message {
     }
     static wire::byte* write_str(wire::byte* p, const std::string& s) noexcept {
         p = wire::write_varint(p, s.size());
-        if (!s.empty()) std::memcpy(p, s.data(), s.size());
-        return p + s.size();
+        // Octets, not a C string: std::copy_n says so (and compiles to the
+        // same memmove as std::memcpy did).
+        return std::copy_n(s.data(), s.size(), p);
     }
 
     // A map entry writes key (1) and value (2) whether set or not.

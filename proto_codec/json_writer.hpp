@@ -164,7 +164,7 @@ class json_writer {
     };
     template <class T>
     static int_text format_int(T v) noexcept {
-        int_text t;
+        int_text t{};
         t.n = static_cast<std::size_t>(std::to_chars(t.buf, t.buf + sizeof t.buf, v).ptr - t.buf);
         return t;
     }

@@ -895,10 +895,11 @@ class parser {
         if (!f->is_repeated()) {
             // TextFormat::Parser: a singular field or a oneof may be given once.
             const oneof_descriptor* o = f->containing_oneof;
-            if (o != nullptr && m.which_oneof(*o) != nullptr)
+            if (o != nullptr && m.which_oneof(*o) != nullptr) {
                 return fail(text_errc::oneof_conflict, "\"" + f->name + "\" and \"" +
                                                            m.which_oneof(*o)->name + "\" of \"" +
                                                            o->name + "\"");
+            }
             if (m.has(*f)) return fail(text_errc::duplicate_field, f->name);
         }
         if (!advance()) return false;

@@ -202,10 +202,8 @@ inline wire::result<target_address, target_errc> split_host_port(std::string_vie
         }
     } else {
         const auto first = s.find(':');
-        if (first == std::string_view::npos) {
-            host = s;
-        } else if (s.find(':', first + 1) != std::string_view::npos) {
-            host = s;  // a bare IPv6 literal
+        if (first == std::string_view::npos || s.find(':', first + 1) != std::string_view::npos) {
+            host = s;  // no port, or a bare IPv6 literal
         } else {
             host = s.substr(0, first);
             port = s.substr(first + 1);

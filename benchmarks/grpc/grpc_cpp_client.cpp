@@ -44,6 +44,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -154,7 +155,7 @@ class unary_loop {
         response_.Clear();
         started_ = clock_type::now();
         stub_->async()->UnaryCall(context_.get(), &request_, &response_,
-                                  [this](grpc::Status s) { done(s); });
+                                  [this](const grpc::Status& s) { done(s); });
     }
 
   private:
@@ -231,9 +232,9 @@ class stream_loop final : public grpc::ClientReadReactor<StreamingOutputCallResp
 
 // One unary call slot on a completion queue; its tag is the slot itself.
 struct cq_unary_slot {
-    TestService::Stub* stub;
-    grpc::CompletionQueue* cq;
-    long size;
+    TestService::Stub* stub = nullptr;
+    grpc::CompletionQueue* cq = nullptr;
+    long size = 0;
     SimpleRequest request;
     SimpleResponse response;
     grpc::Status status;
@@ -267,7 +268,7 @@ struct cq_unary_slot {
 };
 
 // Drives the slots of one completion queue until none is in flight.
-void cq_thread(grpc::CompletionQueue* cq, std::vector<cq_unary_slot*> slots) {
+void cq_thread(grpc::CompletionQueue* cq, const std::vector<cq_unary_slot*>& slots) {
     long in_flight = 0;
     for (cq_unary_slot* s : slots)
         if (s->start()) ++in_flight;
@@ -282,7 +283,8 @@ void cq_thread(grpc::CompletionQueue* cq, std::vector<cq_unary_slot*> slots) {
 
 std::uint32_t percentile(std::vector<std::uint32_t>& v, double p) {
     if (v.empty()) return 0;
-    const auto k = static_cast<std::size_t>(p / 100.0 * static_cast<double>(v.size() - 1) + 0.5);
+    const auto k =
+        static_cast<std::size_t>(std::lround(p / 100.0 * static_cast<double>(v.size() - 1)));
     std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
     return v[k];
 }

@@ -8,12 +8,16 @@
 
 #include "count_allocations.hpp"
 
+// These are glibc's names for its own allocator (exported for exactly this
+// use); the reserved spelling is theirs, not ours to change.
+// NOLINTBEGIN(bugprone-reserved-identifier)
 extern "C" {
 void* __libc_malloc(std::size_t);
 void* __libc_calloc(std::size_t, std::size_t);
 void* __libc_realloc(void*, std::size_t);
 void __libc_free(void*);
 }
+// NOLINTEND(bugprone-reserved-identifier)
 
 namespace {
 std::atomic<std::uint64_t> count{0};

@@ -221,7 +221,7 @@ simple_request_case& simple_1k() {
     return c;
 }
 simple_request_case& simple_64k() {
-    static simple_request_case c(64 * 1024);
+    static simple_request_case c(std::size_t{64} * 1024);
     return c;
 }
 event_case& event() {

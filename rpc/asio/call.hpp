@@ -130,10 +130,11 @@ class call_core {
             opts_.context->call_ = nullptr;
         // Abandoned before its end (the HTTP/2 driver resets the stream
         // that stream_ releases): the interceptors still hear of it.
-        if (!finish_reported_)
+        if (!finish_reported_) {
             report_finish(
                 done() ? *final_
                        : status{status_code::cancelled, "call destroyed before it finished"});
+        }
     }
 
     /// Connects if needed and sends the request headers. A failure ends the
@@ -232,11 +233,12 @@ class call_core {
                 continue;
             }
             if (piece->empty()) {
-                if (!stream_.trailers().empty())
+                if (!stream_.trailers().empty()) {
                     call_->on_headers(stream_.trailers(), true,
                                       [&](const auto& ev) { on_event(ev); });
-                else
+                } else {
                     call_->on_data({}, true, [&](const auto& ev) { on_event(ev); });
+                }
                 continue;
             }
             call_->on_data(*piece, false, [&](const auto& ev) { on_event(ev); });
@@ -246,7 +248,9 @@ class call_core {
     /// Reads (and drops) what is left; the final status.
     awaitable<status> finish() {
         std::string ignored;
-        while (!done()) (void)co_await next(ignored);
+        while (!done()) {
+            (void)co_await next(ignored);
+        }
         co_return *final_;
     }
 
@@ -456,7 +460,9 @@ class call_core {
         response_encoding_.clear();
         call_.reset();
         co_await start();
-        if (!attempt_over() && has_stream_) co_await replay();
+        if (!attempt_over() && has_stream_) {
+            co_await replay();
+        }
         replaying_ = false;
         for (auto* w : std::exchange(replay_waiters_, {})) w->notify();
     }
@@ -478,7 +484,9 @@ class call_core {
             using E = std::decay_t<decltype(e)>;
             if constexpr (std::is_same_v<E, send_data>) end = e.end_stream;
         });
-        if (s.ok() && end) (void)co_await stream_.write({}, true);
+        if (s.ok() && end) {
+            (void)co_await stream_.write({}, true);
+        }
     }
 
     awaitable<void> wait_replay() {
@@ -687,10 +695,11 @@ class client_writer : public call_handle {
         }
         status st = co_await core_->finish();
         if (!st.ok()) co_return st;
-        if (count != 1)
+        if (count != 1) {
             co_return status{status_code::internal,
                              count == 0 ? "no response message for a client-streaming call"
                                         : "more than one response message"};
+        }
         co_return out;
     }
 };
@@ -805,7 +814,9 @@ inline awaitable<void> call_core::start() {
     for (int attempt = 0;; ++attempt) {
         detail::connection_result r;
         r.conn = host_->try_pick();
-        if (!r.conn) r = co_await host_->pick(pick_args{deadline_, opts_.wait_for_ready});
+        if (!r.conn) {
+            r = co_await host_->pick(pick_args{deadline_, opts_.wait_for_ready});
+        }
         if (attempt_over()) co_return;  // cancelled meanwhile
         if (!r.conn) {
             // UNAVAILABLE: an attempt that failed (gRFC A6 retries it if

@@ -35,7 +35,7 @@ inline constexpr int default_transparent_retries = 1;
 /// How many octets of request messages a call keeps to replay them on a
 /// retry (gRFC A6): grpc's per-RPC retry buffer limit, 256 KiB. A call
 /// that sends more is committed (not retried any more); the buffer goes.
-inline constexpr std::size_t default_retry_buffer_size = 256 * 1024;
+inline constexpr std::size_t default_retry_buffer_size = std::size_t{256} * 1024;
 
 struct channel_options {
     // Not an aggregate: see h2::asio::client_options (g++ 12 coroutine temporaries).

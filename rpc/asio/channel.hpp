@@ -173,12 +173,15 @@ class channel final : public detail::call_host {
         std::string msg, extra;
         const bool got = co_await c.next(msg);
         bool more = false;
-        if (got) more = co_await c.next(extra);
+        if (got) {
+            more = co_await c.next(extra);
+        }
         status st;
-        if (c.done())  // (finish() would only return it)
+        if (c.done()) {  // (finish() would only return it)
             st = c.final_status();
-        else
+        } else {
             st = co_await c.finish();
+        }
         if (!st.ok()) co_return st;
         if (!got) co_return status{status_code::internal, "no response message for a unary call"};
         if (more) co_return status{status_code::internal, "more than one response message"};

@@ -184,13 +184,14 @@ class channel_core : public std::enable_shared_from_this<channel_core> {
                                             status_code::unavailable};
             }
             const time_point deadline = a.deadline.value_or(time_point::max());
-            if (clock::now() >= deadline)
+            if (clock::now() >= deadline) {
                 co_return connection_result{
                     nullptr,
                     "deadline exceeded while waiting for a connection" +
                         (self->last_error_.empty() ? std::string()
                                                    : " (last error: " + self->last_error_ + ")"),
                     status_code::deadline_exceeded};
+            }
             (void)co_await wait_for_state_change(self, st, deadline);
         }
     }
@@ -200,11 +201,12 @@ class channel_core : public std::enable_shared_from_this<channel_core> {
     void drop(const std::shared_ptr<ha::client>& c) {
         if (!c) return;
         keepalive_.observe(*c);  // a GOAWAY "too_many_pings" doubles keepalive_time
-        for (auto& s : subs_)
+        for (auto& s : subs_) {
             if (s->conn == c) {
                 if (!c->is_closed()) c->shutdown();
                 c->get_session().mark_unusable();  // wakes the subchannel's watcher
             }
+        }
     }
 
     /// SHUTDOWN: every connection closed (calls in flight fail UNAVAILABLE).
@@ -419,11 +421,12 @@ class channel_core : public std::enable_shared_from_this<channel_core> {
     /// pick_first tries the addresses in order: the next one once this one failed.
     void on_failed(const subchannel& s, std::uint64_t gen) {
         if (policy_ != lb_policy::pick_first) return;
-        for (std::size_t i = 0; i + 1 < subs_.size(); ++i)
+        for (std::size_t i = 0; i + 1 < subs_.size(); ++i) {
             if (subs_[i].get() == &s) {
                 activate(subs_[i + 1], gen);
                 return;
             }
+        }
     }
 
     /// The channel's state from its subchannels' (see the file comment).

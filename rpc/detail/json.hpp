@@ -23,7 +23,7 @@ namespace h2pb::rpc::detail::json {
 
 /// A service config is a few hundred octets; 64 KiB leaves room for large
 /// method lists while bounding the tree (about 150 octets a value).
-inline constexpr std::size_t default_max_bytes = 64 * 1024;
+inline constexpr std::size_t default_max_bytes = std::size_t{64} * 1024;
 /// Real configs nest 5 deep (methodConfig[] / {} / retryPolicy / codes[]);
 /// 32 bounds the reader's recursion.
 inline constexpr std::size_t default_max_depth = 32;

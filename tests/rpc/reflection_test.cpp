@@ -23,8 +23,8 @@ namespace v1alpha = grpc::reflection::v1alpha;
 
 namespace {
 
-const rpc::file_descriptor& base = h2pb_files::reflection__base_Dproto;
-const rpc::file_descriptor& ext = h2pb_files::reflection__ext_Dproto;
+const rpc::file_descriptor& base = h2pb_files::reflection_Ubase_Dproto;
+const rpc::file_descriptor& ext = h2pb_files::reflection_Uext_Dproto;
 
 struct lookup_service final : h2pb::refl::Lookup {};
 

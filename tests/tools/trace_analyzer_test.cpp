@@ -98,7 +98,7 @@ bytes grpc_message(std::size_t n, std::uint32_t announce) {
     return b;
 }
 
-bytes settings(std::vector<std::pair<std::uint16_t, std::uint32_t>> s) {
+bytes settings(const std::vector<std::pair<std::uint16_t, std::uint32_t>>& s) {
     bytes p;
     for (auto [id, v] : s) {
         p.push_back(static_cast<wire::byte>(id >> 8));

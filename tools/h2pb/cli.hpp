@@ -245,7 +245,7 @@ class json {
         }
         if (depth_ > 0) {
             if (!first_.back()) out_ << ',';
-            out_ << '\n' << std::string(2 * depth_, ' ');
+            out_ << '\n' << std::string(indent_width * static_cast<std::size_t>(depth_), ' ');
             first_.back() = false;
         }
     }
@@ -265,11 +265,13 @@ class json {
         const bool empty = first_.back();
         first_.pop_back();
         --depth_;
-        if (!empty) out_ << '\n' << std::string(2 * depth_, ' ');
+        if (!empty)
+            out_ << '\n' << std::string(indent_width * static_cast<std::size_t>(depth_), ' ');
         out_ << c;
     }
 
     std::ostream& out_;
+    static constexpr std::size_t indent_width = 2;  ///< spaces per nesting level
     int depth_ = 0;
     std::vector<bool> first_;
     bool after_key_ = false;

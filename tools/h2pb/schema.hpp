@@ -26,7 +26,8 @@
 #include <h2pb/proto_codec/field_reader.hpp>
 #include <h2pb/wire/bytes.hpp>
 
-extern char** environ;
+// environ (POSIX) comes from <unistd.h>: glibc declares it under _GNU_SOURCE,
+// which g++ and clang++ define for C++.
 
 namespace h2pb::cli {
 
@@ -131,6 +132,7 @@ inline std::optional<std::string> run_protoc(const std::string& proto_file,
     for (const auto& p : import_paths) args.push_back("--proto_path=" + p);
     args.push_back(proto_file);
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
 

@@ -319,11 +319,12 @@ class trace_analyzer {
         const auto payload = f.payload;
 
         // RFC 9113 §4.2: a frame larger than the receiver's SETTINGS_MAX_FRAME_SIZE.
-        if (h.length > s.peer_max_frame_size)
+        if (h.length > s.peer_max_frame_size) {
             e.violations.push_back("frame length " + std::to_string(h.length) +
                                    " exceeds the receiver's SETTINGS_MAX_FRAME_SIZE " +
                                    std::to_string(s.peer_max_frame_size) +
                                    " (FRAME_SIZE_ERROR, RFC 9113 §4.2)");
+        }
         if (!r.error.empty())
             e.violations.push_back(r.error + " (" + r.error_scope + " error " + r.error_code +
                                    ", RFC 9113 §" + r.error_section + ")");
@@ -451,12 +452,13 @@ class trace_analyzer {
         auto& other = peer_of(d);
         std::int64_t& w = stream == 0 ? other.conn_window : window(other, stream);
         w += inc;
-        if (w > h2::max_window_size)
+        if (w > h2::max_window_size) {
             e.violations.push_back(
                 "window of " +
                 (stream == 0 ? std::string("the connection") : "stream " + std::to_string(stream)) +
                 " grows to " + std::to_string(w) +
                 ", over 2^31-1 (FLOW_CONTROL_ERROR, RFC 9113 §6.9.1)");
+        }
         e.notes.push_back(
             std::string(name(static_cast<trace_direction>(1 - static_cast<int>(d)))) +
             " window of " +
@@ -471,14 +473,16 @@ class trace_analyzer {
         s.conn_window -= h.length;
         std::int64_t& w = window(s, h.stream_id);
         w -= h.length;
-        if (s.conn_window < 0)
+        if (s.conn_window < 0) {
             e.violations.push_back("DATA exceeds the connection window by " +
                                    std::to_string(-s.conn_window) +
                                    " (FLOW_CONTROL_ERROR, RFC 9113 §6.9.1)");
-        if (w < 0)
+        }
+        if (w < 0) {
             e.violations.push_back("DATA exceeds stream " + std::to_string(h.stream_id) +
                                    " window by " + std::to_string(-w) +
                                    " (FLOW_CONTROL_ERROR, RFC 9113 §6.9.1)");
+        }
         // Report the overdraft once; later frames count from zero again.
         if (s.conn_window < 0) s.conn_window = 0;
         if (w < 0) w = 0;
@@ -500,20 +504,22 @@ class trace_analyzer {
         grpc_data(d, c->second, m, body, e);
         if (!end) return;
         grpc_end(s, h.stream_id, e);
-        if (d == trace_direction::server_to_client)
+        if (d == trace_direction::server_to_client) {
             e.violations.push_back(
                 "gRPC response ended by DATA with END_STREAM: no trailers, grpc-status missing "
                 "(PROTOCOL-HTTP2.md: Response -> Trailers)");
+        }
     }
 
     void grpc_data(trace_direction d, call& c, message_state& m, wire::bytes_view b,
                    trace_event& e) {
         while (!b.empty()) {
             if (m.trailer_seen) {
-                if (!m.after_trailer_flagged)
+                if (!m.after_trailer_flagged) {
                     e.violations.push_back(
                         "data after the gRPC-Web trailer frame: trailers must be the last "
                         "message of the response (PROTOCOL-WEB.md Message framing, 3)");
+                }
                 m.after_trailer_flagged = true;
                 break;
             }
@@ -532,11 +538,12 @@ class trace_analyzer {
                 if (c.web != rpc::web::content_kind::none) {
                     g.trailer = (g.flag & rpc::web::trailer_flag) != 0;
                     web_prefix(d, m, g, e);
-                } else if (m.prefix[0] > 1)
+                } else if (m.prefix[0] > 1) {
                     e.violations.push_back("gRPC Compressed-Flag is " +
                                            std::to_string(m.prefix[0]) +
                                            ", must be 0 or 1 (PROTOCOL-HTTP2.md "
                                            "Length-Prefixed-Message)");
+                }
                 e.grpc.push_back(std::move(g));
                 m.in_body = true;
                 m.body_have = 0;
@@ -571,23 +578,25 @@ class trace_analyzer {
             web_text(m, wire::as_chars(body), decoded, e);
             if (end && m.text.error() == rpc::web::text_errc::ok) {
                 const std::size_t before = decoded.size();
-                if (m.text.finish(decoded) != rpc::web::text_errc::ok)
+                if (m.text.finish(decoded) != rpc::web::text_errc::ok) {
                     e.violations.push_back(std::string(rpc::web::describe(m.text.error())) +
                                            " (RFC 4648 §4; PROTOCOL-WEB.md Text-encoded streams)");
-                else if (decoded.size() > before)
+                } else if (decoded.size() > before) {
                     e.notes.push_back("unpadded base64 tail decodes to " +
                                       std::to_string(decoded.size() - before) + " octets");
+                }
             }
             frames = wire::as_bytes(decoded);
         }
         grpc_data(d, c, m, frames, e);
         if (!end) return;
         cut_frame(m, true, e);
-        if (d == trace_direction::server_to_client && !m.trailer_seen && !c.headers_status)
+        if (d == trace_direction::server_to_client && !m.trailer_seen && !c.headers_status) {
             e.violations.push_back(
                 "gRPC-Web response ended without a trailer frame (flag 0x80) and without "
                 "grpc-status in its headers: the status is missing (PROTOCOL-WEB.md Message "
                 "framing; PROTOCOL-HTTP2.md: Status is required)");
+        }
     }
 
     /// Base64-decodes one DATA payload of a -text body, noting its segments:
@@ -621,25 +630,28 @@ class trace_analyzer {
                     std::to_string(seg.size()) + " chars -> " +
                     std::to_string(out.size() - before) + " octets";
         }
-        if (count > 0)
+        if (count > 0) {
             e.notes.push_back("grpc-web-text: base64 segment" +
                               std::string(count > 1 ? "s " : " ") + segs +
                               " (each flush padded on its own: PROTOCOL-WEB.md "
                               "Text-encoded streams)");
+        }
     }
 
     /// The prefix of a gRPC-Web frame: flag 0 or 1 a message (as gRPC's
     /// Compressed-Flag), 0x80 / 0x81 the trailer frame.
     void web_prefix(trace_direction d, message_state& m, const grpc_event& g, trace_event& e) {
         const std::uint8_t f = g.flag;
-        if ((f & ~(rpc::web::trailer_flag | rpc::web::compressed_flag)) != 0)
+        if ((f & ~(rpc::web::trailer_flag | rpc::web::compressed_flag)) != 0) {
             e.violations.push_back("gRPC-Web flag byte 0x" + hex2(f) +
                                    ": only 0x00, 0x01 (message) and 0x80, 0x81 (trailers) are "
                                    "defined (PROTOCOL-WEB.md Message framing)");
-        if (g.trailer && d == trace_direction::client_to_server)
+        }
+        if (g.trailer && d == trace_direction::client_to_server) {
             e.violations.push_back(
                 "a trailer frame (flag 0x80) in a request: only the response carries its status "
                 "in the body (PROTOCOL-WEB.md Message framing, 1)");
+        }
         (void)m;
     }
 
@@ -686,11 +698,12 @@ class trace_analyzer {
                 while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
                 t.value = v;
                 if (std::any_of(t.name.begin(), t.name.end(),
-                                [](char ch) { return ch >= 'A' && ch <= 'Z'; }))
+                                [](char ch) { return ch >= 'A' && ch <= 'Z'; })) {
                     e.violations.push_back("trailer name \"" + t.name +
                                            "\" is not lower case (PROTOCOL-WEB.md: trailers in "
                                            "the last length-prefixed message must always use "
                                            "lower-case names)");
+                }
                 if (t.name == "grpc-status") {
                     status = true;
                     c.status_seen = true;  // a later RST_STREAM ends nothing more
@@ -705,10 +718,11 @@ class trace_analyzer {
                 }
                 g.trailers.push_back(std::move(t));
             }
-            if (!status)
+            if (!status) {
                 e.violations.push_back(
                     "grpc-status missing in the gRPC-Web trailer frame (PROTOCOL-HTTP2.md: "
                     "Status is required)");
+            }
         }
         m.body.clear();
         return g;
@@ -758,13 +772,14 @@ class trace_analyzer {
     static void cut_frame(const message_state& m, bool web, trace_event& e) {
         const std::string what = web ? "gRPC-Web frame" : "gRPC message";
         const std::string spec = web ? "PROTOCOL-WEB.md" : "PROTOCOL-HTTP2.md";
-        if (m.in_body)
+        if (m.in_body) {
             e.violations.push_back(what + " prefix announces " + std::to_string(m.length) +
                                    " octets, only " + std::to_string(m.body_have) +
                                    " arrived before END_STREAM (" + spec + ")");
-        else if (m.prefix_have > 0)
+        } else if (m.prefix_have > 0) {
             e.violations.push_back("END_STREAM inside a " + what + " prefix (" +
                                    std::to_string(m.prefix_have) + " of 5 octets, " + spec + ")");
+        }
     }
 
     void headers(trace_direction d, std::uint32_t stream, const block_report& b, trace_event& e) {
@@ -804,7 +819,7 @@ class trace_analyzer {
                 const proto::method_descriptor* m = o_.types->find_method(c.path);
                 if (m != nullptr && m->path() == c.path) c.method = m;
             }
-            if (c.grpc)
+            if (c.grpc) {
                 e.notes.push_back(
                     std::string(c.web == rpc::web::content_kind::none ? "gRPC call "
                                 : c.web == rpc::web::content_kind::text
@@ -815,6 +830,7 @@ class trace_analyzer {
                          ? " (" + type_name(c.method->input_name, c.method->input_type) + " -> " +
                                type_name(c.method->output_name, c.method->output_type) + ")"
                          : std::string()));
+            }
             if (const std::string* t = find("grpc-timeout")) timeout(*t, e);
             calls_[stream] = c;
             return;
@@ -845,12 +861,13 @@ class trace_analyzer {
                 "belongs in the body's trailer frame, flag 0x80 (PROTOCOL-WEB.md Message framing)");
             return;
         }
-        if (status == nullptr)
+        if (status == nullptr) {
             e.violations.push_back(std::string("grpc-status missing in ") +
                                    (trailers_only ? "Trailers-Only response" : "trailers") +
                                    " (PROTOCOL-HTTP2.md: Status is required)");
-        else
+        } else {
             e.notes.push_back("gRPC status " + *status + (trailers_only ? " (Trailers-Only)" : ""));
+        }
     }
 
     void timeout(const std::string& v, trace_event& e) {

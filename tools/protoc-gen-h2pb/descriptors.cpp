@@ -16,15 +16,17 @@ namespace h2pb_gen {
 // program with `descriptors`, or none). Then the definitions of the
 // messages' _h2pb_file(), which point at it.
 
-/// The file's path as a C++ identifier, injective: "_" -> "__", "/" -> "_S",
+/// The file's path as a C++ identifier, injective: "_" -> "_U", "/" -> "_S",
 /// "." -> "_D", "-" -> "_M", another byte that is not [A-Za-z0-9] -> "_xHH".
+/// Every "_" is followed by a code letter, so no name contains "__" (which
+/// C++ reserves, [lex.name]/3).
 std::string mangle_path(const std::string& path) {
     std::string out;
     for (unsigned char c : path) {
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
             out += static_cast<char>(c);
         } else if (c == '_') {
-            out += "__";
+            out += "_U";
         } else if (c == '/') {
             out += "_S";
         } else if (c == '.') {

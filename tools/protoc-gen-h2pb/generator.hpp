@@ -139,6 +139,11 @@ const std::set<std::string>& cpp_keywords();
 const std::set<std::string>& member_names();
 std::vector<std::string> split_lines(const std::string& s);
 std::string safe_name(const std::string& n);
+/// `name` + "_" + `suffix` for a derived member name (x_or_default, x_index),
+/// without doubling an underscore that `name` ends with (a field named
+/// `default_`, or a keyword made safe as `default_`): C++ reserves every
+/// identifier that contains "__" ([lex.name]/3).
+std::string suffixed(const std::string& name, const std::string& suffix);
 std::string replace_all(std::string s, const std::string& from, const std::string& to);
 std::string namespace_of(const gen_context& g, const FileDescriptor* f);
 std::string header_name(const std::string& proto);

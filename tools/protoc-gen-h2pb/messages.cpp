@@ -209,8 +209,9 @@ void emit_struct(gen_context& g, const Descriptor* d) {
         o.line(comment);
         o.line(oneof_type(g, od) + " " + safe_name(od->name()) + ";");
         for (int j = 0; j < od->field_count(); ++j) {
-            o.line("static constexpr std::size_t " + safe_name(od->field(j)->name()) +
-                   "_index = " + std::to_string(j + 1) + ";");
+            o.line("static constexpr std::size_t " +
+                   suffixed(safe_name(od->field(j)->name()), "index") + " = " +
+                   std::to_string(j + 1) + ";");
         }
     }
     o.line("::h2pb::proto::unknown_fields unknown_fields_;");
@@ -221,12 +222,16 @@ void emit_struct(gen_context& g, const Descriptor* d) {
         const std::string n = "this->" + safe_name(f->name());
         if (is_stringish(f)) {
             if (g.view_mode) {
-                o.line("std::string_view " + f->name() + "_or_default() const {");
-                o.line(cat("    return ", n, " ? *", n, " : std::string_view(", default_value(g, f),
-                           ", ", std::to_string(f->default_value_string().size()), ");"));
+                o.line("std::string_view " + suffixed(f->name(), "or_default") + "() const {");
+                if (f->default_value_string().empty())
+                    o.line(cat("    return ", n, " ? *", n, " : std::string_view();"));
+                else
+                    o.line(cat("    return ", n, " ? *", n, " : std::string_view(",
+                               default_value(g, f), ", ",
+                               std::to_string(f->default_value_string().size()), ");"));
                 o.line("}");
             } else {
-                o.line("const std::string& " + f->name() + "_or_default() const {");
+                o.line("const std::string& " + suffixed(f->name(), "or_default") + "() const {");
                 if (f->default_value_string().empty())
                     o.line("    static const std::string d;");
                 else
@@ -236,8 +241,9 @@ void emit_struct(gen_context& g, const Descriptor* d) {
                 o.line("}");
             }
         } else {
-            o.line(cat(element_type(g, f), " ", f->name(), "_or_default() const { return ", n,
-                       " ? *", n, " : ", element_type(g, f), "(", default_value(g, f), "); }"));
+            o.line(cat(element_type(g, f), " ", suffixed(f->name(), "or_default"),
+                       "() const { return ", n, " ? *", n, " : ", element_type(g, f), "(",
+                       default_value(g, f), "); }"));
         }
     }
     o.line("std::size_t encoded_size() const { return ::h2pb::proto::encoded_size(*this); }");

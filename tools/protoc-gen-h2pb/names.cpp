@@ -145,6 +145,10 @@ std::string safe_name(const std::string& n) {
     return cpp_keywords().count(n) != 0 ? n + "_" : n;
 }
 
+std::string suffixed(const std::string& name, const std::string& suffix) {
+    return (!name.empty() && name.back() == '_' ? name : name + "_") + suffix;
+}
+
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
     std::size_t pos = 0;
     while ((pos = s.find(from, pos)) != std::string::npos) {

@@ -61,11 +61,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     eo.max_table_size = caps[options & 3];
     eo.huffman = static_cast<hpack::huffman_policy>((options >> 2) % 3);
     eo.short_cookie_length = (options & 16) ? 20 : 0;
-    if (options & 32)
+    if (options & 32) {
         eo.policy = [](const hpack::field& f) {
             return f.value.size() % 3 == 0 ? hpack::indexing::without
                                            : hpack::indexing::incremental;
         };
+    }
     hpack::encoder e(eo);
     hpack::decoder d({.max_header_list_size = UINT32_MAX});
     wire::buffer block;

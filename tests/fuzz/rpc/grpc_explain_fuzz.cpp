@@ -51,10 +51,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // the explaining. The first message type of the set, if it has any.
     cli::schema types;
     const proto::message_descriptor* type = nullptr;
-    if (!cli::parse_descriptor_set(in, types))
+    if (!cli::parse_descriptor_set(in, types)) {
         cli::for_each_message(types, [&](const proto::message_descriptor& m) {
             if (type == nullptr) type = &m;
         });
+    }
     const cli::explain_options typed = raw;
 
     // Plain protobuf.

@@ -47,7 +47,9 @@ struct join_flag {
         w.notify();
     }
     ha::awaitable<void> wait() {
-        while (!done) co_await w.wait();
+        while (!done) {
+            co_await w.wait();
+        }
         if (error) std::rethrow_exception(error);
     }
 };
@@ -315,8 +317,9 @@ TEST_CASE("a trailer section the peer would refuse resets the stream with INTERN
     co.driver.h2.initial_window_size = 65535;  // ?queued: 1 MiB waits for credit
     f.run(
         [&f](ha::client& c) -> ha::awaitable<void> {
-            for (const char* path : {"/upper", "/big", "/upper?queued", "/big?queued"})
+            for (const char* path : {"/upper", "/big", "/upper?queued", "/big?queued"}) {
                 co_await expect_internal_reset(c, path);
+            }
             const int refused = co_await wait_for(f.seen->trailers_refused, 4);
             CHECK(refused == 4);
             // Still serving.

@@ -45,7 +45,6 @@ namespace {
 
 using grpc::testing::Empty;
 using grpc::testing::Payload;
-using grpc::testing::ResponseParameters;
 using grpc::testing::SimpleRequest;
 using grpc::testing::SimpleResponse;
 using grpc::testing::StreamingInputCallRequest;
@@ -120,7 +119,7 @@ SimpleRequest large_request() {
     return r;
 }
 
-StreamingOutputCallRequest output_request(std::vector<int> sizes, int payload_bytes = -1) {
+StreamingOutputCallRequest output_request(const std::vector<int>& sizes, int payload_bytes = -1) {
     StreamingOutputCallRequest r;
     for (int n : sizes) r.add_response_parameters()->set_size(n);
     if (payload_bytes >= 0) zeros(r.mutable_payload(), payload_bytes);

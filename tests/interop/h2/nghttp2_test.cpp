@@ -9,6 +9,7 @@
 #include <nghttp2/nghttp2.h>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <random>
@@ -24,7 +25,8 @@ namespace {
 
 std::string body_for(std::int32_t id, std::size_t n) {
     std::string s(n, '\0');
-    for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>('a' + (id * 7 + i) % 26);
+    for (std::size_t i = 0; i < n; ++i)
+        s[i] = static_cast<char>('a' + (static_cast<std::size_t>(id) * 7 + i) % 26);
     return s;
 }
 
@@ -76,7 +78,7 @@ struct ng_peer {
         const std::string& b = p->to_send[id];
         std::size_t& off = p->sent[id];
         const std::size_t n = std::min(len, b.size() - off);
-        std::memcpy(buf, b.data() + off, n);
+        std::copy_n(b.data() + off, n, buf);
         off += n;
         if (off == b.size()) {
             *flags |= NGHTTP2_DATA_FLAG_EOF;

@@ -206,14 +206,14 @@ TEST_CASE("random header lists, both ways", "[interop][hpack]") {
         std::vector<std::uint8_t> out;
         for (int block = 0; block < 30; ++block) {
             std::vector<std::string> storage;
-            const int n = static_cast<int>(rng() % 24);
-            for (int i = 0; i < n; ++i) {
+            const std::size_t n = rng() % 24;
+            for (std::size_t i = 0; i < n; ++i) {
                 storage.push_back(random_string(40, true));
                 storage.push_back(random_string(3000, false));
             }
             std::vector<hpack::field> fields;
             std::vector<nghttp2_nv> nva;
-            for (int i = 0; i < n; ++i) {
+            for (std::size_t i = 0; i < n; ++i) {
                 fields.push_back({storage[2 * i], storage[2 * i + 1]});
                 nva.push_back(ng::make_nv(storage[2 * i], storage[2 * i + 1]));
             }

@@ -46,7 +46,7 @@ using Required2 = h2pbtext::protobuf_test_messages::proto2::TestAllRequiredTypes
 
 // The plugin's accessors, at compile time.
 static_assert(proto::message_with_embedded_file<P3>);
-static_assert(P3::_h2pb_file() == &h2pbtext::h2pb_files::test__messages__proto3_Dproto);
+static_assert(P3::_h2pb_file() == &h2pbtext::h2pb_files::test_Umessages_Uproto3_Dproto);
 static_assert(P3::NestedMessage::_h2pb_file() == P3::_h2pb_file());
 static_assert(P3::_h2pb_file()->name == "test_messages_proto3.proto");
 static_assert(P2::_h2pb_file()->package == "protobuf_test_messages.proto2");
