@@ -164,7 +164,7 @@ inline constexpr std::uint32_t window_updates_per_new_stream = 1;
 class connection {
   public:
     /// `now` is when the preface is queued (the SETTINGS ACK timer starts).
-    connection(role r, time_point now, const connection_options& options = {})
+    connection(h2::role r, time_point now, const connection_options& options = {})
         : role_(r),
           options_(options),
           encoder_(options.encoder),
@@ -445,7 +445,7 @@ class connection {
     }
     /// The peer sent GOAWAY (§6.8): no new stream may be opened here.
     bool peer_sent_goaway() const noexcept { return goaway_.received(); }
-    role get_role() const noexcept { return role_; }
+    h2::role role() const noexcept { return role_; }
     inbound_state parser_state() const noexcept { return reader_.state(); }
     /// The peer's settings (what we must respect).
     const settings& remote_settings() const noexcept { return remote_; }
@@ -1440,7 +1440,7 @@ class connection {
 
     // ---------------------------------------------------------------- members
 
-    role role_;
+    h2::role role_;
     connection_options options_;
     hpack::encoder encoder_;
     frame_reader reader_;

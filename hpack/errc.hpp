@@ -71,8 +71,10 @@ constexpr std::string_view describe(errc e) noexcept {
     return "unknown error";
 }
 
-/// Short stable name of each code, for JSON output and tests.
-constexpr std::string_view name(errc e) noexcept {
+/// Short stable identifier of each code (the enumerator's own name), for
+/// JSON output: `describe()` is the text for people, as in every layer;
+/// `id()` is the machine-readable word, as for representation_kind.
+constexpr std::string_view id(errc e) noexcept {
     switch (e) {
         case errc::ok:
             return "ok";

@@ -651,53 +651,64 @@ class parser {
     void set_text(const char* begin) noexcept { text_begin_ = begin; }
 
   private:
-    bool singular(dynamic_message& m, const field_descriptor& f) {
+    /// How a value read goes into its field: set (a singular field, the last
+    /// value wins) or add (one more element of a repeated field's array).
+    enum class store : std::uint8_t { set, add };
+
+    /// One JSON value read into field `f` of `m`, stored as S says.
+    template <store S>
+    bool value_into(dynamic_message& m, const field_descriptor& f) {
+        constexpr bool add = S == store::add;
         switch (f.cpp_type()) {
             case cpp_type::int32: {
                 std::int32_t v = 0;
-                return r_.read_int32(v) && m.set_int32(f, v);
+                return r_.read_int32(v) && (add ? m.add_int32(f, v) : m.set_int32(f, v));
             }
             case cpp_type::int64: {
                 std::int64_t v = 0;
-                return r_.read_int64(v) && m.set_int64(f, v);
+                return r_.read_int64(v) && (add ? m.add_int64(f, v) : m.set_int64(f, v));
             }
             case cpp_type::uint32: {
                 std::uint32_t v = 0;
-                return r_.read_uint32(v) && m.set_uint32(f, v);
+                return r_.read_uint32(v) && (add ? m.add_uint32(f, v) : m.set_uint32(f, v));
             }
             case cpp_type::uint64: {
                 std::uint64_t v = 0;
-                return r_.read_uint64(v) && m.set_uint64(f, v);
+                return r_.read_uint64(v) && (add ? m.add_uint64(f, v) : m.set_uint64(f, v));
             }
             case cpp_type::double_: {
                 double v = 0;
-                return r_.read_double(v) && m.set_double(f, v);
+                return r_.read_double(v) && (add ? m.add_double(f, v) : m.set_double(f, v));
             }
             case cpp_type::float_: {
                 float v = 0;
-                return r_.read_float(v) && m.set_float(f, v);
+                return r_.read_float(v) && (add ? m.add_float(f, v) : m.set_float(f, v));
             }
             case cpp_type::bool_: {
                 bool v = false;
-                return r_.read_bool(v) && m.set_bool(f, v);
+                return r_.read_bool(v) && (add ? m.add_bool(f, v) : m.set_bool(f, v));
             }
             case cpp_type::enum_: {
                 std::int32_t v = 0;
                 bool have = false;
                 if (!enum_number(f, v, have)) return false;
-                if (have) m.set_enum(f, v);
+                if (have) add ? m.add_enum(f, v) : m.set_enum(f, v);
                 return true;
             }
             case cpp_type::string: {
                 std::string v;
                 if (!(f.type == field_type::bytes ? r_.read_bytes(v) : r_.read_string(v)))
                     return false;
-                return m.set_string(f, std::move(v));
+                return add ? m.add_string(f, std::move(v)) : m.set_string(f, std::move(v));
             }
             case cpp_type::message:
-                return message_value(*m.mutable_message(f));
+                return message_value(add ? *m.add_message(f) : *m.mutable_message(f));
         }
         return true;
+    }
+
+    bool singular(dynamic_message& m, const field_descriptor& f) {
+        return value_into<store::set>(m, f);
     }
 
     bool element(dynamic_message& m, const field_descriptor& f) {
@@ -706,52 +717,7 @@ class parser {
                                                            wkt_of(*f.message_type) == wkt::value);
             if (!null_ok) return r_.fail(json_errc::null_not_allowed);
         }
-        switch (f.cpp_type()) {
-            case cpp_type::int32: {
-                std::int32_t v = 0;
-                return r_.read_int32(v) && m.add_int32(f, v);
-            }
-            case cpp_type::int64: {
-                std::int64_t v = 0;
-                return r_.read_int64(v) && m.add_int64(f, v);
-            }
-            case cpp_type::uint32: {
-                std::uint32_t v = 0;
-                return r_.read_uint32(v) && m.add_uint32(f, v);
-            }
-            case cpp_type::uint64: {
-                std::uint64_t v = 0;
-                return r_.read_uint64(v) && m.add_uint64(f, v);
-            }
-            case cpp_type::double_: {
-                double v = 0;
-                return r_.read_double(v) && m.add_double(f, v);
-            }
-            case cpp_type::float_: {
-                float v = 0;
-                return r_.read_float(v) && m.add_float(f, v);
-            }
-            case cpp_type::bool_: {
-                bool v = false;
-                return r_.read_bool(v) && m.add_bool(f, v);
-            }
-            case cpp_type::enum_: {
-                std::int32_t v = 0;
-                bool have = false;
-                if (!enum_number(f, v, have)) return false;
-                if (have) m.add_enum(f, v);
-                return true;
-            }
-            case cpp_type::string: {
-                std::string v;
-                if (!(f.type == field_type::bytes ? r_.read_bytes(v) : r_.read_string(v)))
-                    return false;
-                return m.add_string(f, std::move(v));
-            }
-            case cpp_type::message:
-                return message_value(*m.add_message(f));
-        }
-        return true;
+        return value_into<store::add>(m, f);
     }
 
     bool repeated_value(dynamic_message& m, const field_descriptor& f) {

@@ -13,7 +13,7 @@ inline constexpr std::size_t default_max_depth = 100;
 
 /// Largest input a decoder accepts (errc::message_too_large). 64 MiB was
 /// libprotobuf's long-standing total-bytes default; gRPC's own 4 MiB limit is
-/// applied earlier, by the message framer (rpc/), before bytes are buffered.
+/// applied earlier, by the message reader (rpc/message_reader.hpp), before bytes are buffered.
 inline constexpr std::size_t default_max_message_size = std::size_t{64} << 20;
 
 struct decode_limits {

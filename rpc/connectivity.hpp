@@ -27,7 +27,7 @@ enum class connectivity_state : std::uint8_t {
 };
 
 /// The names grpc prints (ConnectivityStateName).
-constexpr std::string_view to_string(connectivity_state s) noexcept {
+constexpr std::string_view name(connectivity_state s) noexcept {
     switch (s) {
         case connectivity_state::idle:
             return "IDLE";

@@ -1,4 +1,4 @@
-// h2pb::rpc — what the gRPC message framer can find wrong with a stream.
+// h2pb::rpc — what the gRPC message reader can find wrong with a stream.
 //
 // gRPC carries each message in the DATA frames of one HTTP/2 stream behind a
 // 5-byte prefix (PROTOCOL-HTTP2.md, "Length-Prefixed-Message"):
@@ -8,7 +8,7 @@
 //   Message-Length    4 bytes   big-endian, the length of the message bytes
 //   Message           Message-Length bytes
 //
-// Every framer error is an `rpc::error`: one of these codes plus the byte
+// Every message reader error is an `rpc::error`: one of these codes plus the byte
 // offset in the stream (counting all bytes fed so far) where the rule broke.
 #pragma once
 

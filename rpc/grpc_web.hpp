@@ -36,7 +36,7 @@
 #include <vector>
 
 #include <h2pb/hpack/field.hpp>
-#include <h2pb/rpc/message_framer.hpp>
+#include <h2pb/rpc/message_reader.hpp>
 #include <h2pb/rpc/metadata.hpp>
 #include <h2pb/wire/base64.hpp>
 #include <h2pb/wire/bytes.hpp>

@@ -43,7 +43,7 @@
 #include <string>
 
 #include <h2pb/rpc/compression.hpp>
-#include <h2pb/rpc/message_framer.hpp>
+#include <h2pb/rpc/message_reader.hpp>
 #include <h2pb/rpc/status.hpp>
 #include <h2pb/wire/buffer.hpp>
 

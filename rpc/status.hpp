@@ -197,11 +197,12 @@ class [[nodiscard]] result {
     result(T v) : value_(std::move(v)) {}  // NOLINT(google-explicit-constructor)
     /// An error. An OK status without a value is a bug of the caller: it
     /// becomes INTERNAL rather than a response nobody built.
-    result(status s)
+    result(rpc::status s)
         : status_(std::move(s)), has_value_(false) {  // NOLINT(google-explicit-constructor)
-        if (status_.ok()) status_ = status{status_code::internal, "OK status without a response"};
+        if (status_.ok())
+            status_ = rpc::status{status_code::internal, "OK status without a response"};
     }
-    result(status_code c) : result(status{c}) {}  // NOLINT(google-explicit-constructor)
+    result(status_code c) : result(rpc::status{c}) {}  // NOLINT(google-explicit-constructor)
 
     bool ok() const noexcept { return has_value_; }
     explicit operator bool() const noexcept { return has_value_; }
@@ -213,7 +214,7 @@ class [[nodiscard]] result {
     T* operator->() noexcept { return &value_; }
     const T* operator->() const noexcept { return &value_; }
     /// OK with a value, the error otherwise.
-    const rpc::status& get_status() const noexcept { return status_; }
+    const rpc::status& status() const noexcept { return status_; }
 
   private:
     T value_{};

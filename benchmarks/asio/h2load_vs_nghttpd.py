@@ -32,38 +32,14 @@ import shutil
 import signal
 import socket
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
 import time
 
-PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return True
-        except OSError:
-            time.sleep(0.05)
-    return False
-
-
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "support"))
+from peers import PREFACE, cpu_seconds, frame, free_port, percentile, rss_kib, stop_process, wait_port  # noqa: E402
+from peers import h2load_latencies as latencies, start_listening  # noqa: E402
 
 
 class server:
@@ -71,12 +47,8 @@ class server:
         self.kind = kind
         if kind == "h2pb":
             cmd = [h2pb, "serve", "--port", "0", "--root", root, "--threads", str(threads)] + extra
-            self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-            line = self.proc.stdout.readline().decode()
-            m = re.match(r"listening on .*:(\d+)", line)
-            if not m:
-                raise RuntimeError("h2pb serve did not start: %r" % line)
-            self.port = int(m.group(1))
+            self.proc, _, self.port = start_listening(cmd, "h2pb serve", stderr=subprocess.DEVNULL,
+                                                      start_new_session=False)
         else:
             self.port = free_port()
             cmd = ["nghttpd", "-a", "127.0.0.1", "--no-tls", "-n", str(threads), "-d", root, str(self.port)]
@@ -88,19 +60,7 @@ class server:
         return "http://127.0.0.1:%d%s" % (self.port, path)
 
     def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-
-def cpu_seconds(pid):
-    """utime + stime of a process, in seconds (/proc/PID/stat fields 14, 15)."""
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        stop_process(self.proc)
 
 
 def h2load(args, log=None, server_pid=None):
@@ -130,26 +90,6 @@ def h2load(args, log=None, server_pid=None):
         "octets": int(t.group(1)) / n if t else float("nan"),
         "header_octets": int(t.group(2)) / n if t else float("nan"),
     }
-
-
-def latencies(log):
-    out = []
-    with open(log) as f:
-        for line in f:
-            parts = line.split("\t")
-            if len(parts) >= 3 and parts[1] == "200":
-                out.append(int(parts[2]))
-    return out
-
-
-def percentile(values, p):
-    values = sorted(values)
-    k = min(len(values) - 1, max(0, int(round(p / 100.0 * (len(values) - 1)))))
-    return values[k]
-
-
-def frame(ftype, flags, stream, payload=b""):
-    return struct.pack(">I", len(payload))[1:] + bytes([ftype, flags]) + struct.pack(">I", stream) + payload
 
 
 def idle_connections(port, n):
@@ -198,9 +138,8 @@ def count_allocations(h2pb, root, work, extra):
     if not cc or subprocess.run([cc, "-shared", "-fPIC", "-O2", "-o", shim, src]).returncode != 0:
         return None
     env = dict(os.environ, LD_PRELOAD=shim)
-    proc = subprocess.Popen([h2pb, "serve", "--port", "0", "--root", root] + extra, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=env)
-    port = int(re.match(r"listening on .*:(\d+)", proc.stdout.readline().decode()).group(1))
+    proc, _, port = start_listening([h2pb, "serve", "--port", "0", "--root", root] + extra, "h2pb serve",
+                                    stderr=subprocess.PIPE, env=env, start_new_session=False)
     url = "http://127.0.0.1:%d/100.bin" % port
     os.set_blocking(proc.stderr.fileno(), False)
 

@@ -65,7 +65,6 @@ import json
 import os
 import re
 import resource
-import select
 import shlex
 import shutil
 import socket
@@ -86,8 +85,11 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 PROTO_ROOT = "/usr/share/grpc-proto"
 UNARY_PATH = "/grpc.testing.TestService/UnaryCall"
 PAYLOAD = 100  # request payload and response_size, octets
-PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+sys.path.insert(0, os.path.join(REPO, "tests", "support"))
+from peers import PREFACE, cpu_seconds, frame, percentile, rss_kib, start_listening, stop_process  # noqa: E402
+from peers import h2load_latencies as latencies  # noqa: E402
 
 
 # ---------------------------------------------------------------- servers
@@ -99,16 +101,8 @@ class server:
     def __init__(self, name, cmd, start_timeout=15.0):
         self.name = name
         argv = shlex.split(cmd) + ["--port", "0"]
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        ready, _, _ = select.select([self.proc.stdout], [], [], start_timeout)
-        line = self.proc.stdout.readline().decode(errors="replace") if ready else ""
-        m = re.match(r"listening on (\S+):(\d+)( \(.*\))?\s*$", line)
-        if not m:
-            self.stop()
-            raise RuntimeError("%s did not start (first line %r): %s" % (name, line, cmd))
-        host = m.group(1).strip("[]")
-        self.host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-        self.port = int(m.group(2))
+        self.proc, self.host, self.port = start_listening(argv, "%s (%s)" % (name, cmd), timeout=start_timeout,
+                                                          stderr=subprocess.DEVNULL, start_new_session=False)
         self.pid = self.proc.pid
 
     def target(self):
@@ -118,21 +112,7 @@ class server:
         return "http://%s:%d%s" % (self.host, self.port, path)
 
     def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-
-def cpu_seconds(pid):
-    """utime + stime of the whole process (all its threads), /proc/PID/stat
-    fields 14 and 15 (proc(5)); the command name may contain spaces, so the
-    fields are counted after its closing parenthesis."""
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+        stop_process(self.proc)
 
 
 def thread_cpu(pid):
@@ -165,14 +145,6 @@ def thread_names(pid):
     for name, _ in thread_cpu(pid).values():
         names[name] = names.get(name, 0) + 1
     return names
-
-
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 # ---------------------------------------------------------------- request
@@ -257,22 +229,6 @@ def to_us(text):
     return float(m.group(1)) * {"us": 1, "ms": 1e3, "s": 1e6}[m.group(2)]
 
 
-def latencies(log):
-    out = []
-    with open(log) as f:
-        for line in f:
-            parts = line.split("\t")
-            if len(parts) >= 3 and parts[1] == "200":
-                out.append(int(parts[2]))
-    return out
-
-
-def percentile(values, p):
-    values = sorted(values)
-    k = min(len(values) - 1, max(0, int(round(p / 100.0 * (len(values) - 1)))))
-    return values[k]
-
-
 def unary_load(srv, body_file, conc, duration, work, tag, log_latency):
     """One time-bounded h2load run with server CPU measured around it; with
     log_latency, per-request times from h2load's --log-file (left off at
@@ -316,9 +272,6 @@ def streaming(srv, client, seconds):
 
 
 # ---------------------------------------------------------------- idle memory
-
-def frame(ftype, flags, stream, payload=b""):
-    return struct.pack(">I", len(payload))[1:] + bytes([ftype, flags]) + struct.pack(">I", stream) + payload
 
 
 def idle_connections(srv, n, body):

@@ -127,7 +127,7 @@ awaitable<void> unary_loop(channel_group* g, slot_stats* st, long size) {
         auto r = co_await g->ch.unary<gt::SimpleRequest, gt::SimpleResponse>(
             gt::TestService::UnaryCall_method, req, opts);
         if (!r) {
-            fail("UnaryCall: " + r.get_status().to_string());
+            fail("UnaryCall: " + r.status().to_string());
             break;
         }
         const std::size_t got = r->payload ? r->payload->body.size() : 0;

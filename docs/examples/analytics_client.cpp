@@ -55,7 +55,7 @@ ra::awaitable<void> get_report(analytics_stub& stub) {
     options.timeout = 5s;  // grpcio's timeout=5.0
     rpc::result<av1::ReportResponse> report = co_await stub.GetReport(request, options);
     if (!report) {
-        std::cout << "GetReport failed: " << report.get_status().to_string() << '\n';
+        std::cout << "GetReport failed: " << report.status().to_string() << '\n';
         co_return;
     }
     std::cout << "GetReport " << report->report_id << ": " << report->events.size() << " events\n";
@@ -66,7 +66,7 @@ ra::awaitable<void> get_report(analytics_stub& stub) {
     ra::call_options hurried;
     hurried.timeout = 150ms;
     rpc::result<av1::ReportResponse> late = co_await stub.GetReport(request, hurried);
-    if (!late && late.get_status().code == rpc::status_code::deadline_exceeded)
+    if (!late && late.status().code == rpc::status_code::deadline_exceeded)
         std::cout << "GetReport with 150 ms: Call timed out!\n";
 }
 
@@ -103,7 +103,7 @@ ra::awaitable<void> upload_batch(analytics_stub& stub) {
     }
     rpc::result<av1::BatchSummary> summary = co_await batch.finish();
     if (!summary) {
-        std::cout << "UploadBatch failed: " << summary.get_status().to_string() << '\n';
+        std::cout << "UploadBatch failed: " << summary.status().to_string() << '\n';
         co_return;
     }
     std::cout << "UploadBatch: sent " << count << ", server received " << summary->received << '\n';
@@ -161,7 +161,7 @@ ra::awaitable<void> run(ra::channel& channel, ra::channel& without_token) {
     av1::ReportRequest request;
     request.report_id = "weekly";
     rpc::result<av1::ReportResponse> refused = co_await anonymous.GetReport(request);
-    std::cout << "without a token: " << refused.get_status().to_string() << '\n';
+    std::cout << "without a token: " << refused.status().to_string() << '\n';
     channel.close();
     without_token.close();
 }

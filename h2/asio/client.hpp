@@ -337,7 +337,7 @@ class client {
         auto s = std::make_shared<client_session>(ex, std::move(st->socket), ctx, o.driver);
         if (trace) s->set_trace(std::move(trace));
         if (u.tls) {
-            if (auto e = prepare_client(s->get_transport().native_ssl(), u.host, o.tls.verify_peer))
+            if (auto e = prepare_client(s->transport().native_ssl(), u.host, o.tls.verify_peer))
                 co_return fail(stream_errc::connection_closed, *e);
         }
         const stream_error err = co_await s->handshake();
@@ -403,7 +403,7 @@ class client {
     /// The server's last GOAWAY, if one came: the channel reads
     /// ENHANCE_YOUR_CALM "too_many_pings" here (keepalive.md).
     const std::optional<goaway_info>& last_goaway() const noexcept { return s_->last_goaway(); }
-    client_session& get_session() noexcept { return *s_; }
+    client_session& session() noexcept { return *s_; }
 
   private:
     awaitable<stream_result<client_response>> fetch_once(std::string_view method,

@@ -81,8 +81,8 @@ class session : public std::enable_shared_from_this<session> {
             const driver_options& o)
         : ex_(std::move(ex)),
           opts_(o),
-          transport_(tls ? transport(std::move(socket), *tls, o.read_buffer_size)
-                         : transport(std::move(socket), o.read_buffer_size)),
+          transport_(tls ? asio::transport(std::move(socket), *tls, o.read_buffer_size)
+                         : asio::transport(std::move(socket), o.read_buffer_size)),
           conn_(role, h2::clock::now(), o.h2),
           timer_(ex_) {
         transport_.configure(o.tcp_nodelay);
@@ -96,7 +96,7 @@ class session : public std::enable_shared_from_this<session> {
 
     const executor& get_executor() const noexcept { return ex_; }
     h2::connection& connection() noexcept { return conn_; }
-    transport& get_transport() noexcept { return transport_; }
+    asio::transport& transport() noexcept { return transport_; }
     const driver_options& options() const noexcept { return opts_; }
     void set_trace(std::unique_ptr<trace_sink> t) { trace_ = std::move(t); }
     trace_sink* trace() const noexcept { return trace_.get(); }
@@ -119,8 +119,8 @@ class session : public std::enable_shared_from_this<session> {
             handshaking_ = true;
             handshake_deadline_ = h2::clock::now() + opts_.tls_handshake_timeout;
             rearm();
-            const auto type = conn_.get_role() == h2::role::server ? net::ssl::stream_base::server
-                                                                   : net::ssl::stream_base::client;
+            const auto type = conn_.role() == h2::role::server ? net::ssl::stream_base::server
+                                                               : net::ssl::stream_base::client;
             const error_code_t ec = co_await transport_.handshake(type);
             handshaking_ = false;
             if (ec || closed_) {
@@ -459,7 +459,7 @@ class session : public std::enable_shared_from_this<session> {
     /// answered before the request ended asks the client to stop (§8.1).
     void after_local_end(exchange& x) {
         check_closed(x);
-        if (!x.h2_closed && x.app_done && conn_.get_role() == h2::role::server && !x.in_end) {
+        if (!x.h2_closed && x.app_done && conn_.role() == h2::role::server && !x.in_end) {
             conn_.reset_stream(x.id, error_code::no_error);
             x.h2_closed = true;
         }
@@ -1169,7 +1169,7 @@ class session : public std::enable_shared_from_this<session> {
 
     executor ex_;
     driver_options opts_;
-    transport transport_;
+    asio::transport transport_;
     h2::connection conn_;
     net::steady_timer timer_;
     std::unique_ptr<trace_sink> trace_;

@@ -80,7 +80,7 @@ struct channel_options {
     /// changes nothing.
     rpc::status set_service_config(std::string_view json) {
         auto r = rpc::parse_service_config(json);
-        if (!r) return r.get_status();
+        if (!r) return r.status();
         retry_throttle.reset();
         if (r->retry_throttling)
             retry_throttle = std::make_shared<rpc::retry_throttle>(*r->retry_throttling);

@@ -194,7 +194,7 @@ class channel final : public detail::call_host {
         wire::buffer b;
         proto::encode(request, b);
         auto r = co_await unary_bytes(d, b.view(), std::move(o));
-        if (!r) co_return r.get_status();
+        if (!r) co_return r.status();
         Resp out{};
         if (proto::decode(out, wire::as_bytes(std::string_view(*r))))
             co_return status{status_code::internal,

@@ -83,7 +83,7 @@ struct client_keepalive {
     bool observe(h2::asio::client& c) {
         const auto& g = c.last_goaway();
         if (!g) return false;
-        return on_goaway(g->code, g->debug_data, c.get_session().options().keepalive_interval);
+        return on_goaway(g->code, g->debug_data, c.session().options().keepalive_interval);
     }
 
     /// Sets the driver's keepalive for a new connection. With keepalive

@@ -201,7 +201,7 @@ class method_table {
                 first = co_await detail::read_one(s, req, have_first);
             if (!first.ok()) co_return first;
             result<Resp> r = co_await fn(req, s.context());
-            if (!r) co_return r.get_status();
+            if (!r) co_return r.status();
             wire::buffer& b = s.scratch();
             b.clear();
             proto::encode(*r, b);
@@ -241,7 +241,7 @@ class method_table {
             result<Resp> out = co_await fn(r, s.context());
             if (r.decode_failed())
                 co_return status{status_code::internal, "request message does not parse"};
-            if (!out) co_return out.get_status();
+            if (!out) co_return out.status();
             wire::buffer& b = s.scratch();
             b.clear();
             proto::encode(*out, b);

@@ -204,7 +204,7 @@ class channel_core : public std::enable_shared_from_this<channel_core> {
         for (auto& s : subs_) {
             if (s->conn == c) {
                 if (!c->is_closed()) c->shutdown();
-                c->get_session().mark_unusable();  // wakes the subchannel's watcher
+                c->session().mark_unusable();  // wakes the subchannel's watcher
             }
         }
     }
@@ -389,7 +389,7 @@ class channel_core : public std::enable_shared_from_this<channel_core> {
                 s->state = connectivity_state::ready;
                 ++self->connections_made_;
                 self->update();
-                co_await r.conn->get_session().wait_unusable();
+                co_await r.conn->session().wait_unusable();
                 // Its GOAWAY may say "too_many_pings": keepalive time doubled.
                 self->keepalive_.observe(*r.conn);
                 if (s->conn == r.conn) s->conn.reset();
@@ -459,7 +459,7 @@ class channel_core : public std::enable_shared_from_this<channel_core> {
             const std::size_t i = (rr_next_ + k) % n;
             auto& s = subs_[i];
             if (s->state != connectivity_state::ready || !s->conn) continue;
-            if (s->conn->get_session().unusable()) continue;  // its watcher will see it
+            if (s->conn->session().unusable()) continue;  // its watcher will see it
             if (policy_ == lb_policy::round_robin) rr_next_ = i + 1;
             return s->conn;
         }
@@ -507,10 +507,9 @@ class channel_core : public std::enable_shared_from_this<channel_core> {
             if (self->parse_error_) break;  // a malformed target: nothing to close
             const auto now = clock::now();
             if (now < self->last_activity_ + self->opts_.idle_timeout) continue;
-            const bool busy =
-                std::any_of(self->subs_.begin(), self->subs_.end(), [](const auto& s) {
-                    return s->conn && s->conn->get_session().live_exchanges() > 0;
-                });
+            const bool busy = std::any_of(
+                self->subs_.begin(), self->subs_.end(),
+                [](const auto& s) { return s->conn && s->conn->session().live_exchanges() > 0; });
             if (busy) {  // calls in flight: not idle
                 self->last_activity_ = now;
                 continue;
@@ -583,8 +582,7 @@ class channel_core : public std::enable_shared_from_this<channel_core> {
             if (name.empty())
                 name = parsed_->kind == target_kind::unix_socket ? std::string("localhost")
                                                                  : parsed_->addresses.front().host;
-            if (auto e =
-                    ha::prepare_client(s->get_transport().native_ssl(), name, opts_.verify_peer))
+            if (auto e = ha::prepare_client(s->transport().native_ssl(), name, opts_.verify_peer))
                 co_return fail(*e);
         }
         st->session = s;

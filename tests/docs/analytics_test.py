@@ -29,12 +29,14 @@ Exit 77 (skip) if analytics_grpcio.py cannot generate its stubs.
 """
 import os
 import re
-import signal
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import page_blocks  # noqa: E402  (tests/docs/page_blocks.py)
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from peers import START_TIMEOUT_S, first_line, stop_gracefully  # noqa: E402
 
 root, server_exe, client_exe = sys.argv[1:4]
 h2pb_exe = sys.argv[4] if len(sys.argv) > 4 else None
@@ -93,13 +95,13 @@ def skip(name, output):
 
 def start(cmd, name):
     """Starts a server; returns (process, port) or (None, None)."""
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    first = p.stdout.readline().strip()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    first = (first_line(p, START_TIMEOUT_S) or b"").decode(errors="replace").strip()
     m = re.fullmatch(r"listening on 127\.0\.0\.1:(\d+)", first)
     if not m:
         if first:  # still running: it must not linger (at EOF it is exiting)
             p.kill()
-        rest = p.communicate(timeout=20)[0]
+        _, rest = stop_gracefully(p, 20)
         if p.returncode == 77:
             skip(name, first + "\n" + rest)
         fail(f"{name}'s first line: {first!r} {rest!r}")
@@ -109,15 +111,11 @@ def start(cmd, name):
 
 def stop(p, name):
     """SIGTERM; returns the rest of the server's output."""
-    p.send_signal(signal.SIGTERM)
-    try:
-        rest, _ = p.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        p.kill()
+    status, rest = stop_gracefully(p, 20)
+    if status is None:
         fail(f"{name} did not exit within 20 s of SIGTERM")
-        return p.communicate()[0]
-    if p.returncode != 0 or "stopped" not in rest:
-        fail(f"{name} after SIGTERM: status {p.returncode}, output {rest!r}")
+    elif status != 0 or "stopped" not in rest:
+        fail(f"{name} after SIGTERM: status {status}, output {rest!r}")
     return rest
 
 

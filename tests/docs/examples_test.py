@@ -17,10 +17,12 @@ usage: examples_test.py SOURCE_ROOT HELLO_SERVER HELLO_CLIENT
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from peers import START_TIMEOUT_S, first_line, stop_gracefully  # noqa: E402
 
 root, server_exe, client_exe = sys.argv[1:4]
 failures = 0
@@ -63,8 +65,8 @@ if expected_client_output is None:
     fail("docs/asio.md does not show hello_client's output (tests/docs/hello_client.out)")
 
 # --- 2. server and client ---------------------------------------------------
-server = subprocess.Popen([server_exe, "0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-first = server.stdout.readline().strip()
+server = subprocess.Popen([server_exe, "0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+first = (first_line(server, START_TIMEOUT_S) or b"").decode(errors="replace").strip()
 m = re.fullmatch(r"listening on 127\.0\.0\.1:(\d+)", first)
 if not m:
     server.kill()
@@ -112,12 +114,8 @@ try:
                     fail(f"curl POST /echo: no trailer x-echo-length: {len(body)} in {headers!r}")
 finally:
     # --- 4. graceful shutdown ----------------------------------------------
-    server.send_signal(signal.SIGTERM)
-    try:
-        rest, _ = server.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        rest = ""
+    status, rest = stop_gracefully(server, 20)
+    if status is None:
         fail("hello_server did not exit within 20 s of SIGTERM")
     if server.returncode != 0 or "stopped" not in rest:
         fail(f"hello_server after SIGTERM: status {server.returncode}, output {rest!r}")

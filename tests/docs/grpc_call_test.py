@@ -25,11 +25,13 @@ into docs/examples/get_report/, then tests/tools/docs_test.py H2PB ROOT
 """
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from peers import START_TIMEOUT_S, first_line, stop_gracefully  # noqa: E402
 
 import h2.config
 import h2.connection
@@ -83,8 +85,8 @@ def trailers_only(port, path):
 
 
 # --- 1. a real call equals the committed recordings --------------------------
-server = subprocess.Popen([server_exe, "0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-first = server.stdout.readline().strip()
+server = subprocess.Popen([server_exe, "0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+first = (first_line(server, START_TIMEOUT_S) or b"").decode(errors="replace").strip()
 m = re.fullmatch(r"listening on 127\.0\.0\.1:(\d+)", first)
 if not m:
     server.kill()
@@ -122,12 +124,8 @@ try:
         fail(f"GetReport with an empty report_id: {f!r}, the page says Trailers-Only {want!r}")
 finally:
     # --- 5. graceful shutdown ------------------------------------------------
-    server.send_signal(signal.SIGTERM)
-    try:
-        rest, _ = server.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        rest = ""
+    status, rest = stop_gracefully(server, 20)
+    if status is None:
         fail("analytics_server did not exit within 20 s of SIGTERM")
     if server.returncode != 0 or "stopped" not in rest:
         fail(f"analytics_server after SIGTERM: status {server.returncode}, output {rest!r}")

@@ -252,7 +252,7 @@ TEST_CASE("every error code has its own description", "[hpack][decoder]") {
         const auto text = hpack::describe(code);
         CHECK_FALSE(text.empty());
         CHECK(std::find(seen.begin(), seen.end(), text) == seen.end());
-        CHECK(hpack::name(code) != "unknown");
+        CHECK(hpack::id(code) != "unknown");
         seen.push_back(text);
     }
     CHECK(hpack::error{hpack::errc::index_zero, 3}.message() ==

@@ -6,12 +6,11 @@
 // tests/interop/proto_codec/dynamic_message_crosscheck_test.cpp.
 #include <catch2/catch.hpp>
 
-#include <fstream>
-#include <iterator>
 #include <string>
 
 #include <h2pb/proto_codec/dynamic_message.hpp>
 
+#include "descriptor_sets.hpp"
 #include "test_support.hpp"
 
 namespace proto = h2pb::proto;
@@ -22,20 +21,11 @@ using h2pb::test::hex_of;
 namespace {
 
 const proto::descriptor_pool& pool() {
-    static const proto::descriptor_pool p = [] {
-        std::ifstream in(H2PB_DESC_ALL_TYPES, std::ios::binary);
-        const std::string set{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-        proto::descriptor_pool pool;
-        if (pool.add_file_descriptor_set(wire::as_bytes(set)))
-            throw std::runtime_error("bad descriptor set");
-        return pool;
-    }();
+    static const proto::descriptor_pool p = h2pb::test::load_descriptor_set(H2PB_DESC_ALL_TYPES);
     return p;
 }
 const proto::message_descriptor& type(std::string_view name) {
-    const proto::message_descriptor* m = pool().find_message(name);
-    if (m == nullptr) throw std::runtime_error("no such message");
-    return *m;
+    return h2pb::test::message_type(pool(), name);
 }
 const proto::field_descriptor& fld(const proto::message_descriptor& m, std::string_view name) {
     const proto::field_descriptor* f = m.find_field(name);

@@ -6,11 +6,11 @@
 // cross-check is tests/interop/proto_codec/json_dynamic_crosscheck_test.cpp.
 #include <catch2/catch.hpp>
 
-#include <fstream>
-#include <iterator>
 #include <string>
 
 #include <h2pb/proto_codec/json_dynamic.hpp>
+
+#include "descriptor_sets.hpp"
 
 namespace proto = h2pb::proto;
 namespace json = h2pb::proto::json;
@@ -20,20 +20,11 @@ using json::json_errc;
 namespace {
 
 const proto::descriptor_pool& pool() {
-    static const proto::descriptor_pool p = [] {
-        std::ifstream in(H2PB_DESC_JSON_TEST, std::ios::binary);
-        const std::string set{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-        proto::descriptor_pool pool;
-        if (pool.add_file_descriptor_set(wire::as_bytes(set)))
-            throw std::runtime_error("bad descriptor set");
-        return pool;
-    }();
+    static const proto::descriptor_pool p = h2pb::test::load_descriptor_set(H2PB_DESC_JSON_TEST);
     return p;
 }
 const proto::message_descriptor& type(std::string_view name) {
-    const proto::message_descriptor* m = pool().find_message(name);
-    if (m == nullptr) throw std::runtime_error("no such message");
-    return *m;
+    return h2pb::test::message_type(pool(), name);
 }
 const proto::message_descriptor& msg_type() {
     return type("jt.Msg");

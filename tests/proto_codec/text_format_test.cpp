@@ -8,11 +8,11 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
-#include <fstream>
-#include <iterator>
 #include <string>
 
 #include <h2pb/proto_codec/text_format.hpp>
+
+#include "descriptor_sets.hpp"
 
 namespace proto = h2pb::proto;
 namespace wire = h2pb::wire;
@@ -20,20 +20,11 @@ namespace wire = h2pb::wire;
 namespace {
 
 const proto::descriptor_pool& pool() {
-    static const proto::descriptor_pool p = [] {
-        std::ifstream in(H2PB_DESC_ALL_TYPES, std::ios::binary);
-        const std::string bytes{std::istreambuf_iterator<char>(in),
-                                std::istreambuf_iterator<char>()};
-        proto::descriptor_pool q;
-        REQUIRE_FALSE(q.add_file_descriptor_set(wire::as_bytes(bytes)));
-        return q;
-    }();
+    static const proto::descriptor_pool p = h2pb::test::load_descriptor_set(H2PB_DESC_ALL_TYPES);
     return p;
 }
 const proto::message_descriptor& type(const char* name) {
-    const proto::message_descriptor* d = pool().find_message(name);
-    REQUIRE(d != nullptr);
-    return *d;
+    return h2pb::test::message_type(pool(), name);
 }
 proto::dynamic_message parsed(const char* type_name, std::string_view text) {
     proto::dynamic_message m(type(type_name));

@@ -104,10 +104,10 @@ TEST_CASE("backoff: settings (small values for tests)") {
 
 TEST_CASE("connectivity: state names as grpc prints them") {
     using h2pb::rpc::connectivity_state;
-    using h2pb::rpc::to_string;
-    CHECK(to_string(connectivity_state::idle) == "IDLE");
-    CHECK(to_string(connectivity_state::connecting) == "CONNECTING");
-    CHECK(to_string(connectivity_state::ready) == "READY");
-    CHECK(to_string(connectivity_state::transient_failure) == "TRANSIENT_FAILURE");
-    CHECK(to_string(connectivity_state::shutdown) == "SHUTDOWN");
+    using h2pb::rpc::name;
+    CHECK(name(connectivity_state::idle) == "IDLE");
+    CHECK(name(connectivity_state::connecting) == "CONNECTING");
+    CHECK(name(connectivity_state::ready) == "READY");
+    CHECK(name(connectivity_state::transient_failure) == "TRANSIENT_FAILURE");
+    CHECK(name(connectivity_state::shutdown) == "SHUTDOWN");
 }

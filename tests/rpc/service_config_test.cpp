@@ -20,8 +20,8 @@ namespace {
 std::string error_of(std::string_view text) {
     auto r = rpc::parse_service_config(text);
     REQUIRE(!r.ok());
-    CHECK(r.get_status().code == status_code::invalid_argument);
-    return r.get_status().message;
+    CHECK(r.status().code == status_code::invalid_argument);
+    return r.status().message;
 }
 
 }  // namespace

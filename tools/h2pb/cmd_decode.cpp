@@ -12,7 +12,7 @@
 #include <h2pb/proto_codec/field_reader.hpp>
 #include <h2pb/proto_codec/json_dynamic.hpp>
 #include <h2pb/proto_codec/text_format.hpp>
-#include <h2pb/rpc/message_framer.hpp>
+#include <h2pb/rpc/message_reader.hpp>
 #include <h2pb/wire/hex.hpp>
 
 #include "cli.hpp"

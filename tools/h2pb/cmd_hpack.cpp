@@ -274,7 +274,7 @@ void print_json_block(cli::json& j, const block_report& r, std::size_t number) {
         j.key("error");
         j.begin_object();
         j.member("offset", r.err.offset);
-        j.member("code", hpack::name(r.err.code));
+        j.member("code", hpack::id(r.err.code));
         j.member("message", hpack::describe(r.err.code));
         j.end_object();
     }

@@ -159,13 +159,13 @@ struct runner {
 
     awaitable<outcome> empty_unary() {
         auto r = co_await stub.EmptyCall(empty, std_opts);
-        co_return expect_status("status", rpc::status_code::ok, r.get_status());
+        co_return expect_status("status", rpc::status_code::ok, r.status());
     }
 
     awaitable<outcome> large_unary() {
         const auto q = large_request();
         auto r = co_await stub.UnaryCall(q, std_opts);
-        if (!r) co_return expect_status("status", rpc::status_code::ok, r.get_status());
+        if (!r) co_return expect_status("status", rpc::status_code::ok, r.status());
         co_return check_payload("response", r->payload, 314159);
     }
 
@@ -178,7 +178,7 @@ struct runner {
             if (!ok) break;
         }
         auto r = co_await w.finish();
-        if (!r) co_return expect_status("status", rpc::status_code::ok, r.get_status());
+        if (!r) co_return expect_status("status", rpc::status_code::ok, r.status());
         co_return expect_eq("aggregated_payload_size", 74922, r->aggregated_payload_size);
     }
 
@@ -261,7 +261,7 @@ struct runner {
         auto w = co_await stub.StreamingInputCall(std_opts);
         w.cancel();
         auto r = co_await w.finish();
-        co_return expect_status("status", rpc::status_code::cancelled, r.get_status());
+        co_return expect_status("status", rpc::status_code::cancelled, r.status());
     }
 
     awaitable<outcome> cancel_after_first_response() {
@@ -307,7 +307,7 @@ struct runner {
         o.context = &ctx;
         const auto q = large_request();
         auto r = co_await stub.UnaryCall(q, o);
-        if (!r) co_return expect_status("UnaryCall status", rpc::status_code::ok, r.get_status());
+        if (!r) co_return expect_status("UnaryCall status", rpc::status_code::ok, r.status());
         if (auto e = check_payload("UnaryCall response", r->payload, 314159)) co_return e;
         if (auto e = check_echoed("UnaryCall", ctx.initial_metadata(), ctx.trailing_metadata()))
             co_return e;
@@ -336,9 +336,9 @@ struct runner {
         q.response_status.ensure().code = 2;
         q.response_status->message = std::string(message);
         auto r = co_await stub.UnaryCall(q, std_opts);
-        if (auto e = expect_status("UnaryCall status", rpc::status_code::unknown, r.get_status()))
+        if (auto e = expect_status("UnaryCall status", rpc::status_code::unknown, r.status()))
             co_return e;
-        co_return expect_eq("UnaryCall message", message, r.get_status().message);
+        co_return expect_eq("UnaryCall message", message, r.status().message);
     }
 
     awaitable<outcome> status_code_and_message() {
@@ -364,35 +364,32 @@ struct runner {
 
     awaitable<outcome> unimplemented_method() {
         auto r = co_await stub.UnimplementedCall(empty, std_opts);
-        co_return expect_status("status", rpc::status_code::unimplemented, r.get_status());
+        co_return expect_status("status", rpc::status_code::unimplemented, r.status());
     }
 
     awaitable<outcome> unimplemented_service() {
         gt::UnimplementedService::stub<ra::channel> other(ch);
         auto r = co_await other.UnimplementedCall(empty, std_opts);
-        co_return expect_status("status", rpc::status_code::unimplemented, r.get_status());
+        co_return expect_status("status", rpc::status_code::unimplemented, r.status());
     }
 
     awaitable<outcome> client_compressed_unary() {
         auto probe = large_request();
         probe.expect_compressed.ensure().value = true;
         auto r0 = co_await stub.UnaryCall(probe, std_opts);
-        if (auto e =
-                expect_status("probe status", rpc::status_code::invalid_argument, r0.get_status()))
+        if (auto e = expect_status("probe status", rpc::status_code::invalid_argument, r0.status()))
             co_return e;
         auto gz = opts();
         gz.compression = "gzip";
         auto r1 = co_await stub.UnaryCall(probe, gz);
         if (!r1)
-            co_return expect_status("compressed call status", rpc::status_code::ok,
-                                    r1.get_status());
+            co_return expect_status("compressed call status", rpc::status_code::ok, r1.status());
         if (auto e = check_payload("compressed call response", r1->payload, 314159)) co_return e;
         auto plain = large_request();
         plain.expect_compressed.ensure().value = false;
         auto r2 = co_await stub.UnaryCall(plain, std_opts);
         if (!r2)
-            co_return expect_status("uncompressed call status", rpc::status_code::ok,
-                                    r2.get_status());
+            co_return expect_status("uncompressed call status", rpc::status_code::ok, r2.status());
         co_return check_payload("uncompressed call response", r2->payload, 314159);
     }
 
@@ -431,8 +428,8 @@ struct runner {
             auto w = co_await stub.StreamingInputCall(std_opts);
             (void)co_await w.write(probe);
             auto r = co_await w.finish();
-            if (auto e = expect_status("probe status", rpc::status_code::invalid_argument,
-                                       r.get_status()))
+            if (auto e =
+                    expect_status("probe status", rpc::status_code::invalid_argument, r.status()))
                 co_return e;
         }
         auto gz = opts();
@@ -444,7 +441,7 @@ struct runner {
         plain.payload = zeros(45904);
         (void)co_await w.write(plain, false);
         auto r = co_await w.finish();
-        if (!r) co_return expect_status("status", rpc::status_code::ok, r.get_status());
+        if (!r) co_return expect_status("status", rpc::status_code::ok, r.status());
         co_return expect_eq("aggregated_payload_size", 73086, r->aggregated_payload_size);
     }
 
@@ -491,7 +488,7 @@ struct runner {
                     outcome o = r ? check_payload("call " + std::to_string(i), r->payload,
                                                   static_cast<std::size_t>(i % 100))
                                   : expect_status("call " + std::to_string(i) + " status",
-                                                  rpc::status_code::ok, r.get_status());
+                                                  rpc::status_code::ok, r.status());
                     if (o && !first_failure) first_failure = std::move(o);
                     if (--pending == 0) all_done.notify();
                 },
@@ -551,7 +548,7 @@ struct runner {
         auto r = co_await stub.UnaryCall(small, std_opts);
         if (!r)
             co_return expect_status("unary call after the cancel", rpc::status_code::ok,
-                                    r.get_status());
+                                    r.status());
         co_return check_payload("unary call after the cancel", r->payload, 7);
     }
 
@@ -587,7 +584,7 @@ struct runner {
             if (own) own->close();
             latencies_ms.push_back(ms);
             outcome why = r ? check_payload("response", r->payload, 314159)
-                            : expect_status("status", rpc::status_code::ok, r.get_status());
+                            : expect_status("status", rpc::status_code::ok, r.status());
             if (!why && ms > soak.max_latency_ms)
                 why = "latency " + std::to_string(static_cast<long>(ms)) + " ms is over " +
                       std::to_string(soak.max_latency_ms) + " ms";

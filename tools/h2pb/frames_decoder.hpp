@@ -25,7 +25,7 @@
 #include <h2pb/h2/settings.hpp>
 #include <h2pb/hpack/decoder.hpp>
 #include <h2pb/hpack/representation.hpp>
-#include <h2pb/rpc/message_framer.hpp>
+#include <h2pb/rpc/message_reader.hpp>
 #include <h2pb/wire/hex.hpp>
 
 #include "cli.hpp"

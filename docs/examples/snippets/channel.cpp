@@ -42,10 +42,10 @@ opt.md.add("x-user", "ann");       // custom metadata sent
 opt.compression = "gzip";          // our messages; "" = identity
 opt.context = &ctx;
 h2pb::rpc::result<analytics::v1::ReportResponse> r = co_await stub.GetReport(req, opt);
-if (!r) r.get_status().to_string();   // "DEADLINE_EXCEEDED: Deadline Exceeded"
+if (!r) r.status().to_string();   // "DEADLINE_EXCEEDED: Deadline Exceeded"
 ctx.initial_metadata(); ctx.trailing_metadata();
     // clang-format on
-    co_return r ? r->report_id : r.get_status().to_string();
+    co_return r ? r->report_id : r.status().to_string();
 }
 
 // "Targets, states, wait_for_ready, load balancing".

@@ -15,7 +15,7 @@
 #include <h2pb/h2/connection.hpp>
 #include <h2pb/hpack/decoder.hpp>
 #include <h2pb/hpack/encoder.hpp>
-#include <h2pb/rpc/message_framer.hpp>
+#include <h2pb/rpc/message_reader.hpp>
 
 namespace h2 = h2pb::h2;
 namespace hpack = h2pb::hpack;

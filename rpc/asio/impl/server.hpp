@@ -340,7 +340,7 @@ class server_call final : public call_stream {
         auto* s = req.raw().owner;
         if (!s) return {};
         h2::asio::error_code_t ec;
-        const auto ep = s->get_transport().socket().remote_endpoint(ec);
+        const auto ep = s->transport().socket().remote_endpoint(ec);
         if (ec) return {};
         const auto a = ep.address();
         if (a.is_v4()) return "ipv4:" + a.to_string() + ":" + std::to_string(ep.port());

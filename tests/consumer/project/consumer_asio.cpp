@@ -46,7 +46,7 @@ ha::awaitable<int> grpc_call(std::uint16_t port) {
     ch.close();
     const bool ok = r && r->text == "hello, consumer" && r->count == 2;
     std::printf("%s: gRPC Greet -> %s\n", ok ? "ok" : "FAIL",
-                (r ? r->text : r.get_status().to_string()).c_str());
+                (r ? r->text : r.status().to_string()).c_str());
     co_return ok ? 0 : 1;
 }
 

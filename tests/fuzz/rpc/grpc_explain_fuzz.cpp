@@ -1,5 +1,5 @@
 // libFuzzer target for what `h2pb decode --grpc` runs on its input: the rpc
-// message framer, then the field explainer (proto::field_reader plus the
+// message reader, then the field explainer (proto::field_reader plus the
 // nested-message guesses, which recurse) on every message. The same bytes are
 // also read as a FileDescriptorSet (the --proto path) and, when that yields
 // message types, each message is explained with the first of them, so the
@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <vector>
 
-#include <h2pb/rpc/message_framer.hpp>
+#include <h2pb/rpc/message_reader.hpp>
 
 #include "../../../tools/h2pb/explain.hpp"
 #include "../../../tools/h2pb/schema.hpp"

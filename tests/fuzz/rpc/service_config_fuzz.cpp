@@ -22,8 +22,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string_view text(reinterpret_cast<const char*>(data), size);
     auto r = rpc::parse_service_config(text);
     if (!r.ok()) {
-        if (r.get_status().code != rpc::status_code::invalid_argument) std::abort();
-        if (r.get_status().message.empty()) std::abort();
+        if (r.status().code != rpc::status_code::invalid_argument) std::abort();
+        if (r.status().message.empty()) std::abort();
         return 0;
     }
     const rpc::service_config& c = *r;

@@ -257,7 +257,7 @@ TEST_CASE("client keepalive: PINGs every interval while a stream is open", "[kee
         auto st = co_await c.open(c.request_fields("GET", "/"), true);
         REQUIRE(st);
         co_await sleep_for(650ms);
-        sent = c.get_session().keepalive_pings_sent();
+        sent = c.session().keepalive_pings_sent();
         closed = c.is_closed();
     });
     // One PING per 100 ms without input (the ACK is input): about 6 in 650 ms.

@@ -9,15 +9,16 @@ accepts connections.
 
 import contextlib
 import os
-import select
 import shutil
-import signal
 import socket
-import struct
 import subprocess
 import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))
+from peers import PREFACE, frame, free_port, rss_kib, run, wait_port  # noqa: E402,F401  (the tests' names)
+import peers  # noqa: E402
 
 SKIP = 77  # meson: the test was skipped
 
@@ -89,41 +90,6 @@ def make_cert(directory):
     return cert, key
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return True
-        except OSError:
-            time.sleep(0.05)
-    return False
-
-
-def run(cmd, timeout=60, input=None):
-    """Runs a peer program; its output as bytes. Never hangs past timeout."""
-    try:
-        return subprocess.run(cmd, input=input, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
-    except subprocess.TimeoutExpired as e:
-        print("timeout after %ss: %s" % (timeout, " ".join(cmd)))
-        return subprocess.CompletedProcess(cmd, -1, e.stdout or b"", e.stderr or b"")
-
-
-def rss_kib(pid, field="VmRSS:"):
-    """A memory figure of /proc/PID/status in KiB (VmRSS, RssAnon...)."""
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith(field):
-                return int(line.split()[1])
-    return 0
-
-
 class H2pbServer:
     """`h2pb serve` on an ephemeral port; the port comes from its first line."""
 
@@ -134,7 +100,7 @@ class H2pbServer:
         self.cmd = cmd
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.port = None
-        line = self._readline(timeout)
+        line = (peers.first_line(self.proc, timeout) or b"").decode(errors="replace").strip()
         if not line.startswith("listening on "):
             self.stop()
             raise RuntimeError("h2pb serve did not start: %r %s" % (line, self.stderr_text()))
@@ -152,20 +118,6 @@ class H2pbServer:
     def _drain(pipe, sink):
         for chunk in iter(lambda: pipe.read1(65536), b""):
             sink += chunk
-
-    def _readline(self, timeout):
-        deadline = time.monotonic() + timeout
-        buf = b""
-        fd = self.proc.stdout.fileno()
-        while not buf.endswith(b"\n") and time.monotonic() < deadline:
-            r, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
-            if not r:
-                break
-            c = os.read(fd, 1)
-            if not c:
-                break
-            buf += c
-        return buf.decode(errors="replace").strip()
 
     def url(self, path="/", host="127.0.0.1"):
         return "%s://%s:%d%s" % (self.scheme, host, self.port, path)
@@ -191,11 +143,7 @@ class H2pbServer:
             return None
 
     def stop(self):
-        if self.alive():
-            self.proc.send_signal(signal.SIGTERM)
-            if self.wait(5) is None:
-                self.proc.kill()
-                self.proc.wait()
+        peers.stop_process(self.proc, 5)
         for t in getattr(self, "_drains", []):
             t.join(2)
 
@@ -233,13 +181,7 @@ class Nghttpd:
         return self.proc.pid
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        peers.stop_process(self.proc, 5)
 
     def __enter__(self):
         return self
@@ -260,15 +202,10 @@ def closing_all(*things):
 # ---------------------------------------------------------------- raw frames
 # A peer written by hand: frames as bytes (RFC 9113 §4.1), read back whole.
 
-PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 GOAWAY, SETTINGS = 7, 4
 CODES = {0: "NO_ERROR", 1: "PROTOCOL_ERROR", 2: "INTERNAL_ERROR", 3: "FLOW_CONTROL_ERROR", 4: "SETTINGS_TIMEOUT",
          5: "STREAM_CLOSED", 6: "FRAME_SIZE_ERROR", 7: "REFUSED_STREAM", 8: "CANCEL", 9: "COMPRESSION_ERROR",
          11: "ENHANCE_YOUR_CALM"}
-
-
-def frame(ftype, flags, stream, payload=b""):
-    return struct.pack(">I", len(payload))[1:] + bytes([ftype, flags]) + struct.pack(">I", stream) + payload
 
 
 pending = {}  # socket -> octets of an incomplete frame, kept between calls

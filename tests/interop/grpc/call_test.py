@@ -66,8 +66,6 @@ import json
 import os
 import shutil
 import re
-import select
-import signal
 import subprocess
 import sys
 import tempfile
@@ -75,6 +73,8 @@ import time
 
 import grpc_stubs
 from run_clients import TLS_NAME, make_certificates
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))
+from peers import start_listening, stop_process  # noqa: E402
 
 START_TIMEOUT_S = 30
 CALL_TIMEOUT_S = 60
@@ -96,37 +96,10 @@ def check(cond, what):
 
 
 def start_server(cmd):
-    proc = subprocess.Popen(cmd + ["--port", "0"], stdout=subprocess.PIPE, stdin=subprocess.PIPE,
-                            start_new_session=True)
-    deadline = time.monotonic() + START_TIMEOUT_S
-    line = b""
-    while not line.endswith(b"\n"):
-        left = deadline - time.monotonic()
-        if left <= 0 or not select.select([proc.stdout], [], [], left)[0]:
-            stop(proc)
-            sys.exit("call_test: the server printed no `listening on` line")
-        chunk = os.read(proc.stdout.fileno(), 1)
-        if not chunk:
-            sys.exit(f"call_test: the server exited ({proc.wait()}) before listening")
-        line += chunk
-    m = re.match(r"(?:listening on \S+:|PORT )(\d+)", line.decode())
-    if not m:
-        stop(proc)
-        sys.exit(f"call_test: unexpected first line {line!r}")
-    return proc, int(m.group(1))
-
-
-def stop(proc):
-    if proc.poll() is None:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+    # stdin stays open (a pipe): the reflection server quits at its end.
+    proc, _, port = start_listening(cmd + ["--port", "0"], "call_test: the server", START_TIMEOUT_S,
+                                    stdin=subprocess.PIPE)
+    return proc, port
 
 
 class Caller:
@@ -345,7 +318,7 @@ def one_connection_checks(h2pb, server_port):
         log_file.seek(0)
         m = re.match(rb"listening on \S+:(\d+)", log_file.readline())
     if not check(m is not None, "one connection: h2pb trace printed no `listening on` line"):
-        stop(proxy)
+        stop_process(proxy)
         return
     port = int(m.group(1))
     try:
@@ -359,7 +332,7 @@ def one_connection_checks(h2pb, server_port):
             check(False, "one connection: the trace did not see its one connection close")
             return
     finally:
-        stop(proxy)
+        stop_process(proxy)
     log_file.seek(0)
     log = log_file.read()
     events = [json.loads(x) for x in log.decode().splitlines() if x.startswith("{")]
@@ -476,7 +449,7 @@ def main():
             describe_checks(call, "reflect", services_exact=False)
             one_connection_checks(h2pb, port)
     finally:
-        stop(proc)
+        stop_process(proc)
     if FAILURES:
         print(f"{len(FAILURES)} check(s) failed")
         return 1

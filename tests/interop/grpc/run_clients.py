@@ -56,12 +56,12 @@ one pass, 77 if everything was skipped, 1 otherwise (also if the server died).
 
 import concurrent.futures
 import os
-import re
-import select
-import signal
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))
+from peers import start_listening, stop_process  # noqa: E402
 
 DEFAULT_CASES = [
     "empty_unary", "large_unary", "client_streaming", "server_streaming", "ping_pong", "empty_stream",
@@ -159,36 +159,7 @@ def start_server(cmd, tls_files):
     args = cmd + ["--port", "0"]
     if tls_files:
         args += ["--tls-cert", tls_files[1], "--tls-key", tls_files[2]]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=None, start_new_session=True)
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    line = b""
-    while not line.endswith(b"\n"):
-        left = deadline - time.monotonic()
-        if left <= 0 or not select.select([proc.stdout], [], [], left)[0]:
-            stop_server(proc)
-            sys.exit(f"run_clients: server printed no `listening on` line within {SERVER_START_TIMEOUT_S} s")
-        chunk = os.read(proc.stdout.fileno(), 1)
-        if not chunk:
-            sys.exit(f"run_clients: server exited ({proc.wait()}) before listening")
-        line += chunk
-    match = re.fullmatch(r"listening on (\S+):(\d+)( \(.*\))?", line.decode().strip())
-    if not match:
-        stop_server(proc)
-        sys.exit(f"run_clients: unexpected first server line {line!r}")
-    host = match.group(1).strip("[]")
-    if host in ("0.0.0.0", "::", ""):
-        host = "127.0.0.1"
-    return proc, host, int(match.group(2))
-
-
-def stop_server(proc):
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+    return start_listening(args, "run_clients: server", SERVER_START_TIMEOUT_S)
 
 
 def run_case(name, cmd, case, host, port, tls_files):
@@ -240,7 +211,7 @@ def main():
             print(f"FAIL server exited ({server.returncode}) during the run", flush=True)
             counts["FAIL"] += 1
     finally:
-        stop_server(server)
+        stop_process(server)
     print(f"{counts['PASS']} passed, {counts['FAIL']} failed, {counts['SKIP']} skipped")
     if counts["FAIL"]:
         return 1

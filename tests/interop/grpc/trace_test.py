@@ -50,15 +50,14 @@ line is `listening on HOST:PORT` or `PORT N`.
 import json
 import os
 import re
-import select
 import shutil
-import signal
 import subprocess
 import sys
 import threading
-import time
 
 from run_clients import TLS_NAME, make_certificates
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))
+from peers import start_listening, stop_process  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PY = "/usr/bin/python3"
@@ -92,24 +91,8 @@ def len_field_size(payload_len):
 
 def start(cmd, what):
     # stdin stays open (a pipe): the reflection server quits at its end.
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stdin=subprocess.PIPE,
-                            start_new_session=True)
-    deadline = time.monotonic() + START_TIMEOUT_S
-    line = b""
-    while not line.endswith(b"\n"):
-        left = deadline - time.monotonic()
-        if left <= 0 or not select.select([proc.stdout], [], [], left)[0]:
-            stop(proc)
-            sys.exit(f"trace_test: {what} printed no `listening on` line")
-        chunk = os.read(proc.stdout.fileno(), 1)
-        if not chunk:
-            sys.exit(f"trace_test: {what} exited ({proc.wait()}) before listening")
-        line += chunk
-    m = re.match(r"(?:listening on \S+:|PORT )(\d+)", line.decode())
-    if not m:
-        stop(proc)
-        sys.exit(f"trace_test: {what}: unexpected first line {line!r}")
-    return proc, int(m.group(1))
+    proc, _, port = start_listening(cmd, f"trace_test: {what}", START_TIMEOUT_S, stdin=subprocess.PIPE)
+    return proc, port
 
 
 def drain(proc):
@@ -123,21 +106,11 @@ def drain(proc):
             proc.wait(timeout=timeout)
             ok = True
         except subprocess.TimeoutExpired:
-            stop(proc)
+            stop_process(proc)
             ok = False
         t.join()
         return ok, b"".join(chunks).decode()
     return finish
-
-
-def stop(proc):
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 def run_client(client, port, case, tls_files):
@@ -341,7 +314,7 @@ def main():
         if rc != 0:
             errors.append("text run: the client failed")
     finally:
-        stop(server)
+        stop_process(server)
     for e in errors:
         print("FAIL", e)
     sys.exit(1 if errors else 0)

@@ -116,7 +116,7 @@ ha::awaitable<void> sleep_for(std::chrono::milliseconds d) {
 }
 
 std::string reply_of(const rpc::result<std::string>& r) {
-    return r.ok() ? *r : "error: " + r.get_status().message;
+    return r.ok() ? *r : "error: " + r.status().message;
 }
 
 /// Result of a call run in its own coroutine.
@@ -230,8 +230,8 @@ TEST_CASE("channel lb: dns: and ipv6: targets") {
 TEST_CASE("channel lb: a malformed target fails calls with UNAVAILABLE and the parse error") {
     run_client("ipv4:1.2.3", [&](ra::channel& ch) -> ha::awaitable<void> {
         auto r = co_await ch.unary_bytes(echo_m, bytes("x"));
-        CHECK(r.get_status().code == status_code::unavailable);
-        CHECK(r.get_status().message.find("malformed IPv4") != std::string::npos);
+        CHECK(r.status().code == status_code::unavailable);
+        CHECK(r.status().message.find("malformed IPv4") != std::string::npos);
         CHECK(ch.state() == connectivity_state::transient_failure);
     });
 }
@@ -273,20 +273,20 @@ TEST_CASE("channel lb: states, wait_for_ready, backoff across a server restart")
             }
             CHECK(st == connectivity_state::idle);
             auto down = co_await ch.unary_bytes(echo_m, bytes("b"));
-            CHECK(down.get_status().code == status_code::unavailable);
-            CHECK(down.get_status().message.find("cannot connect") != std::string::npos);
+            CHECK(down.status().code == status_code::unavailable);
+            CHECK(down.status().message.find("cannot connect") != std::string::npos);
             CHECK(ch.state() == connectivity_state::transient_failure);
             // Without wait_for_ready: UNAVAILABLE at once, while in TRANSIENT_FAILURE.
             const auto t1 = std::chrono::steady_clock::now();
             auto fast = co_await ch.unary_bytes(echo_m, bytes("c"));
-            CHECK(fast.get_status().code == status_code::unavailable);
+            CHECK(fast.status().code == status_code::unavailable);
             CHECK(std::chrono::steady_clock::now() - t1 < 40ms);
             // wait_for_ready with a short deadline: DEADLINE_EXCEEDED.
             ra::call_options w;
             w.wait_for_ready = true;
             w.timeout = 150ms;
             auto late = co_await ch.unary_bytes(echo_m, bytes("d"), w);
-            CHECK(late.get_status().code == status_code::deadline_exceeded);
+            CHECK(late.status().code == status_code::deadline_exceeded);
 
             // wait_for_ready with time: waits through the backoff retries
             // until the server is back.
@@ -341,7 +341,7 @@ TEST_CASE("channel lb: close() -> SHUTDOWN, calls fail UNAVAILABLE") {
         ch.close();
         CHECK(ch.state() == connectivity_state::shutdown);
         auto r2 = co_await ch.unary_bytes(echo_m, bytes("b"));
-        CHECK(r2.get_status().code == status_code::unavailable);
+        CHECK(r2.status().code == status_code::unavailable);
     });
 }
 
@@ -429,7 +429,7 @@ TEST_CASE("channel lb: mutual TLS: accepted with a client certificate, refused w
         target,
         [&](ra::channel& ch) -> ha::awaitable<void> {
             auto r = co_await ch.unary_bytes(echo_m, bytes("m"));
-            CHECK(r.get_status().code == status_code::unavailable);
+            CHECK(r.status().code == status_code::unavailable);
         },
         o);
     std::filesystem::remove_all(dir);
@@ -447,7 +447,7 @@ TEST_CASE("channel lb: a connection given up (GOAWAY, stream ids used up) is rep
         // send_errc::stream_ids_exhausted): the channel stops using it,
         // sends GOAWAY, and the next call gets a new connection.
         ch.drop(picked.conn);
-        CHECK(picked.conn->get_session().unusable());
+        CHECK(picked.conn->session().unusable());
         auto r2 = co_await ch.unary_bytes(echo_m, bytes("b"));
         CHECK(reply_of(r2) == "b@a");
         CHECK(ch.connections_made() == 2);

@@ -102,7 +102,7 @@ ha::awaitable<void> worker(load* l) {
         } else {
             if (l->failed++ == 0)
                 l->first_failure =
-                    "call " + req + ": " + (r.ok() ? "wrong reply " + *r : r.get_status().message);
+                    "call " + req + ": " + (r.ok() ? "wrong reply " + *r : r.status().message);
         }
     }
     if (--l->workers_left == 0) l->ch->close();
@@ -169,7 +169,7 @@ ha::awaitable<void> one_slow_call(ra::channel* ch, status_code* code, steady::du
     const auto t0 = steady::now();
     auto r = co_await ch->unary_bytes(slow_m, wire::as_bytes(std::string_view("x")));
     *took = steady::now() - t0;
-    *code = r.get_status().code;
+    *code = r.status().code;
     ch->close();
 }
 }  // namespace
@@ -335,8 +335,8 @@ ha::awaitable<void> make_timed_call(ra::channel* ch, timed_call* c, int* left) {
     const auto t0 = steady::now();
     auto r = co_await ch->unary_bytes(echo_m, wire::as_bytes(std::string_view("0")), o);
     c->elapsed = steady::now() - t0;
-    c->code = r.get_status().code;
-    c->message = r.get_status().message;
+    c->code = r.status().code;
+    c->message = r.status().message;
     if (--*left == 0) ch->close();
 }
 

@@ -195,11 +195,11 @@ TEST_CASE("channel: unary call, metadata both ways, error status with message") 
         o3.md.add("x-fail", "no such thing");
         auto r3 = co_await ch.unary_bytes(echo_m, bytes("x"), o3);
         REQUIRE(!r3.ok());
-        CHECK(r3.get_status().code == status_code::not_found);
-        CHECK(r3.get_status().message == "no such thing");
+        CHECK(r3.status().code == status_code::not_found);
+        CHECK(r3.status().message == "no such thing");
 
         auto r4 = co_await ch.unary_bytes(missing_m, bytes(""));
-        CHECK(r4.get_status().code == status_code::unimplemented);
+        CHECK(r4.status().code == status_code::unimplemented);
         // Every call went over one connection.
         CHECK(ch.connections_made() == 1);
     });
@@ -284,7 +284,7 @@ TEST_CASE("channel: a deadline ends the call with DEADLINE_EXCEEDED, not before 
         const auto t0 = std::chrono::steady_clock::now();
         auto r = co_await ch.unary_bytes(sleep_m, bytes(""), o);
         const auto took = std::chrono::steady_clock::now() - t0;
-        CHECK(r.get_status().code == status_code::deadline_exceeded);
+        CHECK(r.status().code == status_code::deadline_exceeded);
         CHECK(took >= 300ms);
         CHECK(took < 1900ms);  // the server sleeps 2 s: we did not wait for it
 
@@ -292,7 +292,7 @@ TEST_CASE("channel: a deadline ends the call with DEADLINE_EXCEEDED, not before 
         ra::call_options past;
         past.deadline = std::chrono::steady_clock::now() - 1s;
         auto r2 = co_await ch.unary_bytes(echo_m, bytes("x"), past);
-        CHECK(r2.get_status().code == status_code::deadline_exceeded);
+        CHECK(r2.status().code == status_code::deadline_exceeded);
 
         // A generous deadline does not disturb a quick call.
         ra::call_options later;
@@ -325,7 +325,7 @@ TEST_CASE("channel: cancellation (before the call and after the first response)"
             ra::call_options o;
             o.context = &ctx;
             auto r = co_await ch.unary_bytes(echo_m, bytes("x"), o);
-            CHECK(r.get_status().code == status_code::cancelled);
+            CHECK(r.status().code == status_code::cancelled);
         }
         // The connection still serves calls.
         auto r = co_await ch.unary_bytes(echo_m, bytes("after"));
@@ -365,7 +365,7 @@ TEST_CASE("channel: compression both ways") {
             ra::call_options bad;
             bad.compression = "br";
             auto r3 = co_await ch.unary_bytes(gzip_m, bytes("x"), bad);
-            CHECK(r3.get_status().code == status_code::internal);
+            CHECK(r3.status().code == status_code::internal);
         },
         with_gzip());
 }
@@ -380,7 +380,7 @@ TEST_CASE("channel: the server restarts: the next call makes a new connection") 
         CHECK(ch.connections_made() == 1);
         f.reset();  // stops the server (in this thread: the channel sees EOF later)
         auto down = co_await ch.unary_bytes(echo_m, bytes("down"));
-        CHECK(down.get_status().code == status_code::unavailable);
+        CHECK(down.status().code == status_code::unavailable);
         f = std::make_unique<server_fixture>(port);
         auto r2 = co_await ch.unary_bytes(echo_m, bytes("two"));
         CHECK(r2.ok());
@@ -398,11 +398,11 @@ TEST_CASE("channel: no server: UNAVAILABLE; bad target: UNAVAILABLE") {
     }
     run_client(target, [&](ra::channel& ch) -> ha::awaitable<void> {
         auto r = co_await ch.unary_bytes(echo_m, bytes("x"));
-        CHECK(r.get_status().code == status_code::unavailable);
+        CHECK(r.status().code == status_code::unavailable);
     });
     run_client("no-port", [&](ra::channel& ch) -> ha::awaitable<void> {
         auto r = co_await ch.unary_bytes(echo_m, bytes("x"));
-        CHECK(r.get_status().code == status_code::unavailable);
+        CHECK(r.status().code == status_code::unavailable);
     });
 }
 
@@ -453,7 +453,7 @@ TEST_CASE("channel: a call refused unprocessed (REFUSED_STREAM) is retried once,
         seen = 0;
         refusals = 2;
         auto r2 = co_await ch.unary_bytes(echo_m, bytes("x"));
-        CHECK(r2.get_status().code == status_code::unavailable);
+        CHECK(r2.status().code == status_code::unavailable);
         CHECK(seen == 2);
     });
     hs.stop();

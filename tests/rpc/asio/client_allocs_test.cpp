@@ -169,7 +169,7 @@ ha::awaitable<void> measure(ra::channel& ch, figures& f) {
         auto r = co_await ch.unary_bytes(echo_m, req);
         if (!r.ok() || r->size() != message_size) {
             f.ok = false;
-            f.error = "warm-up call failed: " + r.get_status().to_string();
+            f.error = "warm-up call failed: " + r.status().to_string();
             co_return;
         }
     }
@@ -178,7 +178,7 @@ ha::awaitable<void> measure(ra::channel& ch, figures& f) {
         auto r = co_await ch.unary_bytes(echo_m, req);
         if (!r.ok() || r->size() != message_size) {
             f.ok = false;
-            f.error = "call failed: " + r.get_status().to_string();
+            f.error = "call failed: " + r.status().to_string();
             co_return;
         }
     }

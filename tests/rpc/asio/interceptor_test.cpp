@@ -137,7 +137,7 @@ struct server_fixture {
                     ra::call_options o;
                     o.propagate_from(ctx);
                     auto r = co_await ch.unary_bytes(sleep_m, bytes(""), o);
-                    st = r.get_status();
+                    st = r.status();
                     ch.close();
                 }
                 const auto end = std::chrono::steady_clock::now();
@@ -190,7 +190,7 @@ void run_client(const std::string& target, Body body) {
 ha::awaitable<std::vector<status_code>> one_of_each_kind(ra::channel& ch) {
     std::vector<status_code> out;
     auto r = co_await ch.unary_bytes(echo_m, bytes("hi"));
-    out.push_back(r.get_status().code);
+    out.push_back(r.status().code);
     for (const rpc::method_kind k :
          {rpc::method_kind::server_streaming, rpc::method_kind::client_streaming,
           rpc::method_kind::bidi_streaming}) {
@@ -268,7 +268,7 @@ TEST_CASE("interceptor: two run in the order added; on_finish sees the final sta
         ra::call_options bad;
         bad.md.add("x-fail", "gone");
         auto r2 = co_await ch.unary_bytes(echo_m, bytes("b"), bad);
-        CHECK(r2.get_status().code == status_code::not_found);
+        CHECK(r2.status().code == status_code::not_found);
         CHECK(log == std::vector<std::string>{"before1", "before2 after 1",
                                               "finish1 Echo NOT_FOUND",
                                               "finish2 Echo NOT_FOUND gone"});
@@ -278,7 +278,7 @@ TEST_CASE("interceptor: two run in the order added; on_finish sees the final sta
         ra::call_options slow;
         slow.timeout = 100ms;
         auto r3 = co_await ch.unary_bytes(sleep_m, bytes(""), slow);
-        CHECK(r3.get_status().code == status_code::deadline_exceeded);
+        CHECK(r3.status().code == status_code::deadline_exceeded);
         REQUIRE(log.size() == 4);
         CHECK(log[2] == "finish1 Sleep DEADLINE_EXCEEDED");
 
@@ -305,7 +305,7 @@ TEST_CASE("interceptor: an interceptor may set the deadline") {
         const auto t0 = std::chrono::steady_clock::now();
         auto r = co_await ch.unary_bytes(sleep_m, bytes(""));
         const auto took = std::chrono::steady_clock::now() - t0;
-        CHECK(r.get_status().code == status_code::deadline_exceeded);
+        CHECK(r.status().code == status_code::deadline_exceeded);
         CHECK(took >= 200ms);
         CHECK(took < 1900ms);
     });
@@ -320,7 +320,7 @@ TEST_CASE("deadline propagation: the downstream call ends at the upstream deadli
         ra::call_options o;
         o.timeout = 300ms;
         auto r = co_await ch.unary_bytes(relay_m, bytes(""), o);
-        CHECK(r.get_status().code == status_code::deadline_exceeded);
+        CHECK(r.status().code == status_code::deadline_exceeded);
     });
     // The relay handler finishes on the server's thread, around the time
     // our call ended.
@@ -353,7 +353,7 @@ TEST_CASE("deadline propagation: a server call without a deadline changes nothin
         ha::net::steady_timer t(co_await ha::net::this_coro::executor, 300ms);
         t.async_wait([&](const ha::error_code_t&) { ctx.cancel(); });
         auto r = co_await ch.unary_bytes(relay_m, bytes(""), o);
-        CHECK(r.get_status().code == status_code::cancelled);
+        CHECK(r.status().code == status_code::cancelled);
     });
     for (int i = 0; i < 50 && obs.sleep_remaining_ms < 0; ++i) std::this_thread::sleep_for(10ms);
     CHECK(!obs.sleep_had_deadline);

@@ -113,7 +113,7 @@ TEST_CASE("too_many_pings: the channel doubles keepalive_time and calls go on", 
         // A call in flight for 800 ms: the client pings, the server ends the
         // connection with GOAWAY(ENHANCE_YOUR_CALM, "too_many_pings").
         auto slow = co_await ch.unary_bytes(sleep_m, bytes("zz"));
-        INFO(slow.get_status().to_string());
+        INFO(slow.status().to_string());
         CHECK_FALSE(slow.ok());
 
         // A new connection, made with twice the keepalive time.
@@ -144,7 +144,7 @@ TEST_CASE("keepalive within the server's policy: the connection and the time sta
     o.keepalive_time = 250ms;  // 3 PINGs during the 800 ms call, 250 ms apart
     run_client(f.target, std::move(o), [](ra::channel& ch) -> ha::awaitable<void> {
         auto slow = co_await ch.unary_bytes(sleep_m, bytes("zz"));
-        INFO(slow.get_status().to_string());
+        INFO(slow.status().to_string());
         REQUIRE(slow.ok());
         auto r = co_await ch.unary_bytes(echo_m, bytes("hi"));
         REQUIRE(r.ok());

@@ -254,12 +254,12 @@ TEST_CASE(
     run_client(s.target(), options(config(3, "0.01s", "0.1s")),
                [&](ra::channel& ch) -> ha::awaitable<void> {
                    auto r = co_await ch.unary_bytes(echo_m, bytes("x"));
-                   CHECK(r.get_status().code == status_code::unavailable);
+                   CHECK(r.status().code == status_code::unavailable);
                    CHECK(s.seen().size() == 3);
                    s.clear();
                    // A method the config does not name: no retry.
                    auto r2 = co_await ch.unary_bytes(other_m, bytes("x"));
-                   CHECK(r2.get_status().code == status_code::unavailable);
+                   CHECK(r2.status().code == status_code::unavailable);
                    CHECK(s.seen().size() == 1);
                });
 
@@ -267,7 +267,7 @@ TEST_CASE(
     run_client(s2.target(), options(config(3, "0.01s", "0.1s")),
                [&](ra::channel& ch) -> ha::awaitable<void> {
                    auto r = co_await ch.unary_bytes(echo_m, bytes("x"));
-                   CHECK(r.get_status().code == status_code::internal);
+                   CHECK(r.status().code == status_code::internal);
                    CHECK(s2.seen().size() == 1);
                });
 
@@ -277,7 +277,7 @@ TEST_CASE(
     run_client(s3.target(), options(config(3, "0.01s", "0.1s")),
                [&](ra::channel& ch) -> ha::awaitable<void> {
                    auto r = co_await ch.unary_bytes(echo_m, bytes("x"));
-                   CHECK(r.get_status().code == status_code::unavailable);
+                   CHECK(r.status().code == status_code::unavailable);
                    CHECK(s3.seen().size() == 1);
                });
 }
@@ -288,7 +288,7 @@ TEST_CASE("retry: a request larger than retry_buffer_size is not retried") {
     o.retry_buffer_size = 16;
     run_client(s.target(), o, [&](ra::channel& ch) -> ha::awaitable<void> {
         auto r = co_await ch.unary_bytes(echo_m, bytes(std::string(17, 'a')));
-        CHECK(r.get_status().code == status_code::unavailable);
+        CHECK(r.status().code == status_code::unavailable);
         CHECK(s.seen().size() == 1);
         s.clear();
         // 16 octets fit: retried (clear() restarted the script: attempt 1
@@ -343,7 +343,7 @@ TEST_CASE("retry: server pushback overrides the backoff; a negative one stops re
                    CHECK(s.seen().size() == 2);
                    // Attempt 3 (a new call) gets pushback -1: not retried.
                    auto r2 = co_await ch.unary_bytes(echo_m, bytes("x"));
-                   CHECK(r2.get_status().code == status_code::unavailable);
+                   CHECK(r2.status().code == status_code::unavailable);
                    CHECK(s.seen().size() == 3);
                });
 }
@@ -357,7 +357,7 @@ TEST_CASE("retry: the deadline covers every attempt and the backoff") {
                    const auto t0 = std::chrono::steady_clock::now();
                    auto r = co_await ch.unary_bytes(echo_m, bytes("x"), co);
                    const auto took = std::chrono::steady_clock::now() - t0;
-                   CHECK(r.get_status().code == status_code::deadline_exceeded);
+                   CHECK(r.status().code == status_code::deadline_exceeded);
                    CHECK(took >= 300ms);
                    CHECK(took < 3s);
                    CHECK(s.seen().size() == 1);  // the backoff (~5 s) outlasts the deadline
@@ -372,11 +372,11 @@ TEST_CASE("retry: throttling (gRFC A6 token bucket) stops retries") {
                               R"(,"retryThrottling":{"maxTokens":3,"tokenRatio":0.5})")),
                [&](ra::channel& ch) -> ha::awaitable<void> {
                    auto r = co_await ch.unary_bytes(echo_m, bytes("x"));
-                   CHECK(r.get_status().code == status_code::unavailable);
+                   CHECK(r.status().code == status_code::unavailable);
                    CHECK(s.seen().size() == 2);
                    s.clear();
                    auto r2 = co_await ch.unary_bytes(echo_m, bytes("x"));
-                   CHECK(r2.get_status().code == status_code::unavailable);
+                   CHECK(r2.status().code == status_code::unavailable);
                    CHECK(s.seen().size() == 1);
                    CHECK(ch.options().retry_throttle->tokens() == 0);
                });
@@ -393,7 +393,7 @@ TEST_CASE("retry: service config timeout applies to the method") {
                    const auto t0 = std::chrono::steady_clock::now();
                    auto r = co_await ch.unary_bytes(echo_m, bytes("x"));
                    const auto took = std::chrono::steady_clock::now() - t0;
-                   CHECK(r.get_status().code == status_code::deadline_exceeded);
+                   CHECK(r.status().code == status_code::deadline_exceeded);
                    CHECK(took >= 250ms);
                    CHECK(took < 3s);
                });
@@ -474,10 +474,10 @@ TEST_CASE("retry: service config message size limits apply to the method") {
                [&](ra::channel& ch) -> ha::awaitable<void> {
                    // The response "ok" (2 octets) is over 1.
                    auto r = co_await ch.unary_bytes(echo_m, bytes("x"));
-                   CHECK(r.get_status().code == status_code::resource_exhausted);
+                   CHECK(r.status().code == status_code::resource_exhausted);
                    // A request of 5 octets is over 4: not sent.
                    auto r2 = co_await ch.unary_bytes(echo_m, bytes("12345"));
-                   CHECK(r2.get_status().code == status_code::resource_exhausted);
+                   CHECK(r2.status().code == status_code::resource_exhausted);
                    for (const auto& a : s.seen())
                        CHECK(a.messages != std::vector<std::string>{"12345"});
                    // Another service: the channel's limits.

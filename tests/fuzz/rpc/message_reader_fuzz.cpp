@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include <h2pb/rpc/message_framer.hpp>
+#include <h2pb/rpc/message_reader.hpp>
 
 using namespace h2pb;
 

@@ -1,4 +1,4 @@
-// Tests of rpc/message_framer.hpp: the gRPC 5-byte message prefix, encoded
+// Tests of rpc/message_reader.hpp: the gRPC 5-byte message prefix, encoded
 // and reassembled from every way a stream can be cut into chunks.
 #include <catch2/catch.hpp>
 
@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include <h2pb/rpc/message_framer.hpp>
+#include <h2pb/rpc/message_reader.hpp>
 #include <test_support.hpp>
 
 using namespace h2pb;
