@@ -16,7 +16,8 @@
 // Where the code is: this file has the public API (what requests,
 // responses and client streams call), the events of the connection and the
 // exchanges; the loop above is session_io.hpp, the timers
-// session_timers.hpp.
+// session_timers.hpp, and the lifecycle (created, handshaking,
+// running, timed_out, lingering, closed: the diagram) session_state.hpp.
 // The loop and the timers are mixins of this class (CRTP): no call among
 // them is virtual.
 //
@@ -48,6 +49,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -62,6 +64,7 @@
 #include <h2pb/h2/asio/exchange.hpp>
 #include <h2pb/h2/asio/options.hpp>
 #include <h2pb/h2/asio/session_io.hpp>
+#include <h2pb/h2/asio/session_state.hpp>
 #include <h2pb/h2/asio/session_timers.hpp>
 #include <h2pb/h2/asio/stream_error.hpp>
 #include <h2pb/h2/asio/tls.hpp>
@@ -114,7 +117,9 @@ class session : public std::enable_shared_from_this<session>,
     const driver_options& options() const noexcept { return opts_; }
     void set_trace(std::unique_ptr<trace_sink> t) { trace_ = std::move(t); }
     trace_sink* trace() const noexcept { return trace_.get(); }
-    bool is_closed() const noexcept { return closed_; }
+    bool is_closed() const noexcept { return state_ == session_state::closed; }
+    /// Where the session is in its lifecycle (session_state.hpp).
+    session_state state() const noexcept { return state_; }
     /// Why the connection ended (kind ok while it is up).
     const stream_error& close_reason() const noexcept { return conn_error_; }
     /// Exchanges in use (streams plus handlers still running).
@@ -128,16 +133,16 @@ class session : public std::enable_shared_from_this<session>,
     /// loops start. Returns why it failed, or ok. Call on the executor.
     awaitable<stream_error> handshake() {
         auto self = shared_from_this();
+        if (is_closed()) co_return conn_error_;  // abort() came first
         start_timer();
         if (transport_.is_tls()) {
-            handshaking_ = true;
+            transition(session_state::handshaking);
             handshake_deadline_ = h2::clock::now() + opts_.tls_handshake_timeout;
             rearm();
             const auto type = conn_.get_role() == h2::role::server ? net::ssl::stream_base::server
                                                                    : net::ssl::stream_base::client;
             const error_code_t ec = co_await transport_.handshake(type);
-            handshaking_ = false;
-            if (ec || closed_) {
+            if (ec || is_closed()) {
                 if (!conn_error_)
                     conn_error_ = {stream_errc::connection_closed, error_code::no_error, false,
                                    "TLS handshake: " + ec.message()};
@@ -169,7 +174,7 @@ class session : public std::enable_shared_from_this<session>,
     /// Graceful shutdown (§6.8): GOAWAY, let the streams finish, then close;
     /// at `force_at` whatever is left is closed. Call on the executor.
     void shutdown(std::optional<time_point> force_at) {
-        if (closed_) return;
+        if (is_closed()) return;
         if (force_at && (!force_deadline_ || *force_at < *force_deadline_))
             force_deadline_ = force_at;
         conn_.shutdown(h2::clock::now());
@@ -179,7 +184,7 @@ class session : public std::enable_shared_from_this<session>,
 
     /// Closes at once: streams fail with connection_closed.
     void abort(std::string why = "closed") {
-        if (closed_) return;
+        if (is_closed()) return;
         if (!conn_error_)
             conn_error_ = {stream_errc::connection_closed, error_code::no_error, false,
                            std::move(why)};
@@ -359,7 +364,7 @@ class session : public std::enable_shared_from_this<session>,
     /// earliest, and nothing is allocated once the heap's vector has grown to
     /// the number of concurrent calls with deadlines.
     void set_deadline(exchange& x, time_point at) {
-        if (x.id == 0 || x.error || x.h2_closed || closed_) return;
+        if (x.id == 0 || x.error || x.h2_closed || is_closed()) return;
         if (at == time_point::max()) return unlink_deadline(x);
         place_deadline(x, at);
     }
@@ -408,7 +413,7 @@ class session : public std::enable_shared_from_this<session>,
     void done(exchange& x) {
         x.app_done = true;
         x.app_running = false;
-        if (!x.h2_closed && !closed_) on_abandoned(x);
+        if (!x.h2_closed && !is_closed()) on_abandoned(x);
         maybe_release(x);
     }
 
@@ -472,7 +477,10 @@ class session : public std::enable_shared_from_this<session>,
         x.wake_all();
     }
 
-    bool closing() const noexcept { return lingering_ || closed_; }
+    /// Our direction is shut down, or the socket closed.
+    bool closing() const noexcept {
+        return state_ == session_state::lingering || state_ == session_state::closed;
+    }
     using session_io::after_io;
     using session_io::defer_write;
     using session_io::schedule_write;
@@ -777,12 +785,29 @@ class session : public std::enable_shared_from_this<session>,
         if (x.out_ended) after_local_end(x);
     }
 
+    // ------------------------------------------------------------------
+    // The lifecycle (session_state.hpp has the diagram)
+
+    /// The one place the state changes. A move that is not an arrow of the
+    /// diagram is a bug of ours: every caller checks the state it leaves.
+    void transition(session_state to) noexcept {
+        assert(is_legal_transition(state_, to) && "session: a move not in the diagram");
+        state_ = to;
+    }
+
+    /// The read/write loop runs (and writes what the connection queues).
+    bool loops_running() const noexcept {
+        return state_ == session_state::running || state_ == session_state::timed_out ||
+               state_ == session_state::lingering;
+    }
+    bool is_lingering() const noexcept { return state_ == session_state::lingering; }
+
     /// Nothing left to write: if the connection is done, shut down our
     /// direction and linger until the peer closes.
     void maybe_finish() {
-        if (closed_ || lingering_ || !loops_started_) return;
+        if (state_ != session_state::running && state_ != session_state::timed_out) return;
         if (!conn_.is_closed()) return;
-        lingering_ = true;
+        transition(session_state::lingering);
         if (!conn_error_)
             conn_error_ = {stream_errc::connection_closed, error_code::no_error, false,
                            "GOAWAY exchanged, no stream left"};
@@ -796,8 +821,8 @@ class session : public std::enable_shared_from_this<session>,
     }
 
     void close_transport() {
-        if (closed_) return;
-        closed_ = true;
+        if (is_closed()) return;
+        transition(session_state::closed);
         transport_.close();
         cancel_timer();
         if (!conn_error_)
@@ -817,11 +842,7 @@ class session : public std::enable_shared_from_this<session>,
     h2::connection conn_;
     std::unique_ptr<trace_sink> trace_;
 
-    // The lifecycle.
-    bool handshaking_ = false;
-    bool lingering_ = false;
-    bool closed_ = false;
-    bool loops_started_ = false;
+    session_state state_ = session_state::created;  ///< only transition() changes it
 
     bool require_alpn_ = true;
     // The ping abuse policy (on_ping_received).

@@ -29,6 +29,7 @@
 
 #include <h2pb/h2/asio/asio.hpp>
 #include <h2pb/h2/asio/handler_memory.hpp>
+#include <h2pb/h2/asio/session_state.hpp>
 #include <h2pb/h2/asio/stream_error.hpp>
 #include <h2pb/h2/asio/transport.hpp>
 #include <h2pb/h2/connection.hpp>
@@ -55,7 +56,7 @@ class session_io {
     /// is read.
     void start_loops() {
         Session& s = self();
-        s.loops_started_ = true;
+        s.transition(session_state::running);
         schedule_write();  // our preface and SETTINGS, before anything is read
         // A cleartext peer's preface is often there already: try it first.
         if (!s.transport_.is_tls()) {
@@ -71,7 +72,7 @@ class session_io {
 
     void schedule_write() {
         Session& s = self();
-        if (write_scheduled_ || writing_ || s.closed_) return;
+        if (write_scheduled_ || writing_ || s.is_closed()) return;
         if (processing_) return;  // process() writes at its end
         write_scheduled_ = true;
         net::post(s.ex_, [self = s.shared_from_this()] { self->write_turn(); });
@@ -108,8 +109,8 @@ class session_io {
     /// allocated per read.
     void start_read() {
         Session& s = self();
-        if (s.closed_ || reading_) return;
-        if (!s.lingering_ && s.conn_.output_size() > s.opts_.max_output_pending) {
+        if (s.is_closed() || reading_) return;
+        if (!s.is_lingering() && s.conn_.output_size() > s.opts_.max_output_pending) {
             read_paused_ = true;
             return;
         }
@@ -131,9 +132,9 @@ class session_io {
         // A full buffer means more is probably waiting: read it now, before
         // waiting again (bounded, so that other connections get their turn).
         for (int more = 0;; ++more) {
-            if (s.closed_) return;
+            if (s.is_closed()) return;
             if (ec) {
-                if (!s.lingering_ && !s.conn_error_) {
+                if (!s.is_lingering() && !s.conn_error_) {
                     const bool eof =
                         ec == net::error::eof || ec == net::ssl::error::stream_truncated;
                     s.conn_error_ = {
@@ -143,9 +144,10 @@ class session_io {
                 s.close_transport();
                 return;
             }
-            if (!s.lingering_) process(in);  // after our last frame: discard until the peer closes
-            if (s.closed_ || !s.transport_.more_likely() || more == reads_per_turn ||
-                (!s.lingering_ && s.conn_.output_size() > s.opts_.max_output_pending))
+            if (!s.is_lingering())
+                process(in);  // after our last frame: discard until the peer closes
+            if (s.is_closed() || !s.transport_.more_likely() || more == reads_per_turn ||
+                (!s.is_lingering() && s.conn_.output_size() > s.opts_.max_output_pending))
                 break;
             in = s.transport_.read_now(ec);
             if (ec == net::error::would_block || ec == net::error::try_again) break;
@@ -181,8 +183,7 @@ class session_io {
     void write_turn() {
         Session& s = self();
         write_scheduled_ = false;
-        if (writing_ || s.closed_ || !s.loops_started_)
-            return;  // before the handshake, output waits
+        if (writing_ || !s.loops_running()) return;  // before the handshake, output waits
         const std::span<const wire::bytes_view> out = s.conn_.output();
         if (out.empty()) {
             s.maybe_finish();
@@ -212,7 +213,7 @@ class session_io {
     void on_written(const error_code_t& ec, std::size_t n) {
         Session& s = self();
         writing_ = false;
-        if (s.closed_) return;
+        if (s.is_closed()) return;
         if (ec) {
             if (!s.conn_error_)
                 s.conn_error_ = {stream_errc::connection_closed, error_code::no_error, false,

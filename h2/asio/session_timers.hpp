@@ -30,6 +30,7 @@
 
 #include <h2pb/h2/asio/asio.hpp>
 #include <h2pb/h2/asio/exchange.hpp>
+#include <h2pb/h2/asio/session_state.hpp>
 #include <h2pb/h2/asio/stream_error.hpp>
 #include <h2pb/h2/connection.hpp>
 
@@ -130,7 +131,6 @@ class session_timers {
     time_point handshake_deadline_{};
     time_point linger_deadline_{};
     std::optional<time_point> force_deadline_;
-    bool goaway_by_timer_ = false;  ///< idle or keepalive timeout: GOAWAY sent, closing
     std::uint64_t keepalive_pings_ = 0;
 
   private:
@@ -140,15 +140,15 @@ class session_timers {
         const Session& s = self();
         time_point d = time_point::max();
         auto at = [&d](time_point t) { d = std::min(d, t); };
-        if (s.handshaking_) at(handshake_deadline_);
-        if (s.lingering_) {
+        if (s.state_ == session_state::handshaking) at(handshake_deadline_);
+        if (s.state_ == session_state::lingering) {
             at(linger_deadline_);
             return d;
         }
         if (force_deadline_) at(*force_deadline_);
         if (auto c = s.conn_.next_deadline()) at(*c);
         if (!deadlines_.empty()) at(deadlines_.front()->deadline);
-        if (goaway_by_timer_) return d;  // closing: only the deadlines above are left
+        if (s.state_ == session_state::timed_out) return d;  // only the deadlines above are left
         if (s.opts_.idle_timeout.count() > 0) at(last_activity_ + s.opts_.idle_timeout);
         if (s.opts_.keepalive_interval.count() > 0) {
             if (ping_outstanding_) {
@@ -169,12 +169,12 @@ class session_timers {
         timer_expiry_ = next_deadline();
         timer_.expires_at(timer_expiry_);
         timer_.async_wait([self = s.shared_from_this()](const error_code_t&) {
-            if (self->closed_) {
+            if (self->is_closed()) {
                 self->timer_running_ = false;
                 return;
             }
             self->on_timer(h2::clock::now());
-            if (self->closed_) {
+            if (self->is_closed()) {
                 self->timer_running_ = false;
                 return;
             }
@@ -184,13 +184,13 @@ class session_timers {
 
     void on_timer(time_point now) {
         Session& s = self();
-        if (s.handshaking_ && now >= handshake_deadline_) {
+        if (s.state_ == session_state::handshaking && now >= handshake_deadline_) {
             s.conn_error_ = {stream_errc::timeout, error_code::no_error, false,
                              "TLS handshake timeout"};
             s.close_transport();
             return;
         }
-        if (s.lingering_) {
+        if (s.state_ == session_state::lingering) {
             if (now >= linger_deadline_) s.close_transport();
             return;
         }
@@ -200,26 +200,31 @@ class session_timers {
             s.close_transport();
             return;
         }
-        if (s.handshaking_) return;
+        if (s.state_ == session_state::handshaking) return;
         s.conn_.tick(now, s.events());  // SETTINGS ACK timeout -> GOAWAY(SETTINGS_TIMEOUT)
         expire_deadlines(now);
-        if (!goaway_by_timer_ && s.opts_.idle_timeout.count() > 0 &&
+        // Idle and keepalive act while running only: not once our GOAWAY is
+        // out (timed_out), nor once the deadlines above made the connection
+        // finish (lingering).
+        if (s.state_ == session_state::running && s.opts_.idle_timeout.count() > 0 &&
             now >= last_activity_ + s.opts_.idle_timeout) {
             if (s.conn_.active_streams() == 0 && s.live_ == 0) {
                 s.conn_.goaway(error_code::no_error, "idle timeout");
-                goaway_by_timer_ = true;
+                s.transition(session_state::timed_out);
                 if (!force_deadline_) force_deadline_ = now + s.opts_.linger_timeout;
             } else {
                 last_activity_ = now;  // not idle: streams are open
             }
         }
-        if (s.opts_.keepalive_interval.count() > 0 && !goaway_by_timer_) {
+        if (s.opts_.keepalive_interval.count() > 0 && s.state_ == session_state::running) {
             if (ping_outstanding_ && now >= ping_sent_ + s.opts_.keepalive_timeout) {
                 s.conn_error_ = {stream_errc::timeout, error_code::no_error, false,
                                  "keepalive PING not acknowledged"};
                 s.conn_.goaway(error_code::no_error, "keepalive timeout");
+                // timed_out before the streams fail: the last one released
+                // may finish the connection (timed_out -> lingering).
+                s.transition(session_state::timed_out);
                 s.fail_all(s.conn_error_);
-                goaway_by_timer_ = true;
                 force_deadline_ = now + s.opts_.linger_timeout;
             } else if (!ping_outstanding_ && now >= last_input_ + s.opts_.keepalive_interval &&
                        !keepalive_blocked()) {
