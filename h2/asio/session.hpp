@@ -13,6 +13,14 @@
 //                                       |
 //   timers: SETTINGS ACK, idle, keepalive PING, shutdown deadline, linger
 //
+// Where the code is: this file has the public API (what requests,
+// responses and client streams call), the events of the connection and the
+// exchanges; the loop above is session_io.hpp, the timers
+// session_timers.hpp, and the lifecycle (created, handshaking,
+// running, timed_out, lingering, closed: the diagram) session_state.hpp.
+// The loop and the timers are mixins of this class (CRTP): no call among
+// them is virtual.
+//
 // Everything of one session runs on one executor: the io_context of its
 // thread (one thread per context: no locking at all), or a strand when
 // several threads share a context. Handler coroutines run there too.
@@ -41,6 +49,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -54,6 +63,9 @@
 #include <h2pb/h2/asio/asio.hpp>
 #include <h2pb/h2/asio/exchange.hpp>
 #include <h2pb/h2/asio/options.hpp>
+#include <h2pb/h2/asio/session_io.hpp>
+#include <h2pb/h2/asio/session_state.hpp>
+#include <h2pb/h2/asio/session_timers.hpp>
 #include <h2pb/h2/asio/stream_error.hpp>
 #include <h2pb/h2/asio/tls.hpp>
 #include <h2pb/h2/asio/transport.hpp>
@@ -73,21 +85,26 @@ class trace_sink {
     virtual void note(std::string_view) {}
 };
 
-class session : public std::enable_shared_from_this<session> {
+class session : public std::enable_shared_from_this<session>,
+                private session_timers<session>,
+                private session_io<session> {
+    // The timers and the read/write loop are mixins (CRTP): they reach the
+    // connection, the transport and the lifecycle through this class.
+    friend class session_timers<session>;
+    friend class session_io<session>;
+
   public:
     using time_point = h2::time_point;
 
     session(executor ex, tcp::socket socket, net::ssl::context* tls, h2::role role,
             const driver_options& o)
-        : ex_(std::move(ex)),
+        : session_timers<session>(ex, h2::clock::now()),
+          ex_(std::move(ex)),
           opts_(o),
           transport_(tls ? asio::transport(std::move(socket), *tls, o.read_buffer_size)
                          : asio::transport(std::move(socket), o.read_buffer_size)),
-          conn_(role, h2::clock::now(), o.h2),
-          timer_(ex_) {
+          conn_(role, h2::clock::now(), o.h2) {
         transport_.configure(o.tcp_nodelay);
-        last_activity_ = h2::clock::now();
-        last_input_ = last_activity_;
     }
 
     session(const session&) = delete;
@@ -100,7 +117,9 @@ class session : public std::enable_shared_from_this<session> {
     const driver_options& options() const noexcept { return opts_; }
     void set_trace(std::unique_ptr<trace_sink> t) { trace_ = std::move(t); }
     trace_sink* trace() const noexcept { return trace_.get(); }
-    bool is_closed() const noexcept { return closed_; }
+    bool is_closed() const noexcept { return state_ == session_state::closed; }
+    /// Where the session is in its lifecycle (session_state.hpp).
+    session_state state() const noexcept { return state_; }
     /// Why the connection ended (kind ok while it is up).
     const stream_error& close_reason() const noexcept { return conn_error_; }
     /// Exchanges in use (streams plus handlers still running).
@@ -114,16 +133,16 @@ class session : public std::enable_shared_from_this<session> {
     /// loops start. Returns why it failed, or ok. Call on the executor.
     awaitable<stream_error> handshake() {
         auto self = shared_from_this();
+        if (is_closed()) co_return conn_error_;  // abort() came first
         start_timer();
         if (transport_.is_tls()) {
-            handshaking_ = true;
+            transition(session_state::handshaking);
             handshake_deadline_ = h2::clock::now() + opts_.tls_handshake_timeout;
             rearm();
             const auto type = conn_.role() == h2::role::server ? net::ssl::stream_base::server
                                                                : net::ssl::stream_base::client;
             const error_code_t ec = co_await transport_.handshake(type);
-            handshaking_ = false;
-            if (ec || closed_) {
+            if (ec || is_closed()) {
                 if (!conn_error_)
                     conn_error_ = {stream_errc::connection_closed, error_code::no_error, false,
                                    "TLS handshake: " + ec.message()};
@@ -155,7 +174,7 @@ class session : public std::enable_shared_from_this<session> {
     /// Graceful shutdown (§6.8): GOAWAY, let the streams finish, then close;
     /// at `force_at` whatever is left is closed. Call on the executor.
     void shutdown(std::optional<time_point> force_at) {
-        if (closed_) return;
+        if (is_closed()) return;
         if (force_at && (!force_deadline_ || *force_at < *force_deadline_))
             force_deadline_ = force_at;
         conn_.shutdown(h2::clock::now());
@@ -165,7 +184,7 @@ class session : public std::enable_shared_from_this<session> {
 
     /// Closes at once: streams fail with connection_closed.
     void abort(std::string why = "closed") {
-        if (closed_) return;
+        if (is_closed()) return;
         if (!conn_error_)
             conn_error_ = {stream_errc::connection_closed, error_code::no_error, false,
                            std::move(why)};
@@ -345,21 +364,9 @@ class session : public std::enable_shared_from_this<session> {
     /// earliest, and nothing is allocated once the heap's vector has grown to
     /// the number of concurrent calls with deadlines.
     void set_deadline(exchange& x, time_point at) {
-        if (x.id == 0 || x.error || x.h2_closed || closed_) return;
+        if (x.id == 0 || x.error || x.h2_closed || is_closed()) return;
         if (at == time_point::max()) return unlink_deadline(x);
-        const bool earlier = at < x.deadline;
-        x.deadline = at;
-        if (x.deadline_slot == exchange::no_slot) {
-            x.deadline_slot = deadlines_.size();
-            deadlines_.push_back(&x);
-            deadline_up(x.deadline_slot);
-        } else if (earlier) {
-            deadline_up(x.deadline_slot);
-        } else {
-            deadline_down(x.deadline_slot);
-        }
-        // The timer waits for something earlier already: no need to wake it.
-        if (at < timer_expiry_) rearm();
+        place_deadline(x, at);
     }
 
     /// Completes when the stream fails — the peer's RST_STREAM, the
@@ -406,7 +413,7 @@ class session : public std::enable_shared_from_this<session> {
     void done(exchange& x) {
         x.app_done = true;
         x.app_running = false;
-        if (!x.h2_closed && !closed_) on_abandoned(x);
+        if (!x.h2_closed && !is_closed()) on_abandoned(x);
         maybe_release(x);
     }
 
@@ -442,12 +449,7 @@ class session : public std::enable_shared_from_this<session> {
         }
         x->owner = this;
         ++live_;
-        // A stream opened: a keepalive PING held back for want of calls
-        // may be due now (grpc-go sends it at once, on leaving dormancy).
-        if (keepalive_dormant_) {
-            keepalive_dormant_ = false;
-            rearm();
-        }
+        on_stream_opened();
         return x;
     }
 
@@ -475,26 +477,13 @@ class session : public std::enable_shared_from_this<session> {
         x.wake_all();
     }
 
-    void schedule_write() {
-        if (write_scheduled_ || writing_ || closed_) return;
-        if (processing_) return;  // process() writes at its end
-        write_scheduled_ = true;
-        net::post(ex_, [self = shared_from_this()] { self->write_turn(); });
+    /// Our direction is shut down, or the socket closed.
+    bool closing() const noexcept {
+        return state_ == session_state::lingering || state_ == session_state::closed;
     }
-
-    /// After input or a timer: write what is pending, or finish.
-    void after_io() {
-        if (conn_.want_write()) {
-            schedule_write();
-        } else if (!writing_) {
-            maybe_finish();
-        }
-    }
-
-    bool closing() const noexcept { return lingering_ || closed_; }
-    /// Set when input started work that runs later on the executor (a
-    /// handler coroutine): the write of this turn is then posted after it.
-    void defer_write() noexcept { handlers_deferred_ = true; }
+    using session_io::after_io;
+    using session_io::defer_write;
+    using session_io::schedule_write;
     stream_error conn_error_;
 
   private:
@@ -510,18 +499,14 @@ class session : public std::enable_shared_from_this<session> {
         void operator()(const h2::stream_reset& e) const { s.on_reset(e); }
         void operator()(const h2::ping_received&) const { s.on_ping_received(); }
         void operator()(const h2::ping_acknowledged& e) const {
-            if (e.opaque != keepalive_opaque) return;
-            // The timer waits for the ACK's timeout: make it wait for the
-            // next PING instead (keepalive_interval after this input).
-            s.ping_outstanding_ = false;
-            s.rearm();
+            if (e.opaque == keepalive_opaque) s.on_keepalive_ack();
         }
         void operator()(const h2::goaway_received& e) const { s.on_goaway(e); }
         void operator()(const h2::stream_writable& e) const { s.on_writable(e); }
         void operator()(const h2::connection_error& e) const { s.on_connection_error(e); }
     };
 
-    static constexpr std::uint64_t keepalive_opaque = 0x6832706b65657061ull;  // "h2pkeepa"
+    event_sink events() noexcept { return event_sink{*this}; }
 
   public:
     /// The GOAWAY debug data of the ping abuse policy: gRPC clients match it
@@ -754,66 +739,6 @@ class session : public std::enable_shared_from_this<session> {
         x.wake_all();
     }
 
-    // ------------------------------------------------------------------
-    // Deadlines: a binary min-heap on exchange::deadline; each exchange
-    // knows its slot, so that it can be moved or removed in O(log n).
-
-    void deadline_place(std::size_t i, exchange* x) noexcept {
-        deadlines_[i] = x;
-        x->deadline_slot = i;
-    }
-    void deadline_up(std::size_t i) noexcept {
-        exchange* x = deadlines_[i];
-        while (i > 0) {
-            const std::size_t parent = (i - 1) / 2;
-            if (!(x->deadline < deadlines_[parent]->deadline)) break;
-            deadline_place(i, deadlines_[parent]);
-            i = parent;
-        }
-        deadline_place(i, x);
-    }
-    void deadline_down(std::size_t i) noexcept {
-        exchange* x = deadlines_[i];
-        const std::size_t n = deadlines_.size();
-        for (;;) {
-            std::size_t child = 2 * i + 1;
-            if (child >= n) break;
-            if (child + 1 < n && deadlines_[child + 1]->deadline < deadlines_[child]->deadline)
-                ++child;
-            if (!(deadlines_[child]->deadline < x->deadline)) break;
-            deadline_place(i, deadlines_[child]);
-            i = child;
-        }
-        deadline_place(i, x);
-    }
-    void unlink_deadline(exchange& x) noexcept {
-        const std::size_t i = x.deadline_slot;
-        x.deadline = time_point::max();
-        if (i == exchange::no_slot) return;
-        x.deadline_slot = exchange::no_slot;
-        exchange* last = deadlines_.back();
-        deadlines_.pop_back();
-        if (last == &x) return;
-        deadline_place(i, last);
-        deadline_up(i);
-        deadline_down(last->deadline_slot);
-    }
-
-    /// Streams whose deadline passed: RST_STREAM(CANCEL), error timeout.
-    void expire_deadlines(time_point now) {
-        while (!deadlines_.empty() && deadlines_.front()->deadline <= now) {
-            exchange& x = *deadlines_.front();
-            unlink_deadline(x);
-            if (x.h2_closed || x.error) continue;  // over already (complete, or failing)
-            conn_.reset_stream(x.id, error_code::cancel);
-            x.h2_closed = true;
-            x.error = {stream_errc::timeout, error_code::cancel, false, "deadline passed"};
-            drop_output(x);
-            x.wake_all();
-            maybe_release(x);
-        }
-    }
-
     void drop_output(exchange& x) {
         x.out_queue.clear();
         x.out_queue_head = 0;
@@ -860,166 +785,29 @@ class session : public std::enable_shared_from_this<session> {
         if (x.out_ended) after_local_end(x);
     }
 
-    /// Keeps `owner` alive until the output queued so far is written.
-    void hold(const std::shared_ptr<const void>& owner) {
-        held_.emplace_back(conn_.output_queued_total(), owner);
-    }
-
     // ------------------------------------------------------------------
-    // The loops
+    // The lifecycle (session_state.hpp has the diagram)
 
-    void start_loops() {
-        loops_started_ = true;
-        schedule_write();  // our preface and SETTINGS, before anything is read
-        // A cleartext peer's preface is often there already: try it first.
-        if (!transport_.is_tls()) {
-            error_code_t ec;
-            const wire::bytes_view in = transport_.read_now(ec);
-            if (ec != net::error::would_block && ec != net::error::try_again) {
-                on_read(ec, in);
-                return;
-            }
-        }
-        start_read();
+    /// The one place the state changes. A move that is not an arrow of the
+    /// diagram is a bug of ours: every caller checks the state it leaves.
+    void transition(session_state to) noexcept {
+        assert(is_legal_transition(state_, to) && "session: a move not in the diagram");
+        state_ = to;
     }
 
-    /// The read side of the loop: wait for input, process it, again. Input
-    /// stops while unwritten output is above max_output_pending (on_written
-    /// resumes it). Completion handlers rather than a coroutine: nothing is
-    /// allocated per read.
-    void start_read() {
-        if (closed_ || reading_) return;
-        if (!lingering_ && conn_.output_size() > opts_.max_output_pending) {
-            read_paused_ = true;
-            return;
-        }
-        read_paused_ = false;
-        reading_ = true;
-        transport_.async_read(
-            read_memory_, [self = shared_from_this()](const error_code_t& ec, wire::bytes_view in) {
-                self->reading_ = false;
-                self->on_read(ec, in);
-            });
+    /// The read/write loop runs (and writes what the connection queues).
+    bool loops_running() const noexcept {
+        return state_ == session_state::running || state_ == session_state::timed_out ||
+               state_ == session_state::lingering;
     }
-
-    void on_read(error_code_t ec, wire::bytes_view in) {
-        // A full buffer means more is probably waiting: read it now, before
-        // waiting again (bounded, so that other connections get their turn).
-        for (int more = 0;; ++more) {
-            if (closed_) return;
-            if (ec) {
-                if (!lingering_ && !conn_error_) {
-                    const bool eof =
-                        ec == net::error::eof || ec == net::ssl::error::stream_truncated;
-                    conn_error_ = {
-                        stream_errc::connection_closed, error_code::no_error, false,
-                        eof ? std::string("the peer closed the connection") : ec.message()};
-                }
-                close_transport();
-                return;
-            }
-            if (!lingering_) process(in);  // after our last frame: discard until the peer closes
-            if (closed_ || !transport_.more_likely() || more == 16 ||
-                (!lingering_ && conn_.output_size() > opts_.max_output_pending))
-                break;
-            in = transport_.read_now(ec);
-            if (ec == net::error::would_block || ec == net::error::try_again) break;
-        }
-        start_read();
-    }
-
-    void process(wire::bytes_view in) {
-        const time_point now = h2::clock::now();
-        last_activity_ = now;
-        last_input_ = now;
-        if (trace_) trace_->received(in);
-        handlers_deferred_ = false;
-        {
-            // Handlers that answer at once queue output for the write below.
-            processing_ = true;
-            struct reset {
-                bool& flag;
-                ~reset() { flag = false; }
-            } done{processing_};
-            conn_.receive(in, now, event_sink{*this});
-        }
-        // Everything the input produced is queued: write it now, in this
-        // turn — unless handler coroutines were started, whose output
-        // should join the same write (the posted turn runs after them).
-        if (conn_.want_write() && !handlers_deferred_ && !writing_ && !write_scheduled_) {
-            write_turn();
-        } else {
-            after_io();
-        }
-    }
-
-    void write_turn() {
-        write_scheduled_ = false;
-        if (writing_ || closed_ || !loops_started_) return;  // before the handshake, output waits
-        const std::span<const wire::bytes_view> out = conn_.output();
-        if (out.empty()) {
-            maybe_finish();
-            return;
-        }
-        if (trace_) trace_->sent(out);
-        writing_ = true;
-        std::size_t done = 0;
-        if (!transport_.is_tls()) {
-            // Usually the socket takes it all now: finish the turn here, with
-            // no operation queued and no wait for the next turn of the loop.
-            error_code_t ec;
-            const auto now = transport_.write_now(out, ec);
-            done = now.written;
-            if (now.complete) return on_written(error_code_t{}, done);
-            if (ec && ec != net::error::would_block && ec != net::error::try_again)
-                return on_written(ec, done);
-        }
-        transport_.async_write(
-            out, write_memory_,
-            [self = shared_from_this()](const error_code_t& ec, std::size_t n) {
-                self->on_written(ec, n);
-            },
-            done);
-    }
-
-    void on_written(const error_code_t& ec, std::size_t n) {
-        writing_ = false;
-        if (closed_) return;
-        if (ec) {
-            if (!conn_error_)
-                conn_error_ = {stream_errc::connection_closed, error_code::no_error, false,
-                               "write: " + ec.message()};
-            close_transport();
-            return;
-        }
-        conn_.consume_output(n);
-        const std::uint64_t drained = conn_.output_drained_total();
-        while (held_head_ < held_.size() && held_[held_head_].first <= drained)
-            held_[held_head_++].second.reset();
-        if (held_head_ == held_.size() || (held_head_ >= 32 && held_head_ * 2 >= held_.size())) {
-            // Compact: the vector does not creep while output keeps flowing.
-            held_.erase(held_.begin(), held_.begin() + static_cast<std::ptrdiff_t>(held_head_));
-            held_head_ = 0;
-        }
-        if (read_paused_) start_read();
-        // Streams blocked on the output budget may go on. The time of the
-        // last input is recent enough here (the SETTINGS timeout, the other
-        // use of the time in tick(), is checked by the timer with a fresh one)
-        // and saves a clock read per write.
-        conn_.tick(last_activity_, event_sink{*this});
-        if (conn_.want_write()) {
-            schedule_write();
-        } else {
-            maybe_finish();
-        }
-    }
+    bool is_lingering() const noexcept { return state_ == session_state::lingering; }
 
     /// Nothing left to write: if the connection is done, shut down our
     /// direction and linger until the peer closes.
     void maybe_finish() {
-        if (closed_ || lingering_ || !loops_started_) return;
+        if (state_ != session_state::running && state_ != session_state::timed_out) return;
         if (!conn_.is_closed()) return;
-        lingering_ = true;
+        transition(session_state::lingering);
         if (!conn_error_)
             conn_error_ = {stream_errc::connection_closed, error_code::no_error, false,
                            "GOAWAY exchanged, no stream left"};
@@ -1028,140 +816,21 @@ class session : public std::enable_shared_from_this<session> {
                          "): end of our direction, waiting for the peer to close");
         transport_.shutdown_send();
         linger_deadline_ = h2::clock::now() + opts_.linger_timeout;
-        if (read_paused_) start_read();  // lingering reads ignore the output cap
+        if (read_paused()) start_read();  // lingering reads ignore the output cap
         rearm();
     }
 
     void close_transport() {
-        if (closed_) return;
-        closed_ = true;
+        if (is_closed()) return;
+        transition(session_state::closed);
         transport_.close();
-        timer_.cancel();
+        cancel_timer();
         if (!conn_error_)
             conn_error_ = {stream_errc::connection_closed, error_code::no_error, false, "closed"};
         if (trace_) trace_->note("connection closed: " + conn_error_.message);
         fail_all(conn_error_);
-        held_.clear();
-        held_head_ = 0;
+        drop_held();
         on_closed();
-    }
-
-    // ------------------------------------------------------------------
-    // Timers
-
-    void start_timer() {
-        if (timer_running_) return;
-        timer_running_ = true;
-        arm_timer();
-    }
-
-    /// The deadline of the earliest timer: recomputed whenever the timer
-    /// fires or rearm() is called (timers that move later, like idle, are
-    /// not re-armed on every read; they are checked when they fire).
-    time_point next_deadline() const {
-        time_point d = time_point::max();
-        auto at = [&d](time_point t) { d = std::min(d, t); };
-        if (handshaking_) at(handshake_deadline_);
-        if (lingering_) {
-            at(linger_deadline_);
-            return d;
-        }
-        if (force_deadline_) at(*force_deadline_);
-        if (auto c = conn_.next_deadline()) at(*c);
-        if (!deadlines_.empty()) at(deadlines_.front()->deadline);
-        if (goaway_by_timer_) return d;  // closing: only the deadlines above are left
-        if (opts_.idle_timeout.count() > 0) at(last_activity_ + opts_.idle_timeout);
-        if (opts_.keepalive_interval.count() > 0) {
-            if (ping_outstanding_) {
-                at(ping_sent_ + opts_.keepalive_timeout);
-            } else if (keepalive_blocked()) {
-                keepalive_dormant_ = true;  // acquire() wakes the timer when a stream opens
-            } else {
-                at(last_input_ + opts_.keepalive_interval);
-            }
-        }
-        return d;
-    }
-
-    void rearm() {
-        if (!timer_running_) return;
-        timer_.cancel();
-        timer_expiry_ = time_point::min();  // re-armed soon: set_deadline need not cancel again
-    }
-
-    /// One timer per connection, waiting for the earliest deadline; every
-    /// wake-up (expiry or rearm()) checks them all and waits again.
-    void arm_timer() {
-        timer_expiry_ = next_deadline();
-        timer_.expires_at(timer_expiry_);
-        timer_.async_wait([self = shared_from_this()](const error_code_t&) {
-            if (self->closed_) {
-                self->timer_running_ = false;
-                return;
-            }
-            self->on_timer(h2::clock::now());
-            if (self->closed_) {
-                self->timer_running_ = false;
-                return;
-            }
-            self->arm_timer();
-        });
-    }
-
-    void on_timer(time_point now) {
-        if (handshaking_ && now >= handshake_deadline_) {
-            conn_error_ = {stream_errc::timeout, error_code::no_error, false,
-                           "TLS handshake timeout"};
-            close_transport();
-            return;
-        }
-        if (lingering_) {
-            if (now >= linger_deadline_) close_transport();
-            return;
-        }
-        if (force_deadline_ && now >= *force_deadline_) {
-            conn_error_ = {stream_errc::timeout, error_code::no_error, false,
-                           "shutdown deadline passed"};
-            close_transport();
-            return;
-        }
-        if (handshaking_) return;
-        conn_.tick(now, event_sink{*this});  // SETTINGS ACK timeout -> GOAWAY(SETTINGS_TIMEOUT)
-        expire_deadlines(now);
-        if (!goaway_by_timer_ && opts_.idle_timeout.count() > 0 &&
-            now >= last_activity_ + opts_.idle_timeout) {
-            if (conn_.active_streams() == 0 && live_ == 0) {
-                conn_.goaway(error_code::no_error, "idle timeout");
-                goaway_by_timer_ = true;
-                if (!force_deadline_) force_deadline_ = now + opts_.linger_timeout;
-            } else {
-                last_activity_ = now;  // not idle: streams are open
-            }
-        }
-        if (opts_.keepalive_interval.count() > 0 && !goaway_by_timer_) {
-            if (ping_outstanding_ && now >= ping_sent_ + opts_.keepalive_timeout) {
-                conn_error_ = {stream_errc::timeout, error_code::no_error, false,
-                               "keepalive PING not acknowledged"};
-                conn_.goaway(error_code::no_error, "keepalive timeout");
-                fail_all(conn_error_);
-                goaway_by_timer_ = true;
-                force_deadline_ = now + opts_.linger_timeout;
-            } else if (!ping_outstanding_ && now >= last_input_ + opts_.keepalive_interval &&
-                       !keepalive_blocked()) {
-                conn_.ping(keepalive_opaque);
-                ping_outstanding_ = true;
-                ping_sent_ = now;
-                ++keepalive_pings_;
-            }
-        }
-        after_io();
-    }
-
-    /// No keepalive PING now: no stream is open and PINGs without calls
-    /// are not permitted (keepalive.md: "This ping can be blocked if there is
-    /// no active call on that transport").
-    bool keepalive_blocked() const noexcept {
-        return !opts_.keepalive_permit_without_calls && conn_.active_streams() == 0;
     }
 
     // ------------------------------------------------------------------
@@ -1171,52 +840,16 @@ class session : public std::enable_shared_from_this<session> {
     driver_options opts_;
     asio::transport transport_;
     h2::connection conn_;
-    net::steady_timer timer_;
     std::unique_ptr<trace_sink> trace_;
 
-    bool writing_ = false;
-    bool write_scheduled_ = false;
-    bool handshaking_ = false;
-    bool lingering_ = false;
-    bool closed_ = false;
-    bool timer_running_ = false;
-    bool loops_started_ = false;
-    bool goaway_by_timer_ = false;    ///< idle or keepalive timeout: GOAWAY sent, closing
-    bool processing_ = false;         ///< inside process(): it writes what the input produced
-    bool handlers_deferred_ = false;  ///< input started handler coroutines: the write is posted
-    bool ping_outstanding_ = false;
+    session_state state_ = session_state::created;  ///< only transition() changes it
+
     bool require_alpn_ = true;
-    /// The keepalive PING is held back (keepalive_blocked) and the timer
-    /// does not wait for it (set by next_deadline, const: hence mutable).
-    mutable bool keepalive_dormant_ = false;
-    std::uint64_t keepalive_pings_ = 0;
     // The ping abuse policy (on_ping_received).
     unsigned ping_strikes_ = 0;
     bool ping_strikes_forgiven_ = false;  ///< a header section or DATA went out since
     bool too_many_pings_ = false;         ///< GOAWAY(ENHANCE_YOUR_CALM) sent
     std::optional<time_point> last_ping_received_;
-
-    time_point last_activity_{};  ///< input, or the idle timer saw open streams
-    time_point last_input_{};     ///< the last input: keepalive counts from it
-    time_point ping_sent_{};
-    time_point handshake_deadline_{};
-    time_point linger_deadline_{};
-    std::optional<time_point> force_deadline_;
-
-    read_handler_memory read_memory_;    ///< the pending read's operation
-    write_handler_memory write_memory_;  ///< the pending write's operation
-    bool reading_ = false;               ///< a read is in flight
-    bool read_paused_ = false;           ///< reading stopped: output above max_output_pending
-    /// Owners of borrowed output, with the output position where their bytes
-    /// end, oldest from held_head_ on (a vector, not a std::deque: an empty
-    /// deque already holds memory, and most connections never borrow).
-    std::vector<std::pair<std::uint64_t, std::shared_ptr<const void>>> held_;
-    std::size_t held_head_ = 0;
-
-    /// Exchanges with a deadline, a min-heap (set_deadline).
-    std::vector<exchange*> deadlines_;
-    /// What the timer waits for now (max: nothing, or not armed).
-    time_point timer_expiry_ = time_point::max();
 
     std::vector<std::unique_ptr<exchange>> all_;
     exchange* free_ = nullptr;
