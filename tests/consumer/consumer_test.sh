@@ -16,6 +16,11 @@
 #                       (consumer and consumer_asio)
 #   single-header       h2pb.hpp alone on the include path (consumer), then
 #                       h2pb_asio.hpp alone (consumer_asio)
+#   separate            the separately compiled mode (H2PB_SEPARATE_COMPILATION,
+#                       README): consumer_asio against CMake's h2pb::separate
+#                       from the source tree and installed, and against
+#                       pkg-config's h2pb-separate; its object file must not
+#                       hold the server's body (it is in libh2pb.a)
 #
 # The installed ways share one `meson install` into SCRATCH_DIR/shared/prefix:
 # the first test to need it builds it while holding a lock; the others wait
@@ -157,8 +162,42 @@ single-header)
         "$project/consumer_asio.cpp" -o "$work/consumer_asio" -lssl -lcrypto -pthread
     "$work/consumer_asio"
     ;;
+separate)
+    echo "== separately compiled: CMake add_subdirectory, h2pb::separate"
+    cp -r "$project" "$work/proj"
+    quiet cmake -S "$work/proj" -B "$work/proj/build" -DH2PB_SOURCE_DIR="$src" \
+        -DH2PB_CONSUMER_ASIO=ON -DH2PB_CONSUMER_SEPARATE=ON -DCMAKE_CXX_FLAGS="-Wall -Wextra -Werror"
+    quiet cmake --build "$work/proj/build" -j 2 --target consumer_asio
+    "$work/proj/build/consumer_asio"
+
+    install_h2pb
+    test -f "$(find "$prefix" -name libh2pb.a | head -n 1)"
+    echo "== separately compiled: installed, find_package(h2pb COMPONENTS separate)"
+    cp -r "$project" "$work/inst"
+    quiet cmake -S "$work/inst" -B "$work/inst/build" -DCMAKE_PREFIX_PATH="$prefix" \
+        -DH2PB_CONSUMER_ASIO=ON -DH2PB_CONSUMER_SEPARATE=ON -DCMAKE_CXX_FLAGS="-Wall -Wextra -Werror"
+    quiet cmake --build "$work/inst/build" -j 2 --target consumer_asio
+    "$work/inst/build/consumer_asio"
+
+    echo "== separately compiled: plain $cxx, pkg-config h2pb-separate"
+    mkdir -p "$work/gen-asio"
+    protoc --plugin=protoc-gen-h2pb="$(command -v protoc-gen-h2pb)" --h2pb_out=services:"$work/gen-asio" \
+        -I "$project" "$project/hello.proto"
+    # shellcheck disable=SC2046
+    $cxx $(pkg-config --cflags h2pb-separate) -I "$work/gen-asio" -Wall -Wextra -Werror \
+        -c "$project/consumer_asio.cpp" -o "$work/consumer_asio.o"
+    # The server's body (rpc::asio::detail::server_impl) is compiled into
+    # libh2pb.a, not into the program's own object file.
+    if nm -C "$work/consumer_asio.o" | grep -q ' [TW] h2pb::rpc::asio::detail::server_impl::'; then
+        echo "consumer/separate: consumer_asio.o defines the server's body"
+        exit 1
+    fi
+    # shellcheck disable=SC2046
+    $cxx "$work/consumer_asio.o" -o "$work/consumer_asio" $(pkg-config --libs h2pb-separate)
+    "$work/consumer_asio"
+    ;;
 *)
-    echo "usage: consumer_test.sh SOURCE_ROOT SCRATCH_DIR meson|pkg-config|cmake-find-package|cmake-subdirectory|single-header" >&2
+    echo "usage: consumer_test.sh SOURCE_ROOT SCRATCH_DIR meson|pkg-config|cmake-find-package|cmake-subdirectory|single-header|separate" >&2
     exit 2
     ;;
 esac
