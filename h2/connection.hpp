@@ -313,7 +313,7 @@ class connection {
             sched_.write_data(output_, *s, id, data, n, remote_.max_frame_size, end_stream, own);
         if (n > 0) {
             s->window_updates_earned += frames * window_updates_per_data_frame;
-            conn_window_updates_earned_ += frames * window_updates_per_data_frame;
+            conn_window_updates_earned_ += std::uint64_t{frames} * window_updates_per_data_frame;
         }
         if (all && end_stream) {
             if (data.empty())

@@ -117,8 +117,16 @@ class channel final : public detail::call_host {
                                                        std::move(o))) {}
     channel(const channel&) = delete;
     channel& operator=(const channel&) = delete;
-    /// Closes the connections (call on the executor).
-    ~channel() { close(); }
+    /// Closes the connections (call on the executor). A destructor that lets
+    /// an exception out terminates the program; what close() can throw (an
+    /// allocation failing while it queues the GOAWAYs) leaves nothing for a
+    /// dying channel to do, so it is dropped here; call close() first to see it.
+    ~channel() {
+        try {
+            close();
+        } catch (...) {  // see above
+        }
+    }
 
     using call_options = asio::call_options;
 

@@ -26,6 +26,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -60,10 +61,10 @@ Resp reflection_answer(const reflection_registry& r, const Req& req) {
     Resp out;
     out.valid_host = req.host;
     out.original_request = req;
-    auto error = [&](status_code c, std::string message) {
+    auto error = [&](status_code c, std::string_view message) {
         error_response e;
         e.error_code = static_cast<std::int32_t>(c);
-        e.error_message = std::move(message);
+        e.error_message = message;
         out.message_response.template emplace<Resp::error_response_index>(std::move(e));
     };
     auto files = [&](const file_descriptor* f) {

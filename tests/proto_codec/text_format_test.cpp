@@ -292,7 +292,7 @@ TEST_CASE("text format: limits: depth and input size") {
     const std::string deeper = "child {" + deep + "}";
     const auto e = parse_error("h2pb.test3.Recursive", deeper);
     CHECK(e.code == proto::text_errc::depth_limit_exceeded);
-    CHECK(e.column == 7 * 101);  // the '{' one level too deep
+    CHECK(e.column == std::size_t{7} * 101);  // the '{' one level too deep
     CHECK(parse_error("h2pb.test3.Recursive", "child { child {} }", {.max_depth = 1}).code ==
           proto::text_errc::depth_limit_exceeded);
     // a million open braces: an error, not a stack overflow

@@ -37,6 +37,9 @@
 
 #include <utility>  // before Asio: its awaitable.hpp uses std::exchange
 
+// Before Boost.Asio: under clang it turns on Asio's co_await support.
+#include <h2pb/h2/asio/awaitable.hpp>
+
 #include <boost/asio.hpp>
 
 #include <h2pb/h2/asio/client.hpp>
@@ -238,11 +241,12 @@ std::optional<std::string> schema_from_reflection(const std::string& target,
     }
     for (const auto& n : found.notes)
         std::cerr << "h2pb call: reflection " << found.version << ": " << n << '\n';
-    if (!found.status.ok())
+    if (!found.status.ok()) {
         return "server reflection failed: " + found.status.to_string() +
                (found.status.message.find("certificate verify failed") != std::string::npos
                     ? std::string("\n") + tls_verify_hint
                     : std::string(" (give the schema with --proto)"));
+    }
     if (auto e = build_schema(found, out)) return "the reflected files: " + *e;
     out.services = found.services;
     std::sort(out.services.begin(), out.services.end());
@@ -712,10 +716,11 @@ ha::awaitable<void> run_web_call(const call_plan* p, const web_plan* w, call_out
     const std::shared_ptr<ha::client> client = *connected;
     rpc::status st = co_await web_exchange(client.get(), p, w, out);
     out->status = std::move(st);
-    if (p->verbose)
+    if (p->verbose) {
         std::cout << "Sent " << out->sent << " request" << (out->sent == 1 ? "" : "s")
                   << " and received " << out->received << " response"
                   << (out->received == 1 ? "" : "s") << '\n';
+    }
     client->close();
 }
 
@@ -905,7 +910,7 @@ int run_call(int argc, char** argv) {
     {
         std::string text;
         if (data) {
-            if (auto e = read_data(*data, json::parse_options{}.max_input_size, text))
+            if (auto e = read_data(*data, proto::json::parse_options{}.max_input_size, text))
                 return close_then(io, ch, local_error(*e));
         }
         if (auto e = make_requests(text, *m->input_type, sc.pool, plan.requests))

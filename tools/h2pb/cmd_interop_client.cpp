@@ -287,15 +287,17 @@ struct runner {
     static outcome check_echoed(std::string_view call, const rpc::metadata& initial,
                                 const rpc::metadata& trailing) {
         const auto i = initial.get(initial_key);
-        if (!i || *i != initial_value)
+        if (!i || *i != initial_value) {
             return "expected " + std::string(call) + " initial metadata " +
                    std::string(initial_key) + ": " + std::string(initial_value) + ", got " +
                    (i ? "\"" + std::string(*i) + "\"" : "none");
+        }
         const auto t = trailing.get(trailing_key);
-        if (!t || *t != trailing_value)
+        if (!t || *t != trailing_value) {
             return "expected " + std::string(call) + " trailing metadata " +
                    std::string(trailing_key) + ": 0xababab, got " +
                    (t ? std::to_string(t->size()) + " other bytes" : "none");
+        }
         return std::nullopt;
     }
 
@@ -494,7 +496,9 @@ struct runner {
                 },
                 ha::net::detached);
         }
-        while (pending > 0) co_await all_done.wait();
+        while (pending > 0) {
+            co_await all_done.wait();
+        }
         co_return first_failure;
     }
 
@@ -608,10 +612,11 @@ struct runner {
                   << " latency_ms p50 " << pct(0.5) << " p90 " << pct(0.9) << " max " << pct(1.0)
                   << std::endl;
         const int completed = static_cast<int>(latencies_ms.size());
-        if (completed < soak.iterations)
+        if (completed < soak.iterations) {
             co_return "expected " + std::to_string(soak.iterations) +
                 " iterations within soak_overall_timeout_seconds " + std::to_string(overall_s) +
                 ", completed " + std::to_string(completed);
+        }
         if (failures > soak.max_failures)
             co_return "expected at most soak_max_failures " + std::to_string(soak.max_failures) +
                 " failed iterations, got " + std::to_string(failures);

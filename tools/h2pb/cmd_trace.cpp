@@ -28,6 +28,9 @@
 
 #include <utility>  // before Asio: its awaitable.hpp uses std::exchange
 
+// Before Boost.Asio: under clang it turns on Asio's co_await support.
+#include <h2pb/h2/asio/awaitable.hpp>
+
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 

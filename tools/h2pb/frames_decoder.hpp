@@ -518,13 +518,15 @@ inline void print_frame_text(std::ostream& out, const frame_report& r, std::stri
             << " now " << r.block->table_size_after << " octets)\n";
         if (!r.block->error.empty()) out << indent << "    error: " << r.block->error << '\n';
     }
-    for (const auto& m : r.messages)
+    for (const auto& m : r.messages) {
         out << indent << "    gRPC message: " << m.length << " octets"
             << (m.compressed ? ", compressed" : "") << ": " << m.hex << '\n';
-    if (!r.error.empty())
+    }
+    if (!r.error.empty()) {
         out << indent << "    error at offset " << r.error_offset << ": " << r.error << " ("
             << r.error_scope << " error " << r.error_code << ", RFC 9113 §" << r.error_section
             << ")\n";
+    }
 }
 
 /// The "settings" member of a frame's JSON object (`h2pb frames --json`,

@@ -50,7 +50,7 @@ using namespace trace_net;  // NOLINT: the names above, in this header only
 /// proxy holds at most this much per direction (the next read waits for the
 /// write), so a fast sender is slowed to the receiver's pace by TCP itself.
 /// Setting: --buffer.
-constexpr std::size_t default_buffer_size = 64 * 1024;
+constexpr std::size_t default_buffer_size = std::size_t{64} * 1024;
 
 struct trace_proxy_state {
     std::ostream* out = &std::cout;  ///< where the events go

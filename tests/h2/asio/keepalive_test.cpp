@@ -303,7 +303,9 @@ TEST_CASE("client keepalive: a PING never acknowledged fails the connection", "[
                    REQUIRE(st);
                    err = co_await st->response();  // never comes: the keepalive ends the wait
                    elapsed = steady::now() - start;
-                   for (int i = 0; i < 300 && !c.is_closed(); ++i) co_await sleep_for(10ms);
+                   for (int i = 0; i < 300 && !c.is_closed(); ++i) {
+                       co_await sleep_for(10ms);
+                   }
                    closed = c.is_closed();
                });
     CHECK(err.kind == ha::stream_errc::timeout);

@@ -147,7 +147,9 @@ TEST_CASE("channel lb: round_robin spreads calls over an ipv4: list of two serve
             // the channel READY; the second may follow a moment later).
             auto r0 = co_await ch.unary_bytes(echo_m, bytes("x"));
             REQUIRE(r0.ok());
-            for (int i = 0; i < 100 && ch.connections_made() < 2; ++i) co_await sleep_for(10ms);
+            for (int i = 0; i < 100 && ch.connections_made() < 2; ++i) {
+                co_await sleep_for(10ms);
+            }
             REQUIRE(ch.connections_made() == 2);
             std::map<std::string, int> seen;
             std::string previous;
@@ -215,7 +217,9 @@ TEST_CASE("channel lb: dns: and ipv6: targets") {
         [&](ra::channel& ch) -> ha::awaitable<void> {
             auto r0 = co_await ch.unary_bytes(echo_m, bytes("x"));
             REQUIRE(r0.ok());
-            for (int i = 0; i < 100 && ch.connections_made() < 2; ++i) co_await sleep_for(10ms);
+            for (int i = 0; i < 100 && ch.connections_made() < 2; ++i) {
+                co_await sleep_for(10ms);
+            }
             std::map<std::string, int> seen;
             for (int i = 0; i < 4; ++i) {
                 auto r = co_await ch.unary_bytes(echo_m, bytes("m"));
@@ -300,7 +304,9 @@ TEST_CASE("channel lb: states, wait_for_ready, backoff across a server restart")
             CHECK(!pending->done);
             const auto made = ch.connections_made();
             srv = std::make_unique<named_server>("two", port);
-            for (int i = 0; i < 500 && !pending->done; ++i) co_await sleep_for(10ms);
+            for (int i = 0; i < 500 && !pending->done; ++i) {
+                co_await sleep_for(10ms);
+            }
             REQUIRE(pending->done);
             CHECK(reply_of(pending->result) == "e@two");
             CHECK(ch.connections_made() == made + 1);
@@ -451,7 +457,9 @@ TEST_CASE("channel lb: a connection given up (GOAWAY, stream ids used up) is rep
         auto r2 = co_await ch.unary_bytes(echo_m, bytes("b"));
         CHECK(reply_of(r2) == "b@a");
         CHECK(ch.connections_made() == 2);
-        for (int i = 0; i < 200 && !picked.conn->is_closed(); ++i) co_await sleep_for(10ms);
+        for (int i = 0; i < 200 && !picked.conn->is_closed(); ++i) {
+            co_await sleep_for(10ms);
+        }
         CHECK(picked.conn->is_closed());
     });
 }

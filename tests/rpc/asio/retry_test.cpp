@@ -134,7 +134,9 @@ struct raw_server {
                     if (!piece || piece->empty()) break;
                     buf.append(wire::as_chars(*piece));
                     auto ms = unframe(buf);
-                    for (const auto& m : ms) (void)co_await res.write(bytes(frame("re:" + m)));
+                    for (const auto& m : ms) {
+                        (void)co_await res.write(bytes(frame("re:" + m)));
+                    }
                     record(std::move(ms));
                 }
                 (void)res.send_trailers({{"grpc-status", "0"}});
@@ -147,15 +149,16 @@ struct raw_server {
                 case reply::fail:
                     // Trailers-Only (PROTOCOL-HTTP2.md): one header section
                     // with END_STREAM.
-                    if (r.pushback.empty())
+                    if (r.pushback.empty()) {
                         res.send_headers(
                             200, {{"content-type", content_type}, {"grpc-status", code}}, true);
-                    else
+                    } else {
                         res.send_headers(200,
                                          {{"content-type", content_type},
                                           {"grpc-status", code},
                                           {"grpc-retry-pushback-ms", r.pushback}},
                                          true);
+                    }
                     break;
                 case reply::headers_then_fail:
                     res.send_headers(200, {{"content-type", content_type}});
@@ -195,7 +198,7 @@ struct raw_server {
 };
 
 /// Fails the first `n` attempts with `r`, then answers.
-std::function<reply(int)> fail_first(int n, reply r = {reply::fail}) {
+std::function<reply(int)> fail_first(int n, const reply& r = {reply::fail}) {
     return [n, r](int k) { return k <= n ? r : reply{reply::ok}; };
 }
 
