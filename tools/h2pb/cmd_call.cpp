@@ -645,19 +645,21 @@ ha::awaitable<rpc::status> web_exchange(ha::client* client, const call_plan* p, 
         print_metadata(std::cout, initial);
     }
     const unsigned http_status = st.status();
-    if (http_status != 200)  // http-grpc-status-mapping.md
+    if (http_status != 200) {  // http-grpc-status-mapping.md
         co_return rpc::status{
             rpc::code_from_http_status(http_status),
             "unexpected HTTP status code received from server: " + std::to_string(http_status)};
+    }
     // Trailers-Only: the status is in the header section (grpc-status).
     if (!st.header("grpc-status").empty()) {
         co_return rpc::parse_trailers(st.headers(), trailing);
     }
     const web::content_kind got = web::classify(st.header("content-type"));
-    if (got != web::content_kind::binary && got != web::content_kind::text)
+    if (got != web::content_kind::binary && got != web::content_kind::text) {
         co_return rpc::status{
             rpc::status_code::unknown,
             "received unexpected content-type \"" + std::string(st.header("content-type")) + "\""};
+    }
 
     response_printer printer(p, out);
     web::response_parser parser(got);
@@ -918,10 +920,11 @@ int run_call(int argc, char** argv) {
     }
     if (!m->client_streaming) {
         if (plan.requests.empty()) plan.requests.emplace_back();  // grpcurl: an empty message
-        if (plan.requests.size() > 1)
+        if (plan.requests.size() > 1) {
             return close_then(io, ch,
                               local_error(m->full_name + " takes one request message, -d has " +
                                           std::to_string(plan.requests.size())));
+        }
     }
     if (verbose) {
         std::cout << "\nResolved method descriptor:\n"

@@ -231,10 +231,11 @@ class trace_analyzer {
             trace_event e;
             e.dir = d;
             e.preface = true;
-            if (f.what == kind::error)  // the only error: a wrong preface octet
+            if (f.what == kind::error) {  // the only error: a wrong preface octet
                 e.violations.push_back(
                     "the connection does not start with the client preface (RFC 9113 §3.4); "
                     "not HTTP/2 prior knowledge: this direction is no longer decoded");
+            }
             out.push_back(std::move(e));
         }
         return out;
