@@ -4,17 +4,14 @@
 // one without the connection's code.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 
+#include <h2pb/h2/clock.hpp>
 #include <h2pb/h2/limits.hpp>
 #include <h2pb/h2/settings.hpp>
 #include <h2pb/hpack/encoder_options.hpp>
 
 namespace h2pb::h2 {
-
-using clock = std::chrono::steady_clock;
-using time_point = clock::time_point;
 
 enum class role : std::uint8_t { client, server };
 

@@ -27,6 +27,7 @@
 #include <string_view>
 
 #include <h2pb/h2/asio/awaitable.hpp>
+#include <h2pb/h2/clock.hpp>
 #include <h2pb/rpc/metadata.hpp>
 #include <h2pb/rpc/method.hpp>
 #include <h2pb/rpc/status.hpp>
@@ -39,10 +40,10 @@ class server_call;
 
 class server_context {
   public:
-    /// The steady clock (h2::clock), named here so that handlers need not
-    /// see the HTTP/2 layer's headers.
-    using clock = std::chrono::steady_clock;
-    using time_point = clock::time_point;
+    /// The layers' steady clock (h2/clock.hpp), without the HTTP/2 layer's
+    /// other headers.
+    using clock = h2::clock;
+    using time_point = h2::time_point;
     using duration = clock::duration;
 
     server_context() = default;
