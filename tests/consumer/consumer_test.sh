@@ -71,6 +71,12 @@ install_h2pb() {
     export PKG_CONFIG_PATH PATH
 }
 
+generate_hello() {  # OUT_DIR [PARAMETERS]: hello.proto through the installed plugin
+    mkdir -p "$1"
+    protoc --plugin=protoc-gen-h2pb="$(command -v protoc-gen-h2pb)" --h2pb_out="${2:+$2:}$1" \
+        -I "$project" "$project/hello.proto"
+}
+
 cxx=${CXX:-c++}
 case $way in
 meson)
@@ -95,18 +101,14 @@ pkg-config)
     install_h2pb
     echo "== plain $cxx, pkg-config"
     test "$(pkg-config --modversion h2pb)" = "$(sed -n "s/^  version: '\(.*\)',$/\1/p" "$src/meson.build")"
-    mkdir -p "$work/gen"
-    # the README's command lines
-    protoc --plugin=protoc-gen-h2pb="$(command -v protoc-gen-h2pb)" --h2pb_out="$work/gen" \
-        -I "$project" "$project/hello.proto"
+    # the README's command lines (generate_hello runs its protoc line)
+    generate_hello "$work/gen"
     # shellcheck disable=SC2046
     $cxx $(pkg-config --cflags h2pb) -I "$work/gen" -Wall -Wextra -Werror \
         "$project/consumer.cpp" -o "$work/consumer"
     "$work/consumer"
     echo "== plain $cxx, pkg-config h2pb-asio"
-    mkdir -p "$work/gen-asio"
-    protoc --plugin=protoc-gen-h2pb="$(command -v protoc-gen-h2pb)" --h2pb_out=services:"$work/gen-asio" \
-        -I "$project" "$project/hello.proto"
+    generate_hello "$work/gen-asio" services
     # shellcheck disable=SC2046
     $cxx $(pkg-config --cflags h2pb-asio) -I "$work/gen-asio" -Wall -Wextra -Werror \
         "$project/consumer_asio.cpp" -o "$work/consumer_asio" $(pkg-config --libs h2pb-asio)
@@ -180,9 +182,7 @@ separate)
     "$work/inst/build/consumer_asio"
 
     echo "== separately compiled: plain $cxx, pkg-config h2pb-separate"
-    mkdir -p "$work/gen-asio"
-    protoc --plugin=protoc-gen-h2pb="$(command -v protoc-gen-h2pb)" --h2pb_out=services:"$work/gen-asio" \
-        -I "$project" "$project/hello.proto"
+    generate_hello "$work/gen-asio" services
     # shellcheck disable=SC2046
     $cxx $(pkg-config --cflags h2pb-separate) -I "$work/gen-asio" -Wall -Wextra -Werror \
         -c "$project/consumer_asio.cpp" -o "$work/consumer_asio.o"
