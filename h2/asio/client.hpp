@@ -25,18 +25,13 @@
 #include <vector>
 
 #include <h2pb/h2/asio/asio.hpp>
+#include <h2pb/h2/asio/client_options.hpp>
 #include <h2pb/h2/asio/session.hpp>
 #include <h2pb/h2/asio/tls.hpp>
 #include <h2pb/h2/asio/url.hpp>
 
 namespace h2pb::h2::asio {
 
-/// Receive windows of a client: a client reads what it asked for, so larger
-/// windows than a server's (fewer WINDOW_UPDATE round trips on downloads).
-inline constexpr std::uint32_t default_client_stream_window = 4 * 1024 * 1024;
-inline constexpr std::uint32_t default_client_connection_window = 16 * 1024 * 1024;
-/// Resolving and connecting; TLS has its own handshake timeout.
-inline constexpr duration default_connect_timeout = 10s;
 /// Octets of a GOAWAY's debug data kept for last_goaway(): enough for any
 /// reason phrase ("too_many_pings", a gRPC status message); a frame may
 /// carry up to SETTINGS_MAX_FRAME_SIZE, which nobody needs to keep.
@@ -48,28 +43,6 @@ struct goaway_info {
     std::uint32_t last_stream_id = 0;
     error_code code = error_code::no_error;
     std::string debug_data;
-};
-
-struct client_options {
-    // A user-declared constructor (not an aggregate): g++ 12 destroys an
-    // aggregate temporary twice when it is passed by value to a coroutine
-    // inside a co_await expression (co_await connect(ex, u, client_options{})).
-    client_options() {}  // NOLINT(modernize-use-equals-default)
-
-    driver_options driver = [] {
-        driver_options d;
-        d.h2.initial_window_size = default_client_stream_window;
-        d.h2.connection_window_size = default_client_connection_window;
-        d.idle_timeout = duration::zero();        // the application decides when to close
-        d.keepalive_interval = duration::zero();  // no PINGs unless asked
-        // gRPC clients: keepalive PINGs only while calls are in flight, and
-        // no policing of the server's PINGs (keepalive.md).
-        d.keepalive_permit_without_calls = false;
-        d.max_ping_strikes = 0;
-        return d;
-    }();
-    tls_client_options tls;
-    duration connect_timeout = default_connect_timeout;
 };
 
 class client_session final : public session {
