@@ -32,6 +32,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/system/error_code.hpp>
 
 namespace h2pb::h2::asio {
 
@@ -44,5 +45,9 @@ using executor = net::any_io_executor;
 
 template <class T>
 using awaitable = net::awaitable<T, executor>;
+
+/// What Asio's operations report (also in asio.hpp; here for a unit that
+/// sees only the declarations of a separately compiled h2pb, config.hpp).
+using error_code_t = ::boost::system::error_code;
 
 }  // namespace h2pb::h2::asio

@@ -1,5 +1,6 @@
 // h2pb::rpc::asio — the client side of one gRPC call on an HTTP/2 stream
-// (detail::call_core, messages as bytes) and the typed call objects over it
+// (detail::call_core, messages as bytes) and the definitions of what
+// channel_decl.hpp declares of it: the typed call objects' members
 // (client_reader, client_writer, client_reader_writer). A call gets its
 // connection from its channel through the small call_host interface, so the
 // channel's connection management (channel.hpp) and the call's gRPC rules
@@ -18,8 +19,10 @@
 #include <vector>
 
 #include <h2pb/h2/asio/client.hpp>
+#include <h2pb/h2/asio/config.hpp>
 #include <h2pb/proto_codec/message.hpp>
 #include <h2pb/rpc/asio/call_options.hpp>
+#include <h2pb/rpc/asio/channel_decl.hpp>
 #include <h2pb/rpc/asio/retry_state.hpp>
 #include <h2pb/rpc/call_events.hpp>
 #include <h2pb/rpc/call_head.hpp>
@@ -31,52 +34,6 @@
 #include <h2pb/rpc/status.hpp>
 
 namespace h2pb::rpc::asio {
-
-namespace detail {
-
-/// A connection or why there is none.
-struct connection_result {
-    std::shared_ptr<h2::asio::client> conn;
-    std::string error;
-    /// The call's status code when there is no connection: UNAVAILABLE,
-    /// or DEADLINE_EXCEEDED when the call's deadline passed while it waited
-    /// (wait-for-ready.md).
-    status_code code = status_code::unavailable;
-};
-
-/// What a call asks of its channel when it needs a connection.
-struct pick_args {
-    /// The call's deadline: a wait for a connection ends there.
-    std::optional<time_point> deadline;
-    /// wait-for-ready.md: wait through TRANSIENT_FAILURE instead of failing.
-    bool wait_for_ready = false;
-};
-
-/// What a call needs from its channel (the channel implements it).
-class call_host {
-  public:
-    virtual const channel_options& options() const noexcept = 0;
-    virtual const std::string& authority() const noexcept = 0;
-    virtual const std::vector<client_interceptor>& interceptors() const noexcept = 0;
-    /// A connection for a new stream (made or waited for as the channel's
-    /// state and the call's pick_args say).
-    virtual awaitable<connection_result> pick(pick_args a) = 0;
-    /// A connection when one is ready now (no wait), else null: the call
-    /// then pick()s. Not a coroutine: the common case costs no frame.
-    virtual std::shared_ptr<h2::asio::client> try_pick() { return nullptr; }
-    /// `c` failed or received GOAWAY: new calls need another connection.
-    virtual void drop(const std::shared_ptr<h2::asio::client>& c) = 0;
-
-  protected:
-    ~call_host() = default;
-};
-
-}  // namespace detail
-
-/// The client side of one gRPC call with messages as bytes: what the typed
-/// readers and writers below wrap. One reader coroutine (next, finish) and
-/// one writer coroutine (send, close_send) may use it at the same time.
-class call;
 
 namespace detail {
 
@@ -120,6 +77,10 @@ class message_queue {
     std::size_t head_ = 0, tail_ = 0;    ///< the messages are the slots [head_, tail_)
 };
 
+/// The client side of one gRPC call with messages as bytes: what the typed
+/// readers and writers (channel_decl.hpp) wrap. One reader coroutine (next,
+/// finish) and one writer coroutine (send, close_send) may use it at the
+/// same time.
 class call_core {
   public:
     inline call_core(call_host& host, const method_descriptor& d, call_options o);
@@ -613,110 +574,62 @@ class call_core {
 
 }  // namespace detail
 
-inline void client_context::cancel() {
+H2PB_DECL void client_context::cancel() {
     cancel_requested_ = true;
     if (call_ != nullptr) call_->cancel();
 }
 
 // ------------------------------------------------------------ typed calls
 
+// What channel_decl.hpp declares of the call (H2PB_DECL: inline
+// header-only, compiled once into the library in separate mode).
+
 namespace detail {
-template <class M>
-bool decode_into(call_core& c, const std::string& bytes, M& out) {
-    if (proto::decode(out, wire::as_bytes(std::string_view(bytes)))) {
-        c.fail(status{status_code::internal, "grpc: failed to unmarshal the response message"});
-        return false;
-    }
-    return true;
+
+H2PB_DECL void call_core_deleter::operator()(call_core* c) const noexcept {
+    delete c;
 }
+
+H2PB_DECL awaitable<void> start(call_core& c) {
+    return c.start();
+}
+
+H2PB_DECL awaitable<void> send_only(call_core& c, std::string request) {
+    return c.send_only(std::move(request));
+}
+
 }  // namespace detail
 
-/// Metadata and cancellation common to the streaming call objects.
-class call_handle {
-  public:
-    void cancel() { core_->cancel(); }
-    const metadata& initial_metadata() const noexcept { return core_->initial_metadata(); }
-    const metadata& trailing_metadata() const noexcept { return core_->trailing_metadata(); }
-    /// grpc-encoding of the server's messages ("" = identity).
-    const std::string& response_encoding() const noexcept { return core_->response_encoding(); }
-    /// The last message read came compressed (Compressed-Flag 1).
-    bool last_message_compressed() const noexcept { return core_->last_message_compressed(); }
-    detail::call_core& core() noexcept { return *core_; }
-
-  protected:
-    explicit call_handle(std::unique_ptr<detail::call_core> c) : core_(std::move(c)) {}
-    /// Encodes and sends one message.
-    template <class Req>
-    awaitable<bool> write_message(const Req& m, bool compress) {
-        buf_.clear();
-        proto::encode(m, buf_);
-        co_return co_await core_->send(buf_.view(), compress);
-    }
-    template <class Resp>
-    awaitable<bool> read_message(Resp& out) {
-        const bool got = co_await core_->next(read_buf_);
-        if (!got) co_return false;
-        co_return detail::decode_into(*core_, read_buf_, out);
-    }
-
-    std::unique_ptr<detail::call_core> core_;
-    wire::buffer buf_;
-    /// The last message's bytes: next() swaps its buffer into the call's
-    /// queue for a later message, so a stream read allocates no string per
-    /// message.
-    std::string read_buf_;
-};
-
-/// Server streaming: read() until false, then finish().
-template <class Resp>
-class client_reader : public call_handle {
-  public:
-    explicit client_reader(std::unique_ptr<detail::call_core> c) : call_handle(std::move(c)) {}
-    awaitable<bool> read(Resp& out) { return read_message(out); }
-    /// The call's status (reads and drops unread responses).
-    awaitable<status> finish() { return core_->finish(); }
-};
-
-/// Client streaming: write() the requests, then finish() half-closes and
-/// gives the one response.
-template <class Req, class Resp>
-class client_writer : public call_handle {
-  public:
-    explicit client_writer(std::unique_ptr<detail::call_core> c) : call_handle(std::move(c)) {}
-    /// False when the call is over (finish() says why).
-    awaitable<bool> write(const Req& m, bool compress = true) { return write_message(m, compress); }
-    awaitable<result<Resp>> finish() {
-        (void)co_await core_->close_send();
-        Resp out{};
-        std::string bytes;
-        int count = 0;
-        while (co_await core_->next(bytes)) {
-            if (++count == 1 && !detail::decode_into(*core_, bytes, out)) break;
-        }
-        status st = co_await core_->finish();
-        if (!st.ok()) co_return st;
-        if (count != 1) {
-            co_return status{status_code::internal,
-                             count == 0 ? "no response message for a client-streaming call"
-                                        : "more than one response message"};
-        }
-        co_return out;
-    }
-};
-
-/// Bidirectional streaming: read() in one coroutine, write() and
-/// writes_done() in another (or both in one).
-template <class Req, class Resp>
-class client_reader_writer : public call_handle {
-  public:
-    explicit client_reader_writer(std::unique_ptr<detail::call_core> c)
-        : call_handle(std::move(c)) {}
-    awaitable<bool> write(const Req& m, bool compress = true) { return write_message(m, compress); }
-    /// Half-close.
-    awaitable<bool> writes_done() { return core_->close_send(); }
-    awaitable<bool> read(Resp& out) { return read_message(out); }
-    awaitable<status> finish() { return core_->finish(); }
-};
+H2PB_DECL void call_handle::cancel() {
+    core_->cancel();
+}
+H2PB_DECL const metadata& call_handle::initial_metadata() const noexcept {
+    return core_->initial_metadata();
+}
+H2PB_DECL const metadata& call_handle::trailing_metadata() const noexcept {
+    return core_->trailing_metadata();
+}
+H2PB_DECL const std::string& call_handle::response_encoding() const noexcept {
+    return core_->response_encoding();
+}
+H2PB_DECL bool call_handle::last_message_compressed() const noexcept {
+    return core_->last_message_compressed();
+}
+H2PB_DECL awaitable<bool> call_handle::send_bytes(wire::bytes_view msg, bool compress) {
+    return core_->send(msg, compress);
+}
+H2PB_DECL awaitable<bool> call_handle::next_bytes(std::string& out) {
+    return core_->next(out);
+}
+H2PB_DECL awaitable<bool> call_handle::close_send() {
+    return core_->close_send();
+}
+H2PB_DECL awaitable<status> call_handle::finish_status() {
+    return core_->finish();
+}
+H2PB_DECL void call_handle::fail_unmarshal() {
+    core_->fail(status{status_code::internal, "grpc: failed to unmarshal the response message"});
+}
 
 // ------------------------------------------------------------ call_core
 

@@ -9,7 +9,9 @@
 #include <string>
 #include <string_view>
 
-#include <h2pb/h2/asio/client.hpp>
+#include <h2pb/h2/asio/awaitable.hpp>
+#include <h2pb/h2/asio/client_options.hpp>
+#include <h2pb/h2/asio/config.hpp>
 #include <h2pb/rpc/asio/keepalive.hpp>
 #include <h2pb/rpc/asio/server_context.hpp>
 #include <h2pb/rpc/backoff.hpp>
@@ -123,7 +125,8 @@ class client_context {
   public:
     /// Ends the call with CANCELLED and RST_STREAM(CANCEL) (on the channel's
     /// executor). Before the call starts: the call ends at once when it does.
-    inline void cancel();
+    /// (Defined in call.hpp: H2PB_DECL, h2/asio/config.hpp.)
+    void cancel();
     bool cancelled() const noexcept { return cancel_requested_; }
     const metadata& initial_metadata() const noexcept { return initial_; }
     const metadata& trailing_metadata() const noexcept { return trailing_; }

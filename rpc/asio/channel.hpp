@@ -84,173 +84,19 @@
 //
 // Limitation: a response header section that arrives with END_STREAM is
 // taken as Trailers-Only when no trailers follow it; the h2 driver does not
+//
+// Separately compiled (H2PB_SEPARATE_COMPILATION, h2/asio/config.hpp), this
+// header declares the channel and the call objects only (channel_decl.hpp):
+// the connections, TLS, load balancing, retries, keepalive and the call
+// machinery are in impl/channel.hpp and call.hpp, compiled once into the
+// h2pb library; the call templates (unary<Req, Resp>, ...) stay here and
+// work on the messages' bytes. A unit that uses Asio itself (an
+// io_context, co_spawn, a timer) includes the Asio headers it uses.
 #pragma once
 
-#include <memory>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
+#include <h2pb/h2/asio/config.hpp>
+#include <h2pb/rpc/asio/channel_decl.hpp>
 
-#include <h2pb/h2/asio/client.hpp>
-#include <h2pb/h2/asio/tls.hpp>
-#include <h2pb/h2/asio/wakeup.hpp>
-#include <h2pb/rpc/asio/call.hpp>
-#include <h2pb/rpc/asio/call_options.hpp>
-#include <h2pb/rpc/asio/subchannel.hpp>
-#include <h2pb/rpc/connectivity.hpp>
-
-namespace h2pb::rpc::asio {
-
-// ------------------------------------------------------------ the channel
-
-class channel final : public detail::call_host {
-  public:
-    /// `target`: see rpc/target.hpp ("host:port", "dns:///host:port",
-    /// "unix:/path", "ipv4:1.2.3.4:80,5.6.7.8:81", ...). A malformed target
-    /// puts the channel in TRANSIENT_FAILURE: its calls fail with
-    /// UNAVAILABLE and the parse error.
-    channel(executor ex, std::string target, channel_options o = {})
-        : ex_(ex),
-          core_(std::make_shared<detail::channel_core>(std::move(ex), std::move(target),
-                                                       std::move(o))) {}
-    channel(const channel&) = delete;
-    channel& operator=(const channel&) = delete;
-    /// Closes the connections (call on the executor). A destructor that lets
-    /// an exception out terminates the program; what close() can throw (an
-    /// allocation failing while it queues the GOAWAYs) leaves nothing for a
-    /// dying channel to do, so it is dropped here; call close() first to see it.
-    ~channel() {
-        try {
-            close();
-        } catch (...) {  // see above
-        }
-    }
-
-    using call_options = asio::call_options;
-
-    const executor& get_executor() const noexcept { return ex_; }
-    const channel_options& options() const noexcept override { return core_->options(); }
-    const std::string& authority() const noexcept override { return core_->authority(); }
-    /// Adds an interceptor (see client_interceptor) for the calls created
-    /// after this; interceptors run in the order added.
-    void add_interceptor(client_interceptor i) { interceptors_.push_back(std::move(i)); }
-    const std::vector<client_interceptor>& interceptors() const noexcept override {
-        return interceptors_;
-    }
-
-    /// The keepalive settings new connections get (time doubled after a
-    /// GOAWAY "too_many_pings": keepalive.hpp).
-    const client_keepalive& keepalive() const noexcept { return core_->keepalive(); }
-
-    /// Connections made so far (tests: a restart makes a new one).
-    std::size_t connections_made() const noexcept { return core_->connections_made(); }
-
-    /// Closes the channel now (SHUTDOWN): calls in flight fail with UNAVAILABLE.
-    void close() { core_->close(); }
-
-    /// The channel's connectivity state; with `try_to_connect`, an IDLE
-    /// channel starts connecting (grpc C++'s Channel::GetState).
-    connectivity_state state(bool try_to_connect = false) { return core_->state(try_to_connect); }
-
-    /// Completes with true once the state is no longer `last`, or false at
-    /// `deadline` (grpc C++'s Channel::WaitForStateChange).
-    awaitable<bool> wait_for_state_change(connectivity_state last, time_point deadline) {
-        return detail::channel_core::wait_for_state_change(core_, last, deadline);
-    }
-
-    /// Why the last connection attempt (or resolution) failed; empty if none did.
-    const std::string& last_error() const noexcept { return core_->last_error(); }
-
-    /// A started call with messages as bytes (its status says if it failed).
-    awaitable<std::unique_ptr<detail::call_core>> start_call(const method_descriptor& d,
-                                                             call_options o = {}) {
-        auto c = std::make_unique<detail::call_core>(*this, d, std::move(o));
-        co_await c->start();
-        co_return c;
-    }
-
-    /// Unary with bytes: the response message's bytes.
-    awaitable<result<std::string>> unary_bytes(const method_descriptor& d, wire::bytes_view request,
-                                               call_options o = {}) {
-        detail::call_core c(*this, d, std::move(o));
-        co_await c.start();
-        // `request` outlives the call: kept for a retry without a copy.
-        (void)co_await c.send_last(request, true);
-        std::string msg, extra;
-        const bool got = co_await c.next(msg);
-        bool more = false;
-        if (got) {
-            more = co_await c.next(extra);
-        }
-        status st;
-        if (c.done()) {  // (finish() would only return it)
-            st = c.final_status();
-        } else {
-            st = co_await c.finish();
-        }
-        if (!st.ok()) co_return st;
-        if (!got) co_return status{status_code::internal, "no response message for a unary call"};
-        if (more) co_return status{status_code::internal, "more than one response message"};
-        co_return msg;
-    }
-
-    template <class Req, class Resp>
-    awaitable<result<Resp>> unary(const method_descriptor& d, const Req& request,
-                                  call_options o = {}) {
-        wire::buffer b;
-        proto::encode(request, b);
-        auto r = co_await unary_bytes(d, b.view(), std::move(o));
-        if (!r) co_return r.status();
-        Resp out{};
-        if (proto::decode(out, wire::as_bytes(std::string_view(*r))))
-            co_return status{status_code::internal,
-                             "grpc: failed to unmarshal the response message"};
-        co_return out;
-    }
-
-    template <class Req, class Resp>
-    awaitable<client_reader<Resp>> server_streaming(const method_descriptor& d, const Req& request,
-                                                    call_options o = {}) {
-        auto c = std::make_unique<detail::call_core>(*this, d, std::move(o));
-        co_await c->start();
-        co_await c->send_only(proto::encode_to_string(request));
-        co_return client_reader<Resp>(std::move(c));
-    }
-
-    template <class Req, class Resp>
-    awaitable<client_writer<Req, Resp>> client_streaming(const method_descriptor& d,
-                                                         call_options o = {}) {
-        auto c = std::make_unique<detail::call_core>(*this, d, std::move(o));
-        co_await c->start();
-        co_return client_writer<Req, Resp>(std::move(c));
-    }
-
-    template <class Req, class Resp>
-    awaitable<client_reader_writer<Req, Resp>> bidi_streaming(const method_descriptor& d,
-                                                              call_options o = {}) {
-        auto c = std::make_unique<detail::call_core>(*this, d, std::move(o));
-        co_await c->start();
-        co_return client_reader_writer<Req, Resp>(std::move(c));
-    }
-
-    /// A connection for a call: see "Picking" above.
-    awaitable<detail::connection_result> pick(detail::pick_args a) override {
-        return detail::channel_core::pick(core_, a);
-    }
-
-    /// A READY connection without waiting, else null (the call then pick()s).
-    std::shared_ptr<h2::asio::client> try_pick() override { return core_->try_pick(); }
-
-    /// Forgets `c` for new calls (its GOAWAY, failure or stream id
-    /// exhaustion was seen): it closes once its streams are done.
-    void drop(const std::shared_ptr<h2::asio::client>& c) override { core_->drop(c); }
-
-  private:
-    executor ex_;
-    std::shared_ptr<detail::channel_core> core_;
-    std::vector<client_interceptor> interceptors_;
-};
-
-}  // namespace h2pb::rpc::asio
+#if !defined(H2PB_SEPARATE_COMPILATION)
+#include <h2pb/rpc/asio/impl/channel.hpp>
+#endif

@@ -26,7 +26,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include <h2pb/h2/asio/client.hpp>
+#include <h2pb/h2/asio/client_options.hpp>
 #include <h2pb/h2/asio/options.hpp>
 #include <h2pb/h2/error_code.hpp>
 
@@ -80,7 +80,10 @@ struct client_keepalive {
     /// Looks at a connection's last GOAWAY (if any), with the keepalive
     /// time that connection was made with. Idempotent: calling it again for
     /// the same connection changes nothing.
-    bool observe(h2::asio::client& c) {
+    /// (A template on the client type, h2::asio::client, so that this
+    /// header needs only the client's options: h2/asio/config.hpp.)
+    template <class Client>
+    bool observe(Client& c) {
         const auto& g = c.last_goaway();
         if (!g) return false;
         return on_goaway(g->code, g->debug_data, c.session().options().keepalive_interval);
