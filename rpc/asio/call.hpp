@@ -594,8 +594,8 @@ H2PB_DECL awaitable<void> start(call_core& c) {
     return c.start();
 }
 
-H2PB_DECL awaitable<void> send_only(call_core& c, std::string request) {
-    return c.send_only(std::move(request));
+H2PB_DECL awaitable<void> send_only(call_core& c, wire::bytes_view request) {
+    return c.send_only(std::string(wire::as_chars(request)));
 }
 
 }  // namespace detail

@@ -96,8 +96,9 @@ using call_ptr = std::unique_ptr<call_core, call_core_deleter>;
 
 /// call_core::start(): connects if needed and sends the request headers.
 awaitable<void> start(call_core& c);
-/// call_core::send_only(): `request` as the only message, then half-close.
-awaitable<void> send_only(call_core& c, std::string request);
+/// call_core::send_only(): `request` (copied: the call keeps it for a
+/// retry) as the only message, then half-close.
+awaitable<void> send_only(call_core& c, wire::bytes_view request);
 
 }  // namespace detail
 
@@ -122,7 +123,8 @@ class call_handle {
     awaitable<bool> write_message(const Req& m, bool compress) {
         buf_.clear();
         proto::encode(m, buf_);
-        co_return co_await send_bytes(buf_.view(), compress);
+        const bool sent = co_await send_bytes(buf_.view(), compress);
+        co_return sent;
     }
     template <class Resp>
     awaitable<bool> read_message(Resp& out) {
@@ -287,7 +289,9 @@ class channel final : public detail::call_host {
                                                     call_options o = {}) {
         detail::call_ptr c = make_call(d, std::move(o));
         co_await detail::start(*c);
-        co_await detail::send_only(*c, proto::encode_to_string(request));
+        wire::buffer b;
+        proto::encode(request, b);
+        co_await detail::send_only(*c, b.view());
         co_return client_reader<Resp>(std::move(c));
     }
 
