@@ -26,6 +26,16 @@
 
 #include <h2pb/rpc/asio/channel.hpp>
 
+// What this program uses of Asio itself: separately compiled (README,
+// "Separately compiled mode"), channel.hpp declares only the channel.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include "analytics_service.h2pb.grpc.hpp"
 
 namespace av1 = analytics::v1;

@@ -20,7 +20,10 @@
 #                       README): consumer_asio against CMake's h2pb::separate
 #                       from the source tree and installed, and against
 #                       pkg-config's h2pb-separate; its object file must not
-#                       hold the server's body (it is in libh2pb.a)
+#                       hold the server's body (it is in libh2pb.a); then
+#                       consumer_client (consumer_client.cpp, whose object
+#                       file must not hold the channel's body, and
+#                       consumer_server.cpp)
 #
 # The installed ways share one `meson install` into SCRATCH_DIR/shared/prefix:
 # the first test to need it builds it while holding a lock; the others wait
@@ -195,6 +198,26 @@ separate)
     # shellcheck disable=SC2046
     $cxx "$work/consumer_asio.o" -o "$work/consumer_asio" $(pkg-config --libs h2pb-separate)
     "$work/consumer_asio"
+
+    echo "== separately compiled: plain $cxx, a client unit and a server unit"
+    for unit in consumer_client consumer_server; do
+        # shellcheck disable=SC2046
+        $cxx $(pkg-config --cflags h2pb-separate) -I "$work/gen-asio" -Wall -Wextra -Werror \
+            -c "$project/$unit.cpp" -o "$work/$unit.o"
+    done
+    # The client's body (rpc::asio::channel's members, the call objects'
+    # call_handle, the call machinery detail::call_core and the connections
+    # detail::channel_core) is compiled into libh2pb.a: the unit that
+    # includes channel.hpp and the stub holds only the call templates.
+    if nm -C "$work/consumer_client.o" |
+        grep -E ' [TW] h2pb::rpc::asio::(channel::|call_handle::|detail::(call_core|channel_core)::)'; then
+        echo "consumer/separate: consumer_client.o defines the channel's body"
+        exit 1
+    fi
+    # shellcheck disable=SC2046
+    $cxx "$work/consumer_client.o" "$work/consumer_server.o" -o "$work/consumer_client" \
+        $(pkg-config --libs h2pb-separate)
+    "$work/consumer_client"
     ;;
 *)
     echo "usage: consumer_test.sh SOURCE_ROOT SCRATCH_DIR meson|pkg-config|cmake-find-package|cmake-subdirectory|single-header|separate" >&2
