@@ -574,6 +574,9 @@ class call_core {
 
 }  // namespace detail
 
+// H2PB_DECL definitions (h2/asio/config.hpp): `inline` header-only; in
+// separate mode this header is compiled once, into the library (src/h2pb.cpp).
+// NOLINTBEGIN(misc-definitions-in-headers)
 H2PB_DECL void client_context::cancel() {
     cancel_requested_ = true;
     if (call_ != nullptr) call_->cancel();
@@ -630,6 +633,7 @@ H2PB_DECL awaitable<status> call_handle::finish_status() {
 H2PB_DECL void call_handle::fail_unmarshal() {
     core_->fail(status{status_code::internal, "grpc: failed to unmarshal the response message"});
 }
+// NOLINTEND(misc-definitions-in-headers)
 
 // ------------------------------------------------------------ call_core
 

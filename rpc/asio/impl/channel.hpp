@@ -24,6 +24,9 @@
 
 namespace h2pb::rpc::asio {
 
+// H2PB_DECL definitions (h2/asio/config.hpp): `inline` header-only; in
+// separate mode this header is compiled once, into the library (src/h2pb.cpp).
+// NOLINTBEGIN(misc-definitions-in-headers)
 H2PB_DECL channel::channel(executor ex, std::string target, channel_options o)
     : ex_(ex),
       core_(
@@ -116,5 +119,7 @@ H2PB_DECL std::shared_ptr<h2::asio::client> channel::try_pick() {
 H2PB_DECL void channel::drop(const std::shared_ptr<h2::asio::client>& c) {
     core_->drop(c);
 }
+
+// NOLINTEND(misc-definitions-in-headers)
 
 }  // namespace h2pb::rpc::asio
