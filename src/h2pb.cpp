@@ -9,9 +9,9 @@
 
 #include <h2pb/rpc/asio/server.hpp>
 
-// The gRPC server (rpc::asio::server, server_context's out-of-line members).
-#include <h2pb/rpc/asio/impl/server.hpp>
-
 // The gRPC client (rpc::asio::channel, the call objects' members).
 #include <h2pb/rpc/asio/channel.hpp>
 #include <h2pb/rpc/asio/impl/channel.hpp>
+
+// The gRPC server (rpc::asio::server, server_context's out-of-line members).
+#include <h2pb/rpc/asio/impl/server.hpp>

@@ -9,12 +9,10 @@
 // define H2PB_SEPARATE_COMPILATION for every translation unit (the build
 // systems' h2pb::separate / h2pb_separate_dep do it) and link the library
 // built once from src/h2pb.cpp. The headers then only declare the heavy,
-// non-template parts (today: rpc::asio::server and what it runs, and
-// rpc::asio::channel with its calls); a translation unit holding a gRPC
-// service sees the generated messages, the service base, server_context and
-// the server's declaration, one holding a client the stub, the channel's
-// declaration and the call objects, not Asio's sockets nor the HTTP/2 stack.
-// The program behaves the same in both modes.
+// non-template parts (today: rpc::asio::server and what it runs); a
+// translation unit holding a gRPC service sees the generated messages, the
+// service base, server_context and the server's declaration, not Asio's
+// sockets nor the HTTP/2 stack. The program behaves the same in both modes.
 //
 // H2PB_DECL marks the definitions that the library compiles in separate mode:
 // `inline` header-only (defined in every unit, merged by the linker), nothing

@@ -1,7 +1,7 @@
-// h2pb::h2::asio — the TLS settings of the HTTP/2 server and client
-// (tls.hpp builds OpenSSL contexts from them), apart from tls.hpp so that
-// code which only sets them (a gRPC channel's options in separately compiled
-// mode, h2/asio/config.hpp) does not see OpenSSL or Asio.
+// h2pb::h2::asio — the TLS settings of a server and a client (tls.hpp builds
+// the OpenSSL contexts from them), apart from tls.hpp so that a light header
+// (h2/asio/client.hpp in separately compiled mode, h2/asio/config.hpp) names
+// them without OpenSSL's headers.
 #pragma once
 
 #include <string>
