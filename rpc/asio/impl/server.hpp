@@ -23,7 +23,9 @@
 
 #include <h2pb/h2/asio/asio.hpp>
 #include <h2pb/h2/asio/config.hpp>
+#include <h2pb/h2/asio/exchange.hpp>
 #include <h2pb/h2/asio/server.hpp>
+#include <h2pb/h2/asio/session.hpp>
 #include <h2pb/rpc/asio/server_context.hpp>
 #include <h2pb/rpc/asio/server_decl.hpp>
 #include <h2pb/rpc/asio/service.hpp>
