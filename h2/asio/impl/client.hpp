@@ -25,6 +25,11 @@
 
 namespace h2pb::h2::asio {
 
+// The H2PB_DECL definitions below (h2/asio/config.hpp) are `inline`
+// header-only; in separately compiled mode they are meant not to be: the one
+// unit that includes this file then is src/h2pb.cpp, which compiles them once.
+// NOLINTBEGIN(misc-definitions-in-headers)
+
 // ---------------------------------------------------------------------------
 // client_stream
 
@@ -253,5 +258,7 @@ H2PB_DECL awaitable<stream_result<client_response>> client::fetch_once(
         out.trailers.emplace_back(std::string(f.name), std::string(f.value));
     co_return out;
 }
+
+// NOLINTEND(misc-definitions-in-headers)
 
 }  // namespace h2pb::h2::asio

@@ -37,6 +37,11 @@
 
 namespace h2pb::h2::asio {
 
+// The H2PB_DECL definitions below (h2/asio/config.hpp) are `inline`
+// header-only; in separately compiled mode they are meant not to be: the one
+// unit that includes this file then is src/h2pb.cpp, which compiles them once.
+// NOLINTBEGIN(misc-definitions-in-headers)
+
 /// The server side of one connection.
 class server_session final : public session {
   public:
@@ -565,5 +570,7 @@ H2PB_DECL void server::stop() {
 H2PB_DECL std::size_t server::connections() const {
     return impl_->connections();
 }
+
+// NOLINTEND(misc-definitions-in-headers)
 
 }  // namespace h2pb::h2::asio
