@@ -27,6 +27,7 @@
 #include <string_view>
 
 #include <h2pb/h2/asio/client.hpp>
+#include <h2pb/h2/asio/client_session.hpp>
 #include <h2pb/h2/asio/options.hpp>
 #include <h2pb/h2/error_code.hpp>
 
