@@ -15,3 +15,9 @@
 
 // The gRPC server (rpc::asio::server, server_context's out-of-line members).
 #include <h2pb/rpc/asio/impl/server.hpp>
+
+// The HTTP/2 server and client (h2::asio::server, request, response,
+// client, client_stream): their members, the sessions, the HTTP/2
+// connection, the HPACK coder and TLS.
+#include <h2pb/h2/asio/impl/client.hpp>
+#include <h2pb/h2/asio/impl/server.hpp>

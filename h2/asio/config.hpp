@@ -9,10 +9,15 @@
 // define H2PB_SEPARATE_COMPILATION for every translation unit (the build
 // systems' h2pb::separate / h2pb_separate_dep do it) and link the library
 // built once from src/h2pb.cpp. The headers then only declare the heavy,
-// non-template parts (today: rpc::asio::server and what it runs); a
-// translation unit holding a gRPC service sees the generated messages, the
-// service base, server_context and the server's declaration, not Asio's
-// sockets nor the HTTP/2 stack. The program behaves the same in both modes.
+// non-template parts (today: rpc::asio::server, rpc::asio::channel with its
+// calls, h2::asio::server with its request and response, h2::asio::client
+// with its client_stream, and what they run); a translation unit holding a
+// gRPC service sees the generated messages, the service base, server_context
+// and the server's declaration, one holding a gRPC client the stub and
+// rpc/asio/channel_decl.hpp, and one holding HTTP/2 handlers or a client
+// sees h2/asio/server_decl.hpp or client_decl.hpp: not Asio's sockets nor
+// the HTTP/2 stack (sessions, connection, HPACK, TLS). The program behaves
+// the same in both modes.
 //
 // H2PB_DECL marks the definitions that the library compiles in separate mode:
 // `inline` header-only (defined in every unit, merged by the linker), nothing

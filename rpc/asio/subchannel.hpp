@@ -38,6 +38,7 @@
 #include <boost/asio/local/stream_protocol.hpp>
 
 #include <h2pb/h2/asio/client.hpp>
+#include <h2pb/h2/asio/client_session.hpp>
 #include <h2pb/h2/asio/tls.hpp>
 #include <h2pb/rpc/asio/call.hpp>
 #include <h2pb/rpc/asio/call_options.hpp>

@@ -23,7 +23,9 @@
 
 #include <h2pb/h2/asio/asio.hpp>
 #include <h2pb/h2/asio/config.hpp>
+#include <h2pb/h2/asio/exchange.hpp>
 #include <h2pb/h2/asio/server.hpp>
+#include <h2pb/h2/asio/session.hpp>
 #include <h2pb/rpc/asio/server_context.hpp>
 #include <h2pb/rpc/asio/server_decl.hpp>
 #include <h2pb/rpc/asio/service.hpp>
@@ -35,6 +37,11 @@
 #include <h2pb/rpc/status.hpp>
 
 namespace h2pb::rpc::asio {
+
+// The H2PB_DECL definitions below (h2/asio/config.hpp) are `inline`
+// header-only; in separately compiled mode they are meant not to be: the one
+// unit that includes this file then is src/h2pb.cpp, which compiles them once.
+// NOLINTBEGIN(misc-definitions-in-headers)
 
 /// gRPC-Web: a call's deadline passes. Native gRPC resets the stream with
 /// CANCEL and leaves DEADLINE_EXCEEDED to the client's own timer, which
@@ -687,5 +694,7 @@ H2PB_DECL void server::on_shutdown(std::function<void()> f) {
 H2PB_DECL void server::on_service_added(service_hook f) {
     impl_->on_service_added(std::move(f));
 }
+
+// NOLINTEND(misc-definitions-in-headers)
 
 }  // namespace h2pb::rpc::asio

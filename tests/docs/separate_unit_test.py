@@ -1,0 +1,48 @@
+#!/usr/bin/python3
+"""The separately compiled mode keeps the HTTP/2 stack out of a program's own
+units (h2/asio/config.hpp, README "Separately compiled mode").
+
+usage: separate_unit_test.py CONTROL UNIT...
+
+Every UNIT (an object file or an archive of the program's own units, built
+with -DH2PB_SEPARATE_COMPILATION) must define none of the functions of the
+HTTP/2 stack: the sessions (server_session, client_session, session,
+transport), the server's body (h2::asio::detail::server_impl), the HTTP/2
+connection state machine (h2::connection), the HPACK coder (hpack::encoder,
+hpack::decoder) and the TLS set-up (make_server_context, make_client_context).
+They are compiled once, into libh2pb.a.
+
+CONTROL is the same program built header-only: it must define some of them,
+so that a pattern that no longer names anything (a renamed class) fails here
+instead of passing for the wrong reason.
+"""
+import re
+import subprocess
+import sys
+
+STACK = re.compile(
+    r" [TtWw] (?:h2pb::h2::asio::(?:server_session|client_session|session|transport"
+    r"|detail::server_impl)::|h2pb::h2::connection::|h2pb::hpack::(?:encoder|decoder)::"
+    r"|h2pb::h2::asio::make_(?:server|client)_context\()")
+
+
+def stack_symbols(path):
+    out = subprocess.run(["nm", "-C", path], check=True, capture_output=True, text=True).stdout
+    return [line for line in out.splitlines() if STACK.search(line)]
+
+
+control, units = sys.argv[1], sys.argv[2:]
+failures = 0
+if not stack_symbols(control):
+    print(f"FAIL: {control} (header-only) defines none of the stack's functions: stale pattern")
+    failures += 1
+for unit in units:
+    found = stack_symbols(unit)
+    if found:
+        failures += 1
+        print(f"FAIL: {unit} defines {len(found)} functions of the HTTP/2 stack, e.g.")
+        for line in found[:10]:
+            print("   ", line)
+    else:
+        print(f"ok: {unit} holds none of the HTTP/2 stack")
+sys.exit(1 if failures else 0)
