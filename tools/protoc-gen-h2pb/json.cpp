@@ -202,10 +202,10 @@ void emit_json_special(gen_context& g, const Descriptor* d) {
     out_text& o = g.o;
     const std::string name = local_name(g, d);
     const std::string head_w =
-        "inline bool " + name +
+        g.fn_inline() + "bool " + name +
         "::to_json([[maybe_unused]] ::h2pb::proto::json::json_writer& w, "
         "[[maybe_unused]] const ::h2pb::proto::json::print_options& o) const {";
-    const std::string head_r = "inline bool " + name +
+    const std::string head_r = g.fn_inline() + "bool " + name +
                                "::from_json(::h2pb::proto::json::json_reader& r, [[maybe_unused]] "
                                "const ::h2pb::proto::json::parse_options& o) {";
     const std::string J = "::h2pb::proto::json::";
@@ -213,13 +213,13 @@ void emit_json_special(gen_context& g, const Descriptor* d) {
     o.line("// clang-format off");
     // Inside an Any, a well-known type with a special form is the member
     // "value" (json.md, "Any").
-    o.line("inline bool " + name +
+    o.line(g.fn_inline() + "bool " + name +
            "::_h2pb_json_members(::h2pb::proto::json::json_writer& w, const "
            "::h2pb::proto::json::print_options& o) const {");
     o.line("    w.key(\"value\");");
     o.line("    return to_json(w, o);");
     o.line("}");
-    o.line("inline bool " + name +
+    o.line(g.fn_inline() + "bool " + name +
            "::_h2pb_json_read_members(::h2pb::proto::json::json_reader& r, const "
            "::h2pb::proto::json::parse_options& o, bool in_any) {");
     o.line("    return " + J + "read_value_member(r, o, in_any, *this);");
@@ -316,7 +316,7 @@ void emit_json(gen_context& g, const Descriptor* d) {
     const std::string name = local_name(g, d);
     const std::vector<const FieldDescriptor*> fields = fields_by_number(d);
     // ---- to_json: the fields in field-number order, as libprotobuf prints them.
-    o.line("inline bool " + name +
+    o.line(g.fn_inline() + "bool " + name +
            "::to_json(::h2pb::proto::json::json_writer& w, const "
            "::h2pb::proto::json::print_options& o) const {");
     o.line("    w.begin_object();");
@@ -324,7 +324,7 @@ void emit_json(gen_context& g, const Descriptor* d) {
     o.line("    w.end_object();");
     o.line("    return true;");
     o.line("}");
-    o.line("inline bool " + name +
+    o.line(g.fn_inline() + "bool " + name +
            "::_h2pb_json_members([[maybe_unused]] ::h2pb::proto::json::json_writer& w, "
            "[[maybe_unused]] const ::h2pb::proto::json::print_options& o) const {");
     o.in();
@@ -389,12 +389,12 @@ void emit_json(gen_context& g, const Descriptor* d) {
     o.line();
 
     // ---- from_json: keys looked up by a generated switch (both spellings).
-    o.line("inline bool " + name +
+    o.line(g.fn_inline() + "bool " + name +
            "::from_json(::h2pb::proto::json::json_reader& r, const "
            "::h2pb::proto::json::parse_options& o) {");
     o.line("    return r.begin_object() && _h2pb_json_read_members(r, o, false);");
     o.line("}");
-    o.line("inline bool " + name +
+    o.line(g.fn_inline() + "bool " + name +
            "::_h2pb_json_read_members(::h2pb::proto::json::json_reader& r, "
            "[[maybe_unused]] const ::h2pb::proto::json::parse_options& o, bool in_any) {");
     o.in();
