@@ -234,5 +234,9 @@ void emit_file_accessors(gen_context& g, const FileDescriptor* file);
 std::string descriptor_variable(const gen_context& g, const FileDescriptor* f);
 std::string grpc_header_name(const std::string& proto);
 void emit_services_file(gen_context& g, const FileDescriptor* file);
+/// "NAME.h2pb.grpc.cpp" (parameters `services` and `source`): what
+/// emit_services_file writes to g.source_text, after this head.
+std::string grpc_source_name(const std::string& proto);
+void emit_services_source_head(gen_context& g, const FileDescriptor* file);
 
 }  // namespace h2pb_gen
