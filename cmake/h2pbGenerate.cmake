@@ -13,8 +13,9 @@
 # where NAME is the .proto's path below the import dir that holds it: the
 # headers include each other by that path, as the .proto files import each
 # other. With `source` in OPTIONS, also NAME.h2pb.cpp (the member bodies, as
-# protoc's NAME.pb.cc; the header then declares them), compiled as one more
-# source of TARGET. The outputs are added to TARGET's sources and OUT_DIR to its include
+# protoc's NAME.pb.cc; the header then declares them) and, with `services`,
+# NAME.h2pb.grpc.cpp (the services' default method bodies and
+# register_methods()), compiled as more sources of TARGET. The outputs are added to TARGET's sources and OUT_DIR to its include
 # path, so `#include "hello.h2pb.hpp"` works. The default OUT_DIR is the
 # target's own, so that two targets may generate from the same .proto (with
 # different OPTIONS) without two rules writing one file. Plugin parameters (see
@@ -122,6 +123,9 @@ function(h2pb_generate)
     endif()
     if(services)
       list(APPEND outputs "${arg_OUT_DIR}/${stem}.h2pb.grpc.hpp")
+      if(source)
+        list(APPEND outputs "${arg_OUT_DIR}/${stem}.h2pb.grpc.cpp")
+      endif()
     endif()
     add_custom_command(
       OUTPUT ${outputs}
