@@ -287,12 +287,13 @@ void emit_struct(gen_context& g, const Descriptor* d) {
         if (is_stringish(f)) {
             if (g.view_mode) {
                 o.line("std::string_view " + suffixed(f->name(), "or_default") + "() const {");
-                if (f->default_value_string().empty())
+                if (f->default_value_string().empty()) {
                     o.line(cat("    return ", n, " ? *", n, " : std::string_view();"));
-                else
+                } else {
                     o.line(cat("    return ", n, " ? *", n, " : std::string_view(",
                                default_value(g, f), ", ",
                                std::to_string(f->default_value_string().size()), ");"));
+                }
                 o.line("}");
             } else {
                 o.line("const std::string& " + suffixed(f->name(), "or_default") + "() const {");

@@ -399,7 +399,7 @@ void emit_service(gen_context& g, const pb::ServiceDescriptor* s, const std::str
         for (std::size_t i = 0; i < args.size(); ++i) call += (i == 0 ? "" : ", ") + args[i];
         call += ");";
         if (o.column() + one.size() + 4 + call.size() + 2 <= column_limit) {
-            o.line(one + ") { " + call + " }");
+            o.line(cat(one, ") { ", call, " }"));
             continue;
         }
         emit_layout(o, layout(o.column(), head, params, ") {"), one_per_line(head, params, ") {"));
