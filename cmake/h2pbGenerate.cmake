@@ -5,19 +5,22 @@
 #   h2pb_generate(TARGET app
 #                 PROTOS hello.proto [sub/other.proto ...]
 #                 [IMPORT_DIRS dir ...]      # protoc -I; default: the current source dir
-#                 [OPTIONS views services ...]  # plugin parameters, joined with ','
+#                 [OPTIONS views services source ...]  # plugin parameters, joined with ','
 #                 [OUT_DIR dir])             # default: CMAKE_CURRENT_BINARY_DIR/h2pb_generated/app
 #
 # For each PROTO, NAME.h2pb.hpp (the messages; none with `services=only`) and,
 # with `services` in OPTIONS, NAME.h2pb.grpc.hpp (the services, for h2pb::asio),
 # where NAME is the .proto's path below the import dir that holds it: the
 # headers include each other by that path, as the .proto files import each
-# other. The headers are added to TARGET's sources and OUT_DIR to its include
+# other. With `source` in OPTIONS, also NAME.h2pb.cpp (the member bodies, as
+# protoc's NAME.pb.cc; the header then declares them) and, with `services`,
+# NAME.h2pb.grpc.cpp (the services' default method bodies and
+# register_methods()), compiled as more sources of TARGET. The outputs are added to TARGET's sources and OUT_DIR to its include
 # path, so `#include "hello.h2pb.hpp"` works. The default OUT_DIR is the
 # target's own, so that two targets may generate from the same .proto (with
 # different OPTIONS) without two rules writing one file. Plugin parameters (see
 # protoc-gen-h2pb's main.cpp): namespace=NAME, views, services,
-# services=only, descriptors, include_prefix=DIR, single_header=FILE.
+# services=only, descriptors, source, include_prefix=DIR, single_header=FILE.
 #
 # protoc: H2PB_PROTOC (cache variable), else protobuf::protoc, else found on
 # PATH. The plugin: the target h2pb::protoc-gen-h2pb (installed beside the
@@ -70,7 +73,11 @@ function(h2pb_generate)
 
   set(messages TRUE)
   set(services FALSE)
+  set(source FALSE)
   foreach(o IN LISTS arg_OPTIONS)
+    if(o MATCHES "^source(=true)?$")
+      set(source TRUE)
+    endif()
     if(o MATCHES "^services(=true)?$")
       set(services TRUE)
     elseif(o STREQUAL "services=only")
@@ -110,9 +117,15 @@ function(h2pb_generate)
     set(outputs "")
     if(messages)
       list(APPEND outputs "${arg_OUT_DIR}/${stem}.h2pb.hpp")
+      if(source)
+        list(APPEND outputs "${arg_OUT_DIR}/${stem}.h2pb.cpp")
+      endif()
     endif()
     if(services)
       list(APPEND outputs "${arg_OUT_DIR}/${stem}.h2pb.grpc.hpp")
+      if(source)
+        list(APPEND outputs "${arg_OUT_DIR}/${stem}.h2pb.grpc.cpp")
+      endif()
     endif()
     add_custom_command(
       OUTPUT ${outputs}

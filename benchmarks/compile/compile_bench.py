@@ -36,7 +36,13 @@ Modes: "header-only" always. When src/h2pb.cpp exists (the separately
 compiled mode), every h2pb program is also compiled with
 -DH2PB_SEPARATE_COMPILATION and linked with a static library built once per
 compiler and optimisation from src/h2pb.cpp; the library's own compile time
-is reported apart ("library" rows).
+is reported apart ("library" rows). In that mode the grpc shapes' messages
+are generated with the plugin parameter `source` too (services,descriptors,
+source): the headers declare the message members and the service's
+methods, and analytics_service.h2pb.cpp (the messages) and, for the server,
+analytics_service.h2pb.grpc.cpp (default method bodies, register_methods)
+define them, more TUs of the program like grpc++'s .pb.cc and .grpc.pb.cc. Every program of more than one TU also gets its units listed
+apart ("units" rows: CPU s and peak MB of each TU).
 
 --headers: times `-fsyntax-only` of each public header alone
 (include/h2pb/**.hpp, and the analytics service's generated headers) and
@@ -146,6 +152,9 @@ class Shape:
     name: str
     h2pb: Program
     reference: Program = None
+    # The h2pb program in the separately compiled mode, when it differs
+    # (generated code with the parameter `source`).
+    h2pb_separate: Program = None
 
 
 def plugin_default():
@@ -160,6 +169,11 @@ def generate(gen_dir, h2pb_plugin, want_grpcpp):
     if h2pb_plugin and pathlib.Path(h2pb_plugin).exists() and shutil.which("protoc"):
         run(["protoc", f"--plugin=protoc-gen-h2pb={h2pb_plugin}",
              f"--h2pb_out=services,descriptors:{gen_dir}", f"-I{PROTO.parent}", PROTO.name])
+        # The separately compiled mode's: message bodies in a .cpp of their own.
+        (gen_dir / "source").mkdir(exist_ok=True)
+        run(["protoc", f"--plugin=protoc-gen-h2pb={h2pb_plugin}",
+             f"--h2pb_out=services,descriptors,source:{gen_dir / 'source'}", f"-I{PROTO.parent}",
+             PROTO.name])
         h2pb_ok = True
     else:
         notes.append(f"protoc-gen-h2pb not found at {h2pb_plugin}: grpc shapes skipped "
@@ -206,11 +220,21 @@ def shapes(gen_dir, h2pb_gen, grpcpp_gen):
                                       gen_dir / "analytics_service.grpc.pb.cc"], [gen_dir],
                            grpc_libs + ["-pthread"])
 
+        def h2pb_source(src, server):
+            # A server also compiles the service's .grpc.cpp (its default
+            # method bodies and adapters); a client, using the stub alone,
+            # needs none of it.
+            gen_src = gen_dir / "source"
+            units = [src, gen_src / "analytics_service.h2pb.cpp"]
+            if server:
+                units.append(gen_src / "analytics_service.h2pb.grpc.cpp")
+            return Program("h2pb", units, inc + [gen_src], list(ASIO_LIBS), is_h2pb=True)
+
         out += [
             Shape("grpc_server", h2pb(ex / "analytics_server.cpp", [gen_dir], ASIO_LIBS),
-                  gpp("grpc_server_grpcpp.cpp")),
+                  gpp("grpc_server_grpcpp.cpp"), h2pb_source(ex / "analytics_server.cpp", True)),
             Shape("grpc_client", h2pb(ex / "analytics_client.cpp", [gen_dir], ASIO_LIBS),
-                  gpp("grpc_client_grpcpp.cpp")),
+                  gpp("grpc_client_grpcpp.cpp"), h2pb_source(ex / "analytics_client.cpp", False)),
         ]
     return out
 
@@ -341,7 +365,10 @@ def matrix(args):
                             continue
                         d = workroot / f"{shape.name}-{compiler}-{opt}-{mode}"
                         d.mkdir()
-                        b = attempt(notes, build_program, shape.h2pb, compiler, opt, mode, d,
+                        prog = shape.h2pb
+                        if mode == "separate" and shape.h2pb_separate:
+                            prog = shape.h2pb_separate
+                        b = attempt(notes, build_program, prog, compiler, opt, mode, d,
                                     args.repeat, library if mode == "separate" else None)
                         if b is None:
                             continue
@@ -408,6 +435,20 @@ def markdown_tail(result):
         for lib in result["libraries"]:
             lines.append(f"| h2pb | {lib['compiler']} | -{lib['opt']} | {fmt_s(lib['cpu'])} "
                          f"| {fmt_mb(lib['peak_kb'])} |")
+    units = []
+    for r in result["rows"]:
+        for side in ("h2pb", "reference"):
+            b = r[side]
+            if not b or len(b["units"]) < 2:
+                continue
+            library = "h2pb" if side == "h2pb" else r["reference_library"]
+            for name, u in b["units"].items():
+                units.append(f"| {r['shape']} | {r['compiler']} | -{r['opt']} | {r['mode']} "
+                             f"| {library} | {name} | {fmt_s(u['user'] + u['sys'])} "
+                             f"| {fmt_mb(u['peak_kb'])} |")
+    if units:
+        lines += ["", "| units: shape | compiler | opt | mode | library | TU | CPU s | peak MB |",
+                  "|---|---|---|---|---|---|---|---|"] + units
     for note in result["notes"]:
         lines.append(f"\nnote: {note}")
     return "\n".join(lines)

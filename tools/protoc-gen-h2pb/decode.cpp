@@ -53,7 +53,7 @@ void emit_parse(gen_context& g, const Descriptor* d) {
     out_text& o = g.o;
     const std::string name = local_name(g, d);
     std::vector<const FieldDescriptor*> maps;
-    o.line("inline const ::h2pb::wire::byte* " + name +
+    o.line(g.fn_inline() + "const ::h2pb::wire::byte* " + name +
            "::_h2pb_parse(const ::h2pb::wire::byte* p,");
     o.line(
         "        const ::h2pb::wire::byte* end, ::h2pb::proto::decode_context& ctx, "

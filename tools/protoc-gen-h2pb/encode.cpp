@@ -186,11 +186,11 @@ std::string is_nonzero(const FieldDescriptor* f, const std::string& v) {
 
 void emit_size_and_write(gen_context& g, const Descriptor* d) {
     size_and_write sw;
-    sw.size.line("inline std::size_t " + local_name(g, d) +
+    sw.size.line(g.fn_inline() + "std::size_t " + local_name(g, d) +
                  "::_h2pb_size([[maybe_unused]] ::h2pb::proto::size_cache& cache) const {");
     sw.size.in();
     sw.size.line("std::size_t n = unknown_fields_.size();");
-    sw.write.line("inline ::h2pb::wire::byte* " + local_name(g, d) +
+    sw.write.line(g.fn_inline() + "::h2pb::wire::byte* " + local_name(g, d) +
                   "::_h2pb_write(::h2pb::wire::byte* p, [[maybe_unused]] "
                   "::h2pb::proto::size_cache& cache) const {");
     sw.write.in();

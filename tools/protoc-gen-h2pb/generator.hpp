@@ -65,6 +65,12 @@ struct options {
     bool messages = true;
     /// `descriptors`: embed the file's descriptor; messages declare _h2pb_file().
     bool descriptors = false;
+    /// `source`: also NAME.h2pb.cpp, like protoc's NAME.pb.cc. NAME.h2pb.hpp
+    /// then declares the members that encode, decode, merge and print each
+    /// message, and NAME.h2pb.cpp defines them (not inline), so that a unit
+    /// including the header parses and optimises only the declarations; the
+    /// JSON codec (proto_codec/json_codec.hpp) is included by the .cpp alone.
+    bool source = false;
 };
 
 /// Parses the parameter string into `opt`; false (and *error set) on an
@@ -128,6 +134,16 @@ struct gen_context {
     /// (parameter `views`): Outer_Inner_view, string/bytes as
     /// std::string_view into the decoded input, message fields as views.
     bool view_mode = false;
+    /// Whether the member bodies being written go to NAME.h2pb.cpp (parameter
+    /// `source`): there they are ordinary definitions, in a header `inline`.
+    bool in_source = false;
+    /// NAME.h2pb.cpp's text (parameter `source`): emit_file swaps it with `o`
+    /// while it writes the member bodies.
+    out_text source_text;
+    /// The specifier a member body defined outside its class gets: `inline `
+    /// in a header ([basic.def.odr]/13: one definition per unit that uses it),
+    /// nothing in NAME.h2pb.cpp (the one definition of the program).
+    std::string fn_inline() const { return in_source ? "" : "inline "; }
     /// needs_init_check's memo: 1 = d or a message it contains has required
     /// fields, 0 = not (or not yet known, while d is being visited).
     std::map<const Descriptor*, int> init_memo;
@@ -197,8 +213,11 @@ std::string is_nonzero(const FieldDescriptor* f, const std::string& v);
 void collect(const Descriptor* d, std::vector<const Descriptor*>& msgs,
              std::vector<const EnumDescriptor*>& enums);
 std::vector<const FieldDescriptor*> fields_by_number(const Descriptor* d);
-/// NAME.h2pb.hpp up to (not including) the embedded descriptor.
+/// NAME.h2pb.hpp up to (not including) the embedded descriptor; with
+/// `source`, the member bodies go to g.source_text (NAME.h2pb.cpp) instead.
 void emit_file(gen_context& g, const FileDescriptor* file);
+/// "NAME.h2pb.cpp" for "NAME.proto" (parameter `source`).
+std::string source_name(const std::string& proto);
 
 // ---------------------------------------------------------------- decode, encode, JSON
 
@@ -215,5 +234,9 @@ void emit_file_accessors(gen_context& g, const FileDescriptor* file);
 std::string descriptor_variable(const gen_context& g, const FileDescriptor* f);
 std::string grpc_header_name(const std::string& proto);
 void emit_services_file(gen_context& g, const FileDescriptor* file);
+/// "NAME.h2pb.grpc.cpp" (parameters `services` and `source`): what
+/// emit_services_file writes to g.source_text, after this head.
+std::string grpc_source_name(const std::string& proto);
+void emit_services_source_head(gen_context& g, const FileDescriptor* file);
 
 }  // namespace h2pb_gen

@@ -76,6 +76,7 @@ void emit_enum_from_name(gen_context& g, const EnumDescriptor* e) {
     o.line("inline bool " + name + "_from_name(std::string_view k, " + name + "& out) noexcept {");
     o.in();
     std::vector<std::pair<std::string, int>> cases;
+    cases.reserve(static_cast<std::size_t>(e->value_count()));
     for (int i = 0; i < e->value_count(); ++i)
         cases.emplace_back(e->value(i)->name(), e->value(i)->number());
     emit_string_switch(cases, "{ out = static_cast<" + name + ">($); return true; }", o);
@@ -202,10 +203,10 @@ void emit_json_special(gen_context& g, const Descriptor* d) {
     out_text& o = g.o;
     const std::string name = local_name(g, d);
     const std::string head_w =
-        "inline bool " + name +
+        g.fn_inline() + "bool " + name +
         "::to_json([[maybe_unused]] ::h2pb::proto::json::json_writer& w, "
         "[[maybe_unused]] const ::h2pb::proto::json::print_options& o) const {";
-    const std::string head_r = "inline bool " + name +
+    const std::string head_r = g.fn_inline() + "bool " + name +
                                "::from_json(::h2pb::proto::json::json_reader& r, [[maybe_unused]] "
                                "const ::h2pb::proto::json::parse_options& o) {";
     const std::string J = "::h2pb::proto::json::";
@@ -213,13 +214,13 @@ void emit_json_special(gen_context& g, const Descriptor* d) {
     o.line("// clang-format off");
     // Inside an Any, a well-known type with a special form is the member
     // "value" (json.md, "Any").
-    o.line("inline bool " + name +
+    o.line(g.fn_inline() + "bool " + name +
            "::_h2pb_json_members(::h2pb::proto::json::json_writer& w, const "
            "::h2pb::proto::json::print_options& o) const {");
     o.line("    w.key(\"value\");");
     o.line("    return to_json(w, o);");
     o.line("}");
-    o.line("inline bool " + name +
+    o.line(g.fn_inline() + "bool " + name +
            "::_h2pb_json_read_members(::h2pb::proto::json::json_reader& r, const "
            "::h2pb::proto::json::parse_options& o, bool in_any) {");
     o.line("    return " + J + "read_value_member(r, o, in_any, *this);");
@@ -262,17 +263,17 @@ void emit_json_special(gen_context& g, const Descriptor* d) {
               "        if (!this->values.emplace_back().from_json(r, o)) return false;", "    }",
               "    return " + J + "ok(r);"};
     } else if (is_wkt(d, "Value")) {
+        const std::string c = "        case ";  // one generated line per case
         wb = {"    switch (this->kind.index()) {",
-              "        case number_value_index: "
-              "w.float64(std::get<number_value_index>(this->kind)); return true;",
-              "        case string_value_index: "
-              "w.string(std::get<string_value_index>(this->kind)); return true;",
-              "        case bool_value_index: w.boolean(std::get<bool_value_index>(this->kind)); "
-              "return true;",
-              "        case struct_value_index: return "
-              "std::get<struct_value_index>(this->kind)->to_json(w, o);",
-              "        case list_value_index: return "
-              "std::get<list_value_index>(this->kind)->to_json(w, o);",
+              c + "number_value_index: w.float64(std::get<number_value_index>(this->kind)); "
+                  "return true;",
+              c + "string_value_index: w.string(std::get<string_value_index>(this->kind)); "
+                  "return true;",
+              c + "bool_value_index: w.boolean(std::get<bool_value_index>(this->kind)); "
+                  "return true;",
+              c + "struct_value_index: return "
+                  "std::get<struct_value_index>(this->kind)->to_json(w, o);",
+              c + "list_value_index: return std::get<list_value_index>(this->kind)->to_json(w, o);",
               "        default: w.null(); return true;  // null_value, or no kind set",
               "    }"};
         rb = {"    switch (r.peek()) {",
@@ -316,7 +317,7 @@ void emit_json(gen_context& g, const Descriptor* d) {
     const std::string name = local_name(g, d);
     const std::vector<const FieldDescriptor*> fields = fields_by_number(d);
     // ---- to_json: the fields in field-number order, as libprotobuf prints them.
-    o.line("inline bool " + name +
+    o.line(g.fn_inline() + "bool " + name +
            "::to_json(::h2pb::proto::json::json_writer& w, const "
            "::h2pb::proto::json::print_options& o) const {");
     o.line("    w.begin_object();");
@@ -324,7 +325,7 @@ void emit_json(gen_context& g, const Descriptor* d) {
     o.line("    w.end_object();");
     o.line("    return true;");
     o.line("}");
-    o.line("inline bool " + name +
+    o.line(g.fn_inline() + "bool " + name +
            "::_h2pb_json_members([[maybe_unused]] ::h2pb::proto::json::json_writer& w, "
            "[[maybe_unused]] const ::h2pb::proto::json::print_options& o) const {");
     o.in();
@@ -359,9 +360,9 @@ void emit_json(gen_context& g, const Descriptor* d) {
             const std::string idx = std::to_string(f->index_in_oneof() + 1);
             const std::string on = "this->" + safe_name(f->real_containing_oneof()->name());
             if (is_null_value_enum(f))
-                o.line("if (" + on + ".index() == " + idx + ") {");
+                o.line(cat("if (", on, ".index() == ", idx, ") {"));
             else
-                o.line("if (const auto* v = std::get_if<" + idx + ">(&" + on + ")) {");
+                o.line(cat("if (const auto* v = std::get_if<", idx, ">(&", on, ")) {"));
             o.in();
             o.line(json_key_stmt(f));
             o.line(json_write_value(g, f, is_message(f) ? "(**v)" : "(*v)"));
@@ -389,12 +390,12 @@ void emit_json(gen_context& g, const Descriptor* d) {
     o.line();
 
     // ---- from_json: keys looked up by a generated switch (both spellings).
-    o.line("inline bool " + name +
+    o.line(g.fn_inline() + "bool " + name +
            "::from_json(::h2pb::proto::json::json_reader& r, const "
            "::h2pb::proto::json::parse_options& o) {");
     o.line("    return r.begin_object() && _h2pb_json_read_members(r, o, false);");
     o.line("}");
-    o.line("inline bool " + name +
+    o.line(g.fn_inline() + "bool " + name +
            "::_h2pb_json_read_members(::h2pb::proto::json::json_reader& r, "
            "[[maybe_unused]] const ::h2pb::proto::json::parse_options& o, bool in_any) {");
     o.in();

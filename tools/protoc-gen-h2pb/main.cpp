@@ -54,6 +54,21 @@
 // (h2pb.hpp, or h2pb_asio.hpp for services; scripts/amalgamate.py) instead
 // of <h2pb/...> headers, for a program that has only that file.
 //
+// With the parameter `source` (combinable: source,services,descriptors) it
+// also writes NAME.h2pb.cpp, as protoc's C++ writes NAME.pb.cc: the header
+// then holds the enums, the structs and their member declarations, and the
+// .cpp the bodies (parse, size, write, clear, merge, is_initialized, JSON),
+// ordinary definitions rather than inline ones. A unit that includes the
+// header then parses neither those bodies nor proto_codec/json_codec.hpp
+// (the header declares the four JSON types it names); the program compiles
+// NAME.h2pb.cpp once and links it in. With `services` too, it also writes
+// NAME.h2pb.grpc.cpp (as grpc's NAME.grpc.pb.cc): each service's methods
+// are declared in the class and their default bodies (UNIMPLEMENTED) and
+// register_methods(), which instantiates the method adapters of
+// rpc/asio/service.hpp, are defined there; a program that serves the
+// service compiles it, one that only uses S::stub need not. Without
+// `source` the output does not change.
+//
 // The parts are in the files generator.hpp lists.
 #include <google/protobuf/compiler/code_generator.h>
 #include <google/protobuf/compiler/plugin.h>
@@ -97,11 +112,18 @@ class generator final : public pb::compiler::CodeGenerator {
                 h2pb_gen::emit_file_accessors(g, file);
             }
             write_output(context, h2pb_gen::header_name(file->name()), g.o.str());
+            if (opt.source)
+                write_output(context, h2pb_gen::source_name(file->name()), g.source_text.str());
         }
         if (opt.services) {
             h2pb_gen::gen_context g(opt, file);
+            if (opt.source) h2pb_gen::emit_services_source_head(g, file);
             h2pb_gen::emit_services_file(g, file);
             write_output(context, h2pb_gen::grpc_header_name(file->name()), g.o.str());
+            if (opt.source) {
+                write_output(context, h2pb_gen::grpc_source_name(file->name()),
+                             g.source_text.str());
+            }
         }
         return true;
     }

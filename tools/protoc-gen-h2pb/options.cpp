@@ -23,6 +23,8 @@ bool parse_options(const std::string& parameter, options& opt, std::string* erro
                 opt.include_prefix.pop_back();
         } else if (key == "single_header") {
             opt.single_header = value;
+        } else if (key == "source") {
+            opt.source = value.empty() || value == "true";
         } else if (key == "descriptors") {
             opt.descriptors = value.empty() || value == "true";
         } else if (key == "services") {
@@ -33,7 +35,7 @@ bool parse_options(const std::string& parameter, options& opt, std::string* erro
         } else {
             *error = "protoc-gen-h2pb: unknown parameter '" + key +
                      "' (known: namespace=NAME, views, services, services=only, descriptors, "
-                     "include_prefix=DIR, single_header=FILE)";
+                     "source, include_prefix=DIR, single_header=FILE)";
             return false;
         }
     }
