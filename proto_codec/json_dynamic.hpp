@@ -338,11 +338,12 @@ class printer {
             w_.null();
             return true;
         }
-        if (!opt_.enums_as_ints)
+        if (!opt_.enums_as_ints) {
             if (const enum_value_descriptor* ev = f.enum_type->find_value(v); ev != nullptr) {
                 w_.string(ev->name);
                 return true;
             }
+        }
         w_.int32(v);
         return true;
     }
@@ -843,10 +844,11 @@ class parser {
                 std::int32_t nanos = 0;
                 const bool ok = kind == wkt::timestamp ? parse_timestamp(text, secs, nanos)
                                                        : parse_duration(text, secs, nanos);
-                if (!ok || s == nullptr || n == nullptr)
+                if (!ok || s == nullptr || n == nullptr) {
                     return fail_at_offset(
                         kind == wkt::timestamp ? json_errc::bad_timestamp : json_errc::bad_duration,
                         off);
+                }
                 m.set_int64(*s, secs);
                 m.set_int32(*n, nanos);
                 return true;
@@ -983,16 +985,16 @@ class parser {
                 bool have_value = false;
                 s.begin_object();
                 while (s.next_key(ks, key)) {
-                    if (key == "@type") {
-                        if (!s.skip_value()) break;
-                    } else if (key == "value") {
+                    if (key == "value") {
                         if (have_value) {
                             s.fail(json_errc::duplicate_field);
                             break;
                         }
                         have_value = true;
                         if (!p.message_value(inner)) break;
-                    } else if (ignore_unknown()) {
+                    } else if (key == "@type" || ignore_unknown()) {
+                        // "@type" was read in pass 1; an unknown key is
+                        // skipped when the options ignore unknown fields.
                         if (!s.skip_value()) break;
                     } else {
                         s.fail(json_errc::unknown_field);

@@ -585,6 +585,7 @@ class json_reader {
         frame_stack() noexcept {}  // NOLINT: the inline frames stay uninitialized
         // Copies (read_any looks ahead with a copy of the reader) take the
         // live frames only, never the uninitialized ones above them.
+        // NOLINTNEXTLINE(cppcoreguidelines-pro-type-member-init): as the default constructor
         frame_stack(const frame_stack& o) : spill_(o.spill_), n_(o.n_) {
             std::copy_n(o.inline_, std::min(n_, reader_inline_depth), inline_);
         }

@@ -67,12 +67,6 @@ class client_stream {
         : s_(std::move(s)), x_(x) {}
     client_stream(client_stream&& o) noexcept
         : s_(std::move(o.s_)), x_(std::exchange(o.x_, nullptr)) {}
-    // release() cancels an unfinished stream (RST_STREAM queued, a write
-    // posted), which throws only when memory runs out (wire::buffer's
-    // std::bad_alloc, an Asio allocation). A move or a destructor cannot
-    // report that; std::terminate is the intended outcome, as it was before
-    // this check (destructors are implicitly noexcept).
-    // NOLINTNEXTLINE(bugprone-exception-escape): accepted, see above
     client_stream& operator=(client_stream&& o) noexcept {
         if (this != &o) {
             release();
@@ -83,7 +77,6 @@ class client_stream {
     }
     client_stream(const client_stream&) = delete;
     client_stream& operator=(const client_stream&) = delete;
-    // NOLINTNEXTLINE(bugprone-exception-escape): as for operator= above
     ~client_stream() { release(); }
 
     std::uint32_t id() const noexcept;
@@ -125,7 +118,12 @@ class client_stream {
     bool is_cancelled() const noexcept;
 
   private:
-    void release();
+    // Cancels an unfinished stream (RST_STREAM queued, a write posted), which
+    // throws only when memory runs out (wire::buffer's std::bad_alloc, an Asio
+    // allocation). A move or a destructor cannot report that: std::terminate,
+    // said where it is defined, as what a throw out of a noexcept function
+    // does anyway.
+    void release() noexcept;
 
     std::shared_ptr<client_session> s_;
     exchange* x_ = nullptr;

@@ -226,7 +226,8 @@ TEST_CASE("errors: invalid UTF-8 in proto3 strings, depth, truncation, size") {
             n >>= 7;
         }
         len.push_back(static_cast<char>(n));
-        nested = "\x0a" + len + nested;
+        nested.insert(0, len);  // in front: the tag 0a (field 1, LEN), then the length
+        nested.insert(0, 1, '\x0a');
     }
     proto::dynamic_message r(type("h2pb.test3.Recursive"));
     CHECK(r.parse(wire::as_bytes(nested)).code == proto::errc::depth_limit_exceeded);
@@ -292,7 +293,7 @@ TEST_CASE("malformed messages: every truncation and byte change gives an error o
         (void)m.parse(wire::bytes_view(good.data(), n));
         (void)m.serialize_as_string();
     }
-    for (std::size_t i = 0; i < good.size(); ++i)
+    for (std::size_t i = 0; i < good.size(); ++i) {
         for (unsigned b : {0x00U, 0x80U, 0xffU, 0x0bU, 0x0cU}) {
             wire::buffer bad = good;
             bad[i] = static_cast<wire::byte>(b);
@@ -305,4 +306,5 @@ TEST_CASE("malformed messages: every truncation and byte change gives an error o
                 CHECK(again.serialize_as_string() == once);
             }
         }
+    }
 }

@@ -66,7 +66,7 @@ rpc::status run_call(const rpc::asio::method_table& table, std::string_view path
     REQUIRE(e != nullptr);
     net::io_context io;
     std::optional<rpc::status> out;
-    net::co_spawn(io, e->handler(stream), [&](std::exception_ptr ex, rpc::status st) {
+    net::co_spawn(io, e->handler(stream), [&](const std::exception_ptr& ex, rpc::status st) {
         if (ex) std::rethrow_exception(ex);
         out = std::move(st);
     });

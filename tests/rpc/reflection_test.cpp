@@ -143,10 +143,10 @@ void answers() {
     q.message_request.template emplace<Req::file_containing_symbol_index>("h2pb.refl.X");
     CHECK(error_of(ask(q)) == not_found);
 
-    auto ext_req = [](std::string type, std::int32_t n) {
+    auto ext_req = [](std::string_view type, std::int32_t n) {
         Req e;
         auto& x = *e.message_request.template emplace<Req::file_containing_extension_index>();
-        x.containing_type = std::move(type);
+        x.containing_type = type;
         x.extension_number = n;
         return e;
     };

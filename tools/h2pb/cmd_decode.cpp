@@ -336,10 +336,11 @@ int run_decode(int argc, char** argv) {
         return in.error.rfind("cannot read", 0) == 0 ? 2 : 1;
     }
     const wire::bytes_view bytes = in.bytes.view();
-    if (type != nullptr && (format_arg == "text" || format == "protojson"))
+    if (type != nullptr && (format_arg == "text" || format == "protojson")) {
         return print_messages(bytes, *type, types,
                               format == "protojson" ? whole_format::protojson : whole_format::text,
                               grpc, opts, framing);
+    }
 
     explainer ex(opts);
     std::optional<failure_info> failed;

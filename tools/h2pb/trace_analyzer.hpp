@@ -315,7 +315,7 @@ class trace_analyzer {
         trace_event e;
         e.dir = d;
         e.offset = f.offset;
-        const frame_report r = s.decoder.decode(f);
+        frame_report r = s.decoder.decode(f);  // moved into e.frame at the end
         const auto& h = r.header;
         const auto payload = f.payload;
 

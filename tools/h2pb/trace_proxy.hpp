@@ -307,17 +307,18 @@ class trace_connection : public std::enable_shared_from_this<trace_connection> {
 
 inline void accept_trace_connections(tcp::acceptor& acceptor,
                                      std::shared_ptr<trace_proxy_state> st) {
-    acceptor.async_accept([&acceptor, st](boost::system::error_code ec, tcp::socket sock) {
-        if (ec) return;  // the acceptor was closed
-        const std::size_t id = ++st->connections;
-        std::ostringstream s;
-        boost::system::error_code ignore;
-        s << "accepted " << sock.remote_endpoint(ignore);
-        print_trace_line(*st, id, "accepted", s.str());
-        std::make_shared<trace_connection>(std::move(sock), st, id)->start();
-        if (st->max_connections == 0 || st->connections < st->max_connections)
-            accept_trace_connections(acceptor, st);
-    });
+    acceptor.async_accept(
+        [&acceptor, st = std::move(st)](boost::system::error_code ec, tcp::socket sock) {
+            if (ec) return;  // the acceptor was closed
+            const std::size_t id = ++st->connections;
+            std::ostringstream s;
+            boost::system::error_code ignore;
+            s << "accepted " << sock.remote_endpoint(ignore);
+            print_trace_line(*st, id, "accepted", s.str());
+            std::make_shared<trace_connection>(std::move(sock), st, id)->start();
+            if (st->max_connections == 0 || st->connections < st->max_connections)
+                accept_trace_connections(acceptor, st);
+        });
 }
 
 /// Opens `acceptor` on host:port (0: the kernel picks one; read it from

@@ -14,7 +14,6 @@
 #include "analytics_service.h2pb.grpc.hpp"
 
 using h2pb::rpc::status;
-using h2pb::rpc::status_code;
 using h2pb::rpc::asio::awaitable;
 using h2pb::rpc::asio::server_context;
 

@@ -8,6 +8,7 @@
 // coder or TLS.
 #pragma once
 
+#include <exception>
 #include <memory>
 #include <optional>
 #include <span>
@@ -98,8 +99,12 @@ H2PB_DECL bool client_stream::is_cancelled() const noexcept {
     return bool(x_->error);
 }
 
-H2PB_DECL void client_stream::release() {
-    if (x_ && s_) s_->done(*x_);
+H2PB_DECL void client_stream::release() noexcept {
+    try {
+        if (x_ && s_) s_->done(*x_);
+    } catch (...) {
+        std::terminate();
+    }
     x_ = nullptr;
 }
 

@@ -385,9 +385,9 @@ TEST_CASE("JSON: inputs both parsers accept agree (alternate spellings json.md a
 
 TEST_CASE("JSON: malformed inputs from json.md give the right error and path") {
     struct bad {
-        const char* json;
-        hj::json_errc code;
-        const char* path;
+        const char* json = nullptr;
+        hj::json_errc code{};
+        const char* path = nullptr;
         bool lax = false;  ///< libprotobuf 3.21 accepts it (json.md does not)
     };
     using E = hj::json_errc;

@@ -72,13 +72,14 @@ struct server_fixture {
                             std::string downstream = {}) {
         ra::server_options o;
         srv = std::make_unique<ra::server>(std::move(o));
-        if (require_auth)
+        if (require_auth) {
             srv->add_interceptor([](ra::server_context& ctx) -> ha::awaitable<rpc::status> {
                 if (ctx.client_metadata().get("authorization") !=
                     std::optional<std::string_view>("Bearer t"))
                     co_return rpc::status{status_code::unauthenticated, "no token"};
                 co_return rpc::status{};
             });
+        }
         srv->add_method(echo_m, [](ra::call_stream& s) -> ha::awaitable<rpc::status> {
             auto m = co_await s.read_message();
             if (!m) co_return rpc::status{status_code::internal, "no request"};
@@ -115,7 +116,9 @@ struct server_fixture {
             co_return rpc::status{};
         });
         srv->add_method(
-            relay_m, [obs, downstream](ra::call_stream& s) -> ha::awaitable<rpc::status> {
+            relay_m,
+            [obs,
+             downstream = std::move(downstream)](ra::call_stream& s) -> ha::awaitable<rpc::status> {
                 auto& ctx = s.context();
                 // The rules of propagate_from, on a real server_context.
                 bool rules = ctx.deadline().has_value();

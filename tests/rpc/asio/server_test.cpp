@@ -371,9 +371,11 @@ TEST_CASE("calls on several threads: each connection on its own, all answered") 
     ra::server_options o;
     o.http.threads = 2;
     fixture f(o);
+    constexpr int n_clients = 4;
     std::vector<std::thread> clients;
+    clients.reserve(n_clients);
     std::atomic<int> ok{0};
-    for (int t = 0; t < 4; ++t) {
+    for (int t = 0; t < n_clients; ++t) {
         clients.emplace_back([&f, &ok, t] {
             for (int i = 0; i < 10; ++i) {
                 const std::string m = "t" + std::to_string(t) + "-" + std::to_string(i);

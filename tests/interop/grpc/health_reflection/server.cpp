@@ -14,6 +14,7 @@
 // and answers each with "OK" (or "ERR ...") on stdout.
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -70,7 +71,7 @@ bool parse_status(const std::string& s, rpc::serving_status& out) {
 
 }  // namespace
 
-int main() {
+int main() try {
     ra::server_options o;
     o.http.host = "127.0.0.1";
     o.http.threads = 2;  // statuses set on the main thread, watched on two others
@@ -119,4 +120,7 @@ int main() {
         srv.join();
     }
     return 0;
+} catch (const std::exception& e) {  // a bad number after "shutdown", out of memory
+    std::cerr << e.what() << '\n';
+    return 1;
 }
