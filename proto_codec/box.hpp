@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstddef>
+#include <exception>
 #include <utility>
 
 namespace h2pb::proto {
@@ -133,10 +134,13 @@ class heap {
     heap(const T& v) : ptr_(new T(v)) {}        // NOLINT(google-explicit-constructor)
     heap(T&& v) : ptr_(new T(std::move(v))) {}  // NOLINT(google-explicit-constructor)
     heap(const heap& o) : ptr_(new T(*o.ptr_)) {}
-    // A moved-from heap keeps a (default) value, so it is never null.
-    // Allocates (so it cannot be noexcept): the moved-from side keeps a value.
-    // NOLINTNEXTLINE(performance-noexcept-move-constructor): allocates, by design (above)
-    heap(heap&& o) : ptr_(new T()) { std::swap(ptr_, o.ptr_); }
+    // A moved-from heap keeps a (default) value, so it is never null: the
+    // move allocates that value. It is still noexcept, so that std::vector
+    // moves the messages that hold a heap when it grows, and std::variant
+    // (a oneof) and the messages' implicit move assignment do not throw.
+    // Only std::bad_alloc could escape; out of memory here ends the program
+    // (std::terminate), as a throw from any noexcept function does.
+    heap(heap&& o) noexcept : ptr_(new_default()) { std::swap(ptr_, o.ptr_); }
     heap& operator=(const heap& o) {
         if (this != &o) *ptr_ = *o.ptr_;
         return *this;
@@ -155,6 +159,14 @@ class heap {
     friend bool operator==(const heap& a, const heap& b) { return *a.ptr_ == *b.ptr_; }
 
   private:
+    static T* new_default() noexcept {
+        try {
+            return new T();
+        } catch (...) {
+            std::terminate();
+        }
+    }
+
     T* ptr_;
 };
 

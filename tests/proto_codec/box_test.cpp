@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include <h2pb/proto_codec/box.hpp>
@@ -96,4 +98,21 @@ TEST_CASE("a heap always holds a value, copies deeply") {
     CHECK(m->value == 6);
     // The moved-from state is what is tested: heap guarantees a default value.
     CHECK(c->value == 0);  // NOLINT(bugprone-use-after-move): deliberate, see above
+}
+
+TEST_CASE("moving a heap does not throw, so a oneof and a vector of messages move") {
+    // std::vector copies its elements when it grows unless their move
+    // constructor is noexcept; std::variant's move assignment (a oneof
+    // holding a sub-message) is noexcept only if each alternative's move
+    // constructor is.
+    STATIC_REQUIRE(std::is_nothrow_move_constructible_v<heap<node>>);
+    STATIC_REQUIRE(std::is_nothrow_move_assignable_v<heap<node>>);
+    STATIC_REQUIRE(
+        std::is_nothrow_move_assignable_v<std::variant<std::monostate, int, heap<node>>>);
+    std::vector<heap<node>> v(1);
+    v[0]->value = 7;
+    const node* before = &*v[0];
+    v.resize(v.capacity() + 1);  // grows: the element is moved, not copied
+    CHECK(&*v[0] == before);     // the same T: moving swaps the pointer
+    CHECK(v[0]->value == 7);
 }
