@@ -9,6 +9,7 @@
 #include <exception>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <h2pb/h2/asio/asio.hpp>
@@ -326,6 +327,9 @@ TEST_CASE("generated service: keyword and clashing names are escaped") {
     STATIC_REQUIRE(D::service_full_name == "names.class.delete");
     STATIC_REQUIRE(D::new_method.path == "/names.class.delete/new");
     STATIC_REQUIRE(D::delete_method.kind == method_kind::bidi_streaming);
+    // The function of method "delete" in class delete_: escaped twice without
+    // "__" (a name C++ reserves): delete_2.
+    STATIC_REQUIRE(std::is_member_function_pointer_v<decltype(&D::delete_2)>);
     STATIC_REQUIRE(D::stub_method.method == "stub");
     STATIC_REQUIRE(D::Ping_method_method.path == "/names.class.delete/Ping_method");
     STATIC_REQUIRE(D::method_descriptors.size() == 6);

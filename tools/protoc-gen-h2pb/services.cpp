@@ -205,8 +205,15 @@ std::vector<method_names> names_of(const pb::ServiceDescriptor* s, const std::st
         taken.insert(v.back().method);
     }
     for (method_names& n : v) {
-        n.fn = safe_name(n.m->name());
-        while (taken.count(n.fn) != 0) n.fn += "_";
+        const std::string first = safe_name(n.m->name());
+        n.fn = first;
+        // Escaped again: "_" once, then a counter (stub -> stub_ -> stub_3;
+        // delete -> delete_ -> delete_2), never "__", which C++ reserves
+        // ([lex.name]/3).
+        for (int k = 2; taken.count(n.fn) != 0; ++k) {
+            n.fn =
+                (k == 2 && first.back() != '_') ? first + "_" : suffixed(first, std::to_string(k));
+        }
         taken.insert(n.fn);
     }
     return v;
