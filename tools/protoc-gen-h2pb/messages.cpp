@@ -20,6 +20,14 @@ void emit_source_prologue(gen_context& g, const FileDescriptor* file);
 /// Whether what the emitters write goes to NAME.h2pb.cpp (`on`) or to the
 /// header: swaps g.o and g.source_text (nothing without `source`).
 void to_source(gen_context& g, bool on);
+/// Whether a message of the file has a field whose name C++ reserves.
+bool has_reserved_field_name(const FileDescriptor* file);
+
+/// Around the code of a file with such names: the names are the .proto's,
+/// kept as protoc's C++ keeps them, so clang-tidy is told it is on purpose.
+constexpr const char* reserved_names_nolint_begin =
+    "// NOLINTBEGIN(bugprone-reserved-identifier): field names as the .proto gives them";
+constexpr const char* reserved_names_nolint_end = "// NOLINTEND(bugprone-reserved-identifier)";
 
 // ---- collection
 
@@ -59,6 +67,33 @@ bool needs_init_check(const Descriptor* d, std::map<const Descriptor*, int>& mem
 
 // ---- file
 
+namespace {
+
+/// True when a field's name is one C++ reserves ([lex.name]/3: it contains
+/// "__", or starts with "_" and an uppercase letter). protobuf allows such
+/// names (the conformance suite's __field_name13, field__name4_) and the
+/// generated members keep them, as protoc's C++ does.
+bool reserved_field_name(const Descriptor* d) {
+    for (int i = 0; i < d->field_count(); ++i) {
+        const std::string& n = d->field(i)->name();
+        if (n.find("__") != std::string::npos) return true;
+        if (n.size() > 1 && n[0] == '_' && n[1] >= 'A' && n[1] <= 'Z') return true;
+    }
+    for (int i = 0; i < d->nested_type_count(); ++i) {
+        if (reserved_field_name(d->nested_type(i))) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+bool has_reserved_field_name(const FileDescriptor* file) {
+    for (int i = 0; i < file->message_type_count(); ++i) {
+        if (reserved_field_name(file->message_type(i))) return true;
+    }
+    return false;
+}
+
 void emit_file(gen_context& g, const FileDescriptor* file) {
     out_text& o = g.o;
     std::vector<const Descriptor*> msgs;
@@ -96,6 +131,8 @@ void emit_file(gen_context& g, const FileDescriptor* file) {
     const std::string ns = namespace_of(g, file);
     if (!ns.empty()) o.line("namespace " + ns + " {");
     o.line();
+    const bool reserved = has_reserved_field_name(file);
+    if (reserved) o.line(reserved_names_nolint_begin);
     for (const EnumDescriptor* e : enums) emit_enum(g, e);
     for (const Descriptor* d : msgs) o.line("struct " + local_name(g, d) + ";");
     o.line();
@@ -120,7 +157,9 @@ void emit_file(gen_context& g, const FileDescriptor* file) {
         to_source(g, false);
         g.view_mode = false;
     }
+    if (reserved) o.line(reserved_names_nolint_end);
     if (!ns.empty()) o.line("}  // namespace " + ns);
+    if (g.opt.source && reserved) g.source_text.line(reserved_names_nolint_end);
     if (g.opt.source && !ns.empty()) g.source_text.line("}  // namespace " + ns);
 }
 
@@ -166,6 +205,7 @@ void emit_source_prologue(gen_context& g, const FileDescriptor* file) {
     const std::string ns = namespace_of(g, file);
     if (!ns.empty()) s.line("namespace " + ns + " {");
     s.line();
+    if (has_reserved_field_name(file)) s.line(reserved_names_nolint_begin);
 }
 
 void to_source(gen_context& g, bool on) {
