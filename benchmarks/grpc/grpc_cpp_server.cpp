@@ -58,7 +58,7 @@ using grpc::testing::StreamingOutputCallResponse;
 // 4 MiB (GRPC_DEFAULT_MAX_RECV_MESSAGE_LENGTH), so a client could not take a
 // larger message anyway; refusing it keeps a request from making the server
 // allocate without bound. Setting: --max-payload.
-constexpr long kDefaultMaxPayload = 4 * 1024 * 1024;
+constexpr long kDefaultMaxPayload = 4L * 1024 * 1024;
 long g_max_payload = kDefaultMaxPayload;
 
 bool payload_size_ok(long size) {
@@ -201,7 +201,7 @@ int main(int argc, char** argv) {
     // flag instead. A 100 ms poll costs nothing measurable next to the load.
     while (!g_stop) {
         struct timespec pause {
-            0, 100 * 1000 * 1000
+            0, 100L * 1000 * 1000
         };
         nanosleep(&pause, nullptr);
     }

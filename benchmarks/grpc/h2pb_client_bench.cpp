@@ -27,6 +27,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
@@ -186,7 +187,8 @@ awaitable<void> stream_loop(channel_group* g, slot_stats* st, long size, long pe
 
 std::uint32_t percentile(std::vector<std::uint32_t>& v, double p) {
     if (v.empty()) return 0;
-    const auto k = static_cast<std::size_t>(p / 100.0 * static_cast<double>(v.size() - 1) + 0.5);
+    const auto k =
+        static_cast<std::size_t>(std::lround(p / 100.0 * static_cast<double>(v.size() - 1)));
     std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
     return v[k];
 }
@@ -242,6 +244,7 @@ int main(int argc, char** argv) {
         }
     }
     std::vector<std::thread> workers;
+    workers.reserve(ios.size());
     for (auto& io : ios) workers.emplace_back([p = io.get()] { p->run(); });
 
     std::this_thread::sleep_for(std::chrono::seconds(warmup_s));

@@ -73,7 +73,7 @@ struct connection_run {
 /// the peer after `prepare(connection, app)`. Returns 0 (libFuzzer's "keep
 /// going").
 template <class App, class Prepare>
-int run_connection(const std::uint8_t* data, std::size_t size, connection_run run,
+int run_connection(const std::uint8_t* data, std::size_t size, const connection_run& run,
                    Prepare&& prepare) {
     if (size < 2) return 0;
     const std::uint32_t salt = data[0];

@@ -60,8 +60,8 @@ std::pair<bool, std::string> reference_text(std::string_view t) {
 
 struct text_result {
     std::string out;
-    web::text_errc e;
-    std::uint64_t offset;
+    web::text_errc e{};
+    std::uint64_t offset = 0;
 };
 
 text_result decode_text(std::string_view t, chunker* c) {
