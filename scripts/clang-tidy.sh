@@ -60,6 +60,10 @@ if [[ ! -f "$build/compile_commands.json" ]]; then
 fi
 
 echo "== generating headers in $build"
+# build.ninja first: after a pull that changed a meson.build, the listing
+# below must see the new generated files (and compile_commands.json the new
+# units).
+ninja -C "$build" build.ninja >/dev/null
 mapfile -t generated < <(ninja -C "$build" -t targets all | sed -n 's/: CUSTOM_COMMAND$//p' |
   grep / | grep -E '\.(hpp|h|cc|inc)$' || true)
 if [[ ${#generated[@]} -gt 0 ]]; then
