@@ -408,38 +408,14 @@ class server_impl {
     /// completion). Streams in flight get until `grace` to finish.
     void shutdown(duration grace) {
         const auto deadline = h2::clock::now() + grace;
-        net::post(workers_[0]->io, [this] {
-            error_code_t ec;
-            if (acceptor_) acceptor_->close(ec);
-        });
-        for (auto& w : workers_) {
-            std::lock_guard<std::mutex> lock(w->mutex);
-            w->stopping = true;
-            for (auto& weak : w->sessions) {
-                if (auto s = weak.lock()) {
-                    net::post(s->get_executor(), [s, deadline] { s->shutdown(deadline); });
-                }
-            }
-            w->guard.reset();
-        }
+        stop_accepting_and(
+            [deadline](const std::shared_ptr<server_session>& s) { s->shutdown(deadline); });
     }
 
     /// Closes everything now.
     void stop() {
-        net::post(workers_[0]->io, [this] {
-            error_code_t ec;
-            if (acceptor_) acceptor_->close(ec);
-        });
-        for (auto& w : workers_) {
-            {
-                std::lock_guard<std::mutex> lock(w->mutex);
-                w->stopping = true;
-                for (auto& weak : w->sessions)
-                    if (auto s = weak.lock())
-                        net::post(s->get_executor(), [s] { s->abort("server stopped"); });
-                w->guard.reset();
-            }
-        }
+        stop_accepting_and(
+            [](const std::shared_ptr<server_session>& s) { s->abort("server stopped"); });
     }
 
     /// Connections open now.
@@ -463,6 +439,27 @@ class server_impl {
         std::list<std::weak_ptr<server_session>> sessions;
         bool stopping = false;
     };
+
+    /// shutdown() and stop(): closes the acceptor (on worker 0, whose thread
+    /// owns it), then on every worker refuses new sessions, posts
+    /// `on_session` to each live session's executor and releases the
+    /// worker's guard, so that its threads end when its sessions do.
+    template <class OnSession>
+    void stop_accepting_and(OnSession on_session) {
+        net::post(workers_[0]->io, [this] {
+            error_code_t ec;
+            if (acceptor_) acceptor_->close(ec);
+        });
+        for (auto& w : workers_) {
+            std::lock_guard<std::mutex> lock(w->mutex);
+            w->stopping = true;
+            for (auto& weak : w->sessions) {
+                if (auto s = weak.lock())
+                    net::post(s->get_executor(), [s, on_session] { on_session(s); });
+            }
+            w->guard.reset();
+        }
+    }
 
     awaitable<void> accept_loop() {
         std::size_t next = 0;
