@@ -19,6 +19,18 @@ jobs share the machine.
   asio_client    docs/examples/hello_client.cpp       (none installed of that shape)
   grpc_server    docs/examples/analytics_server.cpp   grpc_server_grpcpp.cpp (grpc++)
   grpc_client    docs/examples/analytics_client.cpp   grpc_client_grpcpp.cpp (grpc++)
+  grpc_server_split
+                 grpc_service_h2pb.cpp + grpc_main_h2pb.cpp
+                                                      grpc_service_grpcpp.cpp + grpc_main_grpcpp.cpp
+  asio_floor     (none)                               asio_floor.cpp (Boost.Asio alone)
+
+grpc_server_split is grpc_server as a project lays it out: the service's
+implementation in a unit of its own (which includes the generated headers,
+not the server) and main() in another; its "units" rows say what each of
+the two costs. asio_floor is no h2pb at all: the I/O skeleton of a
+header-only server on Asio's coroutines (accept loop, TLS handshake, read
+loop and writes, an idle timer, signals), the floor under any such unit, so
+its row has only the reference side.
 
 Each program is one self-contained file on purpose (what is measured is
 what a user's file of that shape costs), so the small tables they share with
@@ -145,6 +157,7 @@ class Program:
     include_dirs: list
     link_flags: list
     is_h2pb: bool = False
+    defines: list = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
@@ -236,6 +249,21 @@ def shapes(gen_dir, h2pb_gen, grpcpp_gen):
             Shape("grpc_client", h2pb(ex / "analytics_client.cpp", [gen_dir], ASIO_LIBS),
                   gpp("grpc_client_grpcpp.cpp"), h2pb_source(ex / "analytics_client.cpp", False)),
         ]
+        split = [HERE / "grpc_service_h2pb.cpp", HERE / "grpc_main_h2pb.cpp"]
+        split_gpp = None
+        if grpc_libs is not None:
+            split_gpp = Program("grpc++", [HERE / "grpc_service_grpcpp.cpp",
+                                           HERE / "grpc_main_grpcpp.cpp",
+                                           gen_dir / "analytics_service.pb.cc",
+                                           gen_dir / "analytics_service.grpc.pb.cc"],
+                                [gen_dir], grpc_libs + ["-pthread"], defines=["COMPILE_BENCH_GRPCPP"])
+        split_source = h2pb_source(split[0], True)
+        split_source.sources[1:1] = [split[1]]
+        out.append(Shape("grpc_server_split",
+                         Program("h2pb", split, inc + [gen_dir], list(ASIO_LIBS), is_h2pb=True),
+                         split_gpp, split_source))
+    out.append(Shape("asio_floor", None,
+                     Program("Boost.Asio", [HERE / "asio_floor.cpp"], [], list(ASIO_LIBS))))
     return out
 
 
@@ -279,6 +307,7 @@ def build_program(prog, compiler, opt, mode, workdir, repeat, library=None):
     flags = ["-std=c++20", f"-{opt}"]
     if mode == "separate" and prog.is_h2pb:
         flags.append("-DH2PB_SEPARATE_COMPILATION")
+    flags += [f"-D{d}" for d in prog.defines]
     objs, units = [], {}
     for src in prog.sources:
         obj = pathlib.Path(workdir) / (pathlib.Path(src).stem + ".o")
@@ -328,7 +357,8 @@ def matrix(args):
         gen_dir = workroot / "gen"
         gen_dir.mkdir()
         selected = set(args.only.split(",")) if args.only else None
-        want_grpc = selected is None or bool(selected & {"grpc_server", "grpc_client"})
+        want_grpc = selected is None or bool(selected & {"grpc_server", "grpc_client",
+                                                         "grpc_server_split"})
         h2pb_gen, grpcpp_gen, notes = (generate(gen_dir, args.plugin, True) if want_grpc
                                        else (False, False, []))
         all_shapes = shapes(gen_dir, h2pb_gen, grpcpp_gen)
@@ -360,6 +390,11 @@ def matrix(args):
                         d.mkdir()
                         ref = attempt(notes, build_program, shape.reference, compiler, opt, "", d,
                                       args.repeat)
+                    if shape.h2pb is None:  # a reference alone (asio_floor)
+                        if ref is not None:
+                            rows.append(row(shape, compiler, opt, "—", None, ref))
+                            print(markdown_row(rows[-1]), flush=True)
+                        continue
                     for mode in modes:
                         if mode == "separate" and library is None:
                             continue
@@ -402,9 +437,11 @@ def build_dict(b):
 
 def row(shape, compiler, opt, mode, b, ref):
     r = {"shape": shape.name, "compiler": compiler, "opt": opt, "mode": mode,
-         "h2pb": build_dict(b), "reference_library": shape.reference.library if ref else None,
+         "h2pb": build_dict(b) if b else None,
+         "reference_library": shape.reference.library if ref else None,
          "reference": build_dict(ref) if ref else None}
-    r["cpu_ratio"] = b.compile.cpu / ref.compile.cpu if ref and ref.compile.cpu > 0 else None
+    r["cpu_ratio"] = (b.compile.cpu / ref.compile.cpu
+                      if b and ref and ref.compile.cpu > 0 else None)
     return r
 
 
@@ -416,11 +453,12 @@ TABLE_HEAD = ("| shape | compiler | opt | mode | h2pb CPU s | h2pb peak MB | ref
 
 def markdown_row(r):
     h, ref = r["h2pb"], r["reference"]
-    cells = [r["shape"], r["compiler"], f"-{r['opt']}", r["mode"], fmt_s(h["cpu"]),
-             fmt_mb(h["peak_kb"]), r["reference_library"] or "—",
+    cells = [r["shape"], r["compiler"], f"-{r['opt']}", r["mode"], fmt_s(h["cpu"]) if h else "—",
+             fmt_mb(h["peak_kb"]) if h else "—", r["reference_library"] or "—",
              fmt_s(ref["cpu"]) if ref else "—", fmt_mb(ref["peak_kb"]) if ref else "—",
              f"{r['cpu_ratio']:.2f}" if r["cpu_ratio"] is not None else "—",
-             fmt_kb(h["stripped_bytes"]), fmt_kb(ref["stripped_bytes"]) if ref else "—",
+             fmt_kb(h["stripped_bytes"]) if h else "—",
+             fmt_kb(ref["stripped_bytes"]) if ref else "—",
              fmt_kb(ref["stripped_bytes"] + ref["shared_bytes"]) if ref else "—"]
     return "| " + " | ".join(cells) + " |"
 

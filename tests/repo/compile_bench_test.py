@@ -11,6 +11,9 @@
      peak MB > 0, stripped KiB > 0, and the nghttp2 reference with a ratio
      and its libnghttp2.so counted in "ref + its .so" when nghttp2's header is
      installed), and --json with the same figures.
+  3. The asio_floor shape (Boost.Asio alone, g++, -O0): a row with the
+     Boost.Asio program's figures on the reference side and none on h2pb's,
+     and no ratio (it keeps benchmarks/compile/asio_floor.cpp compiling).
 
 usage: compile_bench_test.py SOURCE_ROOT
 """
@@ -85,11 +88,30 @@ def smoke(script):
               and data["rows"][0]["h2pb"]["cpu"] > 0, f"--json rows: {data['rows']}")
 
 
+def floor(script):
+    r = subprocess.run([sys.executable, str(script), "--only", "asio_floor", "--compilers", "g++",
+                        "--opt", "O0", "--modes", "header-only"],
+                       capture_output=True, text=True, timeout=300)
+    check(r.returncode == 0, f"asio_floor: exit {r.returncode}: {r.stderr[-2000:]}")
+    rows = [line for line in r.stdout.splitlines() if line.startswith("| asio_floor |")]
+    check(len(rows) == 1, f"one asio_floor row expected in:\n{r.stdout}")
+    if len(rows) != 1:
+        return
+    print(rows[0])
+    cells = [c.strip() for c in rows[0].strip("|").split("|")]
+    number = re.compile(r"^\d+(\.\d+)?$")
+    check(cells[4] == "—" and cells[5] == "—" and cells[9] == "—" and cells[10] == "—",
+          f"asio_floor: no h2pb figures and no ratio: {cells}")
+    check(cells[6] == "Boost.Asio" and all(number.match(cells[i]) for i in (7, 8, 11))
+          and float(cells[7]) > 0, f"asio_floor: the Boost.Asio program's figures: {cells}")
+
+
 def main():
     script = pathlib.Path(sys.argv[1]) / "benchmarks/compile/compile_bench.py"
     cb = load(script)
     parsing(cb)
     smoke(script)
+    floor(script)
     print("FAILED" if failures else "compile_bench ok")
     return 1 if failures else 0
 
