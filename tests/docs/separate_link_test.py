@@ -23,6 +23,8 @@ import re
 import subprocess
 import sys
 
+from separate_unit_test import report  # this script's folder is on sys.path
+
 # One pattern per part, matched against `nm -C --defined-only` lines (the
 # symbol after the type letter; text and weak text, data, read-only data).
 PARTS = {
@@ -55,14 +57,7 @@ def check(kind, program, control):
             print(f"FAIL: {control} (one-object library) defines nothing of the {part}: "
                   "stale pattern")
             failures += 1
-        found = [line for line in have if pattern.search(line)]
-        if found:
-            failures += 1
-            print(f"FAIL: {program} defines {len(found)} symbols of the {part}, e.g.")
-            for line in found[:10]:
-                print("   ", line)
-        else:
-            print(f"ok: {program} holds nothing of the {part}")
+        failures += report(program, part, [line for line in have if pattern.search(line)])
     return failures
 
 
