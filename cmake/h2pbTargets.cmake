@@ -24,7 +24,7 @@ set(H2PB_OPENSSL_MIN_VERSION 3.0)
 # package (targets named h2pb::*), else plain INTERFACE libraries h2pb,
 # h2pb_asio, h2pb_zlib with h2pb::* aliases.
 function(_h2pb_add_targets)
-  cmake_parse_arguments(arg "IMPORTED" "INCLUDE_DIR;SEPARATE_SOURCE;SEPARATE_LIBRARY" "" ${ARGN})
+  cmake_parse_arguments(arg "IMPORTED" "INCLUDE_DIR;SEPARATE_LIBRARY" "SEPARATE_SOURCE" ${ARGN})
   if(arg_IMPORTED)
     set(core h2pb::h2pb)
     set(asio h2pb::asio)
@@ -52,9 +52,12 @@ function(_h2pb_add_targets)
   endif()
 
   # h2pb::separate: the separately compiled mode (h2/asio/config.hpp) — the
-  # server's body compiled once, from src/h2pb.cpp (SEPARATE_SOURCE, source
-  # tree; built only when a target links it) or installed as libh2pb.a
-  # (SEPARATE_LIBRARY); H2PB_SEPARATE_COMPILATION for every unit that links it.
+  # heavy parts compiled once, from the source tree (SEPARATE_SOURCE: the list
+  # src/h2_server.cpp, h2_client.cpp, rpc_server.cpp, rpc_client.cpp, one
+  # object per part so that a program links only the parts it uses; built
+  # only when a target links it) or installed as libh2pb.a (SEPARATE_LIBRARY,
+  # the same four objects); H2PB_SEPARATE_COMPILATION for every unit that
+  # links it.
   if(TARGET ${asio})
     if(arg_IMPORTED AND arg_SEPARATE_LIBRARY AND EXISTS "${arg_SEPARATE_LIBRARY}")
       add_library(h2pb::separate STATIC IMPORTED)
@@ -62,7 +65,7 @@ function(_h2pb_add_targets)
       target_compile_definitions(h2pb::separate INTERFACE H2PB_SEPARATE_COMPILATION)
       target_link_libraries(h2pb::separate INTERFACE ${asio})
     elseif(NOT arg_IMPORTED AND arg_SEPARATE_SOURCE)
-      add_library(h2pb_separate STATIC EXCLUDE_FROM_ALL "${arg_SEPARATE_SOURCE}")
+      add_library(h2pb_separate STATIC EXCLUDE_FROM_ALL ${arg_SEPARATE_SOURCE})
       target_compile_definitions(h2pb_separate PUBLIC H2PB_SEPARATE_COMPILATION)
       target_link_libraries(h2pb_separate PUBLIC ${asio})
       add_library(h2pb::separate ALIAS h2pb_separate)

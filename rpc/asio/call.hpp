@@ -575,7 +575,7 @@ class call_core {
 }  // namespace detail
 
 // H2PB_DECL definitions (h2/asio/config.hpp): `inline` header-only; in
-// separate mode this header is compiled once, into the library (src/h2pb.cpp).
+// separate mode this header is compiled once, into the library (src/rpc_client.cpp).
 // NOLINTBEGIN(misc-definitions-in-headers)
 H2PB_DECL void client_context::cancel() {
     cancel_requested_ = true;

@@ -53,7 +53,7 @@ install_h2pb() {
     prefix=$shared/prefix
     exec 9>"$shared/lock"
     flock 9
-    stamp=$(cd "$src" && find meson.build meson_options.txt include cmake scripts/amalgamate.py \
+    stamp=$(cd "$src" && find meson.build meson_options.txt include cmake scripts/amalgamate.py src \
         wire proto_codec hpack h2 rpc tools/meson.build tools/protoc-gen-h2pb -type f -print |
         LC_ALL=C sort | xargs sha1sum | sha1sum | cut -d' ' -f1)
     if [ "$(cat "$shared/stamp" 2>/dev/null)" != "$stamp" ]; then

@@ -31,18 +31,29 @@ def stack_symbols(path):
     return [line for line in out.splitlines() if STACK.search(line)]
 
 
-control, units = sys.argv[1], sys.argv[2:]
-failures = 0
-if not stack_symbols(control):
-    print(f"FAIL: {control} (header-only) defines none of the stack's functions: stale pattern")
-    failures += 1
-for unit in units:
-    found = stack_symbols(unit)
-    if found:
+def report(path, what, found):
+    """Prints whether PATH holds FOUND (its lines of `nm -C` that belong to
+    WHAT); returns 1 when it does (a failure), else 0. Also used by
+    separate_link_test.py."""
+    if not found:
+        print(f"ok: {path} holds none of the {what}")
+        return 0
+    print(f"FAIL: {path} defines {len(found)} symbols of the {what}, e.g.")
+    for line in found[:10]:
+        print("   ", line)
+    return 1
+
+
+def main():
+    control, units = sys.argv[1], sys.argv[2:]
+    failures = 0
+    if not stack_symbols(control):
+        print(f"FAIL: {control} (header-only) defines none of the stack's functions: stale pattern")
         failures += 1
-        print(f"FAIL: {unit} defines {len(found)} functions of the HTTP/2 stack, e.g.")
-        for line in found[:10]:
-            print("   ", line)
-    else:
-        print(f"ok: {unit} holds none of the HTTP/2 stack")
-sys.exit(1 if failures else 0)
+    for unit in units:
+        failures += report(unit, "HTTP/2 stack", stack_symbols(unit))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

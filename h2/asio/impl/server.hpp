@@ -5,7 +5,7 @@
 //
 // Header-only (the default), server.hpp includes this file and every
 // definition here is inline. Separately compiled (H2PB_SEPARATE_COMPILATION,
-// h2/asio/config.hpp), only src/h2pb.cpp includes it: a program's own units
+// h2/asio/config.hpp), only src/h2_server.cpp includes it: a program's own units
 // see server_decl.hpp, not the session, the HTTP/2 connection, the HPACK
 // coder or TLS.
 #pragma once
@@ -39,7 +39,7 @@ namespace h2pb::h2::asio {
 
 // The H2PB_DECL definitions below (h2/asio/config.hpp) are `inline`
 // header-only; in separately compiled mode they are meant not to be: the one
-// unit that includes this file then is src/h2pb.cpp, which compiles them once.
+// unit that includes this file then is src/h2_server.cpp, which compiles them once.
 // NOLINTBEGIN(misc-definitions-in-headers)
 
 /// The server side of one connection.

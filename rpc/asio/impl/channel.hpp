@@ -1,7 +1,7 @@
 // h2pb::rpc::asio — the gRPC client channel's definitions (the members of
 // rpc::asio::channel that channel_decl.hpp declares; the call's are in
 // call.hpp). Included by channel.hpp header-only, and compiled once into
-// the h2pb library (src/h2pb.cpp) when H2PB_SEPARATE_COMPILATION is defined
+// the h2pb library (src/rpc_client.cpp) when H2PB_SEPARATE_COMPILATION is defined
 // (h2/asio/config.hpp).
 #pragma once
 
@@ -25,7 +25,7 @@
 namespace h2pb::rpc::asio {
 
 // H2PB_DECL definitions (h2/asio/config.hpp): `inline` header-only; in
-// separate mode this header is compiled once, into the library (src/h2pb.cpp).
+// separate mode this header is compiled once, into the library (src/rpc_client.cpp).
 // NOLINTBEGIN(misc-definitions-in-headers)
 H2PB_DECL channel::channel(executor ex, std::string target, channel_options o)
     : ex_(ex),

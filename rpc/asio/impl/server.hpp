@@ -5,7 +5,7 @@
 //
 // Header-only (the default), server.hpp includes this file and every
 // definition here is inline. Separately compiled (H2PB_SEPARATE_COMPILATION,
-// h2/asio/config.hpp), only src/h2pb.cpp includes it: a program's own
+// h2/asio/config.hpp), only src/rpc_server.cpp includes it: a program's own
 // translation units see neither this nor the HTTP/2 server.
 #pragma once
 
@@ -40,7 +40,7 @@ namespace h2pb::rpc::asio {
 
 // The H2PB_DECL definitions below (h2/asio/config.hpp) are `inline`
 // header-only; in separately compiled mode they are meant not to be: the one
-// unit that includes this file then is src/h2pb.cpp, which compiles them once.
+// unit that includes this file then is src/rpc_server.cpp, which compiles them once.
 // NOLINTBEGIN(misc-definitions-in-headers)
 
 /// gRPC-Web: a call's deadline passes. Native gRPC resets the stream with
