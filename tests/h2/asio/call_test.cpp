@@ -13,8 +13,10 @@
 #include <utility>
 #include <vector>
 
+#include <h2pb/h2/asio/asio.hpp>
 #include <h2pb/h2/asio/client.hpp>
 #include <h2pb/h2/asio/server.hpp>
+#include <h2pb/h2/asio/wakeup.hpp>
 
 #include <catch2/catch.hpp>
 

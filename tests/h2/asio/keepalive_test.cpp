@@ -24,7 +24,9 @@
 #include <utility>
 #include <vector>
 
+#include <h2pb/h2/asio/asio.hpp>
 #include <h2pb/h2/asio/client.hpp>
+#include <h2pb/h2/asio/client_session.hpp>  // client::session()
 #include <h2pb/h2/asio/server.hpp>
 
 #include <catch2/catch.hpp>

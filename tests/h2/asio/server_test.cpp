@@ -9,8 +9,12 @@
 #include <utility>
 #include <vector>
 
+#include <h2pb/h2/asio/asio.hpp>
 #include <h2pb/h2/asio/client.hpp>
 #include <h2pb/h2/asio/server.hpp>
+#include <h2pb/h2/asio/session.hpp>  // trace_sink
+#include <h2pb/h2/asio/tls.hpp>
+#include <h2pb/h2/asio/wakeup.hpp>
 
 #include <catch2/catch.hpp>
 

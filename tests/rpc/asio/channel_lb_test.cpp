@@ -17,6 +17,10 @@
 
 #include <unistd.h>
 
+#include <h2pb/h2/asio/asio.hpp>
+#include <h2pb/h2/asio/client.hpp>
+#include <h2pb/h2/asio/client_session.hpp>  // client::session()
+#include <h2pb/h2/asio/tls.hpp>
 #include <h2pb/rpc/asio/channel.hpp>
 #include <h2pb/rpc/asio/server.hpp>
 

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include <h2pb/h2/asio/asio.hpp>
 #include <h2pb/h2/asio/client.hpp>
 #include <h2pb/rpc/asio/server.hpp>
 #include <h2pb/rpc/grpc_web.hpp>

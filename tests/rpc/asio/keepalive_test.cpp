@@ -11,6 +11,7 @@
 #include <string>
 #include <utility>
 
+#include <h2pb/h2/asio/asio.hpp>
 #include <h2pb/rpc/asio/channel.hpp>
 #include <h2pb/rpc/asio/keepalive.hpp>
 #include <h2pb/rpc/asio/server.hpp>
