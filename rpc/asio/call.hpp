@@ -1,7 +1,8 @@
 // h2pb::rpc::asio — the client side of one gRPC call on an HTTP/2 stream
-// (detail::call_core, messages as bytes) and the definitions of what
-// channel_decl.hpp declares of it: the typed call objects' members
-// (client_reader, client_writer, client_reader_writer). A call gets its
+// (detail::call_core, messages as bytes; the typed call objects of
+// channel_decl.hpp wrap it, and impl/call.hpp defines their members). A
+// unit that drives a call on bytes itself (channel::start_call(): send,
+// next, close_send, finish) includes this header, in either mode. A call gets its
 // connection from its channel through the small call_host interface, so the
 // channel's connection management (channel.hpp) and the call's gRPC rules
 // (this file, over the sans-IO rpc::client_call) stay apart.
@@ -20,6 +21,7 @@
 
 #include <h2pb/h2/asio/client.hpp>
 #include <h2pb/h2/asio/config.hpp>
+#include <h2pb/h2/asio/wakeup.hpp>
 #include <h2pb/proto_codec/message.hpp>
 #include <h2pb/rpc/asio/call_options.hpp>
 #include <h2pb/rpc/asio/channel_decl.hpp>
@@ -574,66 +576,10 @@ class call_core {
 
 }  // namespace detail
 
-// H2PB_DECL definitions (h2/asio/config.hpp): `inline` header-only; in
-// separate mode this header is compiled once, into the library (src/rpc_client.cpp).
-// NOLINTBEGIN(misc-definitions-in-headers)
-H2PB_DECL void client_context::cancel() {
-    cancel_requested_ = true;
-    if (call_ != nullptr) call_->cancel();
-}
-
-// ------------------------------------------------------------ typed calls
-
-// What channel_decl.hpp declares of the call (H2PB_DECL: inline
-// header-only, compiled once into the library in separate mode).
-
-namespace detail {
-
-H2PB_DECL void call_core_deleter::operator()(call_core* c) const noexcept {
-    delete c;
-}
-
-H2PB_DECL awaitable<void> start(call_core& c) {
-    return c.start();
-}
-
-H2PB_DECL awaitable<void> send_only(call_core& c, wire::bytes_view request) {
-    return c.send_only(std::string(wire::as_chars(request)));
-}
-
-}  // namespace detail
-
-H2PB_DECL void call_handle::cancel() {
-    core_->cancel();
-}
-H2PB_DECL const metadata& call_handle::initial_metadata() const noexcept {
-    return core_->initial_metadata();
-}
-H2PB_DECL const metadata& call_handle::trailing_metadata() const noexcept {
-    return core_->trailing_metadata();
-}
-H2PB_DECL const std::string& call_handle::response_encoding() const noexcept {
-    return core_->response_encoding();
-}
-H2PB_DECL bool call_handle::last_message_compressed() const noexcept {
-    return core_->last_message_compressed();
-}
-H2PB_DECL awaitable<bool> call_handle::send_bytes(wire::bytes_view msg, bool compress) {
-    return core_->send(msg, compress);
-}
-H2PB_DECL awaitable<bool> call_handle::next_bytes(std::string& out) {
-    return core_->next(out);
-}
-H2PB_DECL awaitable<bool> call_handle::close_send() {
-    return core_->close_send();
-}
-H2PB_DECL awaitable<status> call_handle::finish_status() {
-    return core_->finish();
-}
-H2PB_DECL void call_handle::fail_unmarshal() {
-    core_->fail(status{status_code::internal, "grpc: failed to unmarshal the response message"});
-}
-// NOLINTEND(misc-definitions-in-headers)
+// What channel_decl.hpp and call_options.hpp declare of the call (the
+// call objects' members, client_context::cancel) is defined in
+// impl/call.hpp, included at the end of this file header-only and compiled
+// once into the library (src/rpc_client.cpp) in separate mode.
 
 // ------------------------------------------------------------ call_core
 
@@ -794,3 +740,7 @@ inline awaitable<void> call_core::start() {
 }  // namespace detail
 
 }  // namespace h2pb::rpc::asio
+
+#if !defined(H2PB_SEPARATE_COMPILATION)
+#include <h2pb/rpc/asio/impl/call.hpp>
+#endif

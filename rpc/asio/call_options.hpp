@@ -125,7 +125,7 @@ class client_context {
   public:
     /// Ends the call with CANCELLED and RST_STREAM(CANCEL) (on the channel's
     /// executor). Before the call starts: the call ends at once when it does.
-    /// (Defined in call.hpp: H2PB_DECL, h2/asio/config.hpp.)
+    /// (Defined in impl/call.hpp: H2PB_DECL, h2/asio/config.hpp.)
     void cancel();
     bool cancelled() const noexcept { return cancel_requested_; }
     const metadata& initial_metadata() const noexcept { return initial_; }

@@ -1,6 +1,6 @@
 // h2pb::rpc::asio — the gRPC client channel's definitions (the members of
 // rpc::asio::channel that channel_decl.hpp declares; the call's are in
-// call.hpp). Included by channel.hpp header-only, and compiled once into
+// impl/call.hpp). Included by channel.hpp header-only, and compiled once into
 // the h2pb library (src/rpc_client.cpp) when H2PB_SEPARATE_COMPILATION is defined
 // (h2/asio/config.hpp).
 #pragma once
@@ -19,6 +19,7 @@
 #include <h2pb/rpc/asio/call.hpp>
 #include <h2pb/rpc/asio/call_options.hpp>
 #include <h2pb/rpc/asio/channel_decl.hpp>
+#include <h2pb/rpc/asio/impl/call.hpp>
 #include <h2pb/rpc/asio/subchannel.hpp>
 #include <h2pb/rpc/connectivity.hpp>
 

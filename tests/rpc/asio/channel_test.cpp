@@ -12,6 +12,9 @@
 #include <utility>
 #include <vector>
 
+#include <h2pb/h2/asio/asio.hpp>
+#include <h2pb/h2/asio/server.hpp>
+#include <h2pb/rpc/asio/call.hpp>
 #include <h2pb/rpc/asio/channel.hpp>
 #include <h2pb/rpc/asio/server.hpp>
 #include <h2pb/rpc/zlib.hpp>

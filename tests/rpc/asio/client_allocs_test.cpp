@@ -23,6 +23,8 @@
 #include <string>
 #include <utility>
 
+#include <h2pb/h2/asio/asio.hpp>
+#include <h2pb/rpc/asio/call.hpp>
 #include <h2pb/rpc/asio/channel.hpp>
 #include <h2pb/rpc/asio/server.hpp>
 

@@ -21,6 +21,8 @@
 #include <utility>
 #include <vector>
 
+#include <h2pb/h2/asio/asio.hpp>
+#include <h2pb/rpc/asio/call.hpp>
 #include <h2pb/rpc/asio/channel.hpp>
 #include <h2pb/rpc/asio/server.hpp>
 
