@@ -49,6 +49,7 @@
 #include <h2pb/proto_codec/dynamic_message.hpp>
 #include <h2pb/proto_codec/json_dynamic.hpp>
 #include <h2pb/proto_codec/json_reader.hpp>
+#include <h2pb/rpc/asio/call.hpp>
 #include <h2pb/rpc/asio/channel.hpp>
 #include <h2pb/rpc/grpc_web.hpp>
 #include <h2pb/rpc/timeout.hpp>

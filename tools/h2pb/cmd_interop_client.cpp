@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include <h2pb/rpc/asio/call.hpp>
 #include <h2pb/rpc/asio/channel.hpp>
 #include <h2pb/rpc/zlib.hpp>
 

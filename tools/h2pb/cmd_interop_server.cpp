@@ -3,6 +3,7 @@
 #include <iostream>
 #include <string>
 
+#include <h2pb/h2/asio/tls.hpp>
 #include <h2pb/rpc/zlib.hpp>
 
 #include "cli.hpp"

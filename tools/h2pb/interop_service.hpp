@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include <h2pb/h2/asio/asio.hpp>
 #include <h2pb/rpc/asio/server.hpp>
 
 #include "grpc/testing/test.h2pb.grpc.hpp"
