@@ -17,8 +17,9 @@
 #   single-header       h2pb.hpp alone on the include path (consumer), then
 #                       h2pb_asio.hpp alone (consumer_asio)
 #   separate            the separately compiled mode (H2PB_SEPARATE_COMPILATION,
-#                       README): consumer_asio against CMake's h2pb::separate
-#                       from the source tree and installed, and against
+#                       README): consumer_asio and consumer_client against
+#                       CMake's h2pb::separate from the source tree and
+#                       installed, and against
 #                       pkg-config's h2pb-separate; its object file must not
 #                       hold the server's body (it is in libh2pb.a); then
 #                       consumer_client (consumer_client.cpp, whose object
@@ -172,8 +173,9 @@ separate)
     cp -r "$project" "$work/proj"
     quiet cmake -S "$work/proj" -B "$work/proj/build" -DH2PB_SOURCE_DIR="$src" \
         -DH2PB_CONSUMER_ASIO=ON -DH2PB_CONSUMER_SEPARATE=ON -DCMAKE_CXX_FLAGS="-Wall -Wextra -Werror"
-    quiet cmake --build "$work/proj/build" -j 2 --target consumer_asio
+    quiet cmake --build "$work/proj/build" -j 2 --target consumer_asio consumer_client
     "$work/proj/build/consumer_asio"
+    "$work/proj/build/consumer_client"
 
     install_h2pb
     test -f "$(find "$prefix" -name libh2pb.a | head -n 1)"
@@ -181,8 +183,9 @@ separate)
     cp -r "$project" "$work/inst"
     quiet cmake -S "$work/inst" -B "$work/inst/build" -DCMAKE_PREFIX_PATH="$prefix" \
         -DH2PB_CONSUMER_ASIO=ON -DH2PB_CONSUMER_SEPARATE=ON -DCMAKE_CXX_FLAGS="-Wall -Wextra -Werror"
-    quiet cmake --build "$work/inst/build" -j 2 --target consumer_asio
+    quiet cmake --build "$work/inst/build" -j 2 --target consumer_asio consumer_client
     "$work/inst/build/consumer_asio"
+    "$work/inst/build/consumer_client"
 
     echo "== separately compiled: plain $cxx, pkg-config h2pb-separate"
     generate_hello "$work/gen-asio" services
