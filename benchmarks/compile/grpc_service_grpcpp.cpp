@@ -2,7 +2,6 @@
 // holding the service's implementation, GetReport as in
 // grpc_server_grpcpp.cpp (the other methods UNIMPLEMENTED by the generated
 // base).
-#include <cstdint>
 #include <memory>
 
 #include "analytics_impl.hpp"
@@ -10,15 +9,6 @@
 namespace av1 = analytics::v1;
 
 namespace {
-struct stored_event {
-    const char* id;
-    const char* type;
-    std::int64_t timestamp;
-};
-constexpr stored_event stored_events[] = {
-    {"abc123", "click", 1710000000},
-    {"abd456", "view", 1720000000},
-};
 
 class analytics_service final : public av1::AnalyticsService::Service {
     grpc::Status GetReport(grpc::ServerContext*, const av1::ReportRequest* request,
