@@ -30,6 +30,12 @@ std::string pattern(std::size_t n, std::size_t seed) {
     return s;
 }
 
+/// Socket buffers small enough that the kernel takes only part of a 3 MiB
+/// write at once, large enough that the peer's window opens by more than
+/// one segment per read: with 4 KiB buffers each window update waited for
+/// the delayed-ACK timer (about 40 ms) and the 3 MiB test took a minute.
+constexpr int small_buffer_size = 64 * 1024;
+
 /// A transport over one end of a TCP connection on 127.0.0.1, and the
 /// socket at the other end (`peer`). Small socket buffers, when asked for,
 /// make the kernel take only part of a large write at once.
@@ -40,8 +46,8 @@ struct connected {
         ours.connect(acceptor.local_endpoint());
         peer = acceptor.accept();
         if (small_buffers) {
-            ours.set_option(tcp::socket::send_buffer_size(4096));
-            peer.set_option(tcp::socket::receive_buffer_size(4096));
+            ours.set_option(tcp::socket::send_buffer_size(small_buffer_size));
+            peer.set_option(tcp::socket::receive_buffer_size(small_buffer_size));
         }
         t.emplace(std::move(ours));
         t->configure(true);
