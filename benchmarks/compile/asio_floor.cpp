@@ -14,7 +14,17 @@
 // The connections echo what they read, so that nothing is optimised away.
 //
 // usage: asio_floor [PORT [CERT KEY]]  (with CERT and KEY: TLS)
+#include <coroutine>
 #include <utility>  // before Asio's awaitable.hpp, which uses std::exchange
+
+// clang 14 with libstdc++ 12: Boost 1.74 does not detect C++20 coroutines;
+// tell it they are there (as h2pb's h2/asio/awaitable.hpp does).
+#if defined(__clang__) && !defined(BOOST_ASIO_HAS_CO_AWAIT)
+#define BOOST_ASIO_HAS_CO_AWAIT 1
+#endif
+#if defined(__clang__) && !defined(BOOST_ASIO_HAS_STD_COROUTINE)
+#define BOOST_ASIO_HAS_STD_COROUTINE 1
+#endif
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -93,11 +103,12 @@ awaitable<void> accept_loop(tcp::acceptor& acceptor, asio::ssl::context* tls) {
         tcp::socket socket =
             co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
         if (ec) continue;
-        if (tls)
+        if (tls) {
             asio::co_spawn(acceptor.get_executor(), serve_tls(std::move(socket), *tls),
                            asio::detached);
-        else
+        } else {
             asio::co_spawn(acceptor.get_executor(), serve_h2c(std::move(socket)), asio::detached);
+        }
     }
 }
 }  // namespace
