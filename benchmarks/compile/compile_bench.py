@@ -240,21 +240,21 @@ def shapes(gen_dir, h2pb_gen, grpcpp_gen):
                                       gen_dir / "analytics_service.grpc.pb.cc"], [gen_dir],
                            grpc_libs + ["-pthread"])
 
-        def h2pb_source(src, server):
-            # A server also compiles the service's .grpc.cpp (its default
-            # method bodies and adapters); a client, using the stub alone,
-            # needs none of it.
+        def h2pb_source(srcs, server):
+            # The program's own units, then the generated ones. A server also
+            # compiles the service's .grpc.cpp (its default method bodies and
+            # adapters); a client, using the stub alone, needs none of it.
             gen_src = gen_dir / "source"
-            units = [src, gen_src / "analytics_service.h2pb.cpp"]
+            units = list(srcs) + [gen_src / "analytics_service.h2pb.cpp"]
             if server:
                 units.append(gen_src / "analytics_service.h2pb.grpc.cpp")
             return Program("h2pb", units, inc + [gen_src], list(ASIO_LIBS), is_h2pb=True)
 
         out += [
             Shape("grpc_server", h2pb(ex / "analytics_server.cpp", [gen_dir], ASIO_LIBS),
-                  gpp("grpc_server_grpcpp.cpp"), h2pb_source(ex / "analytics_server.cpp", True)),
+                  gpp("grpc_server_grpcpp.cpp"), h2pb_source([ex / "analytics_server.cpp"], True)),
             Shape("grpc_client", h2pb(ex / "analytics_client.cpp", [gen_dir], ASIO_LIBS),
-                  gpp("grpc_client_grpcpp.cpp"), h2pb_source(ex / "analytics_client.cpp", False)),
+                  gpp("grpc_client_grpcpp.cpp"), h2pb_source([ex / "analytics_client.cpp"], False)),
         ]
         split = [HERE / "grpc_service_h2pb.cpp", HERE / "grpc_main_h2pb.cpp"]
         split_gpp = None
@@ -264,11 +264,9 @@ def shapes(gen_dir, h2pb_gen, grpcpp_gen):
                                            gen_dir / "analytics_service.pb.cc",
                                            gen_dir / "analytics_service.grpc.pb.cc"],
                                 [gen_dir], grpc_libs + ["-pthread"], defines=["COMPILE_BENCH_GRPCPP"])
-        split_source = h2pb_source(split[0], True)
-        split_source.sources[1:1] = [split[1]]
         out.append(Shape("grpc_server_split",
                          Program("h2pb", split, inc + [gen_dir], list(ASIO_LIBS), is_h2pb=True),
-                         split_gpp, split_source))
+                         split_gpp, h2pb_source(split, True)))
     out.append(Shape("asio_floor", None,
                      Program("Boost.Asio", [HERE / "asio_floor.cpp"], [], list(ASIO_LIBS))))
     return out

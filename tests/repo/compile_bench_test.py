@@ -58,30 +58,41 @@ def parsing(cb):
     check((m.wall, m.user, m.sys, m.peak_kb) == (1.5, 1.0, 0.4, 100), f"min_timing: {m}")
 
 
+NUMBER = re.compile(r"^\d+(\.\d+)?$")
+
+
+def run_cell(script, shape, extra=()):
+    """Runs compile_bench.py on one cell (shape, g++, -O0, header-only) and
+    returns the cells of its one table row for `shape`, or None (a failed
+    check says why)."""
+    r = subprocess.run([sys.executable, str(script), "--only", shape, "--compilers", "g++",
+                        "--opt", "O0", "--modes", "header-only", *extra],
+                       capture_output=True, text=True, timeout=300)
+    check(r.returncode == 0, f"{shape}: exit {r.returncode}: {r.stderr[-2000:]}")
+    rows = [line for line in r.stdout.splitlines() if line.startswith(f"| {shape} |")]
+    check(len(rows) == 1, f"one {shape} row expected in:\n{r.stdout}")
+    if len(rows) != 1:
+        return None
+    print(rows[0])
+    return [c.strip() for c in rows[0].strip("|").split("|")]
+
+
 def smoke(script):
     with tempfile.TemporaryDirectory() as tmp:
         out_json = pathlib.Path(tmp) / "r.json"
-        r = subprocess.run([sys.executable, str(script), "--only", "hpack", "--compilers", "g++",
-                            "--opt", "O0", "--modes", "header-only", "--json", str(out_json)],
-                           capture_output=True, text=True, timeout=300)
-        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr[-2000:]}")
-        rows = [line for line in r.stdout.splitlines() if line.startswith("| hpack |")]
-        check(len(rows) == 1, f"one hpack row expected in:\n{r.stdout}")
-        if len(rows) != 1:
+        cells = run_cell(script, "hpack", ["--json", str(out_json)])
+        if cells is None:
             return
-        cells = [c.strip() for c in rows[0].strip("|").split("|")]
-        print(rows[0])
         check(cells[1:4] == ["g++", "-O0", "header-only"], f"row's compiler/opt/mode: {cells}")
-        number = re.compile(r"^\d+(\.\d+)?$")
-        check(all(number.match(c) for c in (cells[4], cells[5], cells[10])),
+        check(all(NUMBER.match(c) for c in (cells[4], cells[5], cells[10])),
               f"h2pb CPU, peak MB, stripped KiB are numbers: {cells}")
         check(float(cells[4]) > 0 and float(cells[5]) > 0 and float(cells[10]) > 0,
               f"figures above zero: {cells}")
         if pathlib.Path("/usr/include/nghttp2/nghttp2.h").exists():
-            check(cells[6] == "nghttp2" and number.match(cells[7]) and number.match(cells[9]),
+            check(cells[6] == "nghttp2" and NUMBER.match(cells[7]) and NUMBER.match(cells[9]),
                   f"nghttp2 reference and a ratio: {cells}")
             # The reference links libnghttp2.so: its size counts in "ref + its .so".
-            check(len(cells) == 13 and number.match(cells[12]) and float(cells[12]) > float(cells[11]),
+            check(len(cells) == 13 and NUMBER.match(cells[12]) and float(cells[12]) > float(cells[11]),
                   f"ref + its .so above the stripped reference: {cells}")
         data = json.loads(out_json.read_text())
         check(len(data["rows"]) == 1 and data["rows"][0]["h2pb"]["stripped_bytes"] > 0
@@ -89,20 +100,12 @@ def smoke(script):
 
 
 def floor(script):
-    r = subprocess.run([sys.executable, str(script), "--only", "asio_floor", "--compilers", "g++",
-                        "--opt", "O0", "--modes", "header-only"],
-                       capture_output=True, text=True, timeout=300)
-    check(r.returncode == 0, f"asio_floor: exit {r.returncode}: {r.stderr[-2000:]}")
-    rows = [line for line in r.stdout.splitlines() if line.startswith("| asio_floor |")]
-    check(len(rows) == 1, f"one asio_floor row expected in:\n{r.stdout}")
-    if len(rows) != 1:
+    cells = run_cell(script, "asio_floor")
+    if cells is None:
         return
-    print(rows[0])
-    cells = [c.strip() for c in rows[0].strip("|").split("|")]
-    number = re.compile(r"^\d+(\.\d+)?$")
     check(cells[4] == "—" and cells[5] == "—" and cells[9] == "—" and cells[10] == "—",
           f"asio_floor: no h2pb figures and no ratio: {cells}")
-    check(cells[6] == "Boost.Asio" and all(number.match(cells[i]) for i in (7, 8, 11))
+    check(cells[6] == "Boost.Asio" and all(NUMBER.match(cells[i]) for i in (7, 8, 11))
           and float(cells[7]) > 0, f"asio_floor: the Boost.Asio program's figures: {cells}")
 
 
